@@ -1,0 +1,270 @@
+"""The public entry points: grad, value_and_grad and source.
+
+`grad(f)` returns a `GradientFunction`: call it like `f`. On each call a small dispatcher
+(generated with f's own signature, so it costs a dict lookup) picks the compiled
+gradient for the argument types seen (Python/numpy scalars compile to code without
+broadcasting bookkeeping), and recompiles when a global or closure value `f` reads has
+been rebound since, so a redefined helper or constant never leaves a stale gradient.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import numbers
+
+import numpy as np
+
+from .compiler import Compiled, compile_gradient
+from .errors import AdjointError, BadArguments, NonScalarOutput, NoSource
+from .fence import check_supported
+from .frontend import MISSING, parse_function, resolve_free_name
+from .lower import _assigned_names, user_names
+
+SCALAR_TYPES = (int, float, np.integer, np.floating)
+
+
+class GradientFunction(functools.partial):
+    """What `grad` and `value_and_grad` return: call it like the original function.
+
+    `.source` is the generated code that ran last (before any call: the code for array
+    arguments); `.sources` maps each argument-type signature seen to its code.
+    """
+
+    @property
+    def source(self) -> str:
+        return self._specializer.current_source()
+
+    @property
+    def sources(self) -> dict:
+        return {key: c.source for key, c in self._specializer.compiled.items()}
+
+    @property
+    def wrt(self) -> tuple:
+        return self._specializer.wrt_names
+
+    def __repr__(self) -> str:
+        kind = "value_and_grad" if self._specializer.return_value else "grad"
+        return f"<adjoint {kind} of {self._specializer.func.__qualname__} wrt {self.wrt}>"
+
+
+def grad(func=None, wrt=None, *, optimize: bool = True):
+    """Gradient of scalar-valued `func` with respect to `wrt` (default: the first parameter).
+
+    `wrt` is a parameter name or index, or a tuple of them; a tuple gives a tuple of
+    gradients. Usable as `@grad`, `@grad(wrt="x")` or `grad(f, wrt=(0, 1))`.
+    """
+    if func is None:
+        return lambda f: grad(f, wrt, optimize=optimize)
+    return _make(func, wrt, optimize, return_value=False)
+
+
+def value_and_grad(func=None, wrt=None, *, optimize: bool = True):
+    """Like `grad`, but the call returns `(value, gradients)`."""
+    if func is None:
+        return lambda f: value_and_grad(f, wrt, optimize=optimize)
+    return _make(func, wrt, optimize, return_value=True)
+
+
+def source(func, wrt=None, *example_args, optimize: bool = True, value: bool = False) -> str:
+    """The generated gradient code for `func`, as `grad(func, wrt)` would run it.
+
+    With example arguments, the code specialized to their types (scalars drop the
+    broadcasting bookkeeping); without, the code for array arguments.
+    """
+    spec = _Specializer(func, wrt, optimize, value)
+    if example_args:
+        return spec.compile_for(spec.key_of(example_args)).source
+    return spec.current_source()
+
+
+def _make(func, wrt, optimize, return_value) -> GradientFunction:
+    spec = _Specializer(func, wrt, optimize, return_value)
+    out = GradientFunction(spec.dispatcher)
+    out._specializer = spec
+    functools.update_wrapper(out, func, assigned=("__module__", "__name__", "__qualname__", "__doc__"),
+                             updated=())
+    return out
+
+
+class _Specializer:
+    """Compiles and caches one gradient per signature of argument types."""
+
+    def __init__(self, func, wrt, optimize: bool, return_value: bool):
+        if isinstance(func, GradientFunction):
+            raise AdjointError("gradients of gradients are not supported yet",)
+        self.func = func
+        self.optimize = optimize
+        self.return_value = return_value
+        parsed = parse_function(func)  # raises NoSource early, at decoration time
+        self.filename = parsed.filename
+        self.params = _parameters(func)
+        self.wrt_names, self.single = _normalize_wrt(func, self.params, wrt)
+        self.wrt_positions = tuple(self.params.index(n) for n in self.wrt_names)
+        self.free_names = sorted(user_names(parsed.node) - _assigned_names(parsed.node))
+        self.parsed = parsed
+        self.cache: dict = {}
+        self.compiled: dict = {}
+        self.last_key = None
+        self.dispatcher = self._make_dispatcher()
+
+    # dispatch ----------------------------------------------------------------------
+    def _make_dispatcher(self):
+        sig = inspect.signature(self.func)
+        names = list(sig.parameters)
+        call_args = ", ".join(f"{p.name}={p.name}" if p.kind is p.KEYWORD_ONLY else p.name
+                              for p in sig.parameters.values())
+        params = str(sig.replace(parameters=[p.replace(default=p.empty, annotation=p.empty)
+                                             for p in sig.parameters.values()],
+                                 return_annotation=inspect.Signature.empty))[1:-1]
+        key = "(" + "".join(f"type({n}), " for n in names) + ")"
+        self.ns = {"cache": self.cache, "specialize": self.specialize, "MISSING": MISSING,
+                   "NonScalarOutput": NonScalarOutput, "located": self.located}
+        guards = []
+        self.ns["G"] = self.parsed.globals
+        for k, name in enumerate(self.free_names):
+            self.ns[f"guard_{k}"] = _unresolved
+            if name in self.parsed.closure:
+                self.ns[f"cell_{k}"] = self.parsed.closure[name]
+                guards.append(f"cell_{k}.cell_contents is not guard_{k}")
+            else:
+                guards.append(f"G.get({name!r}, MISSING) is not guard_{k}")
+        stale = "".join(f" or {g}" for g in guards)
+        text = (f"def {self.func.__name__}({params}):\n"
+                f"    impl = cache.get({key})\n"
+                f"    if impl is None{stale}:\n"
+                f"        impl = specialize({call_args})\n"
+                f"    try:\n"
+                f"        return impl({call_args})\n"
+                f"    except NonScalarOutput as error:\n"
+                f"        raise located(error) from None\n")
+        exec(compile(text, f"<adjoint dispatch {self.func.__qualname__}>", "exec"), self.ns)
+        dispatcher = self.ns[self.func.__name__]
+        dispatcher.__defaults__ = getattr(self.func, "__defaults__", None)
+        dispatcher.__kwdefaults__ = getattr(self.func, "__kwdefaults__", None)
+        return dispatcher
+
+    def specialize(self, *args, **kwargs):
+        """First call with these argument types, or a global changed: compile."""
+        bound = inspect.signature(self.func).bind(*args, **kwargs)
+        bound.apply_defaults()
+        values = list(bound.arguments.values())
+        fresh = [self._guard_value(n) for n in self.free_names]
+        if any(self.ns[f"guard_{k}"] is not v for k, v in enumerate(fresh)):
+            self.cache.clear()
+            self.compiled.clear()
+            for k, value in enumerate(fresh):
+                self.ns[f"guard_{k}"] = value
+        key = tuple(type(v) for v in values)
+        compiled = self.compile_for(key)
+        impl = compiled.function
+        if any(issubclass(key[i], np.ndarray) or not issubclass(key[i], SCALAR_TYPES)
+               for i in self.wrt_positions):
+            impl = self._checked(impl)
+        self.cache[key] = impl
+        self._check_inputs(values)
+        return impl
+
+    def _guard_value(self, name):
+        """What the dispatcher's guard for `name` compares: closure cell, else global."""
+        if name in self.parsed.closure:
+            return resolve_free_name(self.parsed, name)
+        return self.parsed.globals.get(name, MISSING)
+
+    def key_of(self, args) -> tuple:
+        bound = inspect.signature(self.func).bind(*args)
+        bound.apply_defaults()
+        return tuple(type(v) for v in bound.arguments.values())
+
+    def compile_for(self, key) -> Compiled:
+        if key not in self.compiled:
+            scalars = frozenset(n for n, t in zip(self.params, key) if issubclass(t, SCALAR_TYPES)
+                                and not issubclass(t, (bool, np.bool_)))
+            self.compiled[key] = compile_gradient(self.func, self.wrt_names, scalars,
+                                                  return_value=self.return_value,
+                                                  optimize=self.optimize)
+        self.last_key = key
+        return self.compiled[key]
+
+    def current_source(self) -> str:
+        if self.last_key is None:
+            return self.compile_for(tuple(np.ndarray for _ in self.params)).source
+        return self.compiled[self.last_key].source
+
+    def _checked(self, impl):
+        """impl, after checking that array inputs being differentiated hold floats."""
+        check = self._check_inputs
+
+        def checked(*args, **kwargs):  # the dispatcher passes keyword-only values in order
+            check(list(args) + list(kwargs.values()))
+            return impl(*args, **kwargs)
+        return checked
+
+    def _check_inputs(self, values) -> None:
+        for name, position in zip(self.wrt_names, self.wrt_positions):
+            if position < len(values):
+                _check_differentiable(name, values[position])
+
+    def located(self, error: NonScalarOutput) -> NonScalarOutput:
+        compiled = self.compiled.get(self.last_key)
+        location = compiled.return_location if compiled else None
+        return NonScalarOutput.at(location, str(error).replace(" output;", f" output from {self.func.__name__};"),
+                                  "return a single number (e.g. np.sum(...) or np.mean(...)); "
+                                  "for vector outputs take the gradient of each entry")
+
+
+_unresolved = object()
+
+
+def _parameters(func) -> list:
+    params = []
+    for p in inspect.signature(func).parameters.values():
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            parsed = parse_function(func)
+            check_supported(parsed)  # reports *args / **kwargs with file and line
+        params.append(p.name)
+    return params
+
+
+def _normalize_wrt(func, params, wrt):
+    """(names, single): names of the parameters to differentiate, and whether one was asked."""
+    single = wrt is None or isinstance(wrt, (int, str))
+    items = (0,) if wrt is None else (wrt,) if single else tuple(wrt)
+    if not items:
+        raise BadArguments("wrt is empty: name at least one parameter to differentiate")
+    names = []
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, (int, str)):
+            raise BadArguments(f"wrt entries are parameter names or indices; got {item!r}")
+        if isinstance(item, int):
+            if not -len(params) <= item < len(params):
+                raise BadArguments(f"wrt index {item} is out of range: {func.__name__} has "
+                                   f"{len(params)} parameters ({', '.join(params)})")
+            item = params[item]
+        elif item not in params:
+            raise BadArguments(f"{func.__name__} has no parameter named {item!r}; its "
+                               f"parameters are ({', '.join(params)})")
+        if item in names:
+            raise BadArguments(f"wrt names {item!r} twice")
+        names.append(item)
+    if not params:
+        raise BadArguments(f"{func.__name__} takes no parameters: there is nothing to differentiate")
+    return tuple(names), single
+
+
+def _check_differentiable(name, value) -> None:
+    if isinstance(value, (bool, np.bool_)):
+        raise BadArguments(f"cannot differentiate with respect to {name}: it is a bool",
+                           )
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind in "iub":
+            raise BadArguments(f"cannot differentiate with respect to {name}: it is an "
+                               f"{'integer' if value.dtype.kind in 'iu' else 'boolean'} array "
+                               f"(dtype {value.dtype}); pass {name}.astype(float)")
+        if value.dtype.kind != "f":
+            raise BadArguments(f"cannot differentiate with respect to {name}: dtype {value.dtype} "
+                               "is not a real floating type")
+        return
+    if isinstance(value, numbers.Real):
+        return
+    raise BadArguments(f"cannot differentiate with respect to {name}: got {type(value).__name__}; "
+                       "pass a float or a numpy float array")

@@ -1,0 +1,181 @@
+"""Code generation: `ir.Function` -> Python source text, plus the names it needs bound.
+
+Statements become gast nodes (all node construction lives here, so a gast layout
+change touches one module), are converted with `gast.gast_to_ast` and printed by the
+standard library's `ast.unparse`, which prints the minimal parentheses and valid slices.
+Backward blocks get a comment quoting the user's line they come from:
+
+    # L = sigmoid(s3)  [neuron.py:7]
+    grad_s3 = grad_L * (1 - L) * L
+
+Outside references (`Ref`s) are bound to names in a namespace: a module keeps its own
+name (np), a clash with a different object gets name_1. Output is deterministic.
+"""
+from __future__ import annotations
+
+import ast
+import math
+import operator
+import os
+from dataclasses import dataclass
+
+import gast
+
+from . import ir
+from .lower import BINARY, COMPARE, UNARY
+
+_BINARY_NODES = {op: node for node, op in BINARY.items()}
+_UNARY_NODES = {op: node for node, op in UNARY.items()}
+_COMPARE_NODES = {op: node for node, op in COMPARE.items()}
+
+
+@dataclass
+class Generated:
+    source: str
+    namespace: dict  # name -> object the source needs bound
+
+
+def generate(fn: ir.Function, header: str = "") -> Generated:
+    names = _bind_refs(fn)
+    printer = _Printer(names)
+    lines = [line for line in header.splitlines()]
+    lines.append(f"def {fn.name}({_signature(fn)}):")
+    last_line = None
+    for stmt in fn.body:
+        backward = getattr(stmt, "backward", False)
+        line = (stmt.origin.filename, stmt.origin.line) if stmt.origin else None
+        if backward and line is not None and line != last_line:
+            lines.append("    " + _provenance(stmt.origin))
+        last_line = line if backward else None
+        text = ast.unparse(printer.statement(stmt))
+        lines.extend("    " + line for line in text.splitlines())
+    namespace = {name: obj for obj_id, (name, obj) in names.items()}
+    return Generated("\n".join(lines) + "\n", namespace)
+
+
+def function_source(fn: ir.Function) -> str:
+    """Readable text of any IR function (used to print IR between stages)."""
+    return generate(fn).source
+
+
+def expression_source(expr, names=None) -> str:
+    return ast.unparse(gast.gast_to_ast(_Printer(names or {}).expr(expr)))
+
+
+def _signature(fn: ir.Function) -> str:
+    names = [p.name for p in fn.params]
+    if fn.kwonly:
+        split = len(names) - fn.kwonly
+        names = names[:split] + ["*"] + names[split:]
+    if fn.posonly:
+        names = names[:fn.posonly] + ["/"] + names[fn.posonly:]
+    return ", ".join(names)
+
+
+def _provenance(origin) -> str:
+    return f"# {origin.text.strip()}  [{os.path.basename(origin.filename)}:{origin.line}]"
+
+
+def _bind_refs(fn: ir.Function) -> dict:
+    """id(root object) -> (name, object) for every outside object the code reads."""
+    taken = {fn.name} | {p.name for p in fn.params}
+    for stmt in fn.body:
+        taken.update(v.name for v in ir.targets(stmt))
+    names: dict = {}
+    used: set = set(taken)
+    for stmt in fn.body:
+        exprs = [stmt.value] + ([stmt.index] if isinstance(stmt, ir.SetItem) else [])
+        for expr in exprs:
+            for ref in ir.refs_in(expr):
+                if id(ref.root) in names:
+                    continue
+                name, k = ref.root_name, 0
+                while name in used:
+                    k += 1
+                    name = f"{ref.root_name}_{k}"
+                used.add(name)
+                names[id(ref.root)] = (name, ref.root)
+    return names
+
+
+class _Printer:
+    def __init__(self, names: dict):
+        self.names = names
+
+    def statement(self, stmt):
+        if isinstance(stmt, ir.Assign):
+            node = gast.Assign(targets=[self.target(stmt.target)], value=self.expr(stmt.value),
+                               type_comment=None)
+        elif isinstance(stmt, ir.SetItem):
+            target = gast.Subscript(value=self.expr(stmt.target), slice=self.index(stmt.index),
+                                    ctx=gast.Store())
+            node = gast.Assign(targets=[target], value=self.expr(stmt.value), type_comment=None)
+        elif isinstance(stmt, ir.ExprStmt):
+            node = gast.Expr(value=self.expr(stmt.value))
+        else:
+            node = gast.Return(value=self.expr(stmt.value))
+        module = gast.Module(body=[node], type_ignores=[])
+        return ast.fix_missing_locations(gast.gast_to_ast(module))
+
+    def target(self, target):
+        if isinstance(target, tuple):
+            return gast.Tuple(elts=[_name(v.name, gast.Store()) for v in target], ctx=gast.Store())
+        return _name(target.name, gast.Store())
+
+    def expr(self, expr):
+        if isinstance(expr, ir.Var):
+            return _name(expr.name)
+        if isinstance(expr, ir.Const):
+            return _constant(expr.value)
+        if isinstance(expr, ir.Ref):
+            name = self.names.get(id(expr.root), (expr.root_name, None))[0]
+            node = _name(name)
+            for attr in expr.path:
+                node = gast.Attribute(value=node, attr=attr, ctx=gast.Load())
+            return node
+        if isinstance(expr, ir.BinOp):
+            return gast.BinOp(left=self.expr(expr.left), op=_BINARY_NODES[expr.op](),
+                              right=self.expr(expr.right))
+        if isinstance(expr, ir.UnaryOp):
+            return gast.UnaryOp(op=_UNARY_NODES[expr.op](), operand=self.expr(expr.operand))
+        if isinstance(expr, ir.Compare):
+            return gast.Compare(left=self.expr(expr.left), ops=[_COMPARE_NODES[expr.op]()],
+                                comparators=[self.expr(expr.right)])
+        if isinstance(expr, ir.Call):
+            return gast.Call(func=self.expr(expr.func), args=[self.expr(a) for a in expr.args],
+                             keywords=[gast.keyword(arg=k, value=self.expr(v)) for k, v in expr.kwargs])
+        if isinstance(expr, ir.Attr):
+            return gast.Attribute(value=self.expr(expr.value), attr=expr.name, ctx=gast.Load())
+        if isinstance(expr, ir.Subscript):
+            return gast.Subscript(value=self.expr(expr.value), slice=self.index(expr.index),
+                                  ctx=gast.Load())
+        if isinstance(expr, ir.Slice):  # a slice used as a value: slice(a, b, c)
+            parts = [expr.lower, expr.upper, expr.step]
+            while parts and parts[-1] is None and len(parts) > 1:
+                parts.pop()
+            return gast.Call(func=_name("slice"), keywords=[],
+                             args=[_constant(None) if p is None else self.expr(p) for p in parts])
+        if isinstance(expr, ir.TupleExpr):
+            return gast.Tuple(elts=[self.expr(e) for e in expr.elts], ctx=gast.Load())
+        raise TypeError(f"cannot print {expr!r}")
+
+    def index(self, index):
+        """An index inside [...]: slices print as a:b."""
+        if isinstance(index, ir.Slice):
+            return gast.Slice(*(None if p is None else self.expr(p)
+                                for p in (index.lower, index.upper, index.step)))
+        if isinstance(index, ir.TupleExpr):
+            return gast.Tuple(elts=[self.index(e) for e in index.elts], ctx=gast.Load())
+        return self.expr(index)
+
+
+def _name(name: str, ctx=None):
+    return gast.Name(id=name, ctx=ctx or gast.Load(), annotation=None, type_comment=None)
+
+
+def _constant(value):
+    if isinstance(value, float) and math.isnan(value):
+        return gast.Call(func=_name("float"), args=[gast.Constant(value="nan", kind=None)], keywords=[])
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+        return gast.UnaryOp(op=gast.USub(), operand=gast.Constant(value=-value, kind=None))
+    return gast.Constant(value=value, kind=None)

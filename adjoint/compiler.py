@@ -1,0 +1,55 @@
+"""The pipeline, as one explicit list of stages:
+
+    parse (frontend) -> fence -> lower (SSA, verified) -> reverse -> passes -> codegen -> load
+
+`compile_gradient` runs it for one function, one choice of `wrt` and one set of scalar
+parameters, and returns a `Compiled` holding the generated source and the live function.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from . import codegen, ir, loader, passes, rules  # noqa: F401  (rules register themselves)
+from .errors import Location
+from .fence import check_supported
+from .frontend import parse_function
+from .lower import lower, user_names
+from .names import Namer
+from .reverse import differentiate
+
+
+@dataclass
+class Compiled:
+    source: str
+    function: object  # the live generated function
+    free: dict  # free names of the user's function -> objects, for staleness checks
+    return_location: Location | None
+    stages: dict  # stage name -> IR text, for dumps
+
+
+def compile_gradient(func, wrt_names: tuple, scalar_params: frozenset, *,
+                     return_value: bool, optimize: bool = True) -> Compiled:
+    parsed = parse_function(func)
+    check_supported(parsed)
+    fn = lower(parsed)
+    ir.verify(fn)
+    stages = {"lower": fn}
+    wrt = [next(p for p in fn.params if p.name == name) for name in wrt_names]
+    namer = Namer(user_names(parsed.node) | set(fn.free or ()))
+    for stmt in fn.body:
+        namer.taken.update(v.name for v in ir.targets(stmt))
+    grad_fn = differentiate(fn, wrt, scalar_params, namer, return_value)
+    stages["reverse"] = grad_fn
+    if optimize:
+        grad_fn = passes.optimize(grad_fn)
+        stages["optimize"] = grad_fn
+    prefix = "value_and_grad_" if return_value else "grad_"
+    grad_fn = replace(grad_fn, name=prefix + fn.name)
+    ir.verify(grad_fn)
+    header = f"# gradient of {fn.name} with respect to {', '.join(wrt_names)}"
+    generated = codegen.generate(grad_fn, header)
+    function = loader.load(generated.source, grad_fn.name, generated.namespace)
+    function.__defaults__ = getattr(func, "__defaults__", None)
+    function.__kwdefaults__ = getattr(func, "__kwdefaults__", None)
+    return Compiled(generated.source, function, dict(fn.free or {}), fn.body[-1].origin,
+                    {name: str(stage) for name, stage in stages.items()})

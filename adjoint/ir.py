@@ -1,0 +1,277 @@
+"""The SSA intermediate representation: plain data, a printer and a verifier.
+
+A `Function` is a list of statements over expressions. After lowering, every statement
+is one operation on atoms (`Var`, `Const`, `Ref`): three-address SSA where each name is
+assigned once. The reverse pass adds backward statements whose right-hand sides are
+small expression trees (a rule's return expression with names substituted), so the
+generated code reads like the math. Every variable records its kind explicitly; nothing
+is ever decided from a name's spelling.
+"""
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass, replace
+from enum import Enum
+from typing import Union
+
+from .errors import Location
+
+
+class Kind(Enum):
+    PARAM = "param"      # a parameter of the user's function
+    USER = "user"        # a variable the user named (or a version of one, h_1)
+    TEMP = "temp"        # a compiler temporary s0, s1, ...
+    GRAD = "grad"        # the gradient of a value, grad_<value>
+    LOCAL = "local"      # a local of a spliced rule body
+
+
+@dataclass(frozen=True)
+class Var:
+    name: str
+    kind: Kind
+
+
+@dataclass(frozen=True)
+class Const:
+    value: object
+
+
+@dataclass(frozen=True, eq=False)
+class Ref:
+    """A value from outside the function: a module, a function, a global constant.
+
+    `root_name` is bound to `root` in the generated code's namespace; `path` are
+    attributes read from it (`np.linalg.norm` is root np, path ("linalg", "norm")).
+    """
+
+    root_name: str
+    root: object
+    path: tuple = ()
+    value: object = None
+
+    def same_as(self, other: "Ref") -> bool:
+        return self.root is other.root and self.path == other.path
+
+
+@dataclass(frozen=True)
+class BinOp:
+    op: object  # operator.add, operator.matmul, ...
+    left: "Expr"
+    right: "Expr"
+
+
+@dataclass(frozen=True)
+class UnaryOp:
+    op: object  # operator.neg, operator.pos, operator.not_, operator.invert
+    operand: "Expr"
+
+
+@dataclass(frozen=True)
+class Compare:
+    op: object  # operator.lt, ...
+    left: "Expr"
+    right: "Expr"
+
+
+@dataclass(frozen=True)
+class Call:
+    func: Ref
+    args: tuple = ()
+    kwargs: tuple = ()  # ((name, Expr), ...)
+
+
+@dataclass(frozen=True)
+class Attr:
+    value: "Expr"
+    name: str
+
+
+@dataclass(frozen=True)
+class Subscript:
+    value: "Expr"
+    index: "Expr"
+
+
+@dataclass(frozen=True)
+class Slice:
+    lower: "Expr | None"
+    upper: "Expr | None"
+    step: "Expr | None"
+
+
+@dataclass(frozen=True)
+class TupleExpr:
+    elts: tuple
+
+
+Atom = Union[Var, Const, Ref]
+Expr = Union[Var, Const, Ref, BinOp, UnaryOp, Compare, Call, Attr, Subscript, Slice, TupleExpr]
+
+
+@dataclass
+class Assign:
+    target: "Var | tuple"  # a tuple of Vars unpacks
+    value: Expr
+    origin: Location | None = None
+    backward: bool = False  # part of the backward sweep (for comments and dumps)
+
+
+@dataclass
+class SetItem:
+    target: Var
+    index: Expr
+    value: Expr
+    origin: Location | None = None
+    backward: bool = False
+
+
+@dataclass
+class ExprStmt:
+    value: Expr
+    origin: Location | None = None
+    backward: bool = False
+
+
+@dataclass
+class Return:
+    value: Expr
+    origin: Location | None = None
+
+
+Stmt = Union[Assign, SetItem, ExprStmt, Return]
+
+
+@dataclass
+class Function:
+    name: str
+    params: list
+    body: list
+    defaults: tuple = ()
+    origin: Location | None = None
+    posonly: int = 0  # how many leading params are positional-only
+    kwonly: int = 0  # how many trailing params are keyword-only
+    free: dict | None = None  # free names of the user's code -> objects they named
+
+    def __str__(self) -> str:
+        from .codegen import function_source
+        return function_source(self)
+
+
+BINARY_SYMBOLS = {
+    operator.add: "+", operator.sub: "-", operator.mul: "*", operator.truediv: "/",
+    operator.floordiv: "//", operator.mod: "%", operator.pow: "**", operator.matmul: "@",
+}
+UNARY_SYMBOLS = {operator.neg: "-", operator.pos: "+", operator.not_: "not ", operator.invert: "~"}
+COMPARE_SYMBOLS = {operator.lt: "<", operator.le: "<=", operator.gt: ">", operator.ge: ">=",
+                   operator.eq: "==", operator.ne: "!="}
+
+
+def children(expr) -> tuple:
+    """The direct sub-expressions of an expression, in evaluation order."""
+    if isinstance(expr, BinOp) or isinstance(expr, Compare):
+        return (expr.left, expr.right)
+    if isinstance(expr, UnaryOp):
+        return (expr.operand,)
+    if isinstance(expr, Call):
+        return (expr.func,) + tuple(expr.args) + tuple(v for _, v in expr.kwargs)
+    if isinstance(expr, Attr):
+        return (expr.value,)
+    if isinstance(expr, Subscript):
+        return (expr.value, expr.index)
+    if isinstance(expr, Slice):
+        return tuple(p for p in (expr.lower, expr.upper, expr.step) if p is not None)
+    if isinstance(expr, TupleExpr):
+        return tuple(expr.elts)
+    return ()
+
+
+def vars_in(expr) -> list:
+    """Every Var read by an expression, in order, with repeats."""
+    if isinstance(expr, Var):
+        return [expr]
+    out = []
+    for child in children(expr):
+        out.extend(vars_in(child))
+    return out
+
+
+def refs_in(expr) -> list:
+    if isinstance(expr, Ref):
+        return [expr]
+    out = []
+    for child in children(expr):
+        out.extend(refs_in(child))
+    return out
+
+
+def targets(stmt) -> tuple:
+    """Vars a statement defines."""
+    if isinstance(stmt, Assign):
+        return stmt.target if isinstance(stmt.target, tuple) else (stmt.target,)
+    return ()
+
+
+def reads(stmt) -> list:
+    """Vars a statement reads."""
+    if isinstance(stmt, SetItem):
+        return [stmt.target] + vars_in(stmt.index) + vars_in(stmt.value)
+    return vars_in(stmt.value)
+
+
+def substitute(expr, mapping: dict):
+    """Replace Vars (keys of mapping) by expressions, rebuilding only what changes."""
+    if isinstance(expr, Var):
+        return mapping.get(expr, expr)
+    if isinstance(expr, (Const, Ref)) or expr is None:
+        return expr
+    if isinstance(expr, BinOp):
+        return BinOp(expr.op, substitute(expr.left, mapping), substitute(expr.right, mapping))
+    if isinstance(expr, Compare):
+        return Compare(expr.op, substitute(expr.left, mapping), substitute(expr.right, mapping))
+    if isinstance(expr, UnaryOp):
+        return UnaryOp(expr.op, substitute(expr.operand, mapping))
+    if isinstance(expr, Call):
+        return Call(expr.func, tuple(substitute(a, mapping) for a in expr.args),
+                    tuple((k, substitute(v, mapping)) for k, v in expr.kwargs))
+    if isinstance(expr, Attr):
+        return Attr(substitute(expr.value, mapping), expr.name)
+    if isinstance(expr, Subscript):
+        return Subscript(substitute(expr.value, mapping), substitute(expr.index, mapping))
+    if isinstance(expr, Slice):
+        return Slice(substitute(expr.lower, mapping), substitute(expr.upper, mapping),
+                     substitute(expr.step, mapping))
+    if isinstance(expr, TupleExpr):
+        return TupleExpr(tuple(substitute(e, mapping) for e in expr.elts))
+    raise TypeError(f"not an IR expression: {expr!r}")
+
+
+class IRError(Exception):
+    """An internal invariant of the IR is broken: a bug in adjoint, not in user code."""
+
+
+def verify(fn: Function) -> None:
+    """Check single assignment and define-before-use.
+
+    Gradient variables are accumulators: they may be assigned again, but only after
+    they are defined (grad_x = grad_x + ...), never before.
+    """
+    defined = {p.name: p for p in fn.params}
+    for index, stmt in enumerate(fn.body):
+        for var in reads(stmt):
+            if defined.get(var.name) != var:
+                raise IRError(f"statement {index} reads {var.name} before it is defined")
+        for var in targets(stmt):
+            if var.name in defined and var.kind is not Kind.GRAD:
+                raise IRError(f"statement {index} assigns {var.name} a second time")
+            defined[var.name] = var
+        if isinstance(stmt, Return) and index != len(fn.body) - 1:
+            raise IRError("return before the end of the function")
+
+
+def with_value(stmt, mapping: dict):
+    """The statement with Vars in what it reads replaced (targets stay)."""
+    if not mapping:
+        return stmt
+    if isinstance(stmt, SetItem):
+        return replace(stmt, index=substitute(stmt.index, mapping), value=substitute(stmt.value, mapping))
+    return replace(stmt, value=substitute(stmt.value, mapping))

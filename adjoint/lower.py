@@ -1,0 +1,263 @@
+"""Lowering: a fenced gast FunctionDef -> SSA `ir.Function`.
+
+Nested expressions are flattened into temporaries s0, s1, ... in evaluation order; a
+name assigned again gets a new version (h, h_1, ...); free names become `Ref`s to the
+objects they name now (module attribute chains such as np.linalg.norm stay one Ref).
+Every statement records the user statement it came from. Input must have passed the
+fence; anything else the lowering cannot express raises an `UnsupportedSyntax` naming
+the line.
+
+    h = np.tanh(X @ W + b)      ->    s0 = X @ W
+                                      s1 = s0 + b
+                                      h = np.tanh(s1)
+"""
+from __future__ import annotations
+
+import inspect
+import operator
+import types
+
+import gast
+
+from . import ir
+from .errors import Location, UnsupportedSyntax
+from .frontend import MISSING, Parsed, resolve_free_name
+from .names import Namer
+
+BINARY = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+          gast.Div: operator.truediv, gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
+          gast.Pow: operator.pow, gast.MatMult: operator.matmul}
+UNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_,
+         gast.Invert: operator.invert}
+COMPARE = {gast.Lt: operator.lt, gast.LtE: operator.le, gast.Gt: operator.gt,
+           gast.GtE: operator.ge, gast.Eq: operator.eq, gast.NotEq: operator.ne}
+
+
+def lower(parsed: Parsed, flatten: bool = True) -> ir.Function:
+    """Lower to SSA. With flatten=False nested expressions stay trees (for rule templates,
+    which are pasted into generated code as whole expressions)."""
+    return _Lowering(parsed, flatten).run()
+
+
+def user_names(node) -> set:
+    """Every identifier the function's own code uses, so temporaries avoid them."""
+    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
+
+
+class _Lowering:
+    def __init__(self, parsed: Parsed, flatten: bool):
+        self.parsed = parsed
+        self.flatten = flatten
+        self.namer = Namer(user_names(parsed.node))
+        self.current: dict[str, ir.Var] = {}  # user name -> its live SSA version
+        self.assigned = _assigned_names(parsed.node)
+        self.body: list = []
+        self.origin: Location | None = None
+        self.free: dict = {}  # free name -> the object it named when lowered
+
+    def run(self) -> ir.Function:
+        node = self.parsed.node
+        params = []
+        for arg in node.args.posonlyargs + node.args.args + node.args.kwonlyargs:
+            var = ir.Var(arg.id, ir.Kind.PARAM)
+            self.current[arg.id] = var
+            params.append(var)
+        statements = list(node.body)
+        if statements and _is_docstring(statements[0]):
+            statements = statements[1:]
+        returned = False
+        for stmt in statements:
+            self.origin = self.parsed.location(stmt)
+            if self.statement(stmt):
+                returned = True
+                break  # what follows a return never runs
+        if not returned:
+            self.body.append(ir.Return(ir.Const(None), self.parsed.location(node)))
+        return ir.Function(node.name, params, self.body, origin=self.parsed.location(node),
+                           posonly=len(node.args.posonlyargs), kwonly=len(node.args.kwonlyargs),
+                           free=self.free)
+
+    # statements -----------------------------------------------------------------
+    def statement(self, stmt) -> bool:
+        """Lower one statement; True if it was a return."""
+        if isinstance(stmt, gast.Return):
+            value = ir.Const(None) if stmt.value is None else self.operand(stmt.value)
+            self.body.append(ir.Return(value, self.origin))
+            return True
+        if isinstance(stmt, gast.Assign):
+            self.assign(stmt)
+        elif isinstance(stmt, gast.AnnAssign):
+            if stmt.value is not None:
+                self.bind(stmt.target, stmt.value)
+        elif isinstance(stmt, gast.Expr):
+            if not isinstance(stmt.value, gast.Constant):  # a bare string or number does nothing
+                self.body.append(ir.ExprStmt(self.value(stmt.value), self.origin))
+        elif not isinstance(stmt, gast.Pass):
+            raise self.unsupported(stmt, f"the statement {type(stmt).__name__}")
+        return False
+
+    def assign(self, stmt: gast.Assign) -> None:
+        if len(stmt.targets) == 1:
+            self.bind(stmt.targets[0], stmt.value)
+            return
+        value = self.operand(stmt.value)  # a = b = expr: evaluate once
+        for target in stmt.targets:
+            self.bind_atom(target, value)
+
+    def bind(self, target, value_node) -> None:
+        if isinstance(target, gast.Name):
+            value = self.value(value_node)
+            self.body.append(ir.Assign(self.define(target.id), value, self.at(value_node)))
+        elif isinstance(value_node, gast.Tuple) and len(value_node.elts) == len(target.elts):
+            values = [self.operand(v) for v in value_node.elts]  # a, b = b, a swaps
+            for sub_target, value in zip(target.elts, values):
+                self.bind_atom(sub_target, value)
+        else:
+            value = self.value(value_node)
+            self.body.append(ir.Assign(self.unpack_targets(target), value, self.at(value_node)))
+
+    def bind_atom(self, target, value) -> None:
+        if isinstance(target, gast.Name):
+            self.body.append(ir.Assign(self.define(target.id), value, self.origin))
+        else:
+            self.body.append(ir.Assign(self.unpack_targets(target), value, self.origin))
+
+    def unpack_targets(self, target) -> tuple:
+        if not isinstance(target, gast.Tuple) or not all(isinstance(t, gast.Name) for t in target.elts):
+            raise self.unsupported(target, "nested or starred unpacking")
+        return tuple(self.define(t.id) for t in target.elts)
+
+    def define(self, name: str) -> ir.Var:
+        """A new SSA version of a user name: h first, then h_1, h_2, ..."""
+        if name in self.current:
+            var = ir.Var(self.namer.fresh(name), ir.Kind.USER)
+        else:
+            var = ir.Var(name, ir.Kind.USER)
+        self.current[name] = var
+        return var
+
+    # expressions ----------------------------------------------------------------
+    def operand(self, node):
+        """Lower an expression to an atom (or a tuple/slice of atoms)."""
+        value = self.value(node)
+        if not self.flatten or isinstance(value, (ir.Var, ir.Const, ir.Ref, ir.TupleExpr, ir.Slice)):
+            return value
+        temp = ir.Var(self.namer.temp(), ir.Kind.TEMP)
+        self.body.append(ir.Assign(temp, value, self.at(node)))
+        return temp
+
+    def at(self, node) -> Location:
+        """Where an operation is: the expression's own line and column."""
+        return self.parsed.location(node) if getattr(node, "lineno", None) else self.origin
+
+    def value(self, node):
+        """Lower an expression to one operation on atoms."""
+        if isinstance(node, gast.Constant):
+            return ir.Const(node.value)
+        if isinstance(node, gast.Name):
+            return self.name(node)
+        if isinstance(node, gast.BinOp):
+            return ir.BinOp(BINARY[type(node.op)], self.operand(node.left), self.operand(node.right))
+        if isinstance(node, gast.UnaryOp):
+            op = UNARY[type(node.op)]
+            if op in (operator.neg, operator.pos) and _is_number(node.operand):
+                return ir.Const(op(node.operand.value))  # -1 is a constant, not an operation
+            return ir.UnaryOp(op, self.operand(node.operand))
+        if isinstance(node, gast.Compare):
+            if len(node.ops) != 1:
+                raise self.unsupported(node, "a chained comparison (a < b < c)",
+                                       "write the comparisons separately")
+            return ir.Compare(COMPARE[type(node.ops[0])], self.operand(node.left),
+                              self.operand(node.comparators[0]))
+        if isinstance(node, gast.Attribute):
+            return self.attribute(node)
+        if isinstance(node, gast.Subscript):
+            return ir.Subscript(self.operand(node.value), self.index(node.slice))
+        if isinstance(node, gast.Call):
+            return self.call(node)
+        if isinstance(node, gast.Tuple):
+            return ir.TupleExpr(tuple(self.operand(e) for e in node.elts))
+        if isinstance(node, gast.Slice):
+            return self.index(node)
+        raise self.unsupported(node, f"the expression {type(node).__name__}")
+
+    def name(self, node: gast.Name):
+        if node.id in self.current:
+            return self.current[node.id]
+        if node.id in self.assigned:
+            raise UnsupportedSyntax.at(self.parsed.location(node),
+                                       f"'{node.id}' is read before it is assigned",
+                                       "assign it first (Python would raise UnboundLocalError)")
+        obj = resolve_free_name(self.parsed, node.id)
+        if obj is MISSING:
+            raise UnsupportedSyntax.at(self.parsed.location(node), f"name '{node.id}' is not defined",
+                                       "define it before calling the gradient")
+        self.free[node.id] = obj
+        return ir.Ref(node.id, obj, (), obj)
+
+    def attribute(self, node: gast.Attribute):
+        base = self.value(node.value) if isinstance(node.value, (gast.Name, gast.Attribute)) \
+            else self.operand(node.value)
+        if isinstance(base, ir.Ref) and isinstance(base.value, types.ModuleType):
+            if not hasattr(base.value, node.attr):
+                raise UnsupportedSyntax.at(self.parsed.location(node),
+                                           f"module '{base.value.__name__}' has no attribute '{node.attr}'")
+            return ir.Ref(base.root_name, base.root, base.path + (node.attr,),
+                          getattr(base.value, node.attr))
+        if not isinstance(base, (ir.Var, ir.Const, ir.Ref)):
+            base = self.atom_of(base)
+        return ir.Attr(base, node.attr)
+
+    def atom_of(self, value):
+        if not self.flatten or isinstance(value, (ir.Var, ir.Const, ir.Ref)):
+            return value
+        temp = ir.Var(self.namer.temp(), ir.Kind.TEMP)
+        self.body.append(ir.Assign(temp, value, self.origin))
+        return temp
+
+    def call(self, node: gast.Call):
+        func = self.value(node.func) if isinstance(node.func, (gast.Name, gast.Attribute)) else None
+        if isinstance(func, ir.Attr):
+            raise self.unsupported(node, f"the method call .{func.name}()",
+                                   f"call the numpy function instead, e.g. np.{func.name}(x, ...)")
+        if not isinstance(func, ir.Ref) or not callable(func.value):
+            raise self.unsupported(node, "a call of something other than a named function",
+                                   "call functions by their name (np.tanh(x), helper(x))")
+        args = tuple(self.operand(a) for a in node.args)
+        kwargs = tuple((k.arg, self.operand(k.value)) for k in node.keywords)
+        return ir.Call(func, args, kwargs)
+
+    def index(self, node):
+        if isinstance(node, gast.Slice):
+            parts = [None if p is None else self.operand(p) for p in (node.lower, node.upper, node.step)]
+            return ir.Slice(*parts)
+        if isinstance(node, gast.Tuple):
+            return ir.TupleExpr(tuple(self.index(e) for e in node.elts))
+        return self.operand(node)
+
+    def unsupported(self, node, what: str, fix: str = "") -> UnsupportedSyntax:
+        return UnsupportedSyntax.at(self.parsed.location(node), f"{what} is not supported", fix)
+
+
+def _assigned_names(func_node) -> set:
+    names = {a.id for a in func_node.args.posonlyargs + func_node.args.args + func_node.args.kwonlyargs}
+    for node in gast.walk(func_node):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+            names.add(node.id)
+    return names
+
+
+def _is_docstring(stmt) -> bool:
+    return isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant) \
+        and isinstance(stmt.value.value, str)
+
+
+def _is_number(node) -> bool:
+    return isinstance(node, gast.Constant) and isinstance(node.value, (int, float)) \
+        and not isinstance(node.value, bool)
+
+
+def signature_defaults(func) -> tuple:
+    """(name, default) for each parameter that has one."""
+    return tuple((p.name, p.default) for p in inspect.signature(func).parameters.values()
+                 if p.default is not inspect.Parameter.empty)
