@@ -181,7 +181,7 @@ class _Specializer:
                                 and not issubclass(t, (bool, np.bool_)))
             self.compiled[key] = compile_gradient(self.func, self.wrt_names, scalars,
                                                   return_value=self.return_value,
-                                                  optimize=self.optimize)
+                                                  optimize=self.optimize, single=self.single)
         self.last_key = key
         return self.compiled[key]
 

@@ -156,7 +156,8 @@ class _Printer:
             return gast.Call(func=_name("slice"), keywords=[],
                              args=[_constant(None) if p is None else self.expr(p) for p in parts])
         if isinstance(expr, ir.TupleExpr):
-            return gast.Tuple(elts=[self.expr(e) for e in expr.elts], ctx=gast.Load())
+            node = gast.List if expr.is_list else gast.Tuple
+            return node(elts=[self.expr(e) for e in expr.elts], ctx=gast.Load())
         raise TypeError(f"cannot print {expr!r}")
 
     def index(self, index):

@@ -28,7 +28,7 @@ class Compiled:
 
 
 def compile_gradient(func, wrt_names: tuple, scalar_params: frozenset, *,
-                     return_value: bool, optimize: bool = True) -> Compiled:
+                     return_value: bool, optimize: bool = True, single: bool = True) -> Compiled:
     parsed = parse_function(func)
     check_supported(parsed)
     fn = lower(parsed)
@@ -38,7 +38,7 @@ def compile_gradient(func, wrt_names: tuple, scalar_params: frozenset, *,
     namer = Namer(user_names(parsed.node) | set(fn.free or ()))
     for stmt in fn.body:
         namer.taken.update(v.name for v in ir.targets(stmt))
-    grad_fn = differentiate(fn, wrt, scalar_params, namer, return_value)
+    grad_fn = differentiate(fn, wrt, scalar_params, namer, return_value, single)
     stages["reverse"] = grad_fn
     if optimize:
         grad_fn = passes.optimize(grad_fn)

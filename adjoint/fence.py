@@ -48,7 +48,6 @@ UNSUPPORTED = {
     gast.SetComp: ("a set comprehension", "build arrays with numpy calls"),
     gast.DictComp: ("a dict comprehension", "build arrays with numpy calls"),
     gast.GeneratorExp: ("a generator expression", "build arrays with numpy calls"),
-    gast.List: ("a list literal", "use a tuple or np.array"),
     gast.Dict: ("a dict literal", "pass values as separate arguments"),
     gast.Set: ("a set literal", "use a tuple"),
     gast.Starred: ("star unpacking (*x)", "pass arguments one by one"),

@@ -102,6 +102,7 @@ class Slice:
 @dataclass(frozen=True)
 class TupleExpr:
     elts: tuple
+    is_list: bool = False  # written [a, b]: printed with brackets
 
 
 Atom = Union[Var, Const, Ref]
@@ -241,7 +242,7 @@ def substitute(expr, mapping: dict):
         return Slice(substitute(expr.lower, mapping), substitute(expr.upper, mapping),
                      substitute(expr.step, mapping))
     if isinstance(expr, TupleExpr):
-        return TupleExpr(tuple(substitute(e, mapping) for e in expr.elts))
+        return TupleExpr(tuple(substitute(e, mapping) for e in expr.elts), expr.is_list)
     raise TypeError(f"not an IR expression: {expr!r}")
 
 

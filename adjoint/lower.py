@@ -81,7 +81,7 @@ class _Lowering:
     def statement(self, stmt) -> bool:
         """Lower one statement; True if it was a return."""
         if isinstance(stmt, gast.Return):
-            value = ir.Const(None) if stmt.value is None else self.operand(stmt.value)
+            value = ir.Const(None) if stmt.value is None else self.returned(stmt.value)
             self.body.append(ir.Return(value, self.origin))
             return True
         if isinstance(stmt, gast.Assign):
@@ -150,6 +150,17 @@ class _Lowering:
         """Where an operation is: the expression's own line and column."""
         return self.parsed.location(node) if getattr(node, "lineno", None) else self.origin
 
+    def returned(self, node):
+        """A returned expression that is not a plain name is named out (seed: grad_out)."""
+        value = self.value(node)
+        if not self.flatten or isinstance(value, (ir.Var, ir.Const, ir.Ref)):
+            return value
+        if isinstance(value, ir.TupleExpr):
+            return value
+        out = ir.Var(self.namer.fresh("out"), ir.Kind.TEMP)
+        self.body.append(ir.Assign(out, value, self.at(node)))
+        return out
+
     def value(self, node):
         """Lower an expression to one operation on atoms."""
         if isinstance(node, gast.Constant):
@@ -175,8 +186,9 @@ class _Lowering:
             return ir.Subscript(self.operand(node.value), self.index(node.slice))
         if isinstance(node, gast.Call):
             return self.call(node)
-        if isinstance(node, gast.Tuple):
-            return ir.TupleExpr(tuple(self.operand(e) for e in node.elts))
+        if isinstance(node, (gast.Tuple, gast.List)):
+            # a list literal is only ever read (mutation is rejected by the fence)
+            return ir.TupleExpr(tuple(self.operand(e) for e in node.elts), isinstance(node, gast.List))
         if isinstance(node, gast.Slice):
             return self.index(node)
         raise self.unsupported(node, f"the expression {type(node).__name__}")

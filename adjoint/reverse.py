@@ -43,8 +43,9 @@ def primal_key(value):
 
 
 def differentiate(fn: ir.Function, wrt: list, scalar_params: frozenset, namer: Namer,
-                  return_value: bool) -> ir.Function:
-    return _Reverse(fn, wrt, scalar_params, namer).run(return_value)
+                  return_value: bool, single: bool = True) -> ir.Function:
+    """`single`: return one gradient rather than a tuple (wrt named one parameter)."""
+    return _Reverse(fn, wrt, scalar_params, namer).run(return_value, single)
 
 
 class _Reverse:
@@ -56,7 +57,7 @@ class _Reverse:
         self.grads: dict = {}  # primal Var -> its gradient Var
         self.backward: list = []
 
-    def run(self, return_value: bool) -> ir.Function:
+    def run(self, return_value: bool, single: bool) -> ir.Function:
         *forward, ret = self.fn.body
         active = self.activity(forward)
         result = self.result_of(ret)
@@ -69,7 +70,7 @@ class _Reverse:
             check = ir.ExprStmt(ir.Call(SEED_REF, (result,)), ret.origin)
             self.backward.append(check)
         grads = [self.final_grad(p) for p in self.wrt]
-        grads_expr = grads[0] if len(grads) == 1 else ir.TupleExpr(tuple(grads))
+        grads_expr = grads[0] if single else ir.TupleExpr(tuple(grads))
         value = ir.TupleExpr((result, grads_expr)) if return_value else grads_expr
         for stmt in self.backward:
             stmt.backward = True
@@ -90,11 +91,12 @@ class _Reverse:
                 continue
             if isinstance(value, ir.Compare) or is_nondiff(primal_key(value)):
                 continue
-            if isinstance(stmt.target, tuple) or isinstance(value, (ir.TupleExpr, ir.Slice)):
-                raise UnsupportedSyntax.at(stmt.origin, "a tuple holding differentiable values is "
-                                           "not supported yet", "assign each value to its own name")
+            if isinstance(value, (ir.TupleExpr, ir.Slice)):
+                raise UnsupportedSyntax.at(stmt.origin, "a tuple or list holding differentiable "
+                                           "values is not supported here yet", "pass the values "
+                                           "directly to the function that uses them")
             self.rule_for(stmt)
-            active.add(stmt.target)
+            active.update(ir.targets(stmt))
         return active
 
     def rule_for(self, stmt) -> Rule:
@@ -133,12 +135,19 @@ class _Reverse:
         self.backward.append(ir.Assign(self.grads[result], value, origin))
 
     def backprop(self, stmt, active) -> None:
-        if not isinstance(stmt, ir.Assign) or isinstance(stmt.target, tuple):
+        if not isinstance(stmt, ir.Assign):
             return
-        target = stmt.target
-        if target not in active or target not in self.grads:
-            return
-        g = self.grads[target]
+        if isinstance(stmt.target, tuple):  # a, b = f(x): the rule gets g and y as tuples
+            if not any(t in self.grads for t in stmt.target):
+                return
+            target = ir.TupleExpr(stmt.target)
+            g = ir.TupleExpr(tuple(self.grads[t] if t in self.grads else ir.Call(ZERO_REF, (t,))
+                                   for t in stmt.target))
+        else:
+            target = stmt.target
+            if target not in active or target not in self.grads:
+                return
+            g = self.grads[target]
         if isinstance(stmt.value, ir.Var):
             self.contribute(stmt.value, g, stmt.origin)
             return
@@ -153,8 +162,25 @@ class _Reverse:
             if isinstance(local, ir.Assign) and isinstance(local.target, ir.Var):
                 self.classes[local.target] = shapes.expr_class(local.value, self.classes) or local.target
         for operand, expr in zip(operands, returns):
-            if expr is not None and isinstance(operand, ir.Var) and operand in active:
+            if expr is None or not any(v in active for v in ir.vars_in(operand)):
+                continue
+            if isinstance(operand, ir.Var):
                 self.contribute(operand, self.simplify(expr), stmt.origin)
+            elif isinstance(operand, ir.TupleExpr) and all(isinstance(e, (ir.Var, ir.Const, ir.Ref))
+                                                           for e in operand.elts):
+                self.contribute_each(operand, self.simplify(expr), stmt.origin, active)
+            else:  # never drop a gradient silently
+                raise UnsupportedSyntax.at(stmt.origin, "a differentiable value nested inside "
+                                           "an argument is not supported here",
+                                           "assign it to a name first")
+
+    def contribute_each(self, operand: ir.TupleExpr, expr, origin, active) -> None:
+        """np.stack((a, b)): the rule returns one gradient per element."""
+        parts = ir.Var(self.namer.fresh("grads"), ir.Kind.LOCAL)
+        self.backward.append(ir.Assign(parts, expr, origin))
+        for k, element in enumerate(operand.elts):
+            if isinstance(element, ir.Var) and element in active:
+                self.contribute(element, ir.Subscript(parts, ir.Const(k)), origin)
 
     def bind(self, stmt, r: Rule):
         """The primal's operands in rule-input order, and every rule parameter's value."""
@@ -227,6 +253,12 @@ class _Reverse:
             return ir.BinOp(expr.op, left, right)
         if isinstance(expr, ir.UnaryOp):
             return ir.UnaryOp(expr.op, self.simplify(expr.operand))
+        if isinstance(expr, ir.Subscript):
+            value = self.simplify(expr.value)
+            if isinstance(value, ir.TupleExpr) and isinstance(expr.index, ir.Const) \
+                    and isinstance(expr.index.value, int):
+                return value.elts[expr.index.value]  # (grad_a, grad_b)[1] -> grad_b
+            return ir.Subscript(value, self.simplify(expr.index))
         return expr
 
 

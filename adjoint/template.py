@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import ir
-from .errors import AdjointError
+from .errors import AdjointError, NoSource, UnsupportedSyntax
 from .fence import check_supported
 from .frontend import parse_function
 from .lower import lower
@@ -24,9 +24,12 @@ class Template:
 
 
 def parse_template(rule) -> Template:
-    parsed = parse_function(rule.func)
-    check_supported(parsed)
-    fn = lower(parsed, flatten=False)
+    try:
+        parsed = parse_function(rule.func)
+        check_supported(parsed)
+        fn = lower(parsed, flatten=False)
+    except (NoSource, UnsupportedSyntax):
+        return call_template(rule)
     *body, ret = fn.body
     n = len(rule.inputs)
     value = ret.value
@@ -41,6 +44,19 @@ def parse_template(rule) -> Template:
             "return None for an input that gets no gradient")
     returns = tuple(None if isinstance(r, ir.Const) and r.value is None else r for r in returns)
     return Template(fn.params, body, returns)
+
+
+def call_template(rule) -> Template:
+    """A rule that cannot be pasted (no source, or syntax beyond straight-line code) is
+    called instead: grads = d_rule(g, y, x, ...)."""
+    names = rule.func_params + rule.params
+    params = [ir.Var(name, ir.Kind.PARAM) for name in names]
+    call = ir.Call(ir.Ref(rule.func.__name__, rule.func, (), rule.func), tuple(params))
+    if len(rule.inputs) == 1:
+        return Template(params, [], (call,))
+    result = ir.Var(rule.func.__name__.lstrip("_") + "_grads", ir.Kind.USER)
+    returns = tuple(ir.Subscript(result, ir.Const(k)) for k in range(len(rule.inputs)))
+    return Template(params, [ir.Assign(result, call)], returns)
 
 
 def instantiate(template: Template, bindings: dict, fresh_name) -> tuple[list, tuple]:
