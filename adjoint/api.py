@@ -104,7 +104,7 @@ class _Specializer:
         self.parsed = parsed
         self.cache: dict = {}
         self.compiled: dict = {}
-        self.last_key = None
+        self.by_impl: dict = {}  # id(callable in the cache) -> its Compiled
         self.dispatcher = self._make_dispatcher()
 
     # dispatch ----------------------------------------------------------------------
@@ -131,8 +131,10 @@ class _Specializer:
         stale = "".join(f" or {g}" for g in guards)
         text = (f"def {self.func.__name__}({params}):\n"
                 f"    impl = cache.get({key})\n"
+                f"    global last\n"
                 f"    if impl is None{stale}:\n"
                 f"        impl = specialize({call_args})\n"
+                f"    last = impl\n"
                 f"    try:\n"
                 f"        return impl({call_args})\n"
                 f"    except NonScalarOutput as error:\n"
@@ -152,6 +154,7 @@ class _Specializer:
         if any(self.ns[f"guard_{k}"] is not v for k, v in enumerate(fresh)):
             self.cache.clear()
             self.compiled.clear()
+            self.by_impl.clear()
             for k, value in enumerate(fresh):
                 self.ns[f"guard_{k}"] = value
         key = tuple(type(v) for v in values)
@@ -161,6 +164,7 @@ class _Specializer:
                for i in self.wrt_positions):
             impl = self._checked(impl)
         self.cache[key] = impl
+        self.by_impl[id(impl)] = compiled
         self._check_inputs(values)
         return impl
 
@@ -182,13 +186,14 @@ class _Specializer:
             self.compiled[key] = compile_gradient(self.func, self.wrt_names, scalars,
                                                   return_value=self.return_value,
                                                   optimize=self.optimize, single=self.single)
-        self.last_key = key
         return self.compiled[key]
 
     def current_source(self) -> str:
-        if self.last_key is None:
-            return self.compile_for(tuple(np.ndarray for _ in self.params)).source
-        return self.compiled[self.last_key].source
+        """The code that ran last; before any call, the code for array arguments."""
+        ran = self.by_impl.get(id(self.ns.get("last")))
+        if ran is not None:
+            return ran.source
+        return self.compile_for(tuple(np.ndarray for _ in self.params)).source
 
     def _checked(self, impl):
         """impl, after checking that array inputs being differentiated hold floats."""
@@ -205,9 +210,9 @@ class _Specializer:
                 _check_differentiable(name, values[position])
 
     def located(self, error: NonScalarOutput) -> NonScalarOutput:
-        compiled = self.compiled.get(self.last_key)
+        compiled = self.by_impl.get(id(self.ns.get("last")))
         location = compiled.return_location if compiled else None
-        return NonScalarOutput.at(location, str(error).replace(" output;", f" output from {self.func.__name__};"),
+        return NonScalarOutput.at(location, f"{error} from {self.func.__name__}",
                                   "return a single number (e.g. np.sum(...) or np.mean(...)); "
                                   "for vector outputs take the gradient of each entry")
 
@@ -228,6 +233,8 @@ def _parameters(func) -> list:
 def _normalize_wrt(func, params, wrt):
     """(names, single): names of the parameters to differentiate, and whether one was asked."""
     single = wrt is None or isinstance(wrt, (int, str))
+    if not single and not isinstance(wrt, (tuple, list)):
+        raise BadArguments(f"wrt is a parameter name or index, or a tuple of them; got {wrt!r}")
     items = (0,) if wrt is None else (wrt,) if single else tuple(wrt)
     if not items:
         raise BadArguments("wrt is empty: name at least one parameter to differentiate")
@@ -257,8 +264,8 @@ def _check_differentiable(name, value) -> None:
                            )
     if isinstance(value, np.ndarray):
         if value.dtype.kind in "iub":
-            raise BadArguments(f"cannot differentiate with respect to {name}: it is an "
-                               f"{'integer' if value.dtype.kind in 'iu' else 'boolean'} array "
+            raise BadArguments(f"cannot differentiate with respect to {name}: it is "
+                               f"{'an integer' if value.dtype.kind in 'iu' else 'a boolean'} array "
                                f"(dtype {value.dtype}); pass {name}.astype(float)")
         if value.dtype.kind != "f":
             raise BadArguments(f"cannot differentiate with respect to {name}: dtype {value.dtype} "

@@ -40,17 +40,63 @@ def generate(fn: ir.Function, header: str = "") -> Generated:
     printer = _Printer(names)
     lines = [line for line in header.splitlines()]
     lines.append(f"def {fn.name}({_signature(fn)}):")
-    last_line = None
-    for stmt in fn.body:
-        backward = getattr(stmt, "backward", False)
-        line = (stmt.origin.filename, stmt.origin.line) if stmt.origin else None
-        if backward and line is not None and line != last_line:
-            lines.append("    " + _provenance(stmt.origin))
-        last_line = line if backward else None
-        text = ast.unparse(printer.statement(stmt))
-        lines.extend("    " + line for line in text.splitlines())
+    _Writer(printer, lines).block(fn.body, 1)
     namespace = {name: obj for obj_id, (name, obj) in names.items()}
     return Generated("\n".join(lines) + "\n", namespace)
+
+
+class _Writer:
+    """Writes statements as indented lines; backward lines get provenance comments."""
+
+    def __init__(self, printer, lines):
+        self.printer = printer
+        self.lines = lines
+        self.last_line = None
+
+    def block(self, stmts, depth: int) -> None:
+        if not stmts:
+            self.emit("pass", depth)
+        for stmt in stmts:
+            self.statement(stmt, depth)
+
+    def emit(self, text: str, depth: int) -> None:
+        self.lines.extend("    " * depth + line for line in text.splitlines())
+
+    def statement(self, stmt, depth: int) -> None:
+        backward = getattr(stmt, "backward", False)
+        origin = getattr(stmt, "origin", None)
+        line = (origin.filename, origin.line) if origin else None
+        if backward and line is not None and line != self.last_line:
+            self.emit(_provenance(origin), depth)
+        self.last_line = line if backward else None
+        p = self.printer
+        if isinstance(stmt, ir.If):
+            if not stmt.body:  # if c: pass else: x  ->  if not c: x
+                self.emit(f"if {p.text(ir.UnaryOp(operator.not_, stmt.test))}:", depth)
+                self.block(stmt.orelse, depth + 1)
+                return
+            self.emit(f"if {p.text(stmt.test)}:", depth)
+            self.block(stmt.body, depth + 1)
+            if stmt.orelse:
+                self.emit("else:", depth)
+                self.block(stmt.orelse, depth + 1)
+        elif isinstance(stmt, ir.For):
+            target = stmt.target.name if stmt.target is not None else "_"
+            self.emit(f"for {target} in {p.loop_range(stmt)}:", depth)
+            self.block(stmt.body, depth + 1)
+        elif isinstance(stmt, ir.While):
+            self.emit(f"while {p.text(stmt.test)}:", depth)
+            self.block(stmt.body, depth + 1)
+        elif isinstance(stmt, ir.Break):
+            self.emit("break", depth)
+        elif isinstance(stmt, ir.Continue):
+            self.emit("continue", depth)
+        elif isinstance(stmt, ir.Push):
+            self.emit(f"{stmt.tape.name}.append({p.text(stmt.value)})", depth)
+        elif isinstance(stmt, ir.Pop):
+            self.emit(f"{stmt.target.name} = {stmt.tape.name}.pop()", depth)
+        else:
+            self.emit(ast.unparse(p.statement(stmt)), depth)
 
 
 def function_source(fn: ir.Function) -> str:
@@ -79,13 +125,14 @@ def _provenance(origin) -> str:
 def _bind_refs(fn: ir.Function) -> dict:
     """id(root object) -> (name, object) for every outside object the code reads."""
     taken = {fn.name} | {p.name for p in fn.params}
-    for stmt in fn.body:
+    for stmt in ir.walk(fn.body):
         taken.update(v.name for v in ir.targets(stmt))
+        if isinstance(stmt, (ir.Push, ir.Pop)):
+            taken.add(stmt.tape.name)
     names: dict = {}
     used: set = set(taken)
-    for stmt in fn.body:
-        exprs = [stmt.value] + ([stmt.index] if isinstance(stmt, ir.SetItem) else [])
-        for expr in exprs:
+    for stmt in ir.walk(fn.body):
+        for expr in _expressions(stmt):
             for ref in ir.refs_in(expr):
                 if id(ref.root) in names:
                     continue
@@ -98,9 +145,38 @@ def _bind_refs(fn: ir.Function) -> dict:
     return names
 
 
+def _expressions(stmt) -> list:
+    """The expressions a statement holds (not those of nested blocks)."""
+    if isinstance(stmt, (ir.Assign, ir.ExprStmt, ir.Return, ir.Push)):
+        return [stmt.value]
+    if isinstance(stmt, ir.SetItem):
+        return [stmt.index, stmt.value]
+    if isinstance(stmt, (ir.If, ir.While)):
+        return [stmt.test]
+    if isinstance(stmt, ir.For):
+        return [e for e in (stmt.start, stmt.stop, stmt.step, stmt.trips) if e is not None]
+    return []
+
+
 class _Printer:
     def __init__(self, names: dict):
         self.names = names
+
+    def text(self, expr) -> str:
+        return ast.unparse(gast.gast_to_ast(self.expr(expr)))
+
+    def loop_range(self, loop: ir.For) -> str:
+        """range(n) rather than range(0, n, 1); reversed(...) in the backward."""
+        start, stop, step = loop.start, loop.stop, loop.step
+        args = [start, stop, step]
+        if _is_const(step, 1):
+            args = [start, stop]
+            if _is_const(start, 0):
+                args = [stop]
+        text = f"range({', '.join(self.text(a) for a in args)})"
+        if loop.trips is not None:
+            text += f"[:{self.text(loop.trips)}]"
+        return f"reversed({text})" if loop.reverse else text
 
     def statement(self, stmt):
         if isinstance(stmt, ir.Assign):
@@ -165,9 +241,13 @@ class _Printer:
         if isinstance(index, ir.Slice):
             return gast.Slice(*(None if p is None else self.expr(p)
                                 for p in (index.lower, index.upper, index.step)))
-        if isinstance(index, ir.TupleExpr):
+        if isinstance(index, ir.TupleExpr) and not index.is_list:
             return gast.Tuple(elts=[self.index(e) for e in index.elts], ctx=gast.Load())
         return self.expr(index)
+
+
+def _is_const(expr, value) -> bool:
+    return isinstance(expr, ir.Const) and type(expr.value) is int and expr.value == value
 
 
 def _name(name: str, ctx=None):

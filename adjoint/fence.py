@@ -12,19 +12,8 @@ import gast
 from .errors import Problem, UnsupportedSyntax
 from .frontend import Parsed
 
-CONTROL_FLOW_FIX = ("branches and loops are not supported yet; compute both sides and "
-                    "select with np.where, or unroll the loop by hand")
-
 # node type -> (what it is, what to do instead)
 UNSUPPORTED = {
-    gast.If: ("an if statement", CONTROL_FLOW_FIX),
-    gast.For: ("a for loop", CONTROL_FLOW_FIX),
-    gast.While: ("a while loop", CONTROL_FLOW_FIX),
-    gast.Break: ("break", CONTROL_FLOW_FIX),
-    gast.Continue: ("continue", CONTROL_FLOW_FIX),
-    gast.IfExp: ("a conditional expression (a if c else b)", "use np.where(c, a, b)"),
-    gast.BoolOp: ("and/or", "combine conditions with np.logical_and / np.logical_or"),
-    gast.AugAssign: ("augmented assignment (+=, -=, ...)", "write x = x + v"),
     gast.Try: ("try/except", "move error handling outside the differentiated function"),
     gast.With: ("a with statement", "move the with block outside the differentiated function"),
     gast.AsyncWith: ("async with", "differentiate a plain (non-async) function"),
@@ -54,7 +43,7 @@ UNSUPPORTED = {
     gast.JoinedStr: ("an f-string", "format strings outside the differentiated function"),
 }
 for _name, _entry in (("TryStar", ("try/except*", "move error handling outside the differentiated function")),
-                      ("Match", ("a match statement", CONTROL_FLOW_FIX))):
+                      ("Match", ("a match statement", "write it as if/elif/else"))):
     if hasattr(gast, _name):  # newer node types only exist on newer Pythons
         UNSUPPORTED[getattr(gast, _name)] = _entry
 

@@ -23,6 +23,8 @@ class Kind(Enum):
     TEMP = "temp"        # a compiler temporary s0, s1, ...
     GRAD = "grad"        # the gradient of a value, grad_<value>
     LOCAL = "local"      # a local of a spliced rule body
+    TAPE = "tape"        # a Python list holding values the backward needs, h_tape
+    FLAG = "flag"        # control bookkeeping: trip counts, "returned" flags
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,7 @@ class Assign:
     value: Expr
     origin: Location | None = None
     backward: bool = False  # part of the backward sweep (for comments and dumps)
+    may_alias: bool = False  # from x += v where x may share memory with another array
 
 
 @dataclass
@@ -139,7 +142,75 @@ class Return:
     origin: Location | None = None
 
 
-Stmt = Union[Assign, SetItem, ExprStmt, Return]
+@dataclass
+class If:
+    test: Expr  # an atom (or a comparison of atoms)
+    body: list
+    orelse: list
+    origin: Location | None = None
+    backward: bool = False
+
+
+@dataclass
+class For:
+    """for target in range(start, stop, step); in the backward, reversed and, when the
+    forward may have left early, cut to the first `trips` values."""
+
+    target: "Var | None"  # None prints as _
+    start: Expr
+    stop: Expr
+    step: Expr
+    body: list
+    origin: Location | None = None
+    backward: bool = False
+    reverse: bool = False
+    trips: "Expr | None" = None
+
+
+@dataclass
+class While:
+    test: Expr  # Const(True) for loops whose exit test sits inside the body
+    body: list
+    origin: Location | None = None
+    backward: bool = False
+
+
+@dataclass
+class Break:
+    origin: Location | None = None
+    backward: bool = False
+
+
+@dataclass
+class Continue:
+    origin: Location | None = None
+    backward: bool = False
+
+
+@dataclass
+class Push:
+    """tape.append(value): keep a value the backward needs before it is overwritten."""
+
+    tape: Var
+    value: Expr
+    origin: Location | None = None
+    backward: bool = False
+    site: int = 0  # pairs this push with the pop that undoes it
+
+
+@dataclass
+class Pop:
+    """target = tape.pop(): restore, in the backward, the value a statement overwrote."""
+
+    target: Var
+    tape: Var
+    origin: Location | None = None
+    backward: bool = False
+    site: int = 0
+
+
+Stmt = Union[Assign, SetItem, ExprStmt, Return, If, For, While, Break, Continue, Push, Pop]
+COMPOUND = (If, For, While)
 
 
 @dataclass
@@ -152,6 +223,9 @@ class Function:
     posonly: int = 0  # how many leading params are positional-only
     kwonly: int = 0  # how many trailing params are keyword-only
     free: dict | None = None  # free names of the user's code -> objects they named
+    # variables assigned more than once (names merged across branches, values
+    # assigned inside loops): not SSA, so the backward restores them from tapes
+    dynamic: frozenset = frozenset()
 
     def __str__(self) -> str:
         from .codegen import function_source
@@ -206,17 +280,53 @@ def refs_in(expr) -> list:
 
 
 def targets(stmt) -> tuple:
-    """Vars a statement defines."""
+    """Vars a statement itself defines (not those of nested blocks)."""
     if isinstance(stmt, Assign):
         return stmt.target if isinstance(stmt.target, tuple) else (stmt.target,)
+    if isinstance(stmt, Pop):
+        return (stmt.target,)
+    if isinstance(stmt, For) and stmt.target is not None:
+        return (stmt.target,)
     return ()
 
 
 def reads(stmt) -> list:
-    """Vars a statement reads."""
+    """Vars a statement itself reads (not those of nested blocks)."""
     if isinstance(stmt, SetItem):
         return [stmt.target] + vars_in(stmt.index) + vars_in(stmt.value)
+    if isinstance(stmt, (If, While)):
+        return vars_in(stmt.test)
+    if isinstance(stmt, For):
+        return [v for part in (stmt.start, stop_of(stmt), stmt.step) for v in vars_in(part)] + \
+            (vars_in(stmt.trips) if stmt.trips is not None else [])
+    if isinstance(stmt, Push):
+        return [stmt.tape] + vars_in(stmt.value)
+    if isinstance(stmt, Pop):
+        return [stmt.tape]
+    if isinstance(stmt, (Break, Continue)):
+        return []
     return vars_in(stmt.value)
+
+
+def stop_of(loop: For):
+    return loop.stop
+
+
+def blocks(stmt) -> tuple:
+    """The statement lists nested in a statement."""
+    if isinstance(stmt, If):
+        return (stmt.body, stmt.orelse)
+    if isinstance(stmt, (For, While)):
+        return (stmt.body,)
+    return ()
+
+
+def walk(body):
+    """Every statement of a body, nested ones included, in program order."""
+    for stmt in body:
+        yield stmt
+        for block in blocks(stmt):
+            yield from walk(block)
 
 
 def substitute(expr, mapping: dict):
@@ -250,23 +360,33 @@ class IRError(Exception):
     """An internal invariant of the IR is broken: a bug in adjoint, not in user code."""
 
 
-def verify(fn: Function) -> None:
-    """Check single assignment and define-before-use.
+REASSIGNABLE = (Kind.GRAD, Kind.TAPE, Kind.FLAG)
 
-    Gradient variables are accumulators: they may be assigned again, but only after
-    they are defined (grad_x = grad_x + ...), never before.
+
+def verify(fn: Function) -> None:
+    """Check single assignment and define-before-use (in program order).
+
+    Variables listed in `fn.dynamic`, gradients (accumulators: grad_x = grad_x + ...),
+    tapes and flags may be assigned more than once; every other variable exactly once.
+    One name always means one variable.
     """
     defined = {p.name: p for p in fn.params}
-    for index, stmt in enumerate(fn.body):
+    for index, stmt in enumerate(walk(fn.body)):
         for var in reads(stmt):
             if defined.get(var.name) != var:
-                raise IRError(f"statement {index} reads {var.name} before it is defined")
+                raise IRError(f"statement {index} ({type(stmt).__name__}) reads {var.name} "
+                              "before it is defined")
         for var in targets(stmt):
-            if var.name in defined and var.kind is not Kind.GRAD:
+            known = defined.get(var.name)
+            if known is not None and known != var:
+                raise IRError(f"statement {index}: two variables are named {var.name}")
+            if known is not None and var not in fn.dynamic and var.kind not in REASSIGNABLE:
                 raise IRError(f"statement {index} assigns {var.name} a second time")
             defined[var.name] = var
-        if isinstance(stmt, Return) and index != len(fn.body) - 1:
-            raise IRError("return before the end of the function")
+    if not fn.body or not isinstance(fn.body[-1], Return):
+        raise IRError("the function does not end with its return")
+    if any(isinstance(s, Return) for s in walk(fn.body[:-1])):
+        raise IRError("a return before the end of the function")
 
 
 def with_value(stmt, mapping: dict):

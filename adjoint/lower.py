@@ -13,6 +13,7 @@ the line.
 """
 from __future__ import annotations
 
+import builtins
 import inspect
 import operator
 import types
@@ -23,6 +24,7 @@ from . import ir
 from .errors import Location, UnsupportedSyntax
 from .frontend import MISSING, Parsed, resolve_free_name
 from .names import Namer
+from .structure import structure
 
 BINARY = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
           gast.Div: operator.truediv, gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
@@ -54,6 +56,13 @@ class _Lowering:
         self.body: list = []
         self.origin: Location | None = None
         self.free: dict = {}  # free name -> the object it named when lowered
+        self.loop_depth = 0
+        self.dynamic: set = set()  # Vars assigned more than once (see ir.Function.dynamic)
+        self.fresh_arrays: set = set()  # user names whose value is a new object (see augassign)
+        node = parsed.node
+        # names assigned inside a branch or loop keep one variable (no SSA versions)
+        self.merged = _names_assigned_in_blocks(node)
+        self.single_return = _single_final_return(node)
 
     def run(self) -> ir.Function:
         node = self.parsed.node
@@ -62,39 +71,63 @@ class _Lowering:
             var = ir.Var(arg.id, ir.Kind.PARAM)
             self.current[arg.id] = var
             params.append(var)
+            if arg.id in self.merged:
+                self.dynamic.add(var)
+        for name in sorted(self.merged - set(self.current)):
+            self.current[name] = ir.Var(name, ir.Kind.USER)
+            self.dynamic.add(self.current[name])
         statements = list(node.body)
         if statements and _is_docstring(statements[0]):
             statements = statements[1:]
-        returned = False
-        for stmt in statements:
-            self.origin = self.parsed.location(stmt)
-            if self.statement(stmt):
-                returned = True
-                break  # what follows a return never runs
-        if not returned:
+        self.body = self.block(statements)
+        if not self.body or not isinstance(self.body[-1], ir.Return):
             self.body.append(ir.Return(ir.Const(None), self.parsed.location(node)))
-        return ir.Function(node.name, params, self.body, origin=self.parsed.location(node),
-                           posonly=len(node.args.posonlyargs), kwonly=len(node.args.kwonlyargs),
-                           free=self.free)
+        fn = ir.Function(node.name, params, self.body, origin=self.parsed.location(node),
+                         posonly=len(node.args.posonlyargs), kwonly=len(node.args.kwonlyargs),
+                         free=self.free, dynamic=frozenset(self.dynamic))
+        return structure(fn, self.namer.fresh) if self.flatten else fn
+
+    def block(self, statements) -> list:
+        """Lower a list of statements into a new IR block."""
+        saved, self.body = self.body, []
+        for stmt in statements:
+            saved_origin, self.origin = self.origin, self.parsed.location(stmt)
+            self.statement(stmt)
+            self.origin = saved_origin
+            if isinstance(stmt, (gast.Return, gast.Break, gast.Continue)):
+                break  # what follows a jump never runs
+        block, self.body = self.body, saved
+        return block
 
     # statements -----------------------------------------------------------------
-    def statement(self, stmt) -> bool:
-        """Lower one statement; True if it was a return."""
+    def statement(self, stmt) -> None:
         if isinstance(stmt, gast.Return):
             value = ir.Const(None) if stmt.value is None else self.returned(stmt.value)
             self.body.append(ir.Return(value, self.origin))
-            return True
-        if isinstance(stmt, gast.Assign):
+        elif isinstance(stmt, gast.Assign):
             self.assign(stmt)
         elif isinstance(stmt, gast.AnnAssign):
             if stmt.value is not None:
                 self.bind(stmt.target, stmt.value)
+        elif isinstance(stmt, gast.AugAssign):
+            self.augassign(stmt)
         elif isinstance(stmt, gast.Expr):
             if not isinstance(stmt.value, gast.Constant):  # a bare string or number does nothing
                 self.body.append(ir.ExprStmt(self.value(stmt.value), self.origin))
+        elif isinstance(stmt, gast.If):
+            test = self.test(stmt.test)
+            body, orelse = self.block(stmt.body), self.block(stmt.orelse)
+            self.body.append(ir.If(test, body, orelse, self.origin))
+        elif isinstance(stmt, gast.For):
+            self.for_loop(stmt)
+        elif isinstance(stmt, gast.While):
+            self.while_loop(stmt)
+        elif isinstance(stmt, gast.Break):
+            self.body.append(ir.Break(self.origin))
+        elif isinstance(stmt, gast.Continue):
+            self.body.append(ir.Continue(self.origin))
         elif not isinstance(stmt, gast.Pass):
             raise self.unsupported(stmt, f"the statement {type(stmt).__name__}")
-        return False
 
     def assign(self, stmt: gast.Assign) -> None:
         if len(stmt.targets) == 1:
@@ -107,34 +140,205 @@ class _Lowering:
     def bind(self, target, value_node) -> None:
         if isinstance(target, gast.Name):
             value = self.value(value_node)
-            self.body.append(ir.Assign(self.define(target.id), value, self.at(value_node)))
+            self.assign_name(target.id, value, self.at(value_node))
         elif isinstance(value_node, gast.Tuple) and len(value_node.elts) == len(target.elts):
             values = [self.operand(v) for v in value_node.elts]  # a, b = b, a swaps
             for sub_target, value in zip(target.elts, values):
                 self.bind_atom(sub_target, value)
         else:
             value = self.value(value_node)
-            self.body.append(ir.Assign(self.unpack_targets(target), value, self.at(value_node)))
+            self.emit(ir.Assign(self.unpack_targets(target), value, self.at(value_node)))
 
     def bind_atom(self, target, value) -> None:
         if isinstance(target, gast.Name):
-            self.body.append(ir.Assign(self.define(target.id), value, self.origin))
+            self.assign_name(target.id, value, self.origin)
         else:
-            self.body.append(ir.Assign(self.unpack_targets(target), value, self.origin))
+            self.emit(ir.Assign(self.unpack_targets(target), value, self.origin))
+
+    def assign_name(self, name: str, value, origin) -> None:
+        """name = value. A merged name that its own new value reads (h = h * x) goes
+        through a temporary, so the backward can tell the old value from the new."""
+        current = self.current.get(name)
+        if name in self.merged and current is not None and current in ir.vars_in(value) \
+                and not isinstance(value, ir.Var):
+            temp = ir.Var(self.namer.temp(), ir.Kind.TEMP)
+            self.emit(ir.Assign(temp, value, origin))
+            value = temp
+        if isinstance(value, (ir.BinOp, ir.UnaryOp, ir.Compare, ir.Const)):
+            self.fresh_arrays.add(name)
+        else:
+            self.fresh_arrays.discard(name)
+        self.emit(ir.Assign(self.define(name), value, origin))
+
+    def augassign(self, stmt: gast.AugAssign) -> None:
+        """x += v is x = x + v; refused where x may share memory with another array,
+        because Python would then change that array too (see reverse: alias check)."""
+        if not isinstance(stmt.target, gast.Name):
+            raise self.unsupported(stmt, "augmented assignment into a subscript or attribute "
+                                   "(mutation)", "build a new array instead")
+        name = stmt.target.id
+        shared = name not in self.fresh_arrays
+        current = self.name(gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None))
+        value = ir.BinOp(BINARY[type(stmt.op)], current, self.operand(stmt.value))
+        self.assign_name(name, value, self.at(stmt))
+        if shared:
+            self.body[-1].may_alias = True
+
+    def emit(self, stmt) -> None:
+        if self.loop_depth:
+            self.dynamic.update(ir.targets(stmt))
+        self.body.append(stmt)
 
     def unpack_targets(self, target) -> tuple:
         if not isinstance(target, gast.Tuple) or not all(isinstance(t, gast.Name) for t in target.elts):
             raise self.unsupported(target, "nested or starred unpacking")
+        for t in target.elts:
+            self.fresh_arrays.discard(t.id)
         return tuple(self.define(t.id) for t in target.elts)
 
     def define(self, name: str) -> ir.Var:
-        """A new SSA version of a user name: h first, then h_1, h_2, ..."""
+        """A new SSA version of a user name: h first, then h_1, h_2, ...; a merged name
+        (assigned inside a branch or loop) is always the same variable."""
+        if name in self.merged:
+            return self.current[name]
         if name in self.current:
             var = ir.Var(self.namer.fresh(name), ir.Kind.USER)
         else:
             var = ir.Var(name, ir.Kind.USER)
         self.current[name] = var
         return var
+
+    # control flow -----------------------------------------------------------------
+    def test(self, node):
+        """A branch or loop condition: a comparison of atoms stays inline (if x > 0:)."""
+        value = self.value(node)
+        if isinstance(value, (ir.Compare, ir.UnaryOp)) or _is_atom(value):
+            return value
+        return self.atom_of(value, node)
+
+    def for_loop(self, node: gast.For) -> None:
+        if node.orelse:
+            raise self.unsupported(node, "for ... else", "set a flag before break instead")
+        iterable = node.iter
+        func = self.static_callee(iterable)
+        if func is range and isinstance(node.target, gast.Name) and not iterable.keywords:
+            args = [self.operand(a) for a in iterable.args]
+            start, stop, step = _range_args(args)
+            self.loop(node, lambda: self.define(node.target.id), start, stop, step, prefix=None)
+            return
+        if func is enumerate and _is_pair(node.target) and len(iterable.args) == 1 \
+                and not iterable.keywords:
+            seq = self.operand(iterable.args[0])
+            index_name = node.target.elts[0].id
+            self.loop(node, lambda: self.define(index_name), ir.Const(0), self.length(seq),
+                      ir.Const(1), prefix=lambda i: [(node.target.elts[1], ir.Subscript(seq, i))])
+            return
+        if func is zip and isinstance(node.target, gast.Tuple) and not iterable.keywords \
+                and len(node.target.elts) == len(iterable.args):
+            seqs = [self.operand(a) for a in iterable.args]
+            stop = self.length(seqs[0])
+            for seq in seqs[1:]:
+                stop = self.atom_of(ir.Call(_builtin("min"), (stop, self.length(seq))), node)
+            self.loop(node, self.index_var, ir.Const(0), stop, ir.Const(1),
+                      prefix=lambda i: [(t, ir.Subscript(q, i)) for t, q in zip(node.target.elts, seqs)])
+            return
+        if func is reversed and len(iterable.args) == 1 and not iterable.keywords:
+            seq = self.atom_of(ir.Subscript(self.operand(iterable.args[0]),
+                                            ir.Slice(None, None, ir.Const(-1))), node)
+        else:
+            seq = self.operand(iterable)
+        self.loop(node, self.index_var, ir.Const(0), self.length(seq), ir.Const(1),
+                  prefix=lambda i: [(node.target, ir.Subscript(seq, i))])
+
+    def loop(self, node, make_target, start, stop, step, prefix) -> None:
+        """Lower a for loop over range(start, stop, step); `prefix(i)` gives the
+        (target, value) pairs assigned first in each iteration."""
+        self.loop_depth += 1
+        target = make_target()
+        self.dynamic.add(target)
+        saved, self.body = self.body, []
+        for sub_target, value in (prefix(target) if prefix else []):
+            self.bind_atom(sub_target, self.atom_of(value, node) if isinstance(sub_target, gast.Tuple)
+                           else value)
+        head = self.body
+        self.body = saved
+        body = head + self.block(node.body)
+        self.loop_depth -= 1
+        self.body.append(ir.For(target, start, stop, step, body, self.origin))
+
+    def index_var(self) -> ir.Var:
+        return ir.Var(self.namer.fresh("i"), ir.Kind.TEMP)
+
+    def length(self, seq):
+        return self.atom_of(ir.Call(_builtin("len"), (seq,)), None)
+
+    def while_loop(self, node: gast.While) -> None:
+        if node.orelse:
+            raise self.unsupported(node, "while ... else", "set a flag before break instead")
+        self.loop_depth += 1
+        saved, self.body = self.body, []
+        test = self.test(node.test)
+        test_statements, self.body = self.body, saved
+        body = self.block(node.body)
+        self.loop_depth -= 1
+        if test_statements:  # the test needs statements of its own: evaluate it in the body
+            body = test_statements + [ir.If(test, body, [ir.Break(self.origin)], self.origin)]
+            test = ir.Const(True)
+        self.body.append(ir.While(test, body, self.origin))
+
+    def static_callee(self, node):
+        """The object a call's function names, if it is a plain global or builtin."""
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+                and node.func.id not in self.current and node.func.id not in self.assigned:
+            return resolve_free_name(self.parsed, node.func.id)
+        return None
+
+    def merged_temp(self) -> ir.Var:
+        var = ir.Var(self.namer.temp(), ir.Kind.TEMP)
+        self.dynamic.add(var)
+        return var
+
+    def boolop(self, node: gast.BoolOp):
+        """a and b -> s = a; if s: s = b   (b is evaluated only when needed)."""
+        result = self.merged_temp()
+        self.emit(ir.Assign(result, self.operand(node.values[0]), self.at(node)))
+        outer = self.body
+        for value in node.values[1:]:
+            saved, self.body = self.body, []
+            self.emit(ir.Assign(result, self.operand(value), self.at(value)))
+            inner = self.body
+            test = result if isinstance(node.op, gast.And) else ir.UnaryOp(operator.not_, result)
+            saved.append(ir.If(test, inner, [], self.at(node)))
+            self.body = inner
+        self.body = outer
+        return result
+
+    def ifexp(self, node: gast.IfExp):
+        result = self.merged_temp()
+        test = self.test(node.test)
+        branches = []
+        for value in (node.body, node.orelse):
+            saved, self.body = self.body, []
+            self.emit(ir.Assign(result, self.operand(value), self.at(value)))
+            branches.append(self.body)
+            self.body = saved
+        self.body.append(ir.If(test, branches[0], branches[1], self.at(node)))
+        return result
+
+    def chained_compare(self, node: gast.Compare):
+        """a < b < c -> s = a < b; if s: s = b < c   (b evaluated once, c only if needed)."""
+        result = self.merged_temp()
+        left = self.operand(node.left)
+        right = self.operand(node.comparators[0])
+        self.emit(ir.Assign(result, ir.Compare(COMPARE[type(node.ops[0])], left, right), self.at(node)))
+        outer = self.body
+        for op, comparator in zip(node.ops[1:], node.comparators[1:]):
+            holder, self.body = self.body, []
+            left, right = right, self.operand(comparator)
+            self.emit(ir.Assign(result, ir.Compare(COMPARE[type(op)], left, right), self.at(node)))
+            holder.append(ir.If(result, self.body, [], self.at(node)))
+        self.body = outer
+        return result
 
     # expressions ----------------------------------------------------------------
     def operand(self, node):
@@ -143,7 +347,7 @@ class _Lowering:
         if not self.flatten or isinstance(value, (ir.Var, ir.Const, ir.Ref, ir.TupleExpr, ir.Slice)):
             return value
         temp = ir.Var(self.namer.temp(), ir.Kind.TEMP)
-        self.body.append(ir.Assign(temp, value, self.at(node)))
+        self.emit(ir.Assign(temp, value, self.at(node)))
         return temp
 
     def at(self, node) -> Location:
@@ -152,13 +356,13 @@ class _Lowering:
 
     def returned(self, node):
         """A returned expression that is not a plain name is named out (seed: grad_out)."""
+        if not self.single_return:
+            return self.operand(node)  # structuring assigns every returned value to out
         value = self.value(node)
-        if not self.flatten or isinstance(value, (ir.Var, ir.Const, ir.Ref)):
-            return value
-        if isinstance(value, ir.TupleExpr):
+        if not self.flatten or isinstance(value, (ir.Var, ir.Const, ir.Ref, ir.TupleExpr)):
             return value
         out = ir.Var(self.namer.fresh("out"), ir.Kind.TEMP)
-        self.body.append(ir.Assign(out, value, self.at(node)))
+        self.emit(ir.Assign(out, value, self.at(node)))
         return out
 
     def value(self, node):
@@ -174,10 +378,13 @@ class _Lowering:
             if op in (operator.neg, operator.pos) and _is_number(node.operand):
                 return ir.Const(op(node.operand.value))  # -1 is a constant, not an operation
             return ir.UnaryOp(op, self.operand(node.operand))
+        if isinstance(node, gast.BoolOp):
+            return self.boolop(node)
+        if isinstance(node, gast.IfExp):
+            return self.ifexp(node)
         if isinstance(node, gast.Compare):
             if len(node.ops) != 1:
-                raise self.unsupported(node, "a chained comparison (a < b < c)",
-                                       "write the comparisons separately")
+                return self.chained_compare(node)
             return ir.Compare(COMPARE[type(node.ops[0])], self.operand(node.left),
                               self.operand(node.comparators[0]))
         if isinstance(node, gast.Attribute):
@@ -220,11 +427,11 @@ class _Lowering:
             base = self.atom_of(base)
         return ir.Attr(base, node.attr)
 
-    def atom_of(self, value):
-        if not self.flatten or isinstance(value, (ir.Var, ir.Const, ir.Ref)):
+    def atom_of(self, value, node=None):
+        if not self.flatten or _is_atom(value):
             return value
         temp = ir.Var(self.namer.temp(), ir.Kind.TEMP)
-        self.body.append(ir.Assign(temp, value, self.origin))
+        self.emit(ir.Assign(temp, value, self.at(node) if node is not None else self.origin))
         return temp
 
     def call(self, node: gast.Call):
@@ -257,6 +464,44 @@ def _assigned_names(func_node) -> set:
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
             names.add(node.id)
     return names
+
+
+def _names_assigned_in_blocks(func_node) -> set:
+    """Names assigned inside an if, for or while (loop targets included)."""
+    names = set()
+    for node in gast.walk(func_node):
+        if isinstance(node, (gast.If, gast.For, gast.While)):
+            for inner in node.body + node.orelse + ([node.target] if isinstance(node, gast.For) else []):
+                names.update(n.id for n in gast.walk(inner)
+                             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store))
+    return names
+
+
+def _single_final_return(func_node) -> bool:
+    returns = [n for n in gast.walk(func_node) if isinstance(n, gast.Return)]
+    return len(returns) <= 1 and (not returns or func_node.body[-1] is returns[0])
+
+
+def _is_atom(value) -> bool:
+    return isinstance(value, (ir.Var, ir.Const, ir.Ref))
+
+
+def _is_pair(target) -> bool:
+    return isinstance(target, gast.Tuple) and len(target.elts) == 2 \
+        and isinstance(target.elts[0], gast.Name)
+
+
+def _range_args(args):
+    if len(args) == 1:
+        return ir.Const(0), args[0], ir.Const(1)
+    if len(args) == 2:
+        return args[0], args[1], ir.Const(1)
+    return args[0], args[1], args[2]
+
+
+def _builtin(name: str) -> ir.Ref:
+    obj = getattr(builtins, name)
+    return ir.Ref(name, obj, (), obj)
 
 
 def _is_docstring(stmt) -> bool:

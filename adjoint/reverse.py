@@ -1,45 +1,42 @@
-"""Reverse mode: a lowered SSA function -> one function computing value and gradients.
+"""Reverse mode: a lowered function -> one function computing value and gradients.
 
-Input: the lowered `ir.Function`, the parameters to differentiate (`wrt`), and which
-parameters are scalars. Output: an `ir.Function` whose body is the forward statements,
-then the backward: the seed `grad_<result> = 1.0`, then, for each forward statement in
-reverse order whose result carries a gradient, its rule pasted with names substituted.
-Gradients accumulate as `grad_x = grad_x + ...`; no zeros are built except for a `wrt`
-parameter the result does not depend on. The backward reads forward values directly, so
-nothing is stored on a tape for straight-line code.
+Input: the structured IR of the user's function, the parameters to differentiate
+(`wrt`) and which parameters are scalars. Output: an `ir.Function` whose body is the
+forward (the user's code, plus tape pushes), then the backward: the seed
+`grad_<result> = 1.0`, then every forward statement in reverse order, each pasting its
+rule with names substituted. Branches replay their decision; loops run backwards
+(`for t in reversed(range(...))`), a while loop as many times as it ran.
 
-Only "active" values get gradients: those computed from a `wrt` parameter by a
-differentiable operation. A call with no rule on an active value is an error naming the
-line; a call on inactive values needs no rule.
+The backward reads forward values in place. A value that the forward overwrites (a
+name assigned in a loop or in several branches) is pushed onto a plainly named list
+before it is overwritten and popped back at the same point of the backward, so every
+backward line sees the values its forward line saw:
+
+    for t in range(n):                       for t in reversed(range(n)):
+        h_tape.append(h)                         grad_s3 = grad_h * (1 - h * h)
+        h = np.tanh(s3)                          h = h_tape.pop()
+
+Gradients are assigned at their first contribution and accumulated after
+(`grad_x = grad_x + ...`); a zero is built only where a path or a loop needs one.
 """
 from __future__ import annotations
 
-import dataclasses
-import inspect
+import itertools
 import operator
+from dataclasses import replace
 
 from . import ir, shapes
+from .activity import active_vars, differentiable, primal_key, useful_vars
 from .errors import MissingRule, NonScalarOutput, UnsupportedSyntax
 from .names import Namer
-from .registry import Rule, display_name, is_nondiff, lookup
-from .runtime import seed, unbroadcast, zero_grad
+from .registry import Rule, display_name, lookup
+from .runtime import seed, separate, zero_grad
+from .simplify import simplify
 from .template import instantiate
 
 SEED_REF = ir.Ref("seed", seed, (), seed)
 ZERO_REF = ir.Ref("zero_grad", zero_grad, (), zero_grad)
-
-
-def primal_key(value):
-    """The registry key of the operation an expression performs."""
-    if isinstance(value, (ir.BinOp, ir.UnaryOp)):
-        return value.op
-    if isinstance(value, ir.Call):
-        return value.func.value
-    if isinstance(value, ir.Attr):
-        return "." + value.name
-    if isinstance(value, ir.Subscript):
-        return operator.getitem
-    return None
+SEPARATE_REF = ir.Ref("separate", separate, (), separate)
 
 
 def differentiate(fn: ir.Function, wrt: list, scalar_params: frozenset, namer: Namer,
@@ -54,50 +51,73 @@ class _Reverse:
         self.wrt = wrt
         self.namer = namer
         self.classes = shapes.infer(fn, scalar_params)
+        self.dynamic = set(fn.dynamic)
         self.grads: dict = {}  # primal Var -> its gradient Var
-        self.backward: list = []
+        self.tapes: dict = {}  # Var -> the list its overwritten values go to
+        self.sites = itertools.count(1)
+        self.pop_sites: dict = {}  # id(forward statement) -> site of its pop
+        self.counters: dict = {}  # id(loop) -> (trips Var, tape Var or None)
 
     def run(self, return_value: bool, single: bool) -> ir.Function:
         *forward, ret = self.fn.body
-        active = self.activity(forward)
         result = self.result_of(ret)
-        if isinstance(result, ir.Var) and result in active:
-            self.seed(result, ret.origin)
-            for stmt in reversed(forward):
-                self.backprop(stmt, active)
-        else:
-            # the output does not depend on wrt, but it must still be a scalar
-            check = ir.ExprStmt(ir.Call(SEED_REF, (result,)), ret.origin)
-            self.backward.append(check)
-        grads = [self.final_grad(p) for p in self.wrt]
+        self.active = active_vars(forward, self.wrt)
+        self.useful = useful_vars(forward, self.active, result)
+        self.check(forward)
+        forward = self.count_trips(forward, nested=False)
+        assigned: set = set()
+        backward = []
+        if isinstance(result, ir.Var) and result in self.useful:
+            backward.append(self.seed(result, ret.origin, assigned))
+            backward += self.reverse_block(forward, assigned)
+        else:  # the output does not depend on wrt, but it must still be a scalar
+            backward.append(ir.ExprStmt(ir.Call(SEED_REF, (result,)), ret.origin))
+        grads = [self.final_grad(p, assigned, backward) for p in self.wrt]
         grads_expr = grads[0] if single else ir.TupleExpr(tuple(grads))
+        if len(grads) > 1 and any(self.classes.get(p) != shapes.SCALAR for p in self.wrt):
+            grads_expr = ir.Call(SEPARATE_REF, tuple(grads))  # never two names for one array
         value = ir.TupleExpr((result, grads_expr)) if return_value else grads_expr
-        for stmt in self.backward:
+        for stmt in ir.walk(backward):
             stmt.backward = True
-        body = forward + self.backward + [ir.Return(value, ret.origin)]
-        return dataclasses.replace(self.fn, body=body)
+        kept = self.restored_vars(backward)
+        backward = _without_pops(backward, kept)
+        forward = self.add_pushes(forward, kept)
+        prelude = self.prelude(forward, kept)
+        body = prelude + forward + backward + [ir.Return(value, ret.origin)]
+        return replace(self.fn, body=body, dynamic=frozenset(self.dynamic))
 
-    # which values carry gradients -----------------------------------------------
-    def activity(self, forward) -> set:
-        active = set(self.wrt)
-        for stmt in forward:
+    # checks ------------------------------------------------------------------------
+    def result_of(self, ret: ir.Return):
+        value = ret.value
+        if isinstance(value, ir.TupleExpr):
+            raise NonScalarOutput.at(ret.origin, f"grad needs a scalar output; {self.fn.name} "
+                                     f"returns a tuple of {len(value.elts)} values",
+                                     "return only the scalar to differentiate")
+        if isinstance(value, ir.Const) and value.value is None:
+            raise NonScalarOutput.at(ret.origin or self.fn.origin, f"grad needs a scalar output; "
+                                     f"{self.fn.name} returns None", "return the scalar to differentiate")
+        return value
+
+    def check(self, forward) -> None:
+        """Every useful statement has a rule; no in-place update of a shared array."""
+        for stmt in ir.walk(forward):
             if not isinstance(stmt, ir.Assign):
                 continue
-            if not any(v in active for v in ir.vars_in(stmt.value)):
+            if stmt.may_alias and self.classes.get(ir.targets(stmt)[0]) != shapes.SCALAR:
+                name = ir.targets(stmt)[0].name
+                raise UnsupportedSyntax.at(
+                    stmt.origin, f"{name} op= ... would change an array that {name} may share "
+                    "with another name (or with the caller), which adjoint does not track",
+                    f"write {name} = {name} + ... (a new array), or copy first: {name} = np.copy({name})")
+            if not any(t in self.useful for t in ir.targets(stmt)) or not differentiable(stmt):
                 continue
-            value = stmt.value
-            if isinstance(value, ir.Var):
-                active.update(ir.targets(stmt))
-                continue
-            if isinstance(value, ir.Compare) or is_nondiff(primal_key(value)):
-                continue
-            if isinstance(value, (ir.TupleExpr, ir.Slice)):
+            if isinstance(stmt.value, (ir.TupleExpr, ir.Slice)) or (
+                    isinstance(stmt.target, tuple) and isinstance(stmt.value, ir.Var)):
                 raise UnsupportedSyntax.at(stmt.origin, "a tuple or list holding differentiable "
                                            "values is not supported here yet", "pass the values "
                                            "directly to the function that uses them")
-            self.rule_for(stmt)
-            active.update(ir.targets(stmt))
-        return active
+            if not isinstance(stmt.value, ir.Var):
+                self.rule_for(stmt)
 
     def rule_for(self, stmt) -> Rule:
         key = primal_key(stmt.value)
@@ -114,43 +134,125 @@ class _Reverse:
                 "or, if it has no gradient, adjoint.nondiff(...)")
         return found
 
-    def result_of(self, ret: ir.Return):
-        value = ret.value
-        if isinstance(value, ir.TupleExpr):
-            raise NonScalarOutput.at(ret.origin, f"grad needs a scalar output; {self.fn.name} "
-                                     f"returns a tuple of {len(value.elts)} values",
-                                     "return only the scalar to differentiate")
-        if isinstance(value, ir.Const) and value.value is None:
-            raise NonScalarOutput.at(ret.origin or self.fn.origin, f"grad needs a scalar output; "
-                                     f"{self.fn.name} returns None", "return the scalar to differentiate")
-        return value
+    # loop bookkeeping ---------------------------------------------------------------
+    def count_trips(self, block: list, nested: bool) -> list:
+        """Give each while loop, and each for loop that may break, a trip counter."""
+        out = []
+        for stmt in block:
+            if isinstance(stmt, ir.If):
+                out.append(replace(stmt, body=self.count_trips(stmt.body, nested),
+                                   orelse=self.count_trips(stmt.orelse, nested)))
+                continue
+            if not isinstance(stmt, (ir.For, ir.While)):
+                out.append(stmt)
+                continue
+            body = self.count_trips(stmt.body, nested=True)
+            if isinstance(stmt, ir.For) and not _breaks(body):
+                out.append(replace(stmt, body=body))
+                continue
+            trips = ir.Var(self.namer.fresh("trips"), ir.Kind.FLAG)
+            step = ir.Assign(trips, ir.BinOp(operator.add, trips, ir.Const(1)), stmt.origin)
+            loop = replace(stmt, body=[step] + body)
+            tape = ir.Var(self.namer.fresh("trips_tape"), ir.Kind.TAPE) if nested else None
+            self.counters[id(loop)] = (trips, tape)
+            out += [ir.Assign(trips, ir.Const(0), stmt.origin), loop]
+            if tape is not None:  # an inner loop's count differs per outer iteration
+                out.append(ir.Push(tape, trips, stmt.origin))
+        return out
 
-    # the backward -----------------------------------------------------------------
-    def seed(self, result: ir.Var, origin) -> None:
-        if self.classes.get(result) == shapes.SCALAR:
-            value = ir.Const(1.0)
+    # the backward -------------------------------------------------------------------
+    def reverse_block(self, block: list, assigned: set) -> list:
+        out = []
+        for stmt in reversed(block):
+            out += self.reverse_stmt(stmt, assigned)
+        return out
+
+    def reverse_stmt(self, stmt, assigned: set) -> list:
+        if isinstance(stmt, ir.Assign):
+            return self.reverse_assign(stmt, assigned)
+        if isinstance(stmt, ir.If):
+            then_assigned, else_assigned = set(assigned), set(assigned)
+            body = self.reverse_block(stmt.body, then_assigned)
+            orelse = self.reverse_block(stmt.orelse, else_assigned)
+            # a gradient first assigned on one path gets a zero on the other
+            for g in sorted(then_assigned - else_assigned, key=lambda v: v.name):
+                orelse.append(ir.Assign(g, self.zero(self.primal_of(g)), stmt.origin))
+            for g in sorted(else_assigned - then_assigned, key=lambda v: v.name):
+                body.append(ir.Assign(g, self.zero(self.primal_of(g)), stmt.origin))
+            assigned |= then_assigned | else_assigned
+            if not body and not orelse:
+                return []
+            return [ir.If(stmt.test, body, orelse, stmt.origin)]
+        if isinstance(stmt, (ir.For, ir.While)):
+            return self.reverse_loop(stmt, assigned)
+        return []  # break, continue, pushes and expression statements need nothing
+
+    def reverse_loop(self, loop, assigned: set) -> list:
+        inits = []
+        for var in self.carried(loop):
+            g = self.grad_var(var)
+            if g not in assigned:
+                inits.append(ir.Assign(g, self.zero(var), loop.origin))
+                assigned.add(g)
+        body = self.reverse_block(loop.body, set(assigned))
+        if not body:
+            return inits
+        trips, tape = self.counters.get(id(loop), (None, None))
+        restore = [ir.Pop(trips, tape, loop.origin)] if tape is not None else []
+        if isinstance(loop, ir.For):
+            back = ir.For(loop.target, loop.start, loop.stop, loop.step, body, loop.origin,
+                          reverse=True, trips=trips)
         else:
-            value = ir.Call(SEED_REF, (result,))
-        self.grads[result] = self.new_grad(result)
-        self.backward.append(ir.Assign(self.grads[result], value, origin))
+            back = ir.For(None, ir.Const(0), trips, ir.Const(1), body, loop.origin)
+        return inits + restore + [back]
 
-    def backprop(self, stmt, active) -> None:
-        if not isinstance(stmt, ir.Assign):
-            return
+    def carried(self, loop) -> list:
+        """Useful values whose gradients flow between iterations: those used in the loop
+        but defined outside it, and those defined both inside and outside it."""
+        inside = {t for s in ir.walk(loop.body) for t in ir.targets(s)}
+        outside = {t for s in ir.walk(self.fn.body) for t in ir.targets(s)} - inside \
+            | set(self.fn.params)
+        used = {v for s in ir.walk(loop.body) if isinstance(s, ir.Assign)
+                and any(t in self.useful for t in ir.targets(s)) and differentiable(s)
+                for v in ir.vars_in(s.value) if v in self.useful}
+        needed = (used - inside) | (inside & outside & self.useful)
+        # a variable defined both inside and outside the loop is in both sets
+        needed |= {v for v in inside & self.useful if v in self.fn.params or self._defined_outside(v, loop)}
+        return sorted(needed, key=lambda v: v.name)
+
+    def _defined_outside(self, var, loop) -> bool:
+        inside = {id(s) for s in ir.walk(loop.body)}
+        return any(var in ir.targets(s) for s in ir.walk(self.fn.body) if id(s) not in inside
+                   and s is not loop)
+
+    def reverse_assign(self, stmt: ir.Assign, assigned: set) -> list:
+        out = []
+        targets = ir.targets(stmt)
+        if any(t in self.useful for t in targets) and differentiable(stmt):
+            for t in targets:
+                if t in self.useful and self.grad_var(t) not in assigned:
+                    out.append(ir.Assign(self.grad_var(t), self.zero(t), stmt.origin))
+                    assigned.add(self.grad_var(t))
+            out += self.backprop(stmt, assigned)
+        for t in targets:  # restore what this statement overwrote, then its gradient is 0
+            if t in self.dynamic and t.kind is not ir.Kind.FLAG:
+                site = self.pop_sites.setdefault(id(stmt), next(self.sites))
+                out.append(ir.Pop(t, self.tape(t), stmt.origin, site=site))
+                if t in self.useful:
+                    out.append(ir.Assign(self.grad_var(t), self.zero(t), stmt.origin))
+        return out
+
+    def backprop(self, stmt: ir.Assign, assigned: set) -> list:
+        out = []
         if isinstance(stmt.target, tuple):  # a, b = f(x): the rule gets g and y as tuples
-            if not any(t in self.grads for t in stmt.target):
-                return
-            target = ir.TupleExpr(stmt.target)
-            g = ir.TupleExpr(tuple(self.grads[t] if t in self.grads else ir.Call(ZERO_REF, (t,))
+            g = ir.TupleExpr(tuple(self.grad_var(t) if t in self.useful else self.zero(t)
                                    for t in stmt.target))
+            target = ir.TupleExpr(stmt.target)
         else:
-            target = stmt.target
-            if target not in active or target not in self.grads:
-                return
-            g = self.grads[target]
+            g, target = self.grad_var(stmt.target), stmt.target
         if isinstance(stmt.value, ir.Var):
-            self.contribute(stmt.value, g, stmt.origin)
-            return
+            self.contribute(stmt.value, g, stmt.origin, assigned, out)
+            return out
         r = self.rule_for(stmt)
         operands, bindings = self.bind(stmt, r)
         bindings[r.func_params[0]] = g
@@ -158,34 +260,36 @@ class _Reverse:
         locals_, returns = instantiate(r.template, bindings, self.namer.fresh)
         for local in locals_:
             local.origin = stmt.origin
-            self.backward.append(local)
+            out.append(local)
             if isinstance(local, ir.Assign) and isinstance(local.target, ir.Var):
                 self.classes[local.target] = shapes.expr_class(local.value, self.classes) or local.target
         for operand, expr in zip(operands, returns):
-            if expr is None or not any(v in active for v in ir.vars_in(operand)):
+            if expr is None or not any(v in self.useful for v in ir.vars_in(operand)):
                 continue
+            expr = simplify(expr, self.classes)
             if isinstance(operand, ir.Var):
-                self.contribute(operand, self.simplify(expr), stmt.origin)
-            elif isinstance(operand, ir.TupleExpr) and all(isinstance(e, (ir.Var, ir.Const, ir.Ref))
-                                                           for e in operand.elts):
-                self.contribute_each(operand, self.simplify(expr), stmt.origin, active)
+                self.contribute(operand, expr, stmt.origin, assigned, out)
+            elif isinstance(operand, ir.TupleExpr) and all(
+                    isinstance(e, (ir.Var, ir.Const, ir.Ref)) for e in operand.elts):
+                parts = ir.Var(self.namer.fresh("grads"), ir.Kind.LOCAL)
+                out.append(ir.Assign(parts, expr, stmt.origin))
+                for k, element in enumerate(operand.elts):
+                    if isinstance(element, ir.Var):
+                        self.contribute(element, ir.Subscript(parts, ir.Const(k)), stmt.origin,
+                                        assigned, out)
             else:  # never drop a gradient silently
                 raise UnsupportedSyntax.at(stmt.origin, "a differentiable value nested inside "
                                            "an argument is not supported here",
                                            "assign it to a name first")
-
-    def contribute_each(self, operand: ir.TupleExpr, expr, origin, active) -> None:
-        """np.stack((a, b)): the rule returns one gradient per element."""
-        parts = ir.Var(self.namer.fresh("grads"), ir.Kind.LOCAL)
-        self.backward.append(ir.Assign(parts, expr, origin))
-        for k, element in enumerate(operand.elts):
-            if isinstance(element, ir.Var) and element in active:
-                self.contribute(element, ir.Subscript(parts, ir.Const(k)), origin)
+        return out
 
     def bind(self, stmt, r: Rule):
         """The primal's operands in rule-input order, and every rule parameter's value."""
         value = stmt.value
         if isinstance(value, ir.Call):
+            if len(value.args) > len(r.params):
+                raise MissingRule.at(stmt.origin, f"the gradient rule for {display_name(r.primal)} "
+                                     f"takes {len(r.params)} arguments; got {len(value.args)}")
             given = dict(zip(r.params, value.args))
             for name, arg in value.kwargs:
                 if name not in r.params:
@@ -194,9 +298,6 @@ class _Reverse:
                                          f"keyword argument {name}=", "leave it out, or register "
                                          "a rule that takes it")
                 given[name] = arg
-            if len(value.args) > len(r.params):
-                raise MissingRule.at(stmt.origin, f"the gradient rule for {display_name(r.primal)} "
-                                     f"takes {len(r.params)} arguments; got {len(value.args)}")
         else:
             given = dict(zip(r.params, _operands(value)))
         for name in r.inputs:
@@ -204,78 +305,114 @@ class _Reverse:
                 raise MissingRule.at(stmt.origin, f"{display_name(r.primal)} is called without "
                                      f"its argument {name}", "pass it explicitly")
         bindings = {name: given.get(name, ir.Const(r.options.get(name))) for name in r.params}
-        operands = [given[name] for name in r.inputs]
-        return operands, bindings
+        return [given[name] for name in r.inputs], bindings
 
-    def contribute(self, var: ir.Var, expr, origin) -> None:
-        if var in self.grads:
-            g = self.grads[var]
-            self.backward.append(ir.Assign(g, ir.BinOp(operator.add, g, expr), origin))
+    def contribute(self, var: ir.Var, expr, origin, assigned: set, out: list) -> None:
+        if var not in self.useful:
+            return
+        g = self.grad_var(var)
+        if g in assigned:
+            out.append(ir.Assign(g, ir.BinOp(operator.add, g, expr), origin))
         else:
-            g = self.grads[var] = self.new_grad(var)
-            self.backward.append(ir.Assign(g, expr, origin))
+            out.append(ir.Assign(g, expr, origin))
+            assigned.add(g)
 
-    def new_grad(self, var: ir.Var) -> ir.Var:
-        g = ir.Var(self.namer.fresh("grad_" + var.name), ir.Kind.GRAD)
-        self.classes[g] = self.classes.get(var, var)
+    # names and values ---------------------------------------------------------------
+    def seed(self, result: ir.Var, origin, assigned: set) -> ir.Assign:
+        value = ir.Const(1.0) if self.classes.get(result) == shapes.SCALAR \
+            else ir.Call(SEED_REF, (result,))
+        assigned.add(self.grad_var(result))
+        return ir.Assign(self.grad_var(result), value, origin)
+
+    def grad_var(self, var: ir.Var) -> ir.Var:
+        if var not in self.grads:
+            g = ir.Var(self.namer.fresh("grad_" + var.name), ir.Kind.GRAD)
+            self.grads[var] = g
+            self.classes[g] = self.classes.get(var, var)
+        return self.grads[var]
+
+    def primal_of(self, g: ir.Var) -> ir.Var:
+        return next(v for v, gv in self.grads.items() if gv == g)
+
+    def zero(self, var: ir.Var):
+        if self.classes.get(var) == shapes.SCALAR:
+            return ir.Const(0.0)
+        return ir.Call(ZERO_REF, (var,))
+
+    def tape(self, var: ir.Var) -> ir.Var:
+        if var not in self.tapes:
+            self.tapes[var] = ir.Var(self.namer.fresh(var.name + "_tape"), ir.Kind.TAPE)
+        return self.tapes[var]
+
+    def final_grad(self, param: ir.Var, assigned: set, backward: list):
+        g = self.grad_var(param)
+        if g not in assigned:
+            backward.append(ir.Assign(g, self.zero(param), None))
         return g
 
-    def final_grad(self, param: ir.Var):
-        if param in self.grads:
-            return self.grads[param]
-        g = self.new_grad(param)
-        zero = ir.Const(0.0) if self.classes.get(param) == shapes.SCALAR \
-            else ir.Call(ZERO_REF, (param,))
-        self.backward.append(ir.Assign(g, zero, None))
-        return g
+    # tapes ---------------------------------------------------------------------------
+    def restored_vars(self, backward: list) -> set:
+        """Variables whose overwritten values the backward reads: only these get tapes."""
+        read = set()
+        for stmt in ir.walk(backward):
+            if not isinstance(stmt, ir.Pop):
+                read.update(ir.reads(stmt))
+        return {v for v in self.tapes if v in read}
 
-    # simplification of pasted rule expressions ----------------------------------
-    def simplify(self, expr):
-        """Drop unbroadcast where shapes provably agree; fold constant arithmetic."""
-        if isinstance(expr, ir.Call):
-            args = tuple(self.simplify(a) for a in expr.args)
-            if expr.func.value is unbroadcast and len(args) == 2:
-                c = shapes.expr_class(args[0], self.classes)
-                if c is not None and c == shapes.expr_class(args[1], self.classes):
-                    return args[0]
-            args = _without_default_tail(expr.func.value, args)
-            return ir.Call(expr.func, args, tuple((k, self.simplify(v)) for k, v in expr.kwargs))
-        if isinstance(expr, ir.BinOp):
-            left, right = self.simplify(expr.left), self.simplify(expr.right)
-            if isinstance(left, ir.Const) and isinstance(right, ir.Const) and _numbers(left, right):
-                try:
-                    return ir.Const(expr.op(left.value, right.value))
-                except ArithmeticError:
-                    pass
-            if expr.op is operator.pow and isinstance(right, ir.Const) and right.value == 1 \
-                    and not isinstance(right.value, bool):
-                return left
-            return ir.BinOp(expr.op, left, right)
-        if isinstance(expr, ir.UnaryOp):
-            return ir.UnaryOp(expr.op, self.simplify(expr.operand))
-        if isinstance(expr, ir.Subscript):
-            value = self.simplify(expr.value)
-            if isinstance(value, ir.TupleExpr) and isinstance(expr.index, ir.Const) \
-                    and isinstance(expr.index.value, int):
-                return value.elts[expr.index.value]  # (grad_a, grad_b)[1] -> grad_b
-            return ir.Subscript(value, self.simplify(expr.index))
-        return expr
+    def add_pushes(self, block: list, kept: set) -> list:
+        out = []
+        for stmt in block:
+            if isinstance(stmt, ir.Assign):
+                for t in ir.targets(stmt):
+                    if t in kept:
+                        out.append(ir.Push(self.tapes[t], t, stmt.origin, site=self.pop_sites[id(stmt)]))
+            elif ir.blocks(stmt):
+                if isinstance(stmt, ir.If):
+                    stmt = replace(stmt, body=self.add_pushes(stmt.body, kept),
+                                   orelse=self.add_pushes(stmt.orelse, kept))
+                else:
+                    stmt = replace(stmt, body=self.add_pushes(stmt.body, kept))
+            out.append(stmt)
+        return out
+
+    def prelude(self, forward: list, kept: set) -> list:
+        """Empty tapes, and None for values that may be pushed before they are bound."""
+        tapes = [t for _, t in self.counters.values() if t is not None]
+        tapes += [self.tapes[v] for v in self.tapes if v in kept]
+        out = [ir.Assign(t, ir.TupleExpr((), is_list=True), self.fn.origin) for t in tapes]
+        top_level = set()
+        for stmt in forward:
+            if isinstance(stmt, ir.Assign):
+                top_level.update(ir.targets(stmt))
+            elif ir.blocks(stmt):
+                for v in sorted(kept - top_level - set(self.fn.params), key=lambda v: v.name):
+                    if any(v in ir.targets(s) for s in ir.walk([stmt])):
+                        out.append(ir.Assign(v, ir.Const(None), self.fn.origin))
+                        top_level.add(v)
+        return out
 
 
-def _without_default_tail(func, args: tuple) -> tuple:
-    """expand_to(g, x, None, False) -> expand_to(g, x): trailing arguments equal to the
-    defaults of one of adjoint's own helpers say nothing a reader needs."""
-    if getattr(func, "__module__", "") != "adjoint.runtime":
-        return args
-    params = list(inspect.signature(func).parameters.values())
-    while args and len(args) <= len(params):
-        default = params[len(args) - 1].default
-        last = args[-1]
-        if not (isinstance(last, ir.Const) and default is not inspect.Parameter.empty
-                and type(last.value) is type(default) and last.value == default):
-            break
-        args = args[:-1]
-    return args
+def _without_pops(block: list, kept: set) -> list:
+    out = []
+    for stmt in block:
+        if isinstance(stmt, ir.Pop) and stmt.target.kind is not ir.Kind.FLAG and stmt.target not in kept:
+            continue
+        if isinstance(stmt, ir.If):
+            stmt = replace(stmt, body=_without_pops(stmt.body, kept), orelse=_without_pops(stmt.orelse, kept))
+        elif isinstance(stmt, (ir.For, ir.While)):
+            stmt = replace(stmt, body=_without_pops(stmt.body, kept))
+        out.append(stmt)
+    return out
+
+
+def _breaks(body: list) -> bool:
+    """Does a loop body break (not counting breaks of loops nested in it)?"""
+    for stmt in body:
+        if isinstance(stmt, ir.Break):
+            return True
+        if isinstance(stmt, ir.If) and (_breaks(stmt.body) or _breaks(stmt.orelse)):
+            return True
+    return False
 
 
 def _operands(value) -> tuple:
@@ -288,10 +425,6 @@ def _operands(value) -> tuple:
     if isinstance(value, ir.Subscript):
         return (value.value, value.index)
     return ()
-
-
-def _numbers(*consts) -> bool:
-    return all(isinstance(c.value, (int, float)) and not isinstance(c.value, bool) for c in consts)
 
 
 def _written_name(value) -> str | None:

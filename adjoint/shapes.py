@@ -36,14 +36,46 @@ def combine(classes):
 
 
 def infer(fn: ir.Function, scalar_params: frozenset) -> dict:
-    """Class of every variable the function defines."""
-    classes: dict = {}
-    for p in fn.params:
-        classes[p] = SCALAR if p.name in scalar_params else p
-    for stmt in fn.body:
-        if isinstance(stmt, ir.Assign) and isinstance(stmt.target, ir.Var):
-            c = expr_class(stmt.value, classes)
-            classes[stmt.target] = stmt.target if c is None else c
+    """Class of every variable the function defines.
+
+    A variable assigned more than once (in a loop, or in several branches) gets the class
+    all its assignments agree on, else a class of its own. Iterated to a fixed point,
+    starting from each variable's first assignment (a loop-carried s = 0.0 stays a
+    scalar as long as s = s + ... keeps it one).
+    """
+    classes: dict = {p: SCALAR if p.name in scalar_params else p for p in fn.params}
+    initial = dict(classes)
+    for _ in range(20):
+        options: dict = {}
+        for stmt in ir.walk(fn.body):
+            for var in ir.targets(stmt):
+                if isinstance(stmt, ir.Assign) and isinstance(stmt.target, ir.Var):
+                    c = expr_class(stmt.value, classes)
+                    c = var if c is None else c
+                else:
+                    c = var  # unpacked values and loop counters: nothing known
+                options.setdefault(var, []).append(c)
+                if var not in classes:
+                    classes[var] = c  # optimistic start: the first assignment's class
+        changed = False
+        for var, found in options.items():
+            if var in initial:
+                found = found + [initial[var]]
+            new = found[0] if all(c == found[0] for c in found) else var
+            if classes.get(var) != new:
+                classes[var] = new
+                changed = True
+        if not changed:
+            return classes
+    # no fixed point: give every reassigned variable a class of its own (always sound)
+    classes = dict(initial)
+    for stmt in ir.walk(fn.body):
+        for var in ir.targets(stmt):
+            if var in fn.dynamic or var in classes or not isinstance(stmt, ir.Assign) \
+                    or not isinstance(stmt.target, ir.Var):
+                classes[var] = var
+            else:
+                classes[var] = expr_class(stmt.value, classes) or var
     return classes
 
 

@@ -1,2 +1,18 @@
-"""Gradient rules, grouped by domain. Importing this package registers them all."""
-from . import operators, elementwise, reductions, shaping  # noqa: F401
+"""Gradient rules, grouped by domain. Importing this package registers them all.
+
+    operators   + - * / ** @ and unary -, + (Python's operators)
+    scalar      math.* and the builtins abs, max, min on Python numbers
+    unary       numpy's elementwise functions of one array (exp, log, sin, ...)
+    binary      numpy's elementwise functions of several arrays, where, clip
+    reductions  sum, mean, prod, max, var, std, cumsum, nan* reductions, median, ...
+    linalg      dot, matmul, einsum, tensordot, diagonals, numpy.linalg
+    shaping     reshape, transpose, stacking, splitting, tile, pad, np.array, .T
+    selection   x[i], take, take_along_axis, sort, select, compress, extract
+    signal      diff, interp, convolve, correlate, polyval, trapezoid, linspace
+    special     scipy.special (when scipy is installed)
+    nondiff     functions with no gradient (floor, argmax, comparisons, ...)
+
+`python -m adjoint.coverage` lists them all in docs/coverage.md.
+"""
+from . import (operators, scalar, unary, binary, reductions, linalg, shaping, selection,  # noqa: F401
+               signal, special, nondiff)
