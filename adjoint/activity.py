@@ -31,7 +31,7 @@ def differentiable(stmt) -> bool:
     value = stmt.value
     if isinstance(value, ir.Var):
         return True
-    if isinstance(value, (ir.Const, ir.Ref, ir.Compare)):
+    if isinstance(value, (ir.Const, ir.Ref, ir.Compare, ir.Logic)):
         return False
     return not is_nondiff(primal_key(value))
 

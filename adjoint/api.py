@@ -36,7 +36,8 @@ class GradientFunction(functools.partial):
 
     @property
     def sources(self) -> dict:
-        return {key: c.source for key, c in self._specializer.compiled.items()}
+        spec = self._specializer
+        return {key: spec.compiled[key].source for key in spec.cache}
 
     @property
     def wrt(self) -> tuple:

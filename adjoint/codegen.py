@@ -214,6 +214,9 @@ class _Printer:
                               right=self.expr(expr.right))
         if isinstance(expr, ir.UnaryOp):
             return gast.UnaryOp(op=_UNARY_NODES[expr.op](), operand=self.expr(expr.operand))
+        if isinstance(expr, ir.Logic):
+            op = gast.And() if expr.op == "and" else gast.Or()
+            return gast.BoolOp(op=op, values=[self.expr(v) for v in expr.values])
         if isinstance(expr, ir.Compare):
             return gast.Compare(left=self.expr(expr.left), ops=[_COMPARE_NODES[expr.op]()],
                                 comparators=[self.expr(expr.right)])

@@ -76,6 +76,15 @@ class Compare:
 
 
 @dataclass(frozen=True)
+class Logic:
+    """a and b / a or b over comparisons of atoms: a condition with nothing to
+    differentiate and nothing that can fail, so it may stay one expression."""
+
+    op: str  # "and" or "or"
+    values: tuple
+
+
+@dataclass(frozen=True)
 class Call:
     func: Ref
     args: tuple = ()
@@ -108,7 +117,7 @@ class TupleExpr:
 
 
 Atom = Union[Var, Const, Ref]
-Expr = Union[Var, Const, Ref, BinOp, UnaryOp, Compare, Call, Attr, Subscript, Slice, TupleExpr]
+Expr = Union[Var, Const, Ref, BinOp, UnaryOp, Compare, Logic, Call, Attr, Subscript, Slice, TupleExpr]
 
 
 @dataclass
@@ -247,6 +256,8 @@ def children(expr) -> tuple:
         return (expr.left, expr.right)
     if isinstance(expr, UnaryOp):
         return (expr.operand,)
+    if isinstance(expr, Logic):
+        return tuple(expr.values)
     if isinstance(expr, Call):
         return (expr.func,) + tuple(expr.args) + tuple(v for _, v in expr.kwargs)
     if isinstance(expr, Attr):
@@ -341,6 +352,8 @@ def substitute(expr, mapping: dict):
         return Compare(expr.op, substitute(expr.left, mapping), substitute(expr.right, mapping))
     if isinstance(expr, UnaryOp):
         return UnaryOp(expr.op, substitute(expr.operand, mapping))
+    if isinstance(expr, Logic):
+        return Logic(expr.op, tuple(substitute(v, mapping) for v in expr.values))
     if isinstance(expr, Call):
         return Call(expr.func, tuple(substitute(a, mapping) for a in expr.args),
                     tuple((k, substitute(v, mapping)) for k, v in expr.kwargs))

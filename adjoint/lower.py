@@ -156,14 +156,6 @@ class _Lowering:
             self.emit(ir.Assign(self.unpack_targets(target), value, self.origin))
 
     def assign_name(self, name: str, value, origin) -> None:
-        """name = value. A merged name that its own new value reads (h = h * x) goes
-        through a temporary, so the backward can tell the old value from the new."""
-        current = self.current.get(name)
-        if name in self.merged and current is not None and current in ir.vars_in(value) \
-                and not isinstance(value, ir.Var):
-            temp = ir.Var(self.namer.temp(), ir.Kind.TEMP)
-            self.emit(ir.Assign(temp, value, origin))
-            value = temp
         if isinstance(value, (ir.BinOp, ir.UnaryOp, ir.Compare, ir.Const)):
             self.fresh_arrays.add(name)
         else:
@@ -210,7 +202,12 @@ class _Lowering:
 
     # control flow -----------------------------------------------------------------
     def test(self, node):
-        """A branch or loop condition: a comparison of atoms stays inline (if x > 0:)."""
+        """A branch or loop condition: a comparison of atoms stays inline (if x > 0:),
+        and so does and/or over such comparisons (while t < 10.0 and n < 100:)."""
+        if isinstance(node, gast.BoolOp):
+            logic = self.simple_logic(node)
+            if logic is not None:
+                return logic
         value = self.value(node)
         if isinstance(value, (ir.Compare, ir.UnaryOp)) or _is_atom(value):
             return value
@@ -298,14 +295,34 @@ class _Lowering:
         self.dynamic.add(var)
         return var
 
+    def simple_logic(self, node):
+        """and/or of comparisons between names and constants, or None."""
+        saved, self.body = self.body, []
+        values = []
+        for value in node.values:
+            if isinstance(value, gast.BoolOp):
+                lowered = self.simple_logic(value)
+            elif isinstance(value, gast.Compare) and len(value.ops) == 1 and all(
+                    _is_plain(v) for v in (value.left, value.comparators[0])):
+                lowered = self.value(value)
+            else:
+                lowered = None
+            if lowered is None:
+                break
+            values.append(lowered)
+        emitted, self.body = self.body, saved
+        if len(values) != len(node.values) or emitted:
+            return None
+        return ir.Logic("and" if isinstance(node.op, gast.And) else "or", tuple(values))
+
     def boolop(self, node: gast.BoolOp):
         """a and b -> s = a; if s: s = b   (b is evaluated only when needed)."""
         result = self.merged_temp()
-        self.emit(ir.Assign(result, self.operand(node.values[0]), self.at(node)))
+        self.emit(ir.Assign(result, self.value(node.values[0]), self.at(node)))
         outer = self.body
         for value in node.values[1:]:
             saved, self.body = self.body, []
-            self.emit(ir.Assign(result, self.operand(value), self.at(value)))
+            self.emit(ir.Assign(result, self.value(value), self.at(value)))
             inner = self.body
             test = result if isinstance(node.op, gast.And) else ir.UnaryOp(operator.not_, result)
             saved.append(ir.If(test, inner, [], self.at(node)))
@@ -319,7 +336,7 @@ class _Lowering:
         branches = []
         for value in (node.body, node.orelse):
             saved, self.body = self.body, []
-            self.emit(ir.Assign(result, self.operand(value), self.at(value)))
+            self.emit(ir.Assign(result, self.value(value), self.at(value)))
             branches.append(self.body)
             self.body = saved
         self.body.append(ir.If(test, branches[0], branches[1], self.at(node)))
@@ -480,6 +497,13 @@ def _names_assigned_in_blocks(func_node) -> set:
 def _single_final_return(func_node) -> bool:
     returns = [n for n in gast.walk(func_node) if isinstance(n, gast.Return)]
     return len(returns) <= 1 and (not returns or func_node.body[-1] is returns[0])
+
+
+def _is_plain(node) -> bool:
+    """A name or a number (-1 included): evaluating it cannot fail or cost anything."""
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+        return _is_number(node.operand)
+    return isinstance(node, (gast.Name, gast.Constant))
 
 
 def _is_atom(value) -> bool:

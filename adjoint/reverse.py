@@ -57,6 +57,7 @@ class _Reverse:
         self.sites = itertools.count(1)
         self.pop_sites: dict = {}  # id(forward statement) -> site of its pop
         self.counters: dict = {}  # id(loop) -> (trips Var, tape Var or None)
+        self.prev_of: dict = {}  # x_prev -> x (old values popped before a rule)
 
     def run(self, return_value: bool, single: bool) -> ir.Function:
         *forward, ret = self.fn.body
@@ -76,12 +77,16 @@ class _Reverse:
         grads_expr = grads[0] if single else ir.TupleExpr(tuple(grads))
         if len(grads) > 1 and any(self.classes.get(p) != shapes.SCALAR for p in self.wrt):
             grads_expr = ir.Call(SEPARATE_REF, tuple(grads))  # never two names for one array
-        value = ir.TupleExpr((result, grads_expr)) if return_value else grads_expr
         for stmt in ir.walk(backward):
             stmt.backward = True
         kept = self.restored_vars(backward)
-        backward = _without_pops(backward, kept)
+        backward = _without_pops(backward, kept, {t: v for v, t in self.tapes.items()})
         forward = self.add_pushes(forward, kept)
+        if return_value and result in kept:  # the backward rewinds it: keep the final value
+            final = ir.Var(self.namer.fresh("value"), ir.Kind.TEMP)
+            forward.append(ir.Assign(final, result, ret.origin))
+            result = final
+        value = ir.TupleExpr((result, grads_expr)) if return_value else grads_expr
         prelude = self.prelude(forward, kept)
         body = prelude + forward + backward + [ir.Return(value, ret.origin)]
         return replace(self.fn, body=body, dynamic=frozenset(self.dynamic))
@@ -226,23 +231,45 @@ class _Reverse:
                    and s is not loop)
 
     def reverse_assign(self, stmt: ir.Assign, assigned: set) -> list:
-        out = []
+        """Rule, then restore: x = x_tape.pop(), and the old x starts with gradient 0.
+
+        For x = f(x, ...) (x reassigned from itself) the rule may need the old x and the
+        new one: the old value is popped first into x_prev, and x = x_prev restores."""
         targets = ir.targets(stmt)
+        restored = [t for t in targets if t in self.dynamic and t.kind is not ir.Kind.FLAG]
+        self_read = [t for t in restored if t in ir.vars_in(stmt.value) and isinstance(stmt.target, ir.Var)
+                     and not isinstance(stmt.value, ir.Var)]
+        prev = {t: ir.Var(self.namer.fresh(t.name + "_prev"), ir.Kind.LOCAL) for t in self_read}
+        for t, p in prev.items():
+            self.classes[p] = self.classes.get(t, t)
+        out, own = [], {t: [] for t in targets}
         if any(t in self.useful for t in targets) and differentiable(stmt):
             for t in targets:
                 if t in self.useful and self.grad_var(t) not in assigned:
                     out.append(ir.Assign(self.grad_var(t), self.zero(t), stmt.origin))
                     assigned.add(self.grad_var(t))
-            out += self.backprop(stmt, assigned)
-        for t in targets:  # restore what this statement overwrote, then its gradient is 0
-            if t in self.dynamic and t.kind is not ir.Kind.FLAG:
-                site = self.pop_sites.setdefault(id(stmt), next(self.sites))
+            out += self.backprop(stmt, assigned, prev, own)
+        site = self.pop_sites.setdefault(id(stmt), next(self.sites)) if restored else None
+        for t in targets:
+            if t in self.useful and t in restored:  # the old value's gradient, from this line only
+                terms = own[t]
+                total = terms[0] if terms else self.zero(t)
+                for term in terms[1:]:
+                    total = ir.BinOp(operator.add, total, term)
+                out.append(ir.Assign(self.grad_var(t), total, stmt.origin))
+        for t in restored:
+            if t in prev and any(prev[t] in _reads_all(s) for s in out):
+                self.prev_of[prev[t]] = t
+                out.insert(0, ir.Pop(prev[t], self.tape(t), stmt.origin, site=site))
+                out.append(ir.Assign(t, prev[t], stmt.origin))
+            else:
                 out.append(ir.Pop(t, self.tape(t), stmt.origin, site=site))
-                if t in self.useful:
-                    out.append(ir.Assign(self.grad_var(t), self.zero(t), stmt.origin))
         return out
 
-    def backprop(self, stmt: ir.Assign, assigned: set) -> list:
+    def backprop(self, stmt: ir.Assign, assigned: set, prev: dict, own: dict) -> list:
+        """The rule's statements and every operand's contribution. Contributions to a
+        reassigned target (x = x * y) are collected in `own`, with the operand read as
+        its old value prev[x]."""
         out = []
         if isinstance(stmt.target, tuple):  # a, b = f(x): the rule gets g and y as tuples
             g = ir.TupleExpr(tuple(self.grad_var(t) if t in self.useful else self.zero(t)
@@ -255,6 +282,7 @@ class _Reverse:
             return out
         r = self.rule_for(stmt)
         operands, bindings = self.bind(stmt, r)
+        bindings = {name: ir.substitute(value, prev) for name, value in bindings.items()}
         bindings[r.func_params[0]] = g
         bindings[r.func_params[1]] = target
         locals_, returns = instantiate(r.template, bindings, self.namer.fresh)
@@ -267,7 +295,9 @@ class _Reverse:
             if expr is None or not any(v in self.useful for v in ir.vars_in(operand)):
                 continue
             expr = simplify(expr, self.classes)
-            if isinstance(operand, ir.Var):
+            if isinstance(operand, ir.Var) and operand in own and operand in prev:
+                own[operand].append(expr)
+            elif isinstance(operand, ir.Var):
                 self.contribute(operand, expr, stmt.origin, assigned, out)
             elif isinstance(operand, ir.TupleExpr) and all(
                     isinstance(e, (ir.Var, ir.Const, ir.Ref)) for e in operand.elts):
@@ -357,6 +387,7 @@ class _Reverse:
         for stmt in ir.walk(backward):
             if not isinstance(stmt, ir.Pop):
                 read.update(ir.reads(stmt))
+        read |= {self.prev_of[v] for v in read if v in self.prev_of}
         return {v for v in self.tapes if v in read}
 
     def add_pushes(self, block: list, kept: set) -> list:
@@ -392,15 +423,21 @@ class _Reverse:
         return out
 
 
-def _without_pops(block: list, kept: set) -> list:
+def _reads_all(stmt) -> set:
+    return {v for s in ir.walk([stmt]) for v in ir.reads(s)}
+
+
+def _without_pops(block: list, kept: set, tapes: dict) -> list:
+    """Drop the pops of variables that got no tape."""
     out = []
     for stmt in block:
-        if isinstance(stmt, ir.Pop) and stmt.target.kind is not ir.Kind.FLAG and stmt.target not in kept:
+        if isinstance(stmt, ir.Pop) and stmt.tape in tapes and tapes[stmt.tape] not in kept:
             continue
         if isinstance(stmt, ir.If):
-            stmt = replace(stmt, body=_without_pops(stmt.body, kept), orelse=_without_pops(stmt.orelse, kept))
+            stmt = replace(stmt, body=_without_pops(stmt.body, kept, tapes),
+                           orelse=_without_pops(stmt.orelse, kept, tapes))
         elif isinstance(stmt, (ir.For, ir.While)):
-            stmt = replace(stmt, body=_without_pops(stmt.body, kept))
+            stmt = replace(stmt, body=_without_pops(stmt.body, kept, tapes))
         out.append(stmt)
     return out
 

@@ -251,7 +251,9 @@ def tensordot_left(g, a, b, axes=2):
     free_a = [k for k in range(np.ndim(a)) if k not in axes_a]
     free_b = [k for k in range(np.ndim(b)) if k not in axes_b]
     t = np.tensordot(g, b, axes=(list(range(len(free_a), np.ndim(g))), free_b))
-    return np.transpose(t, np.argsort(free_a + axes_a))
+    # t's last axes are b's contracted axes in b's order; each pairs with an axis of a
+    paired = [axes_a[axes_b.index(k)] for k in sorted(axes_b)]
+    return np.transpose(t, np.argsort(free_a + paired))
 
 
 def tensordot_right(g, a, b, axes=2):
@@ -260,7 +262,8 @@ def tensordot_right(g, a, b, axes=2):
     free_a = [k for k in range(np.ndim(a)) if k not in axes_a]
     free_b = [k for k in range(np.ndim(b)) if k not in axes_b]
     t = np.tensordot(a, g, axes=(free_a, list(range(len(free_a)))))
-    return np.transpose(t, np.argsort(axes_b + free_b))
+    paired = [axes_b[axes_a.index(k)] for k in sorted(axes_a)]
+    return np.transpose(t, np.argsort(paired + free_b))
 
 
 def _einsum_specs(subscripts, operands):
@@ -407,7 +410,8 @@ def _matrix_norm_grad(g, y, x, ord, axes, keepdims):
     rows, cols = axes
     if ord in (1, -1, np.inf, -np.inf):  # max/min absolute column (1) or row (inf) sum
         line = np.sum(np.abs(x), axis=rows if ord in (1, -1) else cols, keepdims=True)
-        hit = line == y
+        extreme = np.max if ord in (1, np.inf) else np.min
+        hit = line == extreme(line, axis=axes, keepdims=True)
         share = hit / np.asarray(np.sum(hit, axis=axes, keepdims=True), g.dtype)
         return g * np.sign(x) * share
     m = np.moveaxis(x, (rows, cols), (-2, -1))
@@ -602,22 +606,20 @@ def median_weights(a, axis=None):
     """d np.median(a, axis) / d a: 1 on the middle entry of each slice, or 1/2 on each of
     the two middle entries when the slice has even length (the entries np.sort puts there)."""
     a = np.asarray(a)
-    shape = a.shape
-    if axis is None:
-        a, axis = np.ravel(a), 0
-    axis = axis % a.ndim
-    n = a.shape[axis]
-    order = np.argsort(a, axis=axis, kind="stable")
+    axes = _axes_of(a, axis)
+    last = tuple(range(a.ndim - len(axes), a.ndim))
+    moved = np.moveaxis(a, axes, last)
+    flat = np.reshape(moved, moved.shape[:a.ndim - len(axes)] + (-1,))
+    n = flat.shape[-1]
     weights = np.zeros(n, dtype=float_dtype(a))
     if n % 2:
         weights[n // 2] = 1
     else:
         weights[n // 2 - 1:n // 2 + 1] = 0.5
-    shape_w = [1] * a.ndim
-    shape_w[axis] = n
-    out = np.zeros(a.shape, dtype=float_dtype(a))
-    np.put_along_axis(out, order, np.broadcast_to(np.reshape(weights, shape_w), a.shape), axis)
-    return np.reshape(out, shape)
+    out = np.zeros(flat.shape, dtype=weights.dtype)
+    order = np.argsort(flat, axis=-1, kind="stable")
+    np.put_along_axis(out, order, np.broadcast_to(weights, flat.shape), -1)
+    return np.moveaxis(np.reshape(out, moved.shape), last, axes)
 
 
 def scaled(w, b):

@@ -10,7 +10,7 @@ Limits:
 import numpy as np
 
 from ..registry import rule
-from ..runtime import (convolve_left, convolve_right, correlate_left, correlate_right,
+from ..runtime import (cast_like, convolve_left, convolve_right, correlate_left, correlate_right,
                        interp_grad_fp, interp_grad_x, interp_grad_xp, linspace_fraction,
                        trapezoid_weights, undiff, unbroadcast)
 
@@ -40,8 +40,9 @@ def d_correlate(g, y, a, v, mode="valid"):
 @rule(np.polyval, elementwise=False)
 def d_polyval(g, y, p, x):
     # p[0] x^(n-1) + ... + p[n-1]:  d/dp = powers of x,  d/dx = the derivative polynomial
-    powers = np.vander(np.ravel(x), np.size(p))
-    return np.reshape(np.ravel(g) @ powers, np.shape(p)), g * np.polyval(np.polyder(p), x)
+    powers = np.vander(np.ravel(x), np.size(p))  # x^(n-1), ..., x, 1 (np.vander computes in float64)
+    return (cast_like(np.reshape(np.ravel(g) @ powers, np.shape(p)), p),
+            cast_like(g * np.polyval(np.polyder(p), x), x))
 
 
 @rule(np.trapezoid if hasattr(np, "trapezoid") else np.trapz, elementwise=False)

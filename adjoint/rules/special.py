@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from ..registry import rule
-from ..runtime import expand_to, safe_mul, scaled
+from ..runtime import cast_like, expand_to, safe_mul, scaled, unbroadcast
 
 try:
     import scipy.special as special
@@ -91,29 +91,30 @@ if special is not None:
 
     @rule(special.digamma, elementwise=True)
     def d_digamma(g, y, x):
-        return g * special.polygamma(1, x)
+        return cast_like(g * special.polygamma(1, x), x)  # polygamma computes in float64
 
     @rule(special.polygamma, elementwise=True)
     def d_polygamma(g, y, n, x):
-        return None, g * special.polygamma(n + 1, x)
+        return None, cast_like(g * special.polygamma(n + 1, x), x)
 
     @rule(special.betaln, elementwise=True)
     def d_betaln(g, y, a, b):
         both = special.digamma(a + b)
-        return g * (special.digamma(a) - both), g * (special.digamma(b) - both)
+        return unbroadcast(g * (special.digamma(a) - both), a), unbroadcast(g * (special.digamma(b) - both), b)
 
     @rule(special.beta, elementwise=True)
     def d_beta(g, y, a, b):
         both = special.digamma(a + b)
-        return g * y * (special.digamma(a) - both), g * y * (special.digamma(b) - both)
+        return (unbroadcast(g * y * (special.digamma(a) - both), a),
+                unbroadcast(g * y * (special.digamma(b) - both), b))
 
     @rule(special.xlogy, elementwise=True)
     def d_xlogy(g, out, x, y):
-        return g * np.log(y), g * x / np.where(x == 0, 1, y)
+        return unbroadcast(g * np.log(y), x), unbroadcast(g * x / np.where(x == 0, 1, y), y)
 
     @rule(special.xlog1py, elementwise=True)
     def d_xlog1py(g, out, x, y):
-        return g * np.log1p(y), g * x / np.where(x == 0, 1, 1 + y)
+        return unbroadcast(g * np.log1p(y), x), unbroadcast(g * x / np.where(x == 0, 1, 1 + y), y)
 
     @rule(special.entr, elementwise=True)
     def d_entr(g, y, x):
@@ -123,12 +124,12 @@ if special is not None:
     @rule(special.rel_entr, elementwise=True)
     def d_rel_entr(g, out, x, y):
         # x log(x / y)
-        return safe_mul(g, np.log(x / y) + 1), safe_mul(g, -x / y)
+        return unbroadcast(safe_mul(g, np.log(x / y) + 1), x), unbroadcast(safe_mul(g, -x / y), y)
 
     @rule(special.kl_div, elementwise=True)
     def d_kl_div(g, out, x, y):
         # x log(x / y) - x + y
-        return safe_mul(g, np.log(x / y)), safe_mul(g, 1 - x / y)
+        return unbroadcast(safe_mul(g, np.log(x / y)), x), unbroadcast(safe_mul(g, 1 - x / y), y)
 
     @rule(special.i0, elementwise=True)
     def d_i0(g, y, x):
