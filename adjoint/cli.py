@@ -12,7 +12,7 @@ import os
 import sys
 
 from . import api
-from .errors import AdjointError
+from .errors import AdjointError, BadArguments
 
 USAGE_ERROR = 2
 
@@ -35,7 +35,7 @@ def main(argv=None) -> int:
         wrt = tuple(args.wrt.split(",")) if args.wrt else None
         examples = parse_at(args.at, func) if args.at else ()
         text = api.source(func, wrt, *examples, optimize=not args.no_optimize)
-    except UsageError as exc:
+    except (UsageError, BadArguments) as exc:  # e.g. --wrt naming no parameter
         print(f"adjoint: {exc}", file=sys.stderr)
         return USAGE_ERROR
     except AdjointError as exc:

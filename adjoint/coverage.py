@@ -25,8 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import rules as _rules  # noqa: F401  (registers the rules)
-from .registry import NONDIFF, RULES
+from .rules import BUILTIN_NONDIFF as NONDIFF, BUILTIN_RULES as RULES
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "coverage.md"
 
@@ -127,6 +126,16 @@ def collect() -> list:
     return entries
 
 
+def versions() -> str:
+    """The library versions the table was generated with (aliases differ between them)."""
+    parts = [f"numpy {np.__version__}"]
+    try:
+        parts.append(f"scipy {importlib.import_module('scipy').__version__}")
+    except ImportError:
+        parts.append("without scipy")
+    return ", ".join(parts)
+
+
 def counts(entries) -> dict:
     out: dict = {}
     for entry in entries:
@@ -157,6 +166,7 @@ def render() -> str:
     scipy_count = by_group.get("scipy.special", 0)
     lines = ["# Gradient coverage", "",
              "Generated from the rule registry by `python -m adjoint.coverage`; do not edit by hand.",
+             f"({versions()}.)",
              "Every function below has a gradient rule that is tested on its own against finite",
              "differences (tests/test_rules_*.py); tests/test_registry.py fails when a rule has no test.",
              "", "## Counts", "",
@@ -174,7 +184,8 @@ def render() -> str:
               "For comparison, distinct numpy functions with rules: "
               + ", ".join(f"{peer} {n}" for peer, n in PEERS.items()) + ".",
               "Aliases (the same object under another name, e.g. `np.absolute` for `np.abs`) are "
-              "counted once.", ""]
+              "counted once; numpy 2's array-API functions (`np.linalg.matmul`, `np.vecdot`, ...) "
+              "are distinct objects with their own conventions and count separately.", ""]
     modules: dict = {}
     for entry in entries:
         modules.setdefault(entry.module, []).append(entry)

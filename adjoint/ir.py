@@ -126,7 +126,7 @@ class Assign:
     value: Expr
     origin: Location | None = None
     backward: bool = False  # part of the backward sweep (for comments and dumps)
-    may_alias: bool = False  # from x += v where x may share memory with another array
+    may_alias: str = ""  # x += v where x (this user name) may share memory with another array
 
 
 @dataclass

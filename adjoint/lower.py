@@ -58,7 +58,6 @@ class _Lowering:
         self.free: dict = {}  # free name -> the object it named when lowered
         self.loop_depth = 0
         self.dynamic: set = set()  # Vars assigned more than once (see ir.Function.dynamic)
-        self.fresh_arrays: set = set()  # user names whose value is a new object (see augassign)
         node = parsed.node
         # names assigned inside a branch or loop keep one variable (no SSA versions)
         self.merged = _names_assigned_in_blocks(node)
@@ -85,7 +84,7 @@ class _Lowering:
         fn = ir.Function(node.name, params, self.body, origin=self.parsed.location(node),
                          posonly=len(node.args.posonlyargs), kwonly=len(node.args.kwonlyargs),
                          free=self.free, dynamic=frozenset(self.dynamic))
-        return structure(fn, self.namer.fresh) if self.flatten else fn
+        return structure(fn, self.namer) if self.flatten else fn
 
     def block(self, statements) -> list:
         """Lower a list of statements into a new IR block."""
@@ -156,25 +155,19 @@ class _Lowering:
             self.emit(ir.Assign(self.unpack_targets(target), value, self.origin))
 
     def assign_name(self, name: str, value, origin) -> None:
-        if isinstance(value, (ir.BinOp, ir.UnaryOp, ir.Compare, ir.Const)):
-            self.fresh_arrays.add(name)
-        else:
-            self.fresh_arrays.discard(name)
         self.emit(ir.Assign(self.define(name), value, origin))
 
     def augassign(self, stmt: gast.AugAssign) -> None:
         """x += v is x = x + v; refused where x may share memory with another array,
-        because Python would then change that array too (see reverse: alias check)."""
+        because Python would then change that array too (see aliases.py)."""
         if not isinstance(stmt.target, gast.Name):
             raise self.unsupported(stmt, "augmented assignment into a subscript or attribute "
                                    "(mutation)", "build a new array instead")
         name = stmt.target.id
-        shared = name not in self.fresh_arrays
         current = self.name(gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None))
         value = ir.BinOp(BINARY[type(stmt.op)], current, self.operand(stmt.value))
         self.assign_name(name, value, self.at(stmt))
-        if shared:
-            self.body[-1].may_alias = True
+        self.body[-1].may_alias = name  # checked once shapes are known (see aliases.py)
 
     def emit(self, stmt) -> None:
         if self.loop_depth:
@@ -184,8 +177,6 @@ class _Lowering:
     def unpack_targets(self, target) -> tuple:
         if not isinstance(target, gast.Tuple) or not all(isinstance(t, gast.Name) for t in target.elts):
             raise self.unsupported(target, "nested or starred unpacking")
-        for t in target.elts:
-            self.fresh_arrays.discard(t.id)
         return tuple(self.define(t.id) for t in target.elts)
 
     def define(self, name: str) -> ir.Var:
@@ -218,21 +209,31 @@ class _Lowering:
             raise self.unsupported(node, "for ... else", "set a flag before break instead")
         iterable = node.iter
         func = self.static_callee(iterable)
+        # Python evaluates the iterable and range bounds once: take them before the body
+        # can rebind the names they came from
         if func is range and isinstance(node.target, gast.Name) and not iterable.keywords:
-            args = [self.operand(a) for a in iterable.args]
+            args = [self.snapshot(self.operand(a)) for a in iterable.args]
             start, stop, step = _range_args(args)
-            self.loop(node, lambda: self.define(node.target.id), start, stop, step, prefix=None)
+            if _assigns(node.body, node.target.id):  # the body changes the loop variable
+                self.loop(node, self.index_var, start, stop, step,
+                          prefix=lambda i: [(node.target, i)])
+            else:
+                self.loop(node, lambda: self.define(node.target.id), start, stop, step, prefix=None)
             return
         if func is enumerate and _is_pair(node.target) and len(iterable.args) == 1 \
                 and not iterable.keywords:
-            seq = self.operand(iterable.args[0])
-            index_name = node.target.elts[0].id
-            self.loop(node, lambda: self.define(index_name), ir.Const(0), self.length(seq),
-                      ir.Const(1), prefix=lambda i: [(node.target.elts[1], ir.Subscript(seq, i))])
+            seq = self.snapshot(self.operand(iterable.args[0]))
+            index, element = node.target.elts
+            if _assigns(node.body, index.id):
+                self.loop(node, self.index_var, ir.Const(0), self.length(seq), ir.Const(1),
+                          prefix=lambda i: [(index, i), (element, ir.Subscript(seq, i))])
+            else:
+                self.loop(node, lambda: self.define(index.id), ir.Const(0), self.length(seq),
+                          ir.Const(1), prefix=lambda i: [(element, ir.Subscript(seq, i))])
             return
         if func is zip and isinstance(node.target, gast.Tuple) and not iterable.keywords \
                 and len(node.target.elts) == len(iterable.args):
-            seqs = [self.operand(a) for a in iterable.args]
+            seqs = [self.snapshot(self.operand(a)) for a in iterable.args]
             stop = self.length(seqs[0])
             for seq in seqs[1:]:
                 stop = self.atom_of(ir.Call(_builtin("min"), (stop, self.length(seq))), node)
@@ -243,7 +244,7 @@ class _Lowering:
             seq = self.atom_of(ir.Subscript(self.operand(iterable.args[0]),
                                             ir.Slice(None, None, ir.Const(-1))), node)
         else:
-            seq = self.operand(iterable)
+            seq = self.snapshot(self.operand(iterable))
         self.loop(node, self.index_var, ir.Const(0), self.length(seq), ir.Const(1),
                   prefix=lambda i: [(node.target, ir.Subscript(seq, i))])
 
@@ -262,6 +263,15 @@ class _Lowering:
         body = head + self.block(node.body)
         self.loop_depth -= 1
         self.body.append(ir.For(target, start, stop, step, body, self.origin))
+
+    def snapshot(self, value, force: bool = False):
+        """A name the code may rebind later, copied to a temporary (an atom otherwise
+        stays as it is)."""
+        if not force and not (isinstance(value, ir.Var) and value in self.dynamic):
+            return value
+        temp = ir.Var(self.namer.temp(), ir.Kind.TEMP)
+        self.emit(ir.Assign(temp, value, self.origin))
+        return temp
 
     def index_var(self) -> ir.Var:
         return ir.Var(self.namer.fresh("i"), ir.Kind.TEMP)
@@ -497,6 +507,11 @@ def _names_assigned_in_blocks(func_node) -> set:
 def _single_final_return(func_node) -> bool:
     returns = [n for n in gast.walk(func_node) if isinstance(n, gast.Return)]
     return len(returns) <= 1 and (not returns or func_node.body[-1] is returns[0])
+
+
+def _assigns(statements, name: str) -> bool:
+    return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Store)
+               for s in statements for n in gast.walk(s))
 
 
 def _is_plain(node) -> bool:

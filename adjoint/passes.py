@@ -142,7 +142,8 @@ def _local_block(block: list, copies: dict) -> list:
             for var in list(copies):
                 if var in inside or copies[var] in inside:
                     del copies[var]
-        stmt = _substitute_stmt(stmt, copies) if not ir.blocks(stmt) else _substitute_header(stmt, copies)
+        if not isinstance(stmt, ir.Return):  # returned gradients keep their own names
+            stmt = _substitute_stmt(stmt, copies)
         if isinstance(stmt, ir.If):
             stmt = dataclasses.replace(stmt, body=_local_block(stmt.body, copies),
                                        orelse=_local_block(stmt.orelse, copies))
@@ -163,11 +164,6 @@ def _local_block(block: list, copies: dict) -> list:
 
 def _assigned_in(stmt) -> set:
     return {t for s in ir.walk([stmt]) for t in ir.targets(s)}
-
-
-def _substitute_header(stmt, mapping):
-    """Substitute in a compound statement's own expressions only."""
-    return _substitute_stmt(stmt, mapping)
 
 
 # inlining in loops --------------------------------------------------------------

@@ -26,6 +26,7 @@ import operator
 from dataclasses import replace
 
 from . import ir, shapes
+from .aliases import check_in_place
 from .activity import active_vars, differentiable, primal_key, useful_vars
 from .errors import MissingRule, NonScalarOutput, UnsupportedSyntax
 from .names import Namer
@@ -58,6 +59,8 @@ class _Reverse:
         self.pop_sites: dict = {}  # id(forward statement) -> site of its pop
         self.counters: dict = {}  # id(loop) -> (trips Var, tape Var or None)
         self.prev_of: dict = {}  # x_prev -> x (old values popped before a rule)
+        self.loop_targets: list = []  # targets of the loops being reversed, innermost last
+        self.recomputed: set = set()  # id(forward statement) recomputed instead of taped
 
     def run(self, return_value: bool, single: bool) -> ir.Function:
         *forward, ret = self.fn.body
@@ -105,15 +108,10 @@ class _Reverse:
 
     def check(self, forward) -> None:
         """Every useful statement has a rule; no in-place update of a shared array."""
+        check_in_place(self.fn, self.classes)
         for stmt in ir.walk(forward):
             if not isinstance(stmt, ir.Assign):
                 continue
-            if stmt.may_alias and self.classes.get(ir.targets(stmt)[0]) != shapes.SCALAR:
-                name = ir.targets(stmt)[0].name
-                raise UnsupportedSyntax.at(
-                    stmt.origin, f"{name} op= ... would change an array that {name} may share "
-                    "with another name (or with the caller), which adjoint does not track",
-                    f"write {name} = {name} + ... (a new array), or copy first: {name} = np.copy({name})")
             if not any(t in self.useful for t in ir.targets(stmt)) or not differentiable(stmt):
                 continue
             if isinstance(stmt.value, (ir.TupleExpr, ir.Slice)) or (
@@ -167,10 +165,25 @@ class _Reverse:
 
     # the backward -------------------------------------------------------------------
     def reverse_block(self, block: list, assigned: set) -> list:
-        out = []
+        out = [self.recompute(stmt) for stmt in block if self.recomputable(stmt)]
         for stmt in reversed(block):
             out += self.reverse_stmt(stmt, assigned)
         return out
+
+    def recomputable(self, stmt) -> bool:
+        """A loop's xs[t] (a read of a value the loop never changes, at the loop index)
+        is recomputed at the start of the iteration's backward instead of taped."""
+        if not (isinstance(stmt, ir.Assign) and isinstance(stmt.target, ir.Var)
+                and isinstance(stmt.value, (ir.Subscript, ir.Attr)) and stmt.target in self.dynamic
+                and self.loop_targets):
+            return False
+        if sum(stmt.target in ir.targets(s) for s in ir.walk(self.fn.body)) != 1:
+            return False
+        return all(v not in self.dynamic or v in self.loop_targets for v in ir.vars_in(stmt.value))
+
+    def recompute(self, stmt) -> ir.Assign:
+        self.recomputed.add(id(stmt))
+        return ir.Assign(stmt.target, stmt.value, stmt.origin)
 
     def reverse_stmt(self, stmt, assigned: set) -> list:
         if isinstance(stmt, ir.Assign):
@@ -199,7 +212,10 @@ class _Reverse:
             if g not in assigned:
                 inits.append(ir.Assign(g, self.zero(var), loop.origin))
                 assigned.add(g)
+        target = loop.target if isinstance(loop, ir.For) else None
+        self.loop_targets.append(target)
         body = self.reverse_block(loop.body, set(assigned))
+        self.loop_targets.pop()
         if not body:
             return inits
         trips, tape = self.counters.get(id(loop), (None, None))
@@ -236,7 +252,8 @@ class _Reverse:
         For x = f(x, ...) (x reassigned from itself) the rule may need the old x and the
         new one: the old value is popped first into x_prev, and x = x_prev restores."""
         targets = ir.targets(stmt)
-        restored = [t for t in targets if t in self.dynamic and t.kind is not ir.Kind.FLAG]
+        restored = [t for t in targets if t in self.dynamic and t.kind is not ir.Kind.FLAG
+                    and id(stmt) not in self.recomputed]
         self_read = [t for t in restored if t in ir.vars_in(stmt.value) and isinstance(stmt.target, ir.Var)
                      and not isinstance(stmt.value, ir.Var)]
         prev = {t: ir.Var(self.namer.fresh(t.name + "_prev"), ir.Kind.LOCAL) for t in self_read}

@@ -74,7 +74,12 @@ def tie_share(x, y, axis=None, keepdims=False):
 
 
 def scatter(g, x, index):
-    """Gradient of x[index]: zeros shaped like x with g added at index (repeats add up)."""
+    """Gradient of x[index]: zeros shaped like x with g added at index (repeats add up).
+    For a tuple or list x (a loop over (a, b, c)): a tuple with g at that position."""
+    if isinstance(x, (tuple, list)):
+        grads = [zero_grad(item) for item in x]
+        grads[index] = grads[index] + g
+        return tuple(grads)
     out = np.zeros(np.shape(x), dtype=np.result_type(float_dtype(x), g))
     if _is_basic_index(index):
         out[index] += g
@@ -156,11 +161,23 @@ def inverse_axes(axes):
 def safe_mul(g, d):
     """g * d, except exactly 0 wherever g is 0, even where d is inf or nan.
 
-    Rules for functions with a restricted domain (sqrt, log, arcsin, ...) use it so the
-    branch np.where discarded (its g is 0) gets gradient 0 instead of 0 * inf = nan:
-    the gradient of np.where(x > 0, np.sqrt(x), 0.0) is 0, not nan, at x <= 0.
+    Rules for functions with a restricted domain (sqrt, log, arcsin, ...) use it (or
+    safe_div) so the branch np.where discarded (its g is 0) gets gradient 0 instead of
+    0 * inf = nan: the gradient of np.where(x > 0, np.sqrt(x), 0.0) is 0 at x <= 0.
     """
-    out = g * d
+    with np.errstate(invalid="ignore", over="ignore"):
+        out = g * d
+    return _zero_where_g_is_zero(g, out)
+
+
+def safe_div(g, d):
+    """g / d, except exactly 0 wherever g is 0, even where d is 0 or nan (see safe_mul)."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        out = g / d
+    return _zero_where_g_is_zero(g, out)
+
+
+def _zero_where_g_is_zero(g, out):
     if np.all(np.isfinite(out)):
         return out
     out = np.where(np.asarray(g) == 0, 0, out)
@@ -622,8 +639,8 @@ def median_weights(a, axis=None):
     return np.moveaxis(np.reshape(out, moved.shape), last, axes)
 
 
-def scaled(w, b):
-    """w * b, or w when b is None (scipy's logsumexp(a, b=...) weights)."""
+def weighted_by(w, b=None):
+    """w * b, or w itself when b is None (scipy's logsumexp(a, b=...) scale factors)."""
     return w if b is None else w * b
 
 
@@ -717,9 +734,7 @@ def unpad(g, array, pad_width, mode="constant"):
     gradient is added back to the entry it was copied from."""
     from .errors import AdjointError
     shape = np.shape(array)
-    widths = np.broadcast_to(np.asarray(pad_width, dtype=int).reshape(-1, 2)
-                             if np.ndim(pad_width) == 2 else np.asarray(pad_width, dtype=int),
-                             (len(shape), 2))
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (len(shape), 2))
     if mode == "constant" or mode == "empty":
         return np.array(np.asarray(g)[tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, shape))])
     if mode not in ("edge", "reflect", "symmetric", "wrap"):
@@ -735,6 +750,7 @@ def untake(g, a, indices, axis=None, mode="raise"):
     """Gradient of np.take(a, indices, axis, mode): g added at the indices (repeats add up)."""
     a = np.asarray(a)
     out = np.zeros(a.shape, dtype=np.result_type(float_dtype(a), g))
+    axis = None if axis is None else axis % a.ndim
     flat = out.reshape(-1) if axis is None else np.moveaxis(out, axis, 0)
     n = flat.shape[0]
     indices = np.asarray(indices)
@@ -805,7 +821,10 @@ def undiff(g, a, n=1, axis=-1, prepend=None, append=None):
     return np.array(g[tuple(index)])
 
 
-def _interp_parts(x, xp, fp):
+def _interp_parts(x, xp, fp, period=None):
+    if period is not None:
+        from .errors import AdjointError
+        raise AdjointError("np.interp's gradient rule does not handle period=")
     x, xp, fp = np.asarray(x), np.asarray(xp), np.asarray(fp)
     j = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, len(xp) - 2)
     h = xp[j + 1] - xp[j]
@@ -817,13 +836,13 @@ def _interp_parts(x, xp, fp):
 def interp_grad_x(g, x, xp, fp, left=None, right=None, period=None):
     """Gradient of np.interp with respect to x: g times the slope of the segment x is on
     (0 outside [xp[0], xp[-1]], where the result is constant)."""
-    x, xp, fp, j, h, t, inside = _interp_parts(x, xp, fp)
+    x, xp, fp, j, h, t, inside = _interp_parts(x, xp, fp, period)
     return g * np.where(inside, (fp[j + 1] - fp[j]) / h, 0)
 
 
 def interp_grad_fp(g, x, xp, fp, left=None, right=None, period=None):
     """Gradient of np.interp with respect to fp: each x's g shared by its segment's ends."""
-    x, xp, fp, j, h, t, inside = _interp_parts(x, xp, fp)
+    x, xp, fp, j, h, t, inside = _interp_parts(x, xp, fp, period)
     out = np.zeros(fp.shape, dtype=np.result_type(float_dtype(fp), g))
     g = np.broadcast_to(g, x.shape)
     np.add.at(out, j, np.where(inside, g * (1 - t), 0))
@@ -837,7 +856,7 @@ def interp_grad_fp(g, x, xp, fp, left=None, right=None, period=None):
 
 def interp_grad_xp(g, x, xp, fp, left=None, right=None, period=None):
     """Gradient of np.interp with respect to the knots xp (where x is strictly inside a segment)."""
-    x, xp, fp, j, h, t, inside = _interp_parts(x, xp, fp)
+    x, xp, fp, j, h, t, inside = _interp_parts(x, xp, fp, period)
     slope = (fp[j + 1] - fp[j]) / h
     out = np.zeros(xp.shape, dtype=np.result_type(float_dtype(xp), g))
     g = np.where(inside, np.broadcast_to(g, x.shape), 0)
@@ -915,3 +934,36 @@ def linspace_fraction(y, num=50, endpoint=True, axis=0):
     shape = [1] * np.ndim(y)
     shape[axis] = num
     return np.reshape(t, shape)
+
+
+class Grads(tuple):
+    """One gradient per element of a list or tuple value. `+` adds element by element,
+    because gradients accumulate with + (grad_xs = grad_xs + ...), which would
+    concatenate plain tuples."""
+
+    def __add__(self, other):
+        return Grads(a + b for a, b in zip(self, other))
+
+    __radd__ = __add__
+
+
+def unindex(g, x, index):
+    """Gradient of x[index]. For an array: zeros shaped like x with g added at index
+    (repeats add up), as `scatter`. For a list or tuple (a list literal, or the result
+    of a function returning several values): one gradient per element, g at index and
+    zeros elsewhere."""
+    if not isinstance(x, (list, tuple)):
+        return scatter(g, x, index)
+    grads = [zero_grad(element) for element in x]
+    if isinstance(index, slice):
+        for k, part in zip(range(*index.indices(len(x))), g):
+            grads[k] = grads[k] + part
+    else:
+        grads[index] = grads[index] + g
+    return Grads(grads)
+
+
+def symmetric_part(m):
+    """(m + m^T) / 2 over the last two axes: the gradient for a symmetric input (eigh,
+    cholesky), valid for the symmetric perturbations such an input allows."""
+    return (m + np.swapaxes(m, -1, -2)) / 2

@@ -36,7 +36,42 @@ class _Exit:
     backward = False
 
 
-def structure(fn: ir.Function, fresh_name) -> ir.Function:
+def structure(fn: ir.Function, namer) -> ir.Function:
+    fn = _structure_jumps(fn, namer.fresh)
+    snapshots = _TestSnapshots(namer, set(fn.dynamic))
+    body = snapshots.block(fn.body, in_loop=False)
+    return replace(fn, body=body, dynamic=frozenset(snapshots.dynamic))
+
+
+class _TestSnapshots:
+    """An if whose branches change what its test reads gets the decision in a
+    temporary first (s4 = acc < 0.5; if s4: ...), so that the backward, which replays
+    the decision after undoing the branch, sees the decision the forward made."""
+
+    def __init__(self, namer, dynamic: set):
+        self.namer = namer
+        self.dynamic = dynamic
+
+    def block(self, block: list, in_loop: bool) -> list:
+        out = []
+        for stmt in block:
+            if isinstance(stmt, ir.If):
+                stmt = replace(stmt, body=self.block(stmt.body, in_loop),
+                               orelse=self.block(stmt.orelse, in_loop))
+                changed = {t for s in ir.walk(stmt.body + stmt.orelse) for t in ir.targets(s)}
+                if set(ir.vars_in(stmt.test)) & changed:
+                    decision = ir.Var(self.namer.temp(), ir.Kind.TEMP)
+                    if in_loop:
+                        self.dynamic.add(decision)
+                    out.append(ir.Assign(decision, stmt.test, stmt.origin))
+                    stmt = replace(stmt, test=decision)
+            elif isinstance(stmt, (ir.For, ir.While)):
+                stmt = replace(stmt, body=self.block(stmt.body, in_loop=True))
+            out.append(stmt)
+        return out
+
+
+def _structure_jumps(fn: ir.Function, fresh_name) -> ir.Function:
     *body, last = fn.body
     returns = [s for s in ir.walk(body) if isinstance(s, ir.Return)]
     if not returns:

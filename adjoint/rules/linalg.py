@@ -22,8 +22,8 @@ from ..runtime import (as_columns, as_lower, cross_left, cross_right, diag_grad,
                        dot_right, einsum_grad, inner_left, inner_right, inverse_gaps,
                        kron_left, kron_right, lower_halved, matmul_left, matmul_right,
                        matrix_norm_grad, matrix_power_grad, multi_dot_grads, norm_grad,
-                       place_diagonal, tensordot_left, tensordot_right, unbroadcast,
-                       vector_norm_grad)
+                       place_diagonal, symmetric_part, tensordot_left, tensordot_right,
+                       unbroadcast, vector_norm_grad)
 
 
 # products ------------------------------------------------------------------------------
@@ -144,15 +144,17 @@ def d_cholesky(g, y, a, upper=False):
     lt = np.swapaxes(as_lower(y, upper), -1, -2)
     phi = lower_halved(lt @ as_lower(g, upper))
     s = np.linalg.solve(lt, np.swapaxes(np.linalg.solve(lt, np.swapaxes(phi, -1, -2)), -1, -2))
-    return (s + np.swapaxes(s, -1, -2)) / 2
+    return symmetric_part(s)
 
 
 @rule(np.linalg.eigh, elementwise=False)
 def d_eigh(g, y, a, UPLO="L"):
-    # (w, v) = eigh(a):  grad = sym(v (diag(grad_w) + F * (v^T grad_v)) v^T), F = 1/(w_j - w_i)
-    vt = np.swapaxes(y[1], -1, -2)
-    s = (y[1] * np.expand_dims(g[0], -2) + y[1] @ (inverse_gaps(y[0]) * (vt @ g[1]))) @ vt
-    return (s + np.swapaxes(s, -1, -2)) / 2
+    # (w, v) = y, (grad_w, grad_v) = g:
+    #   grad = sym(v (diag(grad_w) + F * (v^T grad_v)) v^T),  F = 1 / (w_j - w_i)
+    # written as one expression so y[0], y[1], g[0], g[1] paste as w, v, grad_w, grad_v
+    return symmetric_part((y[1] * np.expand_dims(g[0], -2)
+                           + y[1] @ (inverse_gaps(y[0]) * (np.swapaxes(y[1], -1, -2) @ g[1])))
+                          @ np.swapaxes(y[1], -1, -2))
 
 
 @rule(np.linalg.eigvalsh, elementwise=False)

@@ -75,7 +75,8 @@ def d_ptp(g, y, a, axis=None, out=None, keepdims=False):
 @rule(np.var, elementwise=False)
 def d_var(g, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     n = np.size(a) / np.size(y)
-    return expand_to(g, a, axis, keepdims) * (2 / (n - ddof)) * (a - np.mean(a, axis=axis, keepdims=True))
+    centered = a - np.mean(a, axis=axis, keepdims=True)
+    return expand_to(g, a, axis, keepdims) * (2 / (n - ddof)) * centered
 
 
 @rule(np.std, elementwise=False)

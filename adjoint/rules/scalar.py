@@ -7,6 +7,8 @@ convention); copysign has no gradient in its second argument.
 import builtins
 import math
 
+import numpy as np
+
 from ..registry import rule
 from ..runtime import safe_log
 
@@ -153,7 +155,7 @@ def d_math_radians(g, y, x):
 
 @rule(math.fabs, elementwise=True)
 def d_math_fabs(g, y, x):
-    return g * ((x > 0) - (x < 0))
+    return g * np.sign(x)
 
 
 @rule(math.copysign, elementwise=True)
@@ -165,7 +167,8 @@ def d_math_copysign(g, y, a, b):
 # builtins on scalars
 @rule(builtins.abs, elementwise=True)
 def d_builtin_abs(g, y, x):
-    return g * ((x > 0) - (x < 0))
+    """Also for numpy scalars and arrays (abs(x) calls np.abs on them)."""
+    return g * np.sign(x)
 
 
 @rule(builtins.max, elementwise=True)

@@ -1,7 +1,9 @@
 """Rules for reading some entries of an array: x[i], take, sort, select, extract.
 
 The gradient scatters g back to the entries that were read; an entry read several times
-gets the sum. Indices, conditions and sort orders have no gradient.
+gets the sum. Indices, conditions and sort orders have no gradient. Indexing a list or
+tuple (a list literal, or the result of np.split or np.linalg.eigh) gives one gradient
+per element.
 
 Conventions: sort sends each entry of g to the entry np.argsort(kind="stable") says the
 value came from (ties are continuous, so either choice is a valid gradient).
@@ -11,12 +13,13 @@ import operator
 import numpy as np
 
 from ..registry import rule
-from ..runtime import scatter, unselect, unsort, untake, untake_along_axis
+from ..runtime import scatter, unindex, unselect, unsort, untake, untake_along_axis
 
 
 @rule(operator.getitem, elementwise=False)
 def d_getitem(g, y, x, index):
-    return scatter(g, x, index), None
+    """Also on lists and tuples, and on the results of np.split, np.linalg.eigh, ..."""
+    return unindex(g, x, index), None
 
 
 @rule(np.take, elementwise=False)

@@ -96,14 +96,14 @@ def d_copy(g, y, a, order="K", subok=False):
     return g
 
 
-@rule(np.ascontiguousarray, elementwise=True)
+@rule(np.ascontiguousarray, elementwise=False)
 def d_ascontiguousarray(g, y, a, dtype=None):
-    return g
+    return np.reshape(g, np.shape(a))  # a 0-d input comes out 1-d
 
 
-@rule(np.asfortranarray, elementwise=True)
+@rule(np.asfortranarray, elementwise=False)
 def d_asfortranarray(g, y, a, dtype=None):
-    return g
+    return np.reshape(g, np.shape(a))  # a 0-d input comes out 1-d
 
 
 @rule(np.array, elementwise=False)

@@ -3,7 +3,7 @@
 
 Limits:
 - diff: no gradient to prepend=/append= values.
-- interp: gradients to x, xp and fp; left=/right= values (options) and period= get none.
+- interp: gradients to x, xp and fp; none to left=/right= values (options); not period=.
   x exactly on a knot takes the slope of the segment to its right.
 - linspace: not retstep=True.
 """

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from ..registry import rule
-from ..runtime import cast_like, expand_to, safe_mul, scaled, unbroadcast
+from ..runtime import cast_like, expand_to, safe_div, safe_mul, unbroadcast, weighted_by
 
 try:
     import scipy.special as special
@@ -29,7 +29,7 @@ if special is not None:
 
     @rule(special.logit, elementwise=True)
     def d_logit(g, y, x):
-        return safe_mul(g, 1 / (x * (1 - x)))
+        return safe_div(g, x * (1 - x))
 
     @rule(special.log_expit, elementwise=True)
     def d_log_expit(g, y, x):
@@ -38,7 +38,7 @@ if special is not None:
     @rule(special.logsumexp, elementwise=False)
     def d_logsumexp(g, y, a, axis=None, b=None, keepdims=False, return_sign=False):
         weights = np.exp(a - expand_to(y, a, axis, keepdims))  # softmax of a along axis
-        return expand_to(g, a, axis, keepdims) * scaled(weights, b)
+        return expand_to(g, a, axis, keepdims) * weighted_by(weights, b)
 
     @rule(special.softmax, elementwise=False)
     def d_softmax(g, y, x, axis=None):
@@ -100,7 +100,8 @@ if special is not None:
     @rule(special.betaln, elementwise=True)
     def d_betaln(g, y, a, b):
         both = special.digamma(a + b)
-        return unbroadcast(g * (special.digamma(a) - both), a), unbroadcast(g * (special.digamma(b) - both), b)
+        return (unbroadcast(g * (special.digamma(a) - both), a),
+                unbroadcast(g * (special.digamma(b) - both), b))
 
     @rule(special.beta, elementwise=True)
     def d_beta(g, y, a, b):

@@ -8,7 +8,7 @@ Conventions (JAX's, where a function has a kink):
 - real and imag assume real inputs: real passes g through, imag has no gradient.
 - nan_to_num passes g where x is finite and gives 0 where it replaced nan or inf.
 - Functions with a restricted domain or a pole (sqrt, cbrt, the logs, reciprocal, arcsin,
-  arccos, arccosh, arctanh) multiply with `safe_mul`, so where g is 0, as in the branch
+  arccos, arccosh, arctanh) use `safe_div` / `safe_mul`, so where g is 0, as in the branch
   np.where(x > 0, np.sqrt(x), 0.0) discards, the gradient is 0 rather than 0 * inf = nan.
   At the pole itself with g != 0 the gradient is inf, as in JAX.
 """
@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 from ..registry import rule
-from ..runtime import safe_mul
+from ..runtime import safe_div, safe_mul
 
 LN2 = math.log(2.0)
 LN10 = math.log(10.0)
@@ -61,32 +61,32 @@ def d_expm1(g, y, x):
 
 @rule(np.log, elementwise=True)
 def d_log(g, y, x):
-    return safe_mul(g, 1 / x)
+    return safe_div(g, x)
 
 
 @rule(np.log2, elementwise=True)
 def d_log2(g, y, x):
-    return safe_mul(g, 1 / (x * LN2))
+    return safe_div(g, x * LN2)
 
 
 @rule(np.log10, elementwise=True)
 def d_log10(g, y, x):
-    return safe_mul(g, 1 / (x * LN10))
+    return safe_div(g, x * LN10)
 
 
 @rule(np.log1p, elementwise=True)
 def d_log1p(g, y, x):
-    return safe_mul(g, 1 / (1 + x))
+    return safe_div(g, 1 + x)
 
 
 @rule(np.sqrt, elementwise=True)
 def d_sqrt(g, y, x):
-    return safe_mul(g, 0.5 / y)
+    return safe_div(g, 2 * y)
 
 
 @rule(np.cbrt, elementwise=True)
 def d_cbrt(g, y, x):
-    return safe_mul(g, 1 / (3 * y * y))
+    return safe_div(g, 3 * y * y)
 
 
 @rule(np.square, elementwise=True)
@@ -116,12 +116,12 @@ def d_tan(g, y, x):
 
 @rule(np.arcsin, elementwise=True)
 def d_arcsin(g, y, x):
-    return safe_mul(g, 1 / np.sqrt(1 - x * x))
+    return safe_div(g, np.sqrt(1 - x * x))
 
 
 @rule(np.arccos, elementwise=True)
 def d_arccos(g, y, x):
-    return safe_mul(g, -1 / np.sqrt(1 - x * x))
+    return safe_div(-g, np.sqrt(1 - x * x))
 
 
 @rule(np.arctan, elementwise=True)
@@ -151,12 +151,12 @@ def d_arcsinh(g, y, x):
 
 @rule(np.arccosh, elementwise=True)
 def d_arccosh(g, y, x):
-    return safe_mul(g, 1 / np.sqrt(x * x - 1))
+    return safe_div(g, np.sqrt(x * x - 1))
 
 
 @rule(np.arctanh, elementwise=True)
 def d_arctanh(g, y, x):
-    return safe_mul(g, 1 / (1 - x * x))
+    return safe_div(g, 1 - x * x)
 
 
 @rule(np.deg2rad, elementwise=True)
