@@ -1,0 +1,29 @@
+"""Functions the CLI and error tests point at (a plain module: adjoint reads its source).
+
+Lines the tests look for carry a `# <tag>` comment; tests find them by reading this file.
+"""
+import numpy as np
+
+
+def poly(x, y):
+    q = x * y + 2.0
+    return q * q - y
+
+
+def helper(x):
+    return x * 3.0
+
+
+def uses_helper(x, y):
+    return helper(x) * y  # <cli-missing-rule>
+
+
+def unsupported(x):
+    with open("f") as fh:  # <cli-with>
+        x = x + fh
+    return x
+
+
+def vector(x):
+    y = np.tanh(x)
+    return y  # <cli-vector-return>

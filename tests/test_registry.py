@@ -1,0 +1,141 @@
+"""The registry as a whole: every rule has a test case, parses into a template, names its
+parameters as numpy does; missing rules are clear errors; docs/coverage.md is current."""
+import importlib
+import inspect
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import adjoint
+from adjoint.fence import check_supported
+from adjoint.frontend import parse_function
+from adjoint.lower import lower
+from adjoint.registry import RULES, display_name
+from adjoint.rules import BUILTIN_NONDIFF, BUILTIN_RULES
+
+from rule_harness import Case, check_case
+
+TESTS = Path(__file__).resolve().parent
+
+
+def all_cases():
+    cases = []
+    for path in sorted(TESTS.glob("test_rules_*.py")):
+        module = importlib.import_module(path.stem)
+        cases += [c for c in getattr(module, "CASES", []) if isinstance(c, Case)]
+    return cases
+
+
+def _key(primal):
+    return primal if isinstance(primal, str) else id(primal)
+
+
+def test_every_rule_has_a_finite_difference_case():
+    covered = {_key(case.primal) for case in all_cases()}
+    missing = sorted(display_name(k) for k in BUILTIN_RULES if _key(k) not in covered)
+    assert not missing, f"rules without a case in tests/test_rules_*.py: {', '.join(missing)}"
+
+
+def test_every_case_is_for_a_registered_rule():
+    unknown = sorted({str(c) for c in all_cases() if c.primal not in RULES})
+    assert not unknown, f"cases for functions without a rule: {unknown}"
+
+
+@pytest.mark.parametrize("rule", list(BUILTIN_RULES.values()), ids=lambda r: r.func.__qualname__)
+def test_rule_template_parses_without_falling_back_to_a_call(rule):
+    """The rule body is straight-line code the compiler pastes (not called as a black box)."""
+    parsed = parse_function(rule.func)
+    check_supported(parsed)
+    lower(parsed, flatten=False)
+    template = rule.template
+    assert len(template.returns) == len(rule.inputs)
+    assert rule.func.__name__ not in str(template), "the rule fell back to being called"
+
+
+def _numpy_signature(primal):
+    if isinstance(primal, str) or isinstance(primal, np.ufunc):
+        return None
+    if getattr(primal, "__module__", "") in ("math", "builtins", "_operator", "operator"):
+        return None
+    try:
+        return inspect.signature(primal)
+    except (TypeError, ValueError):
+        return None
+
+
+@pytest.mark.parametrize("rule", [r for r in BUILTIN_RULES.values() if _numpy_signature(r.primal)],
+                         ids=lambda r: r.func.__qualname__)
+def test_rule_parameters_are_named_and_ordered_as_the_primals(rule):
+    """Positional arguments bind by position and keywords by name, so both must agree."""
+    params = list(_numpy_signature(rule.primal).parameters.values())
+    if any(p.kind is p.VAR_POSITIONAL for p in params):  # np.einsum, np.atleast_1d
+        return
+    positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    keywords = {p.name for p in params if p.kind is not p.POSITIONAL_ONLY}
+    open_kwargs = any(p.kind is p.VAR_KEYWORD for p in params)
+    for k, name in enumerate(rule.params):
+        if k < len(positional) and params[k].kind is not params[k].POSITIONAL_ONLY:
+            assert name == positional[k], f"parameter {k} is {positional[k]!r} in numpy, {name!r} in the rule"
+        elif k >= len(positional):
+            assert name in keywords or open_kwargs, f"{name!r} is not a keyword of {display_name(rule.primal)}"
+
+
+def test_rules_and_nondiff_do_not_overlap_and_every_nondiff_says_why():
+    both = [display_name(k) for k in BUILTIN_NONDIFF if k in BUILTIN_RULES]
+    assert not both
+    assert all(isinstance(reason, str) and reason for reason in BUILTIN_NONDIFF.values())
+
+
+def test_issue_checklist_is_covered():
+    """The functions the coverage issue lists all have rules (or are declared nondiff)."""
+    special = pytest.importorskip("scipy.special")
+    wanted = """negative positive abs absolute fabs exp exp2 expm1 log log2 log10 log1p sqrt cbrt
+        square reciprocal sin cos tan arcsin arccos arctan sinh cosh tanh arcsinh arccosh arctanh
+        deg2rad rad2deg degrees radians sinc real imag nan_to_num add subtract multiply divide
+        true_divide power float_power maximum minimum fmax fmin arctan2 hypot logaddexp logaddexp2
+        copysign mod remainder fmod where clip dot vdot inner outer matmul tensordot einsum kron
+        trace diag diagonal tril triu cross sum mean prod max min amax amin var std cumsum cumprod
+        average ptp nansum nanmean reshape ravel transpose swapaxes moveaxis expand_dims squeeze
+        broadcast_to atleast_1d atleast_2d atleast_3d concatenate stack hstack vstack dstack
+        column_stack split array_split hsplit vsplit tile repeat flip fliplr flipud roll rot90 pad
+        take take_along_axis sort select diff interp array asarray copy full_like""".split()
+    missing = [n for n in wanted if getattr(np, n) not in RULES]
+    missing += [f"linalg.{n}" for n in "norm inv det slogdet solve cholesky eigh pinv".split()
+                if getattr(np.linalg, n) not in RULES]
+    missing += [f"scipy.special.{n}" for n in "expit logit logsumexp softmax log_softmax erf gammaln".split()
+                if getattr(special, n) not in RULES]
+    nondiff = """floor ceil round rint trunc sign argmax argmin argsort nonzero isnan isfinite shape
+        size zeros_like ones_like greater less equal not_equal logical_and logical_or logical_not""".split()
+    missing += [n for n in nondiff if getattr(np, n) not in BUILTIN_NONDIFF]
+    assert not missing
+
+
+def test_a_function_without_a_rule_is_an_error_naming_it_the_line_and_the_fix():
+    def f(x):
+        return np.sum(np.i0(x))
+    with pytest.raises(adjoint.MissingRule) as error:
+        adjoint.grad(f)(np.ones(3))
+    message = str(error.value)
+    assert "np.i0" in message and "test_registry.py:" in message and "@adjoint.rule(np.i0)" in message
+
+
+def test_harness_catches_a_transposed_gradient():
+    """A non-uniform output gradient makes a transposition bug visible."""
+    right = RULES[np.fliplr]
+    try:
+        @adjoint.rule(np.fliplr)  # wrong on purpose: forgets to flip g back
+        def d_wrong(g, y, m):
+            return g
+        with pytest.raises(AssertionError, match="gradient for m is wrong"):
+            check_case(Case(np.fliplr, (np.arange(6.0).reshape(2, 3),)))
+    finally:
+        RULES[np.fliplr] = right
+
+
+def test_coverage_document_is_up_to_date():
+    from adjoint.coverage import DOC, render, versions
+    text = DOC.read_text()
+    if f"({versions()}.)" not in text:
+        pytest.skip("docs/coverage.md was generated with other numpy/scipy versions")
+    assert text == render(), "docs/coverage.md is stale: run python -m adjoint.coverage"
