@@ -13,8 +13,6 @@ the line.
 """
 from __future__ import annotations
 
-import builtins
-import inspect
 import operator
 import types
 
@@ -24,15 +22,16 @@ from . import ir
 from .errors import Location, UnsupportedSyntax
 from .frontend import MISSING, Parsed, resolve_free_name
 from .names import Namer
+from .lower_flow import COMPARE, ControlFlowLowering, is_atom as _is_atom, is_number as _is_number
 from .structure import structure
 
 BINARY = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
           gast.Div: operator.truediv, gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
-          gast.Pow: operator.pow, gast.MatMult: operator.matmul}
+          gast.Pow: operator.pow, gast.MatMult: operator.matmul, gast.BitOr: operator.or_,
+          gast.BitAnd: operator.and_, gast.BitXor: operator.xor, gast.LShift: operator.lshift,
+          gast.RShift: operator.rshift}
 UNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_,
          gast.Invert: operator.invert}
-COMPARE = {gast.Lt: operator.lt, gast.LtE: operator.le, gast.Gt: operator.gt,
-           gast.GtE: operator.ge, gast.Eq: operator.eq, gast.NotEq: operator.ne}
 
 
 def lower(parsed: Parsed, flatten: bool = True) -> ir.Function:
@@ -46,7 +45,7 @@ def user_names(node) -> set:
     return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
 
 
-class _Lowering:
+class _Lowering(ControlFlowLowering):
     def __init__(self, parsed: Parsed, flatten: bool):
         self.parsed = parsed
         self.flatten = flatten
@@ -191,182 +190,6 @@ class _Lowering:
         self.current[name] = var
         return var
 
-    # control flow -----------------------------------------------------------------
-    def test(self, node):
-        """A branch or loop condition: a comparison of atoms stays inline (if x > 0:),
-        and so does and/or over such comparisons (while t < 10.0 and n < 100:)."""
-        if isinstance(node, gast.BoolOp):
-            logic = self.simple_logic(node)
-            if logic is not None:
-                return logic
-        value = self.value(node)
-        if isinstance(value, (ir.Compare, ir.UnaryOp)) or _is_atom(value):
-            return value
-        return self.atom_of(value, node)
-
-    def for_loop(self, node: gast.For) -> None:
-        if node.orelse:
-            raise self.unsupported(node, "for ... else", "set a flag before break instead")
-        iterable = node.iter
-        func = self.static_callee(iterable)
-        # Python evaluates the iterable and range bounds once: take them before the body
-        # can rebind the names they came from
-        if func is range and isinstance(node.target, gast.Name) and not iterable.keywords:
-            args = [self.snapshot(self.operand(a)) for a in iterable.args]
-            start, stop, step = _range_args(args)
-            if _assigns(node.body, node.target.id):  # the body changes the loop variable
-                self.loop(node, self.index_var, start, stop, step,
-                          prefix=lambda i: [(node.target, i)])
-            else:
-                self.loop(node, lambda: self.define(node.target.id), start, stop, step, prefix=None)
-            return
-        if func is enumerate and _is_pair(node.target) and len(iterable.args) == 1 \
-                and not iterable.keywords:
-            seq = self.snapshot(self.operand(iterable.args[0]))
-            index, element = node.target.elts
-            if _assigns(node.body, index.id):
-                self.loop(node, self.index_var, ir.Const(0), self.length(seq), ir.Const(1),
-                          prefix=lambda i: [(index, i), (element, ir.Subscript(seq, i))])
-            else:
-                self.loop(node, lambda: self.define(index.id), ir.Const(0), self.length(seq),
-                          ir.Const(1), prefix=lambda i: [(element, ir.Subscript(seq, i))])
-            return
-        if func is zip and isinstance(node.target, gast.Tuple) and not iterable.keywords \
-                and len(node.target.elts) == len(iterable.args):
-            seqs = [self.snapshot(self.operand(a)) for a in iterable.args]
-            stop = self.length(seqs[0])
-            for seq in seqs[1:]:
-                stop = self.atom_of(ir.Call(_builtin("min"), (stop, self.length(seq))), node)
-            self.loop(node, self.index_var, ir.Const(0), stop, ir.Const(1),
-                      prefix=lambda i: [(t, ir.Subscript(q, i)) for t, q in zip(node.target.elts, seqs)])
-            return
-        if func is reversed and len(iterable.args) == 1 and not iterable.keywords:
-            seq = self.atom_of(ir.Subscript(self.operand(iterable.args[0]),
-                                            ir.Slice(None, None, ir.Const(-1))), node)
-        else:
-            seq = self.snapshot(self.operand(iterable))
-        self.loop(node, self.index_var, ir.Const(0), self.length(seq), ir.Const(1),
-                  prefix=lambda i: [(node.target, ir.Subscript(seq, i))])
-
-    def loop(self, node, make_target, start, stop, step, prefix) -> None:
-        """Lower a for loop over range(start, stop, step); `prefix(i)` gives the
-        (target, value) pairs assigned first in each iteration."""
-        self.loop_depth += 1
-        target = make_target()
-        self.dynamic.add(target)
-        saved, self.body = self.body, []
-        for sub_target, value in (prefix(target) if prefix else []):
-            self.bind_atom(sub_target, self.atom_of(value, node) if isinstance(sub_target, gast.Tuple)
-                           else value)
-        head = self.body
-        self.body = saved
-        body = head + self.block(node.body)
-        self.loop_depth -= 1
-        self.body.append(ir.For(target, start, stop, step, body, self.origin))
-
-    def snapshot(self, value, force: bool = False):
-        """A name the code may rebind later, copied to a temporary (an atom otherwise
-        stays as it is)."""
-        if not force and not (isinstance(value, ir.Var) and value in self.dynamic):
-            return value
-        temp = ir.Var(self.namer.temp(), ir.Kind.TEMP)
-        self.emit(ir.Assign(temp, value, self.origin))
-        return temp
-
-    def index_var(self) -> ir.Var:
-        return ir.Var(self.namer.fresh("i"), ir.Kind.TEMP)
-
-    def length(self, seq):
-        return self.atom_of(ir.Call(_builtin("len"), (seq,)), None)
-
-    def while_loop(self, node: gast.While) -> None:
-        if node.orelse:
-            raise self.unsupported(node, "while ... else", "set a flag before break instead")
-        self.loop_depth += 1
-        saved, self.body = self.body, []
-        test = self.test(node.test)
-        test_statements, self.body = self.body, saved
-        body = self.block(node.body)
-        self.loop_depth -= 1
-        if test_statements:  # the test needs statements of its own: evaluate it in the body
-            body = test_statements + [ir.If(test, body, [ir.Break(self.origin)], self.origin)]
-            test = ir.Const(True)
-        self.body.append(ir.While(test, body, self.origin))
-
-    def static_callee(self, node):
-        """The object a call's function names, if it is a plain global or builtin."""
-        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
-                and node.func.id not in self.current and node.func.id not in self.assigned:
-            return resolve_free_name(self.parsed, node.func.id)
-        return None
-
-    def merged_temp(self) -> ir.Var:
-        var = ir.Var(self.namer.temp(), ir.Kind.TEMP)
-        self.dynamic.add(var)
-        return var
-
-    def simple_logic(self, node):
-        """and/or of comparisons between names and constants, or None."""
-        saved, self.body = self.body, []
-        values = []
-        for value in node.values:
-            if isinstance(value, gast.BoolOp):
-                lowered = self.simple_logic(value)
-            elif isinstance(value, gast.Compare) and len(value.ops) == 1 and all(
-                    _is_plain(v) for v in (value.left, value.comparators[0])):
-                lowered = self.value(value)
-            else:
-                lowered = None
-            if lowered is None:
-                break
-            values.append(lowered)
-        emitted, self.body = self.body, saved
-        if len(values) != len(node.values) or emitted:
-            return None
-        return ir.Logic("and" if isinstance(node.op, gast.And) else "or", tuple(values))
-
-    def boolop(self, node: gast.BoolOp):
-        """a and b -> s = a; if s: s = b   (b is evaluated only when needed)."""
-        result = self.merged_temp()
-        self.emit(ir.Assign(result, self.value(node.values[0]), self.at(node)))
-        outer = self.body
-        for value in node.values[1:]:
-            saved, self.body = self.body, []
-            self.emit(ir.Assign(result, self.value(value), self.at(value)))
-            inner = self.body
-            test = result if isinstance(node.op, gast.And) else ir.UnaryOp(operator.not_, result)
-            saved.append(ir.If(test, inner, [], self.at(node)))
-            self.body = inner
-        self.body = outer
-        return result
-
-    def ifexp(self, node: gast.IfExp):
-        result = self.merged_temp()
-        test = self.test(node.test)
-        branches = []
-        for value in (node.body, node.orelse):
-            saved, self.body = self.body, []
-            self.emit(ir.Assign(result, self.value(value), self.at(value)))
-            branches.append(self.body)
-            self.body = saved
-        self.body.append(ir.If(test, branches[0], branches[1], self.at(node)))
-        return result
-
-    def chained_compare(self, node: gast.Compare):
-        """a < b < c -> s = a < b; if s: s = b < c   (b evaluated once, c only if needed)."""
-        result = self.merged_temp()
-        left = self.operand(node.left)
-        right = self.operand(node.comparators[0])
-        self.emit(ir.Assign(result, ir.Compare(COMPARE[type(node.ops[0])], left, right), self.at(node)))
-        outer = self.body
-        for op, comparator in zip(node.ops[1:], node.comparators[1:]):
-            holder, self.body = self.body, []
-            left, right = right, self.operand(comparator)
-            self.emit(ir.Assign(result, ir.Compare(COMPARE[type(op)], left, right), self.at(node)))
-            holder.append(ir.If(result, self.body, [], self.at(node)))
-        self.body = outer
-        return result
-
     # expressions ----------------------------------------------------------------
     def operand(self, node):
         """Lower an expression to an atom (or a tuple/slice of atoms)."""
@@ -509,51 +332,18 @@ def _single_final_return(func_node) -> bool:
     return len(returns) <= 1 and (not returns or func_node.body[-1] is returns[0])
 
 
-def _assigns(statements, name: str) -> bool:
-    return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Store)
-               for s in statements for n in gast.walk(s))
 
 
-def _is_plain(node) -> bool:
-    """A name or a number (-1 included): evaluating it cannot fail or cost anything."""
-    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
-        return _is_number(node.operand)
-    return isinstance(node, (gast.Name, gast.Constant))
 
 
-def _is_atom(value) -> bool:
-    return isinstance(value, (ir.Var, ir.Const, ir.Ref))
 
 
-def _is_pair(target) -> bool:
-    return isinstance(target, gast.Tuple) and len(target.elts) == 2 \
-        and isinstance(target.elts[0], gast.Name)
 
 
-def _range_args(args):
-    if len(args) == 1:
-        return ir.Const(0), args[0], ir.Const(1)
-    if len(args) == 2:
-        return args[0], args[1], ir.Const(1)
-    return args[0], args[1], args[2]
 
 
-def _builtin(name: str) -> ir.Ref:
-    obj = getattr(builtins, name)
-    return ir.Ref(name, obj, (), obj)
 
 
 def _is_docstring(stmt) -> bool:
     return isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant) \
         and isinstance(stmt.value.value, str)
-
-
-def _is_number(node) -> bool:
-    return isinstance(node, gast.Constant) and isinstance(node.value, (int, float)) \
-        and not isinstance(node.value, bool)
-
-
-def signature_defaults(func) -> tuple:
-    """(name, default) for each parameter that has one."""
-    return tuple((p.name, p.default) for p in inspect.signature(func).parameters.values()
-                 if p.default is not inspect.Parameter.empty)

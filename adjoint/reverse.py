@@ -305,6 +305,8 @@ class _Reverse:
         locals_, returns = instantiate(r.template, bindings, self.namer.fresh)
         for local in locals_:
             local.origin = stmt.origin
+            if isinstance(local, (ir.Assign, ir.ExprStmt)):
+                local.value = simplify(local.value, self.classes)
             out.append(local)
             if isinstance(local, ir.Assign) and isinstance(local.target, ir.Var):
                 self.classes[local.target] = shapes.expr_class(local.value, self.classes) or local.target
@@ -352,6 +354,12 @@ class _Reverse:
                 raise MissingRule.at(stmt.origin, f"{display_name(r.primal)} is called without "
                                      f"its argument {name}", "pass it explicitly")
         bindings = {name: given.get(name, ir.Const(r.options.get(name))) for name in r.params}
+        for name in r.options:  # an option gets no gradient: never let one drop silently
+            if any(v in self.useful for v in ir.vars_in(bindings[name])):
+                raise MissingRule.at(
+                    stmt.origin, f"the gradient rule for {display_name(r.primal)} gives no gradient "
+                    f"for its argument {name}=, which depends on the values being differentiated",
+                    f"pass a constant for {name}=, or register a rule that takes {name} as an input")
         return [given[name] for name in r.inputs], bindings
 
     def contribute(self, var: ir.Var, expr, origin, assigned: set, out: list) -> None:
