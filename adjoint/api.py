@@ -15,7 +15,7 @@ import numbers
 import numpy as np
 
 from .compiler import Compiled, compile_gradient
-from .errors import AdjointError, BadArguments, NonScalarOutput, NoSource
+from .errors import AdjointError, BadArguments, NonScalarOutput
 from .fence import check_supported
 from .frontend import MISSING, parse_function, resolve_free_name
 from .lower import _assigned_names, user_names
