@@ -17,10 +17,12 @@ import operator
 import types
 
 import gast
+import numpy as np
 
 from . import ir
 from .errors import Location, UnsupportedSyntax
 from .frontend import MISSING, Parsed, resolve_free_name
+from .methods import method_function
 from .names import Namer
 from .lower_flow import COMPARE, ControlFlowLowering, is_atom as _is_atom, is_number as _is_number
 from .structure import structure
@@ -287,14 +289,30 @@ class _Lowering(ControlFlowLowering):
     def call(self, node: gast.Call):
         func = self.value(node.func) if isinstance(node.func, (gast.Name, gast.Attribute)) else None
         if isinstance(func, ir.Attr):
-            raise self.unsupported(node, f"the method call .{func.name}()",
-                                   f"call the numpy function instead, e.g. np.{func.name}(x, ...)")
+            return self.method_call(node, func)
         if not isinstance(func, ir.Ref) or not callable(func.value):
             raise self.unsupported(node, "a call of something other than a named function",
                                    "call functions by their name (np.tanh(x), helper(x))")
         args = tuple(self.operand(a) for a in node.args)
         kwargs = tuple((k.arg, self.operand(k.value)) for k in node.keywords)
         return ir.Call(func, args, kwargs)
+
+    def method_call(self, node: gast.Call, method: ir.Attr):
+        """x.sum(axis=1) -> np.sum(x, axis=1): a method is its numpy function."""
+        found = method_function(method.name)
+        if found is None:
+            raise self.unsupported(node, f"the method call .{method.name}()",
+                                   f"call the numpy function instead, e.g. np.{method.name}(x, ...)")
+        function, packed = found
+        args = [self.operand(a) for a in node.args]
+        if packed and (len(args) > 1 or args and isinstance(node.args[0], gast.Constant)
+                       and isinstance(node.args[0].value, int)):
+            args = [ir.TupleExpr(tuple(args))]  # x.reshape(3, 4) -> np.reshape(x, (3, 4))
+        kwargs = [(k.arg, self.operand(k.value)) for k in node.keywords]
+        if method.name == "astype" and args:
+            kwargs.insert(0, ("dtype", args.pop(0)))
+        ref = ir.Ref("np", np, (function.__name__,), function)
+        return ir.Call(ref, (method.value,) + tuple(args), tuple(kwargs))
 
     def index(self, node):
         if isinstance(node, gast.Slice):

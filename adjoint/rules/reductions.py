@@ -15,9 +15,10 @@ Conventions:
 """
 import numpy as np
 
+from ..helpers.reductions import (average_weights, cumprod_grad, median_weights, nan_count,
+                                  prod_of_others, reverse_cumsum, uncumulative_sum)
 from ..registry import rule
-from ..runtime import (average_weights, cumprod_grad, even_ties, expand_to, median_weights,
-                       nan_count, prod_of_others, reverse_cumsum, uncumulative_sum)
+from ..runtime import even_ties, expand_to
 
 
 @rule(np.sum, elementwise=False)
