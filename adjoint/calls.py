@@ -20,6 +20,7 @@ recursive function calls its own pair; every callee is shown by `adjoint show --
 from __future__ import annotations
 
 import inspect
+import sys
 from dataclasses import dataclass
 
 from . import ir, shapes
@@ -34,12 +35,20 @@ class CallSite:
     saved: ir.Var
 
 
+LIBRARIES = {"numpy", "scipy", "adjoint", "jax", "torch"}
+
+
 def differentiable_through(value) -> bool:
-    """A call of a user's Python function that has no rule of its own."""
+    """A call of the user's own Python function that has no rule. Library functions
+    written in Python (numpy's, the standard library's) need a rule instead: their
+    internals are not the user's code to differentiate."""
     if not isinstance(value, ir.Call):
         return False
     func = value.func.value
-    return inspect.isfunction(func) and lookup(func) is None and not is_nondiff(func)
+    if not inspect.isfunction(func) or lookup(func) is not None or is_nondiff(func):
+        return False
+    module = (getattr(func, "__module__", "") or "").split(".")[0]
+    return module not in LIBRARIES and module not in sys.stdlib_module_names
 
 
 def rewrite_calls(rev, block: list, in_loop: bool = False) -> list:

@@ -35,14 +35,24 @@ class Generated:
     namespace: dict  # name -> object the source needs bound
 
 
-def generate(fn: ir.Function, header: str = "") -> Generated:
-    names = _bind_refs(fn)
+def generate(functions, header: str = "") -> Generated:
+    """Source for one function, or for several sharing one namespace."""
+    functions = functions if isinstance(functions, list) else [functions]
+    names = _bind_refs(functions)
     printer = _Printer(names)
     lines = [line for line in header.splitlines()]
-    lines.append(f"def {fn.name}({_signature(fn)}):")
-    _Writer(printer, lines).block(fn.body, 1)
-    namespace = {name: obj for obj_id, (name, obj) in names.items()}
+    for k, fn in enumerate(functions):
+        if k:
+            lines.append("")
+        lines.append(f"def {fn.name}({_signature(fn)}):")
+        _Writer(printer, lines).block(fn.body, 1)
+    namespace = {name: obj for obj_id, (name, obj) in names.items() if not _is_pending(obj)}
     return Generated("\n".join(lines) + "\n", namespace)
+
+
+def _is_pending(obj) -> bool:
+    """The halves of a function being compiled, named by its own recursive calls."""
+    return type(obj).__name__ == "Pending" and type(obj).__module__ == "adjoint.compiler"
 
 
 class _Writer:
@@ -122,19 +132,25 @@ def _provenance(origin) -> str:
     return f"# {origin.text.strip()}  [{os.path.basename(origin.filename)}:{origin.line}]"
 
 
-def _bind_refs(fn: ir.Function) -> dict:
+def _bind_refs(functions: list) -> dict:
     """id(root object) -> (name, object) for every outside object the code reads."""
-    taken = {fn.name} | {p.name for p in fn.params}
-    for stmt in ir.walk(fn.body):
-        taken.update(v.name for v in ir.targets(stmt))
-        if isinstance(stmt, (ir.Push, ir.Pop)):
-            taken.add(stmt.tape.name)
+    taken = set()
+    for fn in functions:
+        taken |= {fn.name} | {p.name for p in fn.params}
+        for stmt in ir.walk(fn.body):
+            taken.update(v.name for v in ir.targets(stmt))
+            if isinstance(stmt, (ir.Push, ir.Pop)):
+                taken.add(stmt.tape.name)
     names: dict = {}
     used: set = set(taken)
-    for stmt in ir.walk(fn.body):
+    statements = [s for fn in functions for s in ir.walk(fn.body)]
+    for stmt in statements:
         for expr in _expressions(stmt):
             for ref in ir.refs_in(expr):
                 if id(ref.root) in names:
+                    continue
+                if _is_pending(ref.root):  # defined by this very module: its own name
+                    names[id(ref.root)] = (ref.root.name, ref.root)
                     continue
                 name, k = ref.root_name, 0
                 while name in used:

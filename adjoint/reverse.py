@@ -27,6 +27,7 @@ from dataclasses import replace
 
 from . import ir, shapes
 from .aliases import check_in_place
+from .calls import backprop_call, differentiable_through, rewrite_calls
 from .activity import active_vars, differentiable, primal_key, useful_vars
 from .errors import MissingRule, NonScalarOutput, UnsupportedSyntax
 from .names import Namer
@@ -41,14 +42,23 @@ SEPARATE_REF = ir.Ref("separate", separate, (), separate)
 
 
 def differentiate(fn: ir.Function, wrt: list, scalar_params: frozenset, namer: Namer,
-                  return_value: bool, single: bool = True) -> ir.Function:
-    """`single`: return one gradient rather than a tuple (wrt named one parameter)."""
-    return _Reverse(fn, wrt, scalar_params, namer).run(return_value, single)
+                  return_value: bool, single: bool = True, optimize: bool = True,
+                  seed: ir.Var | None = None):
+    """-> (the value-and-gradient function, the VJPs of functions it calls through).
+
+    `single`: return one gradient rather than a tuple (wrt named one parameter).
+    `seed`: a parameter holding the output's gradient, instead of 1.0 (for callees).
+    """
+    rev = _Reverse(fn, wrt, scalar_params, namer, optimize)
+    return rev.run(return_value, single, seed), rev.callees
 
 
 class _Reverse:
-    def __init__(self, fn, wrt, scalar_params, namer):
+    def __init__(self, fn, wrt, scalar_params, namer, optimize=True):
         self.fn = fn
+        self.optimize = optimize
+        self.callees: list = []  # VJPs of the user functions called through
+        self.call_sites: dict = {}  # id(rewritten forward call) -> calls.CallSite
         self.wrt = wrt
         self.namer = namer
         self.classes = shapes.infer(fn, scalar_params)
@@ -56,25 +66,27 @@ class _Reverse:
         self.grads: dict = {}  # primal Var -> its gradient Var
         self.tapes: dict = {}  # Var -> the list its overwritten values go to
         self.sites = itertools.count(1)
-        self.pop_sites: dict = {}  # id(forward statement) -> site of its pop
+        self.pop_sites: dict = {}  # (id(forward statement), variable) -> site of its pop
         self.counters: dict = {}  # id(loop) -> (trips Var, tape Var or None)
         self.prev_of: dict = {}  # x_prev -> x (old values popped before a rule)
         self.loop_targets: list = []  # targets of the loops being reversed, innermost last
         self.recomputed: set = set()  # id(forward statement) recomputed instead of taped
 
-    def run(self, return_value: bool, single: bool) -> ir.Function:
+    def run(self, return_value: bool, single: bool, seed=None) -> ir.Function:
         *forward, ret = self.fn.body
         result = self.result_of(ret)
         self.active = active_vars(forward, self.wrt)
         self.useful = useful_vars(forward, self.active, result)
         self.check(forward)
+        forward = rewrite_calls(self, forward)
+        self.fn = replace(self.fn, body=forward + [ret])
         forward = self.count_trips(forward, nested=False)
         assigned: set = set()
         backward = []
         if isinstance(result, ir.Var) and result in self.useful:
-            backward.append(self.seed(result, ret.origin, assigned))
+            backward.append(self.seed(result, ret.origin, assigned, seed))
             backward += self.reverse_block(forward, assigned)
-        else:  # the output does not depend on wrt, but it must still be a scalar
+        elif seed is None:  # the output does not depend on wrt, but it must still be a scalar
             backward.append(ir.ExprStmt(ir.Call(SEED_REF, (result,)), ret.origin))
         grads = [self.final_grad(p, assigned, backward) for p in self.wrt]
         grads_expr = grads[0] if single else ir.TupleExpr(tuple(grads))
@@ -119,7 +131,7 @@ class _Reverse:
                 raise UnsupportedSyntax.at(stmt.origin, "a tuple or list holding differentiable "
                                            "values is not supported here yet", "pass the values "
                                            "directly to the function that uses them")
-            if not isinstance(stmt.value, ir.Var):
+            if not isinstance(stmt.value, ir.Var) and not differentiable_through(stmt.value):
                 self.rule_for(stmt)
 
     def rule_for(self, stmt) -> Rule:
@@ -265,8 +277,10 @@ class _Reverse:
                 if t in self.useful and self.grad_var(t) not in assigned:
                     out.append(ir.Assign(self.grad_var(t), self.zero(t), stmt.origin))
                     assigned.add(self.grad_var(t))
-            out += self.backprop(stmt, assigned, prev, own)
-        site = self.pop_sites.setdefault(id(stmt), next(self.sites)) if restored else None
+            if id(stmt) in self.call_sites:
+                out += backprop_call(self, stmt, self.call_sites[id(stmt)], assigned, own)
+            else:
+                out += self.backprop(stmt, assigned, prev, own)
         for t in targets:
             if t in self.useful and t in restored:  # the old value's gradient, from this line only
                 terms = own[t]
@@ -275,6 +289,7 @@ class _Reverse:
                     total = ir.BinOp(operator.add, total, term)
                 out.append(ir.Assign(self.grad_var(t), total, stmt.origin))
         for t in restored:
+            site = self.pop_sites.setdefault((id(stmt), t), next(self.sites))
             if t in prev and any(prev[t] in _reads_all(s) for s in out):
                 self.prev_of[prev[t]] = t
                 out.insert(0, ir.Pop(prev[t], self.tape(t), stmt.origin, site=site))
@@ -373,9 +388,13 @@ class _Reverse:
             assigned.add(g)
 
     # names and values ---------------------------------------------------------------
-    def seed(self, result: ir.Var, origin, assigned: set) -> ir.Assign:
-        value = ir.Const(1.0) if self.classes.get(result) == shapes.SCALAR \
-            else ir.Call(SEED_REF, (result,))
+    def seed(self, result: ir.Var, origin, assigned: set, seed=None) -> ir.Assign:
+        if seed is not None:
+            value = seed
+        elif self.classes.get(result) == shapes.SCALAR:
+            value = ir.Const(1.0)
+        else:
+            value = ir.Call(SEED_REF, (result,))
         assigned.add(self.grad_var(result))
         return ir.Assign(self.grad_var(result), value, origin)
 
@@ -421,7 +440,7 @@ class _Reverse:
             if isinstance(stmt, ir.Assign):
                 for t in ir.targets(stmt):
                     if t in kept:
-                        out.append(ir.Push(self.tapes[t], t, stmt.origin, site=self.pop_sites[id(stmt)]))
+                        out.append(ir.Push(self.tapes[t], t, stmt.origin, site=self.pop_sites[(id(stmt), t)]))
             elif ir.blocks(stmt):
                 if isinstance(stmt, ir.If):
                     stmt = replace(stmt, body=self.add_pushes(stmt.body, kept),

@@ -6,6 +6,7 @@ file, so the expected numbers do not come from adjoint.
 from __future__ import annotations
 
 import os
+import math
 import re
 
 import numpy as np
@@ -121,7 +122,8 @@ def helper_without_rule(x):
 
 def calls_helper(x, y):
     z = x * y
-    return helper_without_rule(z) + y  # <missing-rule>
+    # math.gamma is a C function: no source to differentiate through, and no rule
+    return math.gamma(z) + y  # <missing-rule>
 
 
 @pytest.mark.parametrize("args", [(1.5, 2.0), (np.ones(3) * 1.5, 2.0)])
@@ -130,8 +132,8 @@ def test_missing_rule_names_helper_and_how_to_register(args):
         adjoint.grad(calls_helper, wrt=("x", "y"))(*args)
     message = str(info.value)
     assert_points_at(message, "missing-rule")
-    assert "helper_without_rule" in message
-    assert "@adjoint.rule(helper_without_rule)" in message
+    assert "math.gamma" in message
+    assert "@adjoint.rule(math.gamma)" in message
     assert isinstance(info.value, AdjointError)
 
 
@@ -321,7 +323,7 @@ def test_every_error_class_derives_from_adjoint_error():
 # -- the CLI reports adjoint errors briefly ----------------------------------------------------
 
 @pytest.mark.parametrize("target,tag,text", [
-    ("uses_helper", "cli-missing-rule", "helper"),
+    ("uses_helper", "cli-missing-rule", "math.gamma"),
     ("unsupported", "cli-with", "with statement"),
 ])
 def test_cli_error_exits_1_without_traceback(target, tag, text):
@@ -373,7 +375,7 @@ def test_non_scalar_output_from_scalar_inputs():
 def decorated_multiline(x, y):
     z = x * y
     return (z +
-            helper_without_rule(z))  # <multiline-call>
+            math.gamma(z))  # <multiline-call>
 
 
 def test_decorated_function_error_names_the_line_of_the_call_in_a_multiline_statement():
@@ -382,5 +384,5 @@ def test_decorated_function_error_names_the_line_of_the_call_in_a_multiline_stat
     message = str(info.value)
     line = line_of(HERE, "multiline-call")
     text = open(HERE).read().splitlines()[line - 1]
-    assert f"{HERE}:{line}:{text.index('helper_without_rule') + 1}:" in message
-    assert "helper_without_rule(z)" in message
+    assert f"{HERE}:{line}:{text.index('math.gamma') + 1}:" in message
+    assert "math.gamma(z)" in message
