@@ -14,7 +14,7 @@ import numbers
 
 import numpy as np
 
-from .compiler import Compiled, compile_gradient
+from .compiler import Compiled, compile_gradient, forget_vjps
 from .errors import AdjointError, BadArguments, NonScalarOutput
 from .fence import check_supported
 from .frontend import MISSING, parse_function, resolve_free_name
@@ -48,38 +48,41 @@ class GradientFunction(functools.partial):
         return f"<adjoint {kind} of {self._specializer.func.__qualname__} wrt {self.wrt}>"
 
 
-def grad(func=None, wrt=None, *, optimize: bool = True):
+def grad(func=None, wrt=None, *, has_aux: bool = False, optimize: bool = True):
     """Gradient of scalar-valued `func` with respect to `wrt` (default: the first parameter).
 
     `wrt` is a parameter name or index, or a tuple of them; a tuple gives a tuple of
-    gradients. Usable as `@grad`, `@grad(wrt="x")` or `grad(f, wrt=(0, 1))`.
+    gradients. Usable as `@grad`, `@grad(wrt="x")` or `grad(f, wrt=(0, 1))`. With
+    `has_aux=True`, `func` returns `(loss, aux)` and the call returns `(grads, aux)`.
     """
     if func is None:
-        return lambda f: grad(f, wrt, optimize=optimize)
-    return _make(func, wrt, optimize, return_value=False)
+        return lambda f: grad(f, wrt, has_aux=has_aux, optimize=optimize)
+    return _make(func, wrt, optimize, return_value=False, has_aux=has_aux)
 
 
-def value_and_grad(func=None, wrt=None, *, optimize: bool = True):
-    """Like `grad`, but the call returns `(value, gradients)`."""
+def value_and_grad(func=None, wrt=None, *, has_aux: bool = False, optimize: bool = True):
+    """Like `grad`, but the call returns `(value, gradients)`; with `has_aux=True`,
+    `((value, aux), gradients)`."""
     if func is None:
-        return lambda f: value_and_grad(f, wrt, optimize=optimize)
-    return _make(func, wrt, optimize, return_value=True)
+        return lambda f: value_and_grad(f, wrt, has_aux=has_aux, optimize=optimize)
+    return _make(func, wrt, optimize, return_value=True, has_aux=has_aux)
 
 
-def source(func, wrt=None, *example_args, optimize: bool = True, value: bool = False) -> str:
+def source(func, wrt=None, *example_args, optimize: bool = True, value: bool = False,
+           has_aux: bool = False) -> str:
     """The generated gradient code for `func`, as `grad(func, wrt)` would run it.
 
     With example arguments, the code specialized to their types (scalars drop the
     broadcasting bookkeeping); without, the code for array arguments.
     """
-    spec = _Specializer(func, wrt, optimize, value)
+    spec = _Specializer(func, wrt, optimize, value, has_aux)
     if example_args:
         return spec.compile_for(spec.key_of(example_args)).source
     return spec.current_source()
 
 
-def _make(func, wrt, optimize, return_value) -> GradientFunction:
-    spec = _Specializer(func, wrt, optimize, return_value)
+def _make(func, wrt, optimize, return_value, has_aux=False) -> GradientFunction:
+    spec = _Specializer(func, wrt, optimize, return_value, has_aux)
     out = GradientFunction(spec.dispatcher)
     out._specializer = spec
     functools.update_wrapper(out, func, assigned=("__module__", "__name__", "__qualname__", "__doc__"),
@@ -90,10 +93,11 @@ def _make(func, wrt, optimize, return_value) -> GradientFunction:
 class _Specializer:
     """Compiles and caches one gradient per signature of argument types."""
 
-    def __init__(self, func, wrt, optimize: bool, return_value: bool):
+    def __init__(self, func, wrt, optimize: bool, return_value: bool, has_aux: bool = False):
         if isinstance(func, GradientFunction):
             raise AdjointError("gradients of gradients are not supported yet",)
         self.func = func
+        self.has_aux = has_aux
         self.optimize = optimize
         self.return_value = return_value
         parsed = parse_function(func)  # raises NoSource early, at decoration time
@@ -119,7 +123,8 @@ class _Specializer:
                                  return_annotation=inspect.Signature.empty))[1:-1]
         key = "(" + "".join(f"type({n}), " for n in names) + ")"
         self.ns = {"cache": self.cache, "specialize": self.specialize, "MISSING": MISSING,
-                   "NonScalarOutput": NonScalarOutput, "located": self.located}
+                   "NonScalarOutput": NonScalarOutput, "located": self.located,
+                   "refresh": self.refresh, "callee_guards": ()}
         guards = []
         self.ns["G"] = self.parsed.globals
         for k, name in enumerate(self.free_names):
@@ -130,18 +135,23 @@ class _Specializer:
             else:
                 guards.append(f"G.get({name!r}, MISSING) is not guard_{k}")
         stale = "".join(f" or {g}" for g in guards)
-        text = (f"def {self.func.__name__}({params}):\n"
+        name = self.parsed.node.name  # a lambda's name is the one it is bound to
+        text = (f"def {name}({params}):\n"
                 f"    impl = cache.get({key})\n"
                 f"    global last\n"
                 f"    if impl is None{stale}:\n"
                 f"        impl = specialize({call_args})\n"
+                f"    for table, name, obj in callee_guards:  # globals of functions called through\n"
+                f"        if table.get(name, MISSING) is not obj:\n"
+                f"            impl = refresh({call_args})\n"
+                f"            break\n"
                 f"    last = impl\n"
                 f"    try:\n"
                 f"        return impl({call_args})\n"
                 f"    except NonScalarOutput as error:\n"
                 f"        raise located(error) from None\n")
         exec(compile(text, f"<adjoint dispatch {self.func.__qualname__}>", "exec"), self.ns)
-        dispatcher = self.ns[self.func.__name__]
+        dispatcher = self.ns[name]
         dispatcher.__defaults__ = getattr(self.func, "__defaults__", None)
         dispatcher.__kwdefaults__ = getattr(self.func, "__kwdefaults__", None)
         return dispatcher
@@ -166,8 +176,18 @@ class _Specializer:
             impl = self._checked(impl)
         self.cache[key] = impl
         self.by_impl[id(impl)] = compiled
+        self.ns["callee_guards"] = tuple({(id(t), n): (t, n, o) for c in self.compiled.values()
+                                          for t, n, o in _callee_guards(c.callees)}.values())
         self._check_inputs(values)
         return impl
+
+    def refresh(self, *args, **kwargs):
+        """A function called through was redefined, or a global it reads rebound."""
+        forget_vjps()
+        self.cache.clear()
+        self.compiled.clear()
+        self.by_impl.clear()
+        return self.specialize(*args, **kwargs)
 
     def _guard_value(self, name):
         """What the dispatcher's guard for `name` compares: closure cell, else global."""
@@ -186,7 +206,8 @@ class _Specializer:
                                 and not issubclass(t, (bool, np.bool_)))
             self.compiled[key] = compile_gradient(self.func, self.wrt_names, scalars,
                                                   return_value=self.return_value,
-                                                  optimize=self.optimize, single=self.single)
+                                                  optimize=self.optimize, single=self.single,
+                                                  has_aux=self.has_aux)
         return self.compiled[key]
 
     def current_source(self) -> str:
@@ -219,6 +240,17 @@ class _Specializer:
 
 
 _unresolved = object()
+
+
+def _callee_guards(callees, seen=None) -> list:
+    seen = set() if seen is None else seen
+    out = []
+    for vjp in callees:
+        if id(vjp) in seen:
+            continue
+        seen.add(id(vjp))
+        out += list(vjp.guards) + _callee_guards(vjp.callees, seen)
+    return out
 
 
 def _parameters(func) -> list:

@@ -92,7 +92,7 @@ def _rewrite(rev, stmt: ir.Assign, in_loop: bool, compile_vjp) -> ir.Assign:
                                        "values inside a tuple or list", "pass them one by one")
     vjp = compile_vjp(func, wrt, scalars, rev.optimize, stmt.origin)
     rev.callees.append(vjp)
-    saved = ir.Var(rev.namer.fresh(f"{func.__name__}_saved"), ir.Kind.TEMP)
+    saved = ir.Var(rev.namer.fresh(f"{vjp.name}_saved"), ir.Kind.TEMP)
     if in_loop:
         rev.dynamic.add(saved)
     new = ir.Assign((stmt.target, saved), ir.Call(vjp.fwd_ref, call.args, call.kwargs), stmt.origin)

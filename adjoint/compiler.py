@@ -53,7 +53,8 @@ _IN_PROGRESS: list = []  # keys being compiled, innermost last
 
 
 def compile_gradient(func, wrt_names: tuple, scalar_params: frozenset, *,
-                     return_value: bool, optimize: bool = True, single: bool = True) -> Compiled:
+                     return_value: bool, optimize: bool = True, single: bool = True,
+                     has_aux: bool = False) -> Compiled:
     parsed = parse_function(func)
     check_supported(parsed)
     fn = lower(parsed)
@@ -64,7 +65,7 @@ def compile_gradient(func, wrt_names: tuple, scalar_params: frozenset, *,
     for stmt in fn.body:
         namer.taken.update(v.name for v in ir.targets(stmt))
     grad_fn, callees = differentiate(fn, wrt, scalar_params, namer, return_value, single,
-                                     optimize=optimize)
+                                     optimize=optimize, has_aux=has_aux)
     stages["reverse"] = grad_fn
     if optimize:
         grad_fn = passes.optimize(grad_fn)
@@ -81,13 +82,18 @@ def compile_gradient(func, wrt_names: tuple, scalar_params: frozenset, *,
                     {name: str(stage) for name, stage in stages.items()}, callees)
 
 
+def forget_vjps() -> None:
+    """Drop every cached pair (a function called through, or a global, changed)."""
+    _VJPS.clear()
+
+
 def compile_vjp(func, wrt_names: tuple, scalar_params: frozenset, optimize: bool,
                 call_site: Location | None = None) -> VJP:
     """fwd_f(*args) -> (value, saved) and bwd_f(grad_value, saved) -> grads of wrt."""
     key = (func, wrt_names, scalar_params, optimize)
     if key in _VJPS:
         return _VJPS[key]
-    name = func.__name__
+    name = parse_function(func).node.name  # a lambda's name is the one it is bound to
     if key in _IN_PROGRESS:
         if _IN_PROGRESS[-1] != key:
             raise UnsupportedSyntax.at(call_site, f"{name} is part of a cycle of functions "

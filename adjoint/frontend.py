@@ -43,9 +43,6 @@ def parse_function(func) -> Parsed:
                           "pass a function written in Python (def ...), or register a rule for "
                           "this callable with @adjoint.rule")
     name = func.__qualname__
-    if func.__name__ == "<lambda>":
-        raise NoSource.at(None, "adjoint cannot differentiate a lambda on its own",
-                          "write it as a def function")
     try:
         filename = inspect.getsourcefile(func) or func.__code__.co_filename
         lines, first = inspect.getsourcelines(func)
@@ -62,12 +59,43 @@ def parse_function(func) -> Parsed:
         raise NoSource.at(None, f"the source of {name} does not parse on its own: {exc}",
                           "define the function with a plain def statement") from None
     node = module.body[0]
+    if func.__name__ == "<lambda>":
+        node = _lambda_as_def(module, func)
     if not isinstance(node, gast.FunctionDef):
         raise NoSource.at(None, f"the source of {name} is not a def statement",
                           "write the function with def")
     _shift_locations(node, first - 1, indent)
     closure = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))
     return Parsed(func, node, filename, all_lines, func.__globals__, closure)
+
+
+def _lambda_as_def(module, func):
+    """act = lambda x: np.tanh(x)  ->  def act(x): return np.tanh(x), with the lambda's
+    own line and column numbers."""
+    code = func.__code__
+    names = list(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount])
+    found = []
+    for parent in gast.walk(module):
+        for child in gast.iter_child_nodes(parent):
+            if isinstance(child, gast.Lambda) and _argument_names(child.args) == names:
+                found.append((parent, child))
+    if len(found) != 1:
+        raise NoSource.at(None, f"cannot tell which lambda on line {code.co_firstlineno} is "
+                          "being differentiated", "write it as a def function")
+    parent, lam = found[0]
+    name = "lambda_"
+    if isinstance(parent, gast.Assign) and len(parent.targets) == 1 \
+            and isinstance(parent.targets[0], gast.Name):
+        name = parent.targets[0].id
+    body = gast.Return(value=lam.body)
+    gast.copy_location(body, lam.body)
+    node = gast.FunctionDef(name=name, args=lam.args, body=[body], decorator_list=[],
+                            returns=None, type_comment=None, type_params=[])
+    return gast.copy_location(node, lam)
+
+
+def _argument_names(args) -> list:
+    return [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
 
 
 def _shift_locations(tree, line_offset: int, col_offset: int) -> None:

@@ -43,14 +43,15 @@ SEPARATE_REF = ir.Ref("separate", separate, (), separate)
 
 def differentiate(fn: ir.Function, wrt: list, scalar_params: frozenset, namer: Namer,
                   return_value: bool, single: bool = True, optimize: bool = True,
-                  seed: ir.Var | None = None):
+                  seed: ir.Var | None = None, has_aux: bool = False):
     """-> (the value-and-gradient function, the VJPs of functions it calls through).
 
     `single`: return one gradient rather than a tuple (wrt named one parameter).
     `seed`: a parameter holding the output's gradient, instead of 1.0 (for callees).
+    `has_aux`: the function returns (loss, aux); aux is passed through untouched.
     """
     rev = _Reverse(fn, wrt, scalar_params, namer, optimize)
-    return rev.run(return_value, single, seed), rev.callees
+    return rev.run(return_value, single, seed, has_aux), rev.callees
 
 
 class _Reverse:
@@ -72,9 +73,9 @@ class _Reverse:
         self.loop_targets: list = []  # targets of the loops being reversed, innermost last
         self.recomputed: set = set()  # id(forward statement) recomputed instead of taped
 
-    def run(self, return_value: bool, single: bool, seed=None) -> ir.Function:
+    def run(self, return_value: bool, single: bool, seed=None, has_aux=False) -> ir.Function:
         *forward, ret = self.fn.body
-        result = self.result_of(ret)
+        result, aux = self.result_of(ret, has_aux)
         self.active = active_vars(forward, self.wrt)
         self.useful = useful_vars(forward, self.active, result)
         self.check(forward)
@@ -98,25 +99,41 @@ class _Reverse:
         backward = _without_pops(backward, kept, {t: v for v, t in self.tapes.items()})
         forward = self.add_pushes(forward, kept)
         if return_value and result in kept:  # the backward rewinds it: keep the final value
-            final = ir.Var(self.namer.fresh("value"), ir.Kind.TEMP)
-            forward.append(ir.Assign(final, result, ret.origin))
-            result = final
+            result = self.keep_final(result, "value", forward, ret.origin)
+        if aux is not None and set(ir.vars_in(aux)) & kept:
+            aux = self.keep_final(aux, "aux", forward, ret.origin)
+        if aux is not None:
+            result = ir.TupleExpr((result, aux))
+            grads_expr = grads_expr if return_value else ir.TupleExpr((grads_expr, aux))
         value = ir.TupleExpr((result, grads_expr)) if return_value else grads_expr
         prelude = self.prelude(forward, kept)
         body = prelude + forward + backward + [ir.Return(value, ret.origin)]
         return replace(self.fn, body=body, dynamic=frozenset(self.dynamic))
 
     # checks ------------------------------------------------------------------------
-    def result_of(self, ret: ir.Return):
+    def keep_final(self, value, name: str, forward: list, origin) -> ir.Var:
+        final = ir.Var(self.namer.fresh(name), ir.Kind.TEMP)
+        forward.append(ir.Assign(final, value, origin))
+        return final
+
+    def result_of(self, ret: ir.Return, has_aux: bool):
+        """(the value to differentiate, the auxiliary value or None)."""
         value = ret.value
+        if has_aux:
+            if not (isinstance(value, ir.TupleExpr) and len(value.elts) == 2):
+                raise NonScalarOutput.at(ret.origin, f"with has_aux=True, {self.fn.name} must "
+                                         "return a pair (loss, aux)", "return loss, aux")
+            value, aux = value.elts
+            return self.result_of(ir.Return(value, ret.origin), False)[0], aux
         if isinstance(value, ir.TupleExpr):
             raise NonScalarOutput.at(ret.origin, f"grad needs a scalar output; {self.fn.name} "
                                      f"returns a tuple of {len(value.elts)} values",
-                                     "return only the scalar to differentiate")
+                                     "return only the scalar to differentiate, or pass "
+                                     "has_aux=True to return (loss, aux)")
         if isinstance(value, ir.Const) and value.value is None:
             raise NonScalarOutput.at(ret.origin or self.fn.origin, f"grad needs a scalar output; "
                                      f"{self.fn.name} returns None", "return the scalar to differentiate")
-        return value
+        return value, None
 
     def check(self, forward) -> None:
         """Every useful statement has a rule; no in-place update of a shared array."""

@@ -76,19 +76,21 @@ def _structure_jumps(fn: ir.Function, fresh_name) -> ir.Function:
     returns = [s for s in ir.walk(body) if isinstance(s, ir.Return)]
     if not returns:
         return replace(fn, body=_tail(body) + [last])
-    for r in returns + [last]:
-        if isinstance(r.value, ir.TupleExpr):
-            raise NonScalarOutput.at(r.origin, f"grad needs a scalar output; {fn.name} returns "
-                                     f"a tuple of {len(r.value.elts)} values",
-                                     "return only the scalar to differentiate")
-    out = ir.Var(fresh_name("out"), ir.Kind.TEMP)
+    sizes = {len(r.value.elts) if isinstance(r.value, ir.TupleExpr) else None
+             for r in returns + [last]}
+    if len(sizes) != 1:
+        raise NonScalarOutput.at(last.origin, f"{fn.name} returns a tuple on some paths and "
+                                 "not on others", "return the same kind of value everywhere")
+    size = sizes.pop()
+    outs = [ir.Var(fresh_name("out"), ir.Kind.TEMP) for _ in range(size or 1)]
+    out = outs[0] if size is None else ir.TupleExpr(tuple(outs))
     flag = ir.Var(fresh_name("returned"), ir.Kind.TEMP)
     converter = _Returns(out, flag)
     body = converter.block(body + [last], in_loop=False)
     prelude = [ir.Assign(flag, ir.Const(False), fn.origin)] if converter.used_flag else []
     body = prelude + _tail(body)
     body = _drop_exits(body)
-    dynamic = set(fn.dynamic) | {out} | ({flag} if converter.used_flag else set())
+    dynamic = set(fn.dynamic) | set(outs) | ({flag} if converter.used_flag else set())
     return replace(fn, body=body + [ir.Return(out, last.origin)], dynamic=frozenset(dynamic))
 
 
@@ -104,7 +106,11 @@ class _Returns:
         result = []
         for stmt in stmts:
             if isinstance(stmt, ir.Return):
-                result.append(ir.Assign(self.out, stmt.value, stmt.origin))
+                if isinstance(self.out, ir.TupleExpr):  # return loss, aux
+                    result += [ir.Assign(o, v, stmt.origin)
+                               for o, v in zip(self.out.elts, stmt.value.elts)]
+                else:
+                    result.append(ir.Assign(self.out, stmt.value, stmt.origin))
                 if in_loop:
                     self.used_flag = True
                     result += [ir.Assign(self.flag, ir.Const(True), stmt.origin), ir.Break(stmt.origin)]
