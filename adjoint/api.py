@@ -114,6 +114,10 @@ class _Specializer:
 
     # dispatch ----------------------------------------------------------------------
     def _make_dispatcher(self):
+        """Write the dispatcher with f's own signature. Its fast path calls the code of
+        the last call again when the argument types are the same and nothing the code was
+        compiled against has been rebound; otherwise `slow` looks up (or compiles) the
+        code for these types. Its own names start with _ad_ so no parameter shadows them."""
         sig = inspect.signature(self.func)
         names = list(sig.parameters)
         call_args = ", ".join(f"{p.name}={p.name}" if p.kind is p.KEYWORD_ONLY else p.name
@@ -122,34 +126,48 @@ class _Specializer:
                                              for p in sig.parameters.values()],
                                  return_annotation=inspect.Signature.empty))[1:-1]
         key = "(" + "".join(f"type({n}), " for n in names) + ")"
-        self.ns = {"cache": self.cache, "specialize": self.specialize, "MISSING": MISSING,
-                   "NonScalarOutput": NonScalarOutput, "located": self.located,
-                   "refresh": self.refresh, "callee_guards": ()}
-        guards = []
-        self.ns["G"] = self.parsed.globals
+        self.ns = {"_ad_cache": self.cache, "_ad_specialize": self.specialize,
+                   "_ad_MISSING": MISSING, "_ad_NonScalarOutput": NonScalarOutput,
+                   "_ad_located": self.located, "_ad_refresh": self.refresh,
+                   "_ad_callee_guards": (), "_ad_G": self.parsed.globals, "_ad_last": None}
+        stale = []
         for k, name in enumerate(self.free_names):
-            self.ns[f"guard_{k}"] = _unresolved
+            self.ns[f"_ad_guard_{k}"] = _unresolved
             if name in self.parsed.closure:
-                self.ns[f"cell_{k}"] = self.parsed.closure[name]
-                guards.append(f"cell_{k}.cell_contents is not guard_{k}")
+                self.ns[f"_ad_cell_{k}"] = self.parsed.closure[name]
+                stale.append(f"_ad_cell_{k}.cell_contents is not _ad_guard_{k}")
             else:
-                guards.append(f"G.get({name!r}, MISSING) is not guard_{k}")
-        stale = "".join(f" or {g}" for g in guards)
+                stale.append(f"_ad_G.get({name!r}, _ad_MISSING) is not _ad_guard_{k}")
+        for k in range(len(names)):
+            self.ns[f"_ad_T{k}"] = _unresolved
+        same = "".join(f" and type({n}) is _ad_T{k}" for k, n in enumerate(names))
+        same += "".join(f" and not ({g})" for g in stale)
         name = self.parsed.node.name  # a lambda's name is the one it is bound to
+        remember = "".join(f"    _ad_T{k} = type({n})\n" for k, n in enumerate(names))
+        declare = ", ".join(["_ad_last"] + [f"_ad_T{k}" for k in range(len(names))])
         text = (f"def {name}({params}):\n"
-                f"    impl = cache.get({key})\n"
-                f"    global last\n"
-                f"    if impl is None{stale}:\n"
-                f"        impl = specialize({call_args})\n"
-                f"    for table, name, obj in callee_guards:  # globals of functions called through\n"
-                f"        if table.get(name, MISSING) is not obj:\n"
-                f"            impl = refresh({call_args})\n"
+                f"    if not _ad_callee_guards{same}:\n"
+                f"        try:\n"
+                f"            return _ad_last({call_args})\n"
+                f"        except _ad_NonScalarOutput as error:\n"
+                f"            raise _ad_located(error) from None\n"
+                f"    return _ad_slow({call_args})\n"
+                f"\n"
+                f"def _ad_slow({params}):\n"
+                f"    global {declare}\n"
+                f"    _ad_impl = _ad_cache.get({key})\n"
+                f"    if _ad_impl is None{''.join(' or ' + g for g in stale)}:\n"
+                f"        _ad_impl = _ad_specialize({call_args})\n"
+                f"    for _ad_table, _ad_name, _ad_obj in _ad_callee_guards:\n"
+                f"        if _ad_table.get(_ad_name, _ad_MISSING) is not _ad_obj:\n"
+                f"            _ad_impl = _ad_refresh({call_args})\n"
                 f"            break\n"
-                f"    last = impl\n"
+                f"    _ad_last = _ad_impl\n"
+                + remember +
                 f"    try:\n"
-                f"        return impl({call_args})\n"
-                f"    except NonScalarOutput as error:\n"
-                f"        raise located(error) from None\n")
+                f"        return _ad_impl({call_args})\n"
+                f"    except _ad_NonScalarOutput as error:\n"
+                f"        raise _ad_located(error) from None\n")
         exec(compile(text, f"<adjoint dispatch {self.func.__qualname__}>", "exec"), self.ns)
         dispatcher = self.ns[name]
         dispatcher.__defaults__ = getattr(self.func, "__defaults__", None)
@@ -162,12 +180,12 @@ class _Specializer:
         bound.apply_defaults()
         values = list(bound.arguments.values())
         fresh = [self._guard_value(n) for n in self.free_names]
-        if any(self.ns[f"guard_{k}"] is not v for k, v in enumerate(fresh)):
+        if any(self.ns[f"_ad_guard_{k}"] is not v for k, v in enumerate(fresh)):
             self.cache.clear()
             self.compiled.clear()
             self.by_impl.clear()
             for k, value in enumerate(fresh):
-                self.ns[f"guard_{k}"] = value
+                self.ns[f"_ad_guard_{k}"] = value
         key = tuple(type(v) for v in values)
         compiled = self.compile_for(key)
         impl = compiled.function
@@ -176,7 +194,7 @@ class _Specializer:
             impl = self._checked(impl)
         self.cache[key] = impl
         self.by_impl[id(impl)] = compiled
-        self.ns["callee_guards"] = tuple({(id(t), n): (t, n, o) for c in self.compiled.values()
+        self.ns["_ad_callee_guards"] = tuple({(id(t), n): (t, n, o) for c in self.compiled.values()
                                           for t, n, o in _callee_guards(c.callees)}.values())
         self._check_inputs(values)
         return impl
@@ -212,7 +230,7 @@ class _Specializer:
 
     def current_source(self) -> str:
         """The code that ran last; before any call, the code for array arguments."""
-        ran = self.by_impl.get(id(self.ns.get("last")))
+        ran = self.by_impl.get(id(self.ns.get("_ad_last")))
         if ran is not None:
             return ran.source
         return self.compile_for(tuple(np.ndarray for _ in self.params)).source
@@ -232,7 +250,7 @@ class _Specializer:
                 _check_differentiable(name, values[position])
 
     def located(self, error: NonScalarOutput) -> NonScalarOutput:
-        compiled = self.by_impl.get(id(self.ns.get("last")))
+        compiled = self.by_impl.get(id(self.ns.get("_ad_last")))
         location = compiled.return_location if compiled else None
         return NonScalarOutput.at(location, f"{error} from {self.func.__name__}",
                                   "return a single number (e.g. np.sum(...) or np.mean(...)); "

@@ -219,10 +219,15 @@ def test_exec_function_has_no_source():
     assert "exec" in message  # says why / what to do
 
 
-def test_lambda_has_no_source_error():
+def test_lambda_typed_at_a_prompt_has_no_source_error():
+    typed = eval("lambda x: x * x")  # like a prompt: no file holds its source
     with pytest.raises(NoSource) as info:
-        adjoint.grad(lambda x: x * x)
-    assert "lambda" in str(info.value)
+        adjoint.grad(typed)
+    assert "source" in str(info.value)
+
+
+def test_lambda_written_in_a_file_is_differentiated():
+    assert adjoint.grad(lambda x: x * x)(3.0) == 6.0
 
 
 # -- bad arguments ---------------------------------------------------------------------------
