@@ -69,16 +69,27 @@ def value_and_grad(func=None, wrt=None, *, has_aux: bool = False, optimize: bool
 
 
 def source(func, wrt=None, *example_args, optimize: bool = True, value: bool = False,
-           has_aux: bool = False) -> str:
+           has_aux: bool = False, callees: bool = False) -> str:
     """The generated gradient code for `func`, as `grad(func, wrt)` would run it.
 
     With example arguments, the code specialized to their types (scalars drop the
-    broadcasting bookkeeping); without, the code for array arguments.
+    broadcasting bookkeeping); without, the code for array arguments. `callees=True`
+    appends the forward/backward pair of every function differentiated through.
     """
     spec = _Specializer(func, wrt, optimize, value, has_aux)
-    if example_args:
-        return spec.compile_for(spec.key_of(example_args)).source
-    return spec.current_source()
+    key = spec.key_of(example_args) if example_args else tuple(np.ndarray for _ in spec.params)
+    compiled = spec.compile_for(key)
+    if not callees:
+        return compiled.source
+    seen, parts = set(), [compiled.source]
+    pending = list(compiled.callees)
+    while pending:  # every function differentiated through, each once
+        vjp = pending.pop(0)
+        if id(vjp) not in seen and vjp.source:
+            seen.add(id(vjp))
+            parts.append(vjp.source)
+            pending += vjp.callees
+    return "\n\n".join(parts)
 
 
 def _make(func, wrt, optimize, return_value, has_aux=False) -> GradientFunction:

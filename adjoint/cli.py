@@ -29,12 +29,14 @@ def main(argv=None) -> int:
                            "to scalars (without broadcasting bookkeeping)")
     show.add_argument("--no-optimize", action="store_true",
                       help="keep one backward line per forward operation")
+    show.add_argument("--all", action="store_true",
+                      help="also print the code of every function differentiated through")
     args = parser.parse_args(argv)
     try:
         func = load_function(args.target)
         wrt = tuple(args.wrt.split(",")) if args.wrt else None
         examples = parse_at(args.at, func) if args.at else ()
-        text = api.source(func, wrt, *examples, optimize=not args.no_optimize)
+        text = api.source(func, wrt, *examples, optimize=not args.no_optimize, callees=args.all)
     except (UsageError, BadArguments) as exc:  # e.g. --wrt naming no parameter
         print(f"adjoint: {exc}", file=sys.stderr)
         return USAGE_ERROR

@@ -32,13 +32,14 @@ from .activity import active_vars, differentiable, primal_key, useful_vars
 from .errors import MissingRule, NonScalarOutput, UnsupportedSyntax
 from .names import Namer
 from .registry import Rule, display_name, lookup
-from .runtime import seed, separate, zero_grad
+from .runtime import seed, separate, writeable, zero_grad
 from .simplify import simplify
 from .template import instantiate
 
 SEED_REF = ir.Ref("seed", seed, (), seed)
 ZERO_REF = ir.Ref("zero_grad", zero_grad, (), zero_grad)
 SEPARATE_REF = ir.Ref("separate", separate, (), separate)
+WRITEABLE_REF = ir.Ref("writeable", writeable, (), writeable)
 
 
 def differentiate(fn: ir.Function, wrt: list, scalar_params: frozenset, namer: Namer,
@@ -91,8 +92,12 @@ class _Reverse:
             backward.append(ir.ExprStmt(ir.Call(SEED_REF, (result,)), ret.origin))
         grads = [self.final_grad(p, assigned, backward) for p in self.wrt]
         grads_expr = grads[0] if single else ir.TupleExpr(tuple(grads))
-        if len(grads) > 1 and any(self.classes.get(p) != shapes.SCALAR for p in self.wrt):
-            grads_expr = ir.Call(SEPARATE_REF, tuple(grads))  # never two names for one array
+        arrays = [p for p in self.wrt if self.classes.get(p) != shapes.SCALAR]
+        if len(grads) > 1 and arrays:  # never two names for one array, never a read-only view
+            grads_expr = ir.Call(SEPARATE_REF, tuple(grads))
+        elif arrays:
+            grads_expr = ir.Call(WRITEABLE_REF, (grads_expr,)) if single else \
+                ir.Call(SEPARATE_REF, tuple(grads))
         for stmt in ir.walk(backward):
             stmt.backward = True
         kept = self.restored_vars(backward)

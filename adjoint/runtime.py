@@ -58,14 +58,16 @@ def float_dtype(x):
 
 
 def expand_to(g, x, axis=None, keepdims=False):
-    """Broadcast the gradient of a reduction of `x` back to x's shape (a new array)."""
+    """Broadcast the gradient of a reduction of `x` back to x's shape.
+
+    A read-only view, not a copy: generated code never writes into a gradient, and the
+    gradients handed back to the caller go through `writeable`/`separate`."""
     g = np.asarray(g, dtype=np.result_type(g, float_dtype(x)))  # a Python float seed stays weak
     if axis is not None and not keepdims:
         axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
         ndim = np.ndim(x)
         g = np.expand_dims(g, tuple(a % ndim for a in axes))
-    return np.broadcast_to(g, np.shape(x)).astype(float_dtype(g), copy=True) \
-        if np.ndim(x) else g
+    return np.broadcast_to(g, np.shape(x)) if np.ndim(x) else g
 
 
 def scatter(g, x, index):
@@ -89,12 +91,21 @@ def _is_basic_index(index) -> bool:
                isinstance(p, bool) for p in parts)
 
 
+def writeable(g):
+    """A gradient the caller may update in place without touching anything else: views
+    (read-only broadcasts, or windows onto another array) are copied."""
+    if isinstance(g, np.ndarray) and (g.base is not None or not g.flags.writeable):
+        return g.copy()
+    return g
+
+
 def separate(*grads):
-    """The gradients, with any array that is the same object as an earlier one copied,
-    so that updating one gradient in place never changes another."""
+    """The gradients, each `writeable`, with any array that is the same object as an
+    earlier one copied, so that updating one gradient in place never changes another."""
     seen = set()
     out = []
     for g in grads:
+        g = writeable(g)
         if isinstance(g, np.ndarray):
             if id(g) in seen:
                 g = g.copy()

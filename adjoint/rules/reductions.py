@@ -28,7 +28,7 @@ def d_sum(g, y, a, axis=None, dtype=None, out=None, keepdims=False):
 
 @rule(np.mean, elementwise=False)
 def d_mean(g, y, a, axis=None, dtype=None, out=None, keepdims=False):
-    return expand_to(g, a, axis, keepdims) * (np.size(y) / np.size(a))
+    return expand_to(g * (np.size(y) / np.size(a)), a, axis, keepdims)  # scale the small array
 
 
 @rule(np.prod, elementwise=False)
