@@ -321,6 +321,14 @@ def _normalize_wrt(func, params, wrt):
 
 
 def _check_differentiable(name, value) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_differentiable(f"{name}[{key!r}]", item)
+        return
+    if isinstance(value, (tuple, list)):
+        for k, item in enumerate(value):
+            _check_differentiable(f"{name}[{k}]", item)
+        return
     if isinstance(value, (bool, np.bool_)):
         raise BadArguments(f"cannot differentiate with respect to {name}: it is a bool",
                            )

@@ -32,6 +32,7 @@ from .activity import active_vars, differentiable, primal_key, useful_vars
 from .errors import MissingRule, NonScalarOutput, UnsupportedSyntax
 from .names import Namer
 from .registry import Rule, display_name, lookup
+from .containers import grads_of
 from .runtime import seed, separate, writeable, zero_grad
 from .simplify import simplify
 from .template import instantiate
@@ -40,6 +41,7 @@ SEED_REF = ir.Ref("seed", seed, (), seed)
 ZERO_REF = ir.Ref("zero_grad", zero_grad, (), zero_grad)
 SEPARATE_REF = ir.Ref("separate", separate, (), separate)
 WRITEABLE_REF = ir.Ref("writeable", writeable, (), writeable)
+GRADS_OF_REF = ir.Ref("grads_of", grads_of, (), grads_of)
 
 
 def differentiate(fn: ir.Function, wrt: list, scalar_params: frozenset, namer: Namer,
@@ -148,12 +150,9 @@ class _Reverse:
                 continue
             if not any(t in self.useful for t in ir.targets(stmt)) or not differentiable(stmt):
                 continue
-            if isinstance(stmt.value, (ir.TupleExpr, ir.Slice)) or (
-                    isinstance(stmt.target, tuple) and isinstance(stmt.value, ir.Var)):
-                raise UnsupportedSyntax.at(stmt.origin, "a tuple or list holding differentiable "
-                                           "values is not supported here yet", "pass the values "
-                                           "directly to the function that uses them")
-            if not isinstance(stmt.value, ir.Var) and not differentiable_through(stmt.value):
+            if isinstance(stmt.value, ir.TupleExpr) and isinstance(stmt.target, tuple):
+                continue  # a, b = b, a was lowered to copies; this is a, b = (x, y) kept whole
+            if not isinstance(stmt.value, (ir.Var, ir.TupleExpr)) and not differentiable_through(stmt.value):
                 self.rule_for(stmt)
 
     def rule_for(self, stmt) -> Rule:
@@ -331,8 +330,21 @@ class _Reverse:
             target = ir.TupleExpr(stmt.target)
         else:
             g, target = self.grad_var(stmt.target), stmt.target
+        if isinstance(stmt.value, ir.Var) and isinstance(stmt.target, tuple):  # a, b = t
+            parts = tuple(self.grad_var(t) if t in self.useful else self.zero(t) for t in stmt.target)
+            self.contribute(stmt.value, ir.Call(GRADS_OF_REF, parts), stmt.origin, assigned, out)
+            return out
         if isinstance(stmt.value, ir.Var):
             self.contribute(stmt.value, g, stmt.origin, assigned, out)
+            return out
+        if isinstance(stmt.value, ir.TupleExpr):  # t = (a, b): each element its share
+            for k, element in enumerate(stmt.value.elts):
+                if isinstance(element, ir.Var) and element in self.useful:
+                    share = ir.Subscript(g, ir.Const(k))
+                    if element in own and element in prev:
+                        own[element].append(share)
+                    else:
+                        self.contribute(element, share, stmt.origin, assigned, out)
             return out
         r = self.rule_for(stmt)
         operands, bindings = self.bind(stmt, r)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .containers import GradDict, Grads, is_container, plain, unindex_container, zero_like
 from .errors import NonScalarOutput
 
 
@@ -45,7 +46,10 @@ def seed(y):
 
 def zero_grad(x):
     """A zero gradient for x: zeros of its shape (0.0 for scalars, and for None, the
-    placeholder of a value not yet computed)."""
+    placeholder of a value not yet computed); for a tuple, list or dict, zeros in its
+    structure."""
+    if is_container(x):
+        return zero_like(x, zero_grad)
     if x is None or np.ndim(x) == 0 and not isinstance(x, np.ndarray):
         return 0.0
     return np.zeros(np.shape(x), dtype=float_dtype(x))
@@ -93,7 +97,10 @@ def _is_basic_index(index) -> bool:
 
 def writeable(g):
     """A gradient the caller may update in place without touching anything else: views
-    (read-only broadcasts, or windows onto another array) are copied."""
+    (read-only broadcasts, or windows onto another array) are copied; gradients of
+    tuples, lists and dicts become plain tuples, lists and dicts."""
+    if isinstance(g, (Grads, GradDict)):
+        return plain(g, writeable)
     if isinstance(g, np.ndarray) and (g.base is not None or not g.flags.writeable):
         return g.copy()
     return g
@@ -203,29 +210,12 @@ def cast_like(g, x):
         else np.asarray(g, dtype=float_dtype(x))
 
 
-class Grads(tuple):
-    """One gradient per element of a list or tuple value. `+` adds element by element,
-    because gradients accumulate with + (grad_xs = grad_xs + ...), which would
-    concatenate plain tuples."""
-
-    def __add__(self, other):
-        return Grads(a + b for a, b in zip(self, other))
-
-    __radd__ = __add__
-
-
 def unindex(g, x, index):
     """Gradient of x[index]. For an array: zeros shaped like x with g added at index
     (repeats add up), as `scatter`. For a list or tuple (a list literal, or the result
     of a function returning several values): one gradient per element, g at index and
     zeros elsewhere."""
-    if not isinstance(x, (list, tuple)):
-        return scatter(g, x, index)
-    grads = [zero_grad(element) for element in x]
-    if isinstance(index, slice):
-        for k, part in zip(range(*index.indices(len(x))), g):
-            grads[k] = grads[k] + part
-    else:
-        grads[index] = grads[index] + g
-    return Grads(grads)
+    if is_container(x):
+        return unindex_container(g, x, index, zero_grad)
+    return scatter(g, x, index)
 

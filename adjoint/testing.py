@@ -40,6 +40,9 @@ def check_grads(f, *args, wrt=0, rtol: float = 1e-5, atol: float = 1e-6, eps: fl
     rng = np.random.default_rng(seed)
     for position, g in zip(positions, grads):
         name = names[position] if position < len(names) else f"argument {position}"
+        if isinstance(args[position], (tuple, list, dict)):
+            _check_container(f, args, position, g, name, rtol, atol, eps)
+            continue
         x = np.asarray(args[position])
         if np.shape(g) != x.shape:
             raise GradientMismatch(f"gradient for {name} has shape {np.shape(g)}; "
@@ -57,6 +60,36 @@ def check_grads(f, *args, wrt=0, rtol: float = 1e-5, atol: float = 1e-6, eps: fl
                                            f"{k} (seed {seed}): adjoint {got!r}, finite "
                                            f"difference {expected!r}")
     return grads
+
+
+def _check_container(f, args, position, g, name, rtol, atol, eps):
+    """A tuple, list or dict argument: its gradient has the same structure; each leaf is
+    checked entry by entry."""
+    container = args[position]
+    if type(g) is not type(container) or len(g) != len(container):
+        raise GradientMismatch(f"gradient for {name} should be a {type(container).__name__} "
+                               f"of {len(container)} entries; got {type(g).__name__}")
+    keys = container.keys() if isinstance(container, dict) else range(len(container))
+    for key in keys:
+        def replaced(value, key=key):
+            copy = dict(container) if isinstance(container, dict) else list(container)
+            copy[key] = value
+            return copy if isinstance(container, (dict, list)) else tuple(copy)
+
+        def leaf_function(*leaf_args):
+            new_args = list(leaf_args[1:])
+            new_args.insert(position, replaced(leaf_args[0]))
+            return f(*new_args)
+        leaf_args = [container[key]] + [a for k, a in enumerate(args) if k != position]
+        if isinstance(container[key], (tuple, list, dict)):
+            _check_container(leaf_function, leaf_args, 0, g[key], f"{name}[{key!r}]", rtol, atol, eps)
+            continue
+        expected = numerical_grad(leaf_function, leaf_args, 0, eps)
+        got = np.asarray(g[key], dtype=np.float64)
+        if got.shape != np.shape(expected):
+            raise GradientMismatch(f"gradient for {name}[{key!r}] has shape {got.shape}; "
+                                   f"expected {np.shape(expected)}")
+        _compare(f"{name}[{key!r}]", got, np.asarray(expected), rtol, atol)
 
 
 def _compare(name, got, expected, rtol, atol):

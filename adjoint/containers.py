@@ -1,0 +1,90 @@
+"""Gradients of tuples, lists and dicts: the same structure, holding the gradients.
+
+A function may take its parameters as `params = {"W1": ..., "b1": ...}` or a list of
+layers; the gradient comes back with the same structure (`grads["W1"]`, as JAX does for
+pytrees). In generated code gradients accumulate with `+`, so the containers here add
+entry by entry (a plain tuple would concatenate):
+
+    grad_params = unindex(grad_W1, params, 'W1')             # {'W1': grad_W1, 'b1': 0, ...}
+    grad_params = grad_params + unindex(grad_b1, params, 'b1')
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+class Grads(tuple):
+    """One gradient per element of a list or tuple value; `kind` is list or tuple."""
+
+    def __new__(cls, items=(), kind=tuple):
+        out = super().__new__(cls, items)
+        out.kind = kind
+        return out
+
+    def __add__(self, other):
+        if _is_zero(other):
+            return self
+        return Grads((a + b for a, b in zip(self, other)), self.kind)
+
+    __radd__ = __add__
+
+
+class GradDict(dict):
+    """One gradient per entry of a dict value."""
+
+    def __add__(self, other):
+        if _is_zero(other):
+            return self
+        out = GradDict(self)
+        for key, value in other.items():
+            out[key] = out[key] + value if key in out else value
+        return out
+
+    __radd__ = __add__
+
+
+def is_container(x) -> bool:
+    return isinstance(x, (tuple, list, dict))
+
+
+def zero_like(x, zero):
+    """Zeros with x's structure; `zero(leaf)` makes each leaf's zero."""
+    if isinstance(x, dict):
+        return GradDict({key: zero_like(value, zero) for key, value in x.items()})
+    if isinstance(x, (tuple, list)):
+        return Grads((zero_like(value, zero) for value in x), type(x))
+    return zero(x)
+
+
+def unindex_container(g, x, index, zero):
+    """Gradient of x[index] for a tuple, list or dict x: g there, zeros elsewhere."""
+    grads = zero_like(x, zero)
+    if isinstance(x, dict):
+        grads[index] = grads[index] + g
+        return grads
+    parts = list(grads)
+    if isinstance(index, slice):
+        for k, part in zip(range(*index.indices(len(x))), g):
+            parts[k] = parts[k] + part
+    else:
+        parts[index] = parts[index] + g
+    return Grads(parts, type(x))
+
+
+def grads_of(*parts):
+    """The gradient of a tuple unpacked as a, b = t: one part per element."""
+    return Grads(parts)
+
+
+def plain(g, leaf):
+    """A gradient handed back to the caller: containers become plain tuples, lists and
+    dicts again; `leaf` finishes each array."""
+    if isinstance(g, GradDict):
+        return {key: plain(value, leaf) for key, value in g.items()}
+    if isinstance(g, Grads):
+        return g.kind(plain(value, leaf) for value in g)
+    return leaf(g)
+
+
+def _is_zero(other) -> bool:
+    return np.ndim(other) == 0 and not isinstance(other, (tuple, dict)) and not np.any(other)
