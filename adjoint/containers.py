@@ -88,3 +88,22 @@ def plain(g, leaf):
 
 def _is_zero(other) -> bool:
     return np.ndim(other) == 0 and not isinstance(other, (tuple, dict)) and not np.any(other)
+
+
+def appended(items, item):
+    """items.append(item), as a new list: what `xs.append(v)` compiles to, so that every
+    version of xs stays intact for the backward."""
+    return items + (item,) if isinstance(items, tuple) else items + [item]
+
+
+def without_last(g):
+    """The gradient of a list before its last element was appended."""
+    return Grads(g[:-1], getattr(g, "kind", list))
+
+
+def spread(g, items):
+    """Gradient of builtin sum(items): every item gets g (summed to its shape)."""
+    from .runtime import unbroadcast
+    if isinstance(items, (list, tuple)):
+        return Grads((unbroadcast(g, item) for item in items), type(items))
+    return np.broadcast_to(g, np.shape(items))  # sum over an array's first axis

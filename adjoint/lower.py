@@ -20,6 +20,7 @@ import gast
 import numpy as np
 
 from . import ir
+from .containers import appended
 from .errors import Location, UnsupportedSyntax
 from .frontend import MISSING, Parsed, resolve_free_name
 from .methods import method_function
@@ -111,6 +112,8 @@ class _Lowering(ControlFlowLowering):
                 self.bind(stmt.target, stmt.value)
         elif isinstance(stmt, gast.AugAssign):
             self.augassign(stmt)
+        elif isinstance(stmt, gast.Expr) and _is_append(stmt.value):
+            self.append(stmt.value)
         elif isinstance(stmt, gast.Expr):
             if not isinstance(stmt.value, gast.Constant):  # a bare string or number does nothing
                 self.body.append(ir.ExprStmt(self.value(stmt.value), self.origin))
@@ -169,6 +172,15 @@ class _Lowering(ControlFlowLowering):
         value = ir.BinOp(BINARY[type(stmt.op)], current, self.operand(stmt.value))
         self.assign_name(name, value, self.at(stmt))
         self.body[-1].may_alias = name  # checked once shapes are known (see aliases.py)
+
+    def append(self, call: gast.Call) -> None:
+        """xs.append(v) -> xs = appended(xs, v): a new list, so each version of xs stays
+        intact for the backward; refused (like x += v) where xs may be shared."""
+        name = call.func.value.id
+        current = self.name(call.func.value)
+        item = self.operand(call.args[0])
+        self.assign_name(name, ir.Call(_APPENDED, (current, item)), self.at(call))
+        self.body[-1].may_alias = name
 
     def emit(self, stmt) -> None:
         if self.loop_depth:
@@ -234,6 +246,8 @@ class _Lowering(ControlFlowLowering):
             return self.boolop(node)
         if isinstance(node, gast.IfExp):
             return self.ifexp(node)
+        if isinstance(node, (gast.ListComp, gast.GeneratorExp)):
+            return self.comprehension(node)
         if isinstance(node, gast.Compare):
             if len(node.ops) != 1:
                 return self.chained_compare(node)
@@ -342,6 +356,7 @@ def _names_assigned_in_blocks(func_node) -> set:
             for inner in node.body + node.orelse + ([node.target] if isinstance(node, gast.For) else []):
                 names.update(n.id for n in gast.walk(inner)
                              if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store))
+                names.update(n.func.value.id for n in gast.walk(inner) if _is_append(n))
     return names
 
 
@@ -360,6 +375,15 @@ def _single_final_return(func_node) -> bool:
 
 
 
+
+
+_APPENDED = ir.Ref("appended", appended, (), appended)
+
+
+def _is_append(node) -> bool:
+    return isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+        and node.func.attr == "append" and isinstance(node.func.value, gast.Name) \
+        and len(node.args) == 1 and not node.keywords
 
 
 def _is_docstring(stmt) -> bool:

@@ -142,6 +142,44 @@ class ControlFlowLowering:
         self.dynamic.add(var)
         return var
 
+    def comprehension(self, node):
+        """[f(x) for x in xs if c] -> items = []; for x in xs: if c: items.append(f(x)).
+        A generator expression is made a list the same way (sum(x * x for x in xs))."""
+        result = self.merged_name("items")
+        self.emit(ir.Assign(self.current[result], ir.TupleExpr((), is_list=True), self.at(node)))
+        element = node.elt
+        renames = {}
+        for generator in node.generators:  # comprehension variables are the comprehension's own
+            if generator.is_async:
+                raise self.unsupported(node, "an async comprehension")
+            for target in gast.walk(generator.target):
+                if isinstance(target, gast.Name):
+                    renames[target.id] = self.merged_name(target.id)
+        append = gast.Expr(value=gast.Call(
+            func=gast.Attribute(value=_name(result), attr="append", ctx=gast.Load()),
+            args=[element], keywords=[]))
+        body = [append]
+        for generator in reversed(node.generators):
+            for condition in reversed(generator.ifs):
+                body = [gast.If(test=condition, body=body, orelse=[])]
+            body = [gast.For(target=generator.target, iter=generator.iter, body=body, orelse=[],
+                             type_comment=None)]
+        statement = _Renamer(renames).visit(body[0])
+        for sub in gast.walk(statement):
+            if hasattr(sub, "lineno") or isinstance(sub, (gast.stmt, gast.expr)):
+                gast.copy_location(sub, node) if getattr(sub, "lineno", None) is None else None
+        self.statement(statement)
+        return self.current[result]
+
+    def merged_name(self, preferred: str) -> str:
+        """A fresh name that, like a name assigned in a loop, keeps one variable."""
+        name = self.namer.fresh(preferred)
+        self.merged.add(name)
+        self.assigned.add(name)
+        self.current[name] = ir.Var(name, ir.Kind.USER)
+        self.dynamic.add(self.current[name])
+        return name
+
     def simple_logic(self, node):
         """and/or of comparisons between names and constants, or None."""
         saved, self.body = self.body, []
@@ -204,6 +242,22 @@ class ControlFlowLowering:
         self.body = outer
         return result
 
+
+
+def _name(identifier: str, ctx=None):
+    return gast.Name(id=identifier, ctx=ctx or gast.Load(), annotation=None, type_comment=None)
+
+
+class _Renamer(gast.NodeTransformer):
+    """Give a comprehension's variables their own names (Python scopes them apart)."""
+
+    def __init__(self, renames: dict):
+        self.renames = renames
+
+    def visit_Name(self, node):
+        if node.id in self.renames:
+            return gast.copy_location(_name(self.renames[node.id], node.ctx), node)
+        return node
 
 
 def is_atom(value) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..containers import Grads
 from ..errors import AdjointError
 from ..runtime import float_dtype
 
@@ -22,14 +23,14 @@ def unpack_like(g, obj):
     list with one gradient per element for a list or tuple of differentiable values."""
     g = np.reshape(g, np.shape(obj))  # drops the leading axes ndmin= added
     if isinstance(obj, (list, tuple)):
-        return [unpack_like(g[k], element) for k, element in enumerate(obj)]
+        return Grads((unpack_like(g[k], element) for k, element in enumerate(obj)), type(obj))
     return g
 
 
 def unstack(g, axis=0):
     """The slices of g along axis, one per array np.stack stacked (np.unstack in numpy 2.1+)."""
     g = np.asarray(g)
-    return [np.take(g, k, axis=axis) for k in range(g.shape[axis])]
+    return Grads((np.take(g, k, axis=axis) for k in range(g.shape[axis])), list)
 
 
 def _split_back(g, arrays, axis, promote):
@@ -37,7 +38,7 @@ def _split_back(g, arrays, axis, promote):
     shapes = [np.shape(promote(np.broadcast_to(0.0, np.shape(a)))) for a in arrays]
     sizes = [shape[axis] for shape in shapes]
     pieces = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
-    return [np.reshape(piece, np.shape(a)) for piece, a in zip(pieces, arrays)]
+    return Grads((np.reshape(piece, np.shape(a)) for piece, a in zip(pieces, arrays)), list)
 
 
 def unconcatenate(g, arrays, axis=0):
@@ -45,7 +46,7 @@ def unconcatenate(g, arrays, axis=0):
     (axis=None concatenated the flattened arrays)."""
     if axis is None:
         pieces = _split_back(np.ravel(g), [np.ravel(a) for a in arrays], 0, np.asarray)
-        return [np.reshape(piece, np.shape(a)) for piece, a in zip(pieces, arrays)]
+        return Grads((np.reshape(piece, np.shape(a)) for piece, a in zip(pieces, arrays)), list)
     return _split_back(g, arrays, axis, np.asarray)
 
 

@@ -11,11 +11,12 @@
     signal      diff, interp, convolve, correlate, polyval, trapezoid, linspace
     special     scipy.special (when scipy is installed)
     nondiff     functions with no gradient (floor, argmax, comparisons, ...)
+    containers  xs.append(v) and builtin sum
 
 `python -m adjoint.coverage` lists them all in docs/coverage.md.
 """
 from . import (operators, scalar, unary, binary, reductions, linalg, shaping, selection,  # noqa: F401
-               signal, special, nondiff)
+               signal, special, nondiff, containers)
 
 from ..registry import NONDIFF as _NONDIFF, RULES as _RULES
 
