@@ -42,6 +42,11 @@ def active_vars(body, wrt) -> set:
     while changed:
         changed = False
         for stmt in ir.walk(body):
+            if isinstance(stmt, ir.SetItem):  # x[i] = v: x carries v's gradient from here on
+                if stmt.target not in active and any(v in active for v in ir.vars_in(stmt.value)):
+                    active.add(stmt.target)
+                    changed = True
+                continue
             if not isinstance(stmt, ir.Assign) or not differentiable(stmt):
                 continue
             if any(v in active for v in ir.vars_in(stmt.value)):
@@ -59,6 +64,12 @@ def useful_vars(body, active: set, result) -> set:
     while changed:
         changed = False
         for stmt in ir.walk(body):
+            if isinstance(stmt, ir.SetItem) and stmt.target in useful:
+                new = {v for v in ir.vars_in(stmt.value) if v in active} - useful
+                if new:
+                    useful |= new
+                    changed = True
+                continue
             if not isinstance(stmt, ir.Assign) or not differentiable(stmt):
                 continue
             if any(t in useful for t in ir.targets(stmt)):

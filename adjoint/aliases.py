@@ -1,8 +1,9 @@
-"""In-place updates: `x += v` is compiled as `x = x + v`.
+"""In-place updates: `x += v` is compiled as `x = x + v`; `x[i] = v` changes x in place.
 
-That is exactly what Python does for numbers, and for an array no other name can see.
-Where another name (or the caller) may share the array, Python would change it too,
-and the rebinding would silently compute something else: such an update is refused,
+The first is exactly what Python does for numbers, and for an array no other name can
+see. The second tracks gradients by name, so it is right only while no other name (nor
+the caller) can see the array. Where another name may share the array, Python would
+change it too, and the gradient would silently go astray: such an update is refused,
 naming the line. On the SSA form the question is asked of the value being updated:
 
 - its every assignment makes a new value (arithmetic, a ufunc, np.zeros, np.copy, ...);
@@ -23,9 +24,19 @@ SHAPE_ATTRIBUTES = {"shape", "ndim", "size", "dtype"}
 
 def check_in_place(fn: ir.Function, classes: dict) -> None:
     updates = [s for s in ir.walk(fn.body) if isinstance(s, ir.Assign) and s.may_alias]
-    if not updates:
+    writes = [s for s in ir.walk(fn.body) if isinstance(s, ir.SetItem)]
+    if not updates and not writes:
         return
     unsafe = _shared_or_borrowed(fn)
+    for stmt in writes:
+        if stmt.target in unsafe:
+            name = stmt.target.name
+            whose = "the caller's array" if stmt.target in fn.params else \
+                "an array that another name (a copy, slice or view) may share"
+            raise UnsupportedSyntax.at(
+                stmt.origin, f"{name}[...] = ... would change {whose}, which adjoint does not track",
+                f"write into a copy: {name} = np.copy({name}) first, or build a new array "
+                "(np.where, np.concatenate)")
     for stmt in updates:
         old = stmt.value.left if isinstance(stmt.value, ir.BinOp) else None
         if isinstance(old, ir.Var) and old in unsafe and classes.get(old) != shapes.SCALAR:
@@ -38,6 +49,7 @@ def check_in_place(fn: ir.Function, classes: dict) -> None:
 
 def _shared_or_borrowed(fn: ir.Function) -> set:
     unsafe = set(fn.params)
+    integers = _integer_valued(fn)
     for stmt in ir.walk(fn.body):
         if isinstance(stmt, ir.Assign):
             if not _makes_new_value(stmt.value):
@@ -46,15 +58,47 @@ def _shared_or_borrowed(fn: ir.Function) -> set:
                 unsafe.add(stmt.value)
         if isinstance(stmt, ir.For) and stmt.target is not None:
             unsafe.add(stmt.target)
+        if isinstance(stmt, ir.Assign) and stmt.transient:
+            continue  # x[1:3] += v reads the view x[1:3] once, before writing it
         for expr in _expressions(stmt):
-            unsafe |= _sharing_uses(expr)
+            unsafe |= _sharing_uses(expr, integers)
     return unsafe
 
 
-def _sharing_uses(expr) -> set:
+def _integer_valued(fn: ir.Function) -> set:
+    """Variables that hold ints (loop counters, len(x), x.shape[0], i - 1): indexing
+    with them gives a copy of an entry, not a view."""
+    integers = {s.target for s in ir.walk(fn.body) if isinstance(s, ir.For) and s.target is not None}
+    for _ in range(5):
+        for stmt in ir.walk(fn.body):
+            if isinstance(stmt, ir.Assign) and isinstance(stmt.target, ir.Var) and \
+                    _integer_expression(stmt.value, integers):
+                integers.add(stmt.target)
+    return integers
+
+
+def _integer_expression(expr, integers) -> bool:
+    if isinstance(expr, ir.Const):
+        return isinstance(expr.value, int) and not isinstance(expr.value, bool)
+    if isinstance(expr, ir.Var):
+        return expr in integers
+    if isinstance(expr, ir.BinOp):
+        return _integer_expression(expr.left, integers) and _integer_expression(expr.right, integers)
+    if isinstance(expr, ir.Call):
+        return expr.func.value is builtins.len
+    if isinstance(expr, ir.Attr):
+        return expr.name in ("shape", "ndim", "size")
+    if isinstance(expr, ir.Subscript):  # x.shape[0]
+        return isinstance(expr.value, ir.Var) and expr.value in integers
+    return False
+
+
+def _sharing_uses(expr, integers=frozenset()) -> set:
     found = set()
     if isinstance(expr, ir.Subscript) and isinstance(expr.value, ir.Var):
-        found.add(expr.value)
+        index = expr.index.elts if isinstance(expr.index, ir.TupleExpr) else (expr.index,)
+        if not all(_integer_expression(i, integers) for i in index):
+            found.add(expr.value)  # x[1:3] is a view of x; x[i] is a copy of an entry
     elif isinstance(expr, ir.Attr) and isinstance(expr.value, ir.Var) \
             and expr.name not in SHAPE_ATTRIBUTES:
         found.add(expr.value)
@@ -64,7 +108,7 @@ def _sharing_uses(expr) -> set:
         found.update(a for a in expr.args if isinstance(a, ir.Var))
         found.update(v for _, v in expr.kwargs if isinstance(v, ir.Var))
     for child in ir.children(expr):
-        found |= _sharing_uses(child)
+        found |= _sharing_uses(child, integers)
     return found
 
 

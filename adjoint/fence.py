@@ -66,11 +66,11 @@ def _problem(parsed: Parsed, node) -> Problem | None:
     if entry:
         what, fix = entry
         return Problem(parsed.location(node), f"{what} is not supported", fix)
-    if isinstance(node, gast.Assign) and not all(
-            isinstance(t, (gast.Name, gast.Tuple)) for t in node.targets):
-        return Problem(parsed.location(node), "assignment into a subscript or attribute "
-                       "(mutation) is not supported", "build a new array instead, e.g. with "
-                       "np.where or np.concatenate")
+    targets = node.targets if isinstance(node, gast.Assign) else \
+        [node.target] if isinstance(node, gast.AugAssign) else []
+    if any(isinstance(t, gast.Attribute) for t in targets):
+        return Problem(parsed.location(node), "assignment to an attribute is not supported",
+                       "keep the value in a local variable")
     if isinstance(node, gast.Call) and any(isinstance(k.arg, type(None)) for k in node.keywords):
         return Problem(parsed.location(node), "**kwargs in a call is not supported",
                        "pass keyword arguments by name")

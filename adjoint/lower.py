@@ -141,6 +141,9 @@ class _Lowering(ControlFlowLowering):
             self.bind_atom(target, value)
 
     def bind(self, target, value_node) -> None:
+        if isinstance(target, gast.Subscript):
+            self.set_item(target, self.operand(value_node))
+            return
         if isinstance(target, gast.Name):
             value = self.value(value_node)
             self.assign_name(target.id, value, self.at(value_node))
@@ -153,6 +156,9 @@ class _Lowering(ControlFlowLowering):
             self.emit(ir.Assign(self.unpack_targets(target), value, self.at(value_node)))
 
     def bind_atom(self, target, value) -> None:
+        if isinstance(target, gast.Subscript):
+            self.set_item(target, value)
+            return
         if isinstance(target, gast.Name):
             self.assign_name(target.id, value, self.origin)
         else:
@@ -161,12 +167,33 @@ class _Lowering(ControlFlowLowering):
     def assign_name(self, name: str, value, origin) -> None:
         self.emit(ir.Assign(self.define(name), value, origin))
 
+    def set_item(self, target: gast.Subscript, value) -> None:
+        """x[i] = v changes the array x in place (refused where x may be shared, see
+        aliases.py); the backward puts the overwritten values back."""
+        if not isinstance(target.value, gast.Name):
+            raise self.unsupported(target, "assignment into a nested subscript or attribute",
+                                   "assign to a named array: row = x[i]; row[j] = v")
+        array = self.name(target.value)
+        if not isinstance(array, ir.Var):
+            raise self.unsupported(target, "assignment into a global array",
+                                   "copy it into a local array first")
+        self.emit(ir.SetItem(array, self.index(target.slice), value, self.at(target)))
+
     def augassign(self, stmt: gast.AugAssign) -> None:
         """x += v is x = x + v; refused where x may share memory with another array,
-        because Python would then change that array too (see aliases.py)."""
+        because Python would then change that array too (see aliases.py). x[i] += v reads
+        x[i], adds, and writes it back."""
+        if isinstance(stmt.target, gast.Subscript) and isinstance(stmt.target.value, gast.Name):
+            array = self.name(stmt.target.value)
+            index = self.index(stmt.target.slice)
+            old = self.atom_of(ir.Subscript(array, index), stmt)
+            self.body[-1].transient = True  # a view, read once before the write below
+            new = self.atom_of(ir.BinOp(BINARY[type(stmt.op)], old, self.operand(stmt.value)), stmt)
+            self.emit(ir.SetItem(array, index, new, self.at(stmt)))
+            return
         if not isinstance(stmt.target, gast.Name):
-            raise self.unsupported(stmt, "augmented assignment into a subscript or attribute "
-                                   "(mutation)", "build a new array instead")
+            raise self.unsupported(stmt, "augmented assignment into an attribute",
+                                   "keep the value in a local variable")
         name = stmt.target.id
         current = self.name(gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None))
         value = ir.BinOp(BINARY[type(stmt.op)], current, self.operand(stmt.value))

@@ -25,6 +25,8 @@ import itertools
 import operator
 from dataclasses import replace
 
+import numpy as np
+
 from . import ir, shapes
 from .aliases import check_in_place
 from .calls import backprop_call, differentiable_through, rewrite_calls
@@ -33,7 +35,7 @@ from .errors import MissingRule, NonScalarOutput, UnsupportedSyntax
 from .names import Namer
 from .registry import Rule, display_name, lookup
 from .containers import grads_of
-from .runtime import seed, separate, writeable, zero_grad
+from .runtime import seed, separate, unbroadcast, writeable, zero_grad, zeroed
 from .simplify import simplify
 from .template import instantiate
 
@@ -42,6 +44,9 @@ ZERO_REF = ir.Ref("zero_grad", zero_grad, (), zero_grad)
 SEPARATE_REF = ir.Ref("separate", separate, (), separate)
 WRITEABLE_REF = ir.Ref("writeable", writeable, (), writeable)
 GRADS_OF_REF = ir.Ref("grads_of", grads_of, (), grads_of)
+ZEROED_REF = ir.Ref("zeroed", zeroed, (), zeroed)
+UNBROADCAST_REF = ir.Ref("unbroadcast", unbroadcast, (), unbroadcast)
+NP_COPY_REF = ir.Ref("np", np, ("copy",), np.copy)
 
 
 def differentiate(fn: ir.Function, wrt: list, scalar_params: frozenset, namer: Namer,
@@ -69,6 +74,7 @@ class _Reverse:
         self.dynamic = set(fn.dynamic)
         self.grads: dict = {}  # primal Var -> its gradient Var
         self.tapes: dict = {}  # Var -> the list its overwritten values go to
+        self.slot_tapes: dict = {}  # Var -> the list of entries x[i] = v overwrote
         self.sites = itertools.count(1)
         self.pop_sites: dict = {}  # (id(forward statement), variable) -> site of its pop
         self.counters: dict = {}  # id(loop) -> (trips Var, tape Var or None)
@@ -148,7 +154,8 @@ class _Reverse:
         for stmt in ir.walk(forward):
             if not isinstance(stmt, ir.Assign):
                 continue
-            if not any(t in self.useful for t in ir.targets(stmt)) or not differentiable(stmt):
+            if not any(t in self.useful for t in ir.targets(stmt)) or not differentiable(stmt) \
+                    or not any(v in self.useful for v in ir.vars_in(stmt.value)):
                 continue
             if isinstance(stmt.value, ir.TupleExpr) and isinstance(stmt.target, tuple):
                 continue  # a, b = b, a was lowered to copies; this is a, b = (x, y) kept whole
@@ -221,6 +228,8 @@ class _Reverse:
     def reverse_stmt(self, stmt, assigned: set) -> list:
         if isinstance(stmt, ir.Assign):
             return self.reverse_assign(stmt, assigned)
+        if isinstance(stmt, ir.SetItem):
+            return self.reverse_set_item(stmt, assigned)
         if isinstance(stmt, ir.If):
             then_assigned, else_assigned = set(assigned), set(assigned)
             body = self.reverse_block(stmt.body, then_assigned)
@@ -293,7 +302,8 @@ class _Reverse:
         for t, p in prev.items():
             self.classes[p] = self.classes.get(t, t)
         out, own = [], {t: [] for t in targets}
-        if any(t in self.useful for t in targets) and differentiable(stmt):
+        if any(t in self.useful for t in targets) and differentiable(stmt) \
+                and any(v in self.useful for v in ir.vars_in(stmt.value)):
             for t in targets:
                 if t in self.useful and self.grad_var(t) not in assigned:
                     out.append(ir.Assign(self.grad_var(t), self.zero(t), stmt.origin))
@@ -318,6 +328,32 @@ class _Reverse:
             else:
                 out.append(ir.Pop(t, self.tape(t), stmt.origin, site=site))
         return out
+
+    def reverse_set_item(self, stmt: ir.SetItem, assigned: set) -> list:
+        """x[i] = v: v gets grad_x[i], the overwritten entries get no gradient, and the
+        values the forward overwrote are put back (x[i] = x_old)."""
+        array, out = stmt.target, []
+        if array in self.useful:
+            g = self.grad_var(array)
+            if g not in assigned:
+                out.append(ir.Assign(g, self.zero(array), stmt.origin))
+                assigned.add(g)
+            value = stmt.value
+            if isinstance(value, ir.Var) and value in self.useful:
+                share = ir.Call(UNBROADCAST_REF, (ir.Subscript(g, stmt.index), value))
+                self.contribute(value, simplify(share, self.classes), stmt.origin, assigned, out)
+            out.append(ir.Assign(g, ir.Call(ZEROED_REF, (g, stmt.index)), stmt.origin))
+        tape = self.slot_tape(array)
+        old = ir.Var(self.namer.fresh(array.name + "_old"), ir.Kind.LOCAL)
+        site = self.pop_sites.setdefault((id(stmt), array), next(self.sites))
+        out += [ir.Pop(old, tape, stmt.origin, site=site), ir.SetItem(array, stmt.index, old, stmt.origin)]
+        return out
+
+    def slot_tape(self, array: ir.Var) -> ir.Var:
+        """The list holding, for each x[i] = v, the entries it overwrote."""
+        if array not in self.slot_tapes:
+            self.slot_tapes[array] = ir.Var(self.namer.fresh(array.name + "_overwritten"), ir.Kind.TAPE)
+        return self.slot_tapes[array]
 
     def backprop(self, stmt: ir.Assign, assigned: set, prev: dict, own: dict) -> list:
         """The rule's statements and every operand's contribution. Contributions to a
@@ -471,6 +507,10 @@ class _Reverse:
     def add_pushes(self, block: list, kept: set) -> list:
         out = []
         for stmt in block:
+            if isinstance(stmt, ir.SetItem) and stmt.target in self.slot_tapes:
+                entries = ir.Call(NP_COPY_REF, (ir.Subscript(stmt.target, stmt.index),))
+                out.append(ir.Push(self.slot_tapes[stmt.target], entries, stmt.origin,
+                                   site=self.pop_sites[(id(stmt), stmt.target)]))
             if isinstance(stmt, ir.Assign):
                 for t in ir.targets(stmt):
                     if t in kept:
@@ -488,6 +528,7 @@ class _Reverse:
         """Empty tapes, and None for values that may be pushed before they are bound."""
         tapes = [t for _, t in self.counters.values() if t is not None]
         tapes += [self.tapes[v] for v in self.tapes if v in kept]
+        tapes += list(self.slot_tapes.values())
         out = [ir.Assign(t, ir.TupleExpr((), is_list=True), self.fn.origin) for t in tapes]
         top_level = set()
         for stmt in forward:

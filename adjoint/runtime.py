@@ -95,6 +95,16 @@ def _is_basic_index(index) -> bool:
                isinstance(p, bool) for p in parts)
 
 
+def zeroed(g, index):
+    """g with g[index] set to 0 (a new array): the entries x[index] = v overwrote get no
+    gradient from what follows."""
+    if np.ndim(g) == 0:
+        return g  # a scalar zero: nothing flowed into x yet
+    g = np.array(g, dtype=np.result_type(g, 0.0))
+    g[index] = 0
+    return g
+
+
 def writeable(g):
     """A gradient the caller may update in place without touching anything else: views
     (read-only broadcasts, or windows onto another array) are copied; gradients of
@@ -127,6 +137,8 @@ def _is_zero_scalar(g) -> bool:
 
 def matmul_left(g, a, b):
     """Gradient of a @ b with respect to a, for every shape numpy's matmul accepts."""
+    if getattr(g, "ndim", 0) == 2 and getattr(a, "ndim", 0) == 2 and getattr(b, "ndim", 0) == 2:
+        return g @ b.T  # the common case, without the general bookkeeping below
     if _is_zero_scalar(g) and np.ndim(a) + np.ndim(b) > 2:
         return 0.0  # nothing flowed into a @ b
     if np.ndim(b) == 1:
@@ -140,6 +152,8 @@ def matmul_left(g, a, b):
 
 def matmul_right(g, a, b):
     """Gradient of a @ b with respect to b, for every shape numpy's matmul accepts."""
+    if getattr(g, "ndim", 0) == 2 and getattr(a, "ndim", 0) == 2 and getattr(b, "ndim", 0) == 2:
+        return a.T @ g
     if _is_zero_scalar(g) and np.ndim(a) + np.ndim(b) > 2:
         return 0.0
     if np.ndim(a) == 1:
