@@ -14,7 +14,8 @@ import numbers
 
 import numpy as np
 
-from .compiler import Compiled, compile_gradient, forget_vjps
+from .compiler import Compiled, compile_gradient
+from .vjp import forget_vjps
 from .errors import AdjointError, BadArguments, NonScalarOutput
 from .fence import check_supported
 from .frontend import MISSING, parse_function, resolve_free_name
@@ -205,8 +206,9 @@ class _Specializer:
             impl = self._checked(impl)
         self.cache[key] = impl
         self.by_impl[id(impl)] = compiled
-        self.ns["_ad_callee_guards"] = tuple({(id(t), n): (t, n, o) for c in self.compiled.values()
-                                          for t, n, o in _callee_guards(c.callees)}.values())
+        self.ns["_ad_callee_guards"] = tuple(
+            {(id(t), n): (t, n, o) for c in self.compiled.values()
+             for t, n, o in list(c.guards) + _callee_guards(c.callees)}.values())
         self._check_inputs(values)
         return impl
 

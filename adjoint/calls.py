@@ -53,7 +53,7 @@ def differentiable_through(value) -> bool:
 
 def rewrite_calls(rev, block: list, in_loop: bool = False) -> list:
     """Replace each useful call through a user function by its forward half."""
-    from .compiler import compile_vjp
+    from .vjp import compile_vjp
     out = []
     for stmt in block:
         if isinstance(stmt, ir.If):
@@ -64,7 +64,8 @@ def rewrite_calls(rev, block: list, in_loop: bool = False) -> list:
             stmt = replace(stmt, body=rewrite_calls(rev, stmt.body, True))
         elif isinstance(stmt, ir.Assign) and differentiable_through(stmt.value) \
                 and any(t in rev.useful for t in ir.targets(stmt)):
-            stmt = _rewrite(rev, stmt, in_loop, compile_vjp)
+            out += _rewrite(rev, stmt, in_loop, compile_vjp)
+            continue
         out.append(stmt)
     return out
 
@@ -73,10 +74,6 @@ def _rewrite(rev, stmt: ir.Assign, in_loop: bool, compile_vjp) -> ir.Assign:
     call = stmt.value
     func = call.func.value
     name = ".".join((call.func.root_name,) + tuple(call.func.path))
-    if isinstance(stmt.target, tuple):
-        raise UnsupportedSyntax.at(stmt.origin, f"unpacking the result of {name} while "
-                                   "differentiating through it is not supported yet",
-                                   f"have {name} return one value, or give it a rule")
     try:
         bound = inspect.signature(func).bind(*call.args, **dict(call.kwargs))
     except TypeError as exc:
@@ -93,11 +90,24 @@ def _rewrite(rev, stmt: ir.Assign, in_loop: bool, compile_vjp) -> ir.Assign:
     vjp = compile_vjp(func, wrt, scalars, rev.optimize, stmt.origin)
     rev.callees.append(vjp)
     saved = ir.Var(rev.namer.fresh(f"{vjp.name}_saved"), ir.Kind.TEMP)
+    unpack = []
+    target = stmt.target
+    if isinstance(target, tuple):  # a, b = pair(x): one tuple value, then unpacked
+        packed = ir.Var(rev.namer.fresh(f"{vjp.name}_result"), ir.Kind.TEMP)
+        unpack = [ir.Assign(target, packed, stmt.origin)]
+        target = packed
+        rev.useful.add(packed)
+        rev.active.add(packed)
     if in_loop:
         rev.dynamic.add(saved)
-    new = ir.Assign((stmt.target, saved), ir.Call(vjp.fwd_ref, call.args, call.kwargs), stmt.origin)
-    rev.call_sites[id(new)] = CallSite(vjp, [arguments[p] for p in wrt], saved)
-    return new
+        rev.dynamic.add(target)
+    new = ir.Assign((target, saved), ir.Call(vjp.fwd_ref, call.args, call.kwargs), stmt.origin)
+    bound = inspect.signature(func).bind(*call.args, **dict(call.kwargs))
+    bound.apply_defaults()
+    operands = [bound.arguments.get(p, ir.Const(None)) for p in vjp.wrt]
+    operands = [o if isinstance(o, ir.Var) else ir.Const(None) for o in operands]
+    rev.call_sites[id(new)] = CallSite(vjp, operands, saved)
+    return [new] + unpack
 
 
 def backprop_call(rev, stmt: ir.Assign, site: CallSite, assigned: set, own: dict) -> list:
@@ -107,6 +117,8 @@ def backprop_call(rev, stmt: ir.Assign, site: CallSite, assigned: set, own: dict
     grads = ir.Var(rev.namer.fresh(f"{name}_grads"), ir.Kind.LOCAL)
     out = [ir.Assign(grads, ir.Call(site.vjp.bwd_ref, (rev.grad_var(target), site.saved)), stmt.origin)]
     for k, operand in enumerate(site.operands):
+        if not isinstance(operand, ir.Var):
+            continue
         share = ir.Subscript(grads, ir.Const(k))
         if operand in own:  # h = cell(h, x): the old h's gradient, set after the new one is used
             own[operand].append(share)

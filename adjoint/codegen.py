@@ -52,7 +52,7 @@ def generate(functions, header: str = "") -> Generated:
 
 def _is_pending(obj) -> bool:
     """The halves of a function being compiled, named by its own recursive calls."""
-    return type(obj).__name__ == "Pending" and type(obj).__module__ == "adjoint.compiler"
+    return type(obj).__name__ == "Pending" and type(obj).__module__ == "adjoint.vjp"
 
 
 class _Writer:

@@ -37,20 +37,17 @@ class Parsed:
 
 def parse_function(func) -> Parsed:
     """Read, dedent and parse `func`'s source, keeping real line and column numbers."""
-    func = inspect.unwrap(func)
     if not inspect.isfunction(func):
         raise NoSource.at(None, f"adjoint can only differentiate Python functions; got {func!r}",
                           "pass a function written in Python (def ...), or register a rule for "
                           "this callable with @adjoint.rule")
     name = func.__qualname__
-    try:
-        filename = inspect.getsourcefile(func) or func.__code__.co_filename
-        lines, first = inspect.getsourcelines(func)
-    except (OSError, TypeError) as exc:
-        raise NoSource.at(None, f"the source of {name} cannot be found ({exc})",
+    filename, lines, first = _source_lines(func)
+    if not lines:
+        raise NoSource.at(None, f"the source of {name} cannot be found",
                           "define the function in a .py file (or a notebook cell) rather than "
-                          "at an interactive prompt or through exec") from None
-    all_lines = linecache.getlines(filename) or lines
+                          "at an interactive prompt or through exec")
+    all_lines = linecache.getlines(filename)
     text = textwrap.dedent("".join(lines))
     indent = len(lines[0]) - len(lines[0].lstrip())
     try:
@@ -67,6 +64,24 @@ def parse_function(func) -> Parsed:
     _shift_locations(node, first - 1, indent)
     closure = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))
     return Parsed(func, node, filename, all_lines, func.__globals__, closure)
+
+
+def _source_lines(func):
+    """(file, the function's lines, first line number), read through its code object.
+
+    Not inspect.getsourcelines: that follows functools.wraps' __wrapped__ to the
+    function inside a decorator, and the wrapper is the code that actually runs."""
+    code = func.__code__
+    filename = code.co_filename
+    lines = linecache.getlines(filename, func.__globals__)
+    start = code.co_firstlineno - 1
+    if not lines or start >= len(lines):
+        return filename, [], 0
+    try:
+        block = inspect.getblock(lines[start:])
+    except (SyntaxError, IndentationError, ValueError):  # tokenize trouble: take the line
+        block = lines[start:start + 1]
+    return filename, block, code.co_firstlineno
 
 
 def _lambda_as_def(module, func):

@@ -1,0 +1,82 @@
+"""Guards: what compiled code assumed about the world, checked before it runs again.
+
+Generated code binds the objects its function's free names meant when it was compiled
+(a helper, a constant, a module's function). If one is rebound later (a redefined
+helper in a notebook, a changed constant, `mod.f = g`, a closure variable changed by
+`nonlocal`), the code must be compiled again rather than give a stale gradient. A guard
+is a triple (table, key, object): stale when `table.get(key, MISSING) is not object`.
+"""
+from __future__ import annotations
+
+import sys
+import types
+
+from . import ir
+from .frontend import MISSING
+
+LIBRARIES = {"numpy", "scipy", "adjoint", "jax", "torch"}
+
+
+class CellTable:
+    """A closure cell seen as a one-entry table, so cells are guarded like globals."""
+
+    def __init__(self, cell):
+        self.cell = cell
+
+    def get(self, key, default=None):
+        try:
+            return self.cell.cell_contents
+        except ValueError:  # an empty cell
+            return default
+
+
+def guards_of(parsed, fn: ir.Function) -> tuple:
+    """Guards for the free names a lowered function read, and for the attributes it
+    read from the user's own modules (mod.helper)."""
+    out = []
+    for name in sorted(fn.free or {}):
+        if name in parsed.closure:
+            cell = parsed.closure[name]
+            out.append((CellTable(cell), name, CellTable(cell).get(name, MISSING)))
+        elif name in parsed.globals:
+            out.append((parsed.globals, name, parsed.globals[name]))
+    seen = set()
+    for stmt in ir.walk(fn.body):
+        for expr in _expressions(stmt):
+            for ref in ir.refs_in(expr):
+                out += _attribute_guards(ref, seen)
+    return tuple(out)
+
+
+def _attribute_guards(ref: ir.Ref, seen: set) -> list:
+    out, owner = [], ref.root
+    for attr in ref.path:
+        if not isinstance(owner, types.ModuleType) or _is_library(owner):
+            break
+        value = getattr(owner, attr, MISSING)
+        if (id(owner), attr) not in seen:
+            seen.add((id(owner), attr))
+            out.append((vars(owner), attr, value))
+        owner = value
+    return out
+
+
+def _is_library(module) -> bool:
+    top = module.__name__.split(".")[0]
+    return top in LIBRARIES or top in sys.stdlib_module_names
+
+
+def _expressions(stmt) -> list:
+    if isinstance(stmt, (ir.Assign, ir.ExprStmt, ir.Return)):
+        return [stmt.value]
+    if isinstance(stmt, ir.SetItem):
+        return [stmt.index, stmt.value]
+    if isinstance(stmt, (ir.If, ir.While)):
+        return [stmt.test]
+    if isinstance(stmt, ir.For):
+        return [stmt.start, stmt.stop, stmt.step]
+    return []
+
+
+def stale(guards) -> bool:
+    return any(table.get(key, MISSING) is not obj for table, key, obj in guards)
