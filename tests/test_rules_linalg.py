@@ -1,4 +1,6 @@
 """Rules for products, diagonals and numpy.linalg."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -51,9 +53,15 @@ CASES += [Case(np.einsum, ("ij,jk->ik", u(2, 3), u(3, 4))),
 CASES += [Case(np.kron, (u(2, 3), u(3, 2))), Case(np.kron, (u(3,), u(2, 2))),
           Case(np.kron, (u(2,), u(3,)))]
 CASES += [Case(np.cross, (u(3,), u(3,))), Case(np.cross, (u(4, 3), u(3,))),
-          Case(np.cross, (u(2,), u(2,))), Case(np.cross, (u(4, 2), u(4, 3))),
           Case(np.cross, (u(3, 4), u(4, 3)), {"axisa": 0}),
           Case(np.cross, (u(3, 2), u(3, 2)), {"axis": 0})]
+try:  # 2-vectors: deprecated in numpy 2.0, an error in later releases
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        np.cross(np.ones(2), np.ones(2))
+    CASES += [Case(np.cross, (u(2,), u(2,))), Case(np.cross, (u(4, 2), u(4, 3)))]
+except ValueError:
+    pass
 CASES += [Case(np.trace, (u(3, 3),)), Case(np.trace, (u(3, 4),), {"offset": 1}),
           Case(np.trace, (u(2, 3, 3),), {"axis1": 1, "axis2": 2}),
           Case(np.trace, (u(3, 2, 3),), {"offset": -1, "axis1": 0, "axis2": 2})]
