@@ -24,8 +24,6 @@ UNSUPPORTED = {
     gast.YieldFrom: ("yield from", "return a value instead of yielding it"),
     gast.Global: ("a global statement", "pass the value in as an argument and return the result"),
     gast.Nonlocal: ("a nonlocal statement", "pass the value in as an argument and return the result"),
-    gast.Lambda: ("a lambda", "define a def function and register a rule for it, or inline it"),
-    gast.FunctionDef: ("a nested def", "move the function to module level and register a rule"),
     gast.ClassDef: ("a class definition", "define the class outside the differentiated function"),
     gast.Delete: ("del", "drop the del statement; unused names cost nothing"),
     gast.Import: ("an import", "import at module level"),
@@ -66,6 +64,9 @@ def _problem(parsed: Parsed, node) -> Problem | None:
     if entry:
         what, fix = entry
         return Problem(parsed.location(node), f"{what} is not supported", fix)
+    if isinstance(node, gast.Lambda) and not _bound_lambda(parsed, node):
+        return Problem(parsed.location(node), "a lambda that is not assigned to a name",
+                       "write f = lambda ...: ... on its own line, or use a def")
     targets = node.targets if isinstance(node, gast.Assign) else \
         [node.target] if isinstance(node, gast.AugAssign) else []
     if any(isinstance(t, gast.Attribute) for t in targets):
@@ -78,6 +79,12 @@ def _problem(parsed: Parsed, node) -> Problem | None:
         return Problem(parsed.location(node), "complex numbers are not supported",
                        "differentiate real and imaginary parts separately")
     return None
+
+
+def _bound_lambda(parsed: Parsed, node) -> bool:
+    """Is this lambda the whole value of `name = lambda ...` (which is inlined)?"""
+    return any(isinstance(s, gast.Assign) and s.value is node and len(s.targets) == 1
+               and isinstance(s.targets[0], gast.Name) for s in gast.walk(parsed.node))
 
 
 def _signature_problems(parsed: Parsed):

@@ -25,6 +25,7 @@ from .errors import Location, UnsupportedSyntax
 from .frontend import MISSING, Parsed, resolve_free_name
 from .methods import method_function
 from .names import Namer
+from .lower_local import LocalFunctionLowering, lambda_as_def
 from .lower_flow import COMPARE, ControlFlowLowering, is_atom as _is_atom, is_number as _is_number
 from .structure import structure
 
@@ -48,7 +49,7 @@ def user_names(node) -> set:
     return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
 
 
-class _Lowering(ControlFlowLowering):
+class _Lowering(ControlFlowLowering, LocalFunctionLowering):
     def __init__(self, parsed: Parsed, flatten: bool):
         self.parsed = parsed
         self.flatten = flatten
@@ -59,6 +60,8 @@ class _Lowering(ControlFlowLowering):
         self.origin: Location | None = None
         self.free: dict = {}  # free name -> the object it named when lowered
         self.loop_depth = 0
+        self.local_functions: dict = {}  # nested defs and bound lambdas, inlined at calls
+        self.inlining: set = set()
         self.dynamic: set = set()  # Vars assigned more than once (see ir.Function.dynamic)
         node = parsed.node
         # names assigned inside a branch or loop keep one variable (no SSA versions)
@@ -117,6 +120,8 @@ class _Lowering(ControlFlowLowering):
         elif isinstance(stmt, gast.Expr):
             if not isinstance(stmt.value, gast.Constant):  # a bare string or number does nothing
                 self.body.append(ir.ExprStmt(self.value(stmt.value), self.origin))
+        elif isinstance(stmt, gast.FunctionDef):
+            self.define_local_function(stmt)
         elif isinstance(stmt, gast.If):
             test = self.test(stmt.test)
             body, orelse = self.block(stmt.body), self.block(stmt.orelse)
@@ -133,6 +138,9 @@ class _Lowering(ControlFlowLowering):
             raise self.unsupported(stmt, f"the statement {type(stmt).__name__}")
 
     def assign(self, stmt: gast.Assign) -> None:
+        if isinstance(stmt.value, gast.Lambda):  # f = lambda x: ...  is a local function
+            self.define_local_function(lambda_as_def(stmt.targets[0].id, stmt.value))
+            return
         if len(stmt.targets) == 1:
             self.bind(stmt.targets[0], stmt.value)
             return
@@ -328,6 +336,8 @@ class _Lowering(ControlFlowLowering):
         return temp
 
     def call(self, node: gast.Call):
+        if isinstance(node.func, gast.Name) and node.func.id in self.local_functions:
+            return self.inline_call(self.local_functions[node.func.id], node)
         func = self.value(node.func) if isinstance(node.func, (gast.Name, gast.Attribute)) else None
         if isinstance(func, ir.Attr):
             return self.method_call(node, func)
@@ -387,8 +397,20 @@ def _names_assigned_in_blocks(func_node) -> set:
     return names
 
 
+def _walk_own(statements):
+    """The nodes of a function's own code, not those of functions nested in it."""
+    for stmt in statements:
+        stack = [stmt]
+        while stack:
+            node = stack.pop()
+            yield node
+            for child in gast.iter_child_nodes(node):
+                if not isinstance(child, (gast.FunctionDef, gast.Lambda)):
+                    stack.append(child)
+
+
 def _single_final_return(func_node) -> bool:
-    returns = [n for n in gast.walk(func_node) if isinstance(n, gast.Return)]
+    returns = [n for n in _walk_own(func_node.body) if isinstance(n, gast.Return)]
     return len(returns) <= 1 and (not returns or func_node.body[-1] is returns[0])
 
 

@@ -37,16 +37,16 @@ def many_problems(x):
         y = x
     with open(os.devnull) as fh:  # <with>
         y = y + fh
-    square = lambda t: t * t  # <lambda>
+    y = (lambda t: t * t)(y)  # <lambda>
     global SOMETHING  # <global>
 
     class Box:  # <class>
         pass
 
-    def inner(t):  # <nested-def>
+    async def inner(t):  # <nested-def>
         return t
 
-    del square  # <del>
+    del y  # <del>
     import math  # <import>
     yield y  # <yield>
     return y * math.pi
