@@ -240,6 +240,10 @@ class _Printer:
         if isinstance(expr, ir.Compare):
             return gast.Compare(left=self.expr(expr.left), ops=[_COMPARE_NODES[expr.op]()],
                                 comparators=[self.expr(expr.right)])
+        if isinstance(expr, ir.Call) and _is_dict_display(expr):
+            keys, values = expr.args
+            return gast.Dict(keys=[self.expr(k) for k in keys.elts],
+                             values=[self.expr(v) for v in values.elts])
         if isinstance(expr, ir.Call):
             return gast.Call(func=self.expr(expr.func), args=[self.expr(a) for a in expr.args],
                              keywords=[gast.keyword(arg=k, value=self.expr(v)) for k, v in expr.kwargs])
@@ -267,6 +271,13 @@ class _Printer:
         if isinstance(index, ir.TupleExpr) and not index.is_list:
             return gast.Tuple(elts=[self.index(e) for e in index.elts], ctx=gast.Load())
         return self.expr(index)
+
+
+def _is_dict_display(call: ir.Call) -> bool:
+    """containers.make_dict((k, ...), (v, ...)) prints as the {k: v, ...} it came from."""
+    func = call.func.value
+    return getattr(func, "__name__", "") == "make_dict" and \
+        getattr(func, "__module__", "") == "adjoint.containers" and len(call.args) == 2
 
 
 def _is_const(expr, value) -> bool:

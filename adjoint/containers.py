@@ -107,3 +107,15 @@ def spread(g, items):
     if isinstance(items, (list, tuple)):
         return Grads((unbroadcast(g, item) for item in items), type(items))
     return np.broadcast_to(g, np.shape(items))  # sum over an array's first axis
+
+
+def make_dict(keys, values):
+    """{k: v, ...} with differentiable values (printed as the dict display it is)."""
+    return dict(zip(keys, values))
+
+
+def dict_values_grad(g, keys):
+    """The gradients of a dict display's values, in the display's order."""
+    if _is_zero(g):
+        return Grads(g for _ in keys)
+    return Grads(g[key] if key in g else 0.0 for key in keys)

@@ -33,7 +33,6 @@ UNSUPPORTED = {
     gast.NamedExpr: ("an assignment expression (:=)", "assign on its own line"),
     gast.SetComp: ("a set comprehension", "build arrays with numpy calls"),
     gast.DictComp: ("a dict comprehension", "build arrays with numpy calls"),
-    gast.Dict: ("a dict literal", "pass values as separate arguments"),
     gast.Set: ("a set literal", "use a tuple"),
     gast.Starred: ("star unpacking (*x)", "pass arguments one by one"),
     gast.JoinedStr: ("an f-string", "format strings outside the differentiated function"),

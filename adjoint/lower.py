@@ -20,7 +20,7 @@ import gast
 import numpy as np
 
 from . import ir
-from .containers import appended
+from .containers import appended, make_dict
 from .errors import Location, UnsupportedSyntax
 from .frontend import MISSING, Parsed, resolve_free_name
 from .methods import method_function
@@ -283,6 +283,12 @@ class _Lowering(ControlFlowLowering, LocalFunctionLowering):
             return self.ifexp(node)
         if isinstance(node, (gast.ListComp, gast.GeneratorExp)):
             return self.comprehension(node)
+        if isinstance(node, gast.Dict):
+            if any(k is None for k in node.keys):
+                raise self.unsupported(node, "**unpacking in a dict display", "list the entries")
+            keys = ir.TupleExpr(tuple(self.operand(k) for k in node.keys))
+            values = ir.TupleExpr(tuple(self.operand(v) for v in node.values))
+            return ir.Call(_MAKE_DICT, (keys, values))
         if isinstance(node, gast.Compare):
             if len(node.ops) != 1:
                 return self.chained_compare(node)
@@ -351,9 +357,13 @@ class _Lowering(ControlFlowLowering, LocalFunctionLowering):
     def method_call(self, node: gast.Call, method: ir.Attr):
         """x.sum(axis=1) -> np.sum(x, axis=1): a method is its numpy function."""
         found = method_function(method.name)
-        if found is None:
+        if found is None and hasattr(np, method.name):
             raise self.unsupported(node, f"the method call .{method.name}()",
-                                   f"call the numpy function instead, e.g. np.{method.name}(x, ...)")
+                                   f"call the numpy function instead: np.{method.name}(x, ...)")
+        if found is None:
+            raise self.unsupported(node, f"the method call .{method.name}() (on an object other "
+                                   "than an array)", "adjoint differentiates functions: call a "
+                                   "function that takes the object's arrays as arguments")
         function, packed = found
         args = [self.operand(a) for a in node.args]
         if packed and (len(args) > 1 or args and isinstance(node.args[0], gast.Constant)
@@ -427,6 +437,7 @@ def _single_final_return(func_node) -> bool:
 
 
 _APPENDED = ir.Ref("appended", appended, (), appended)
+_MAKE_DICT = ir.Ref("make_dict", make_dict, (), make_dict)
 
 
 def _is_append(node) -> bool:

@@ -135,6 +135,8 @@ def _replace(value, path, new):
 
 
 def _random_like(y, dtype=None):
+    if isinstance(y, dict):
+        return {key: _random_like(value, dtype) for key, value in y.items()}
     if isinstance(y, (list, tuple)):
         parts = [_random_like(v, dtype) for v in y]
         return parts if isinstance(y, list) else tuple(parts)
@@ -147,6 +149,8 @@ def _random_like(y, dtype=None):
 
 
 def _inner(g, y) -> float:
+    if isinstance(g, dict):
+        return sum(_inner(g[key], y[key]) for key in g)
     if isinstance(g, (list, tuple)):
         return sum(_inner(a, b) for a, b in zip(g, y))
     return float(np.sum(np.asarray(g, dtype=np.float64) * np.asarray(y, dtype=np.float64)))

@@ -1,9 +1,9 @@
-"""Rules for xs.append(v) (compiled as appended(xs, v)) and builtin sum."""
+"""Rules for xs.append(v) (compiled as appended(xs, v)), {k: v} displays and builtin sum."""
 import builtins
 
 import pytest
 
-from adjoint.containers import appended
+from adjoint.containers import appended, make_dict
 from rule_harness import Case, check_case, uniform
 
 CASES = [
@@ -12,6 +12,7 @@ CASES = [
     Case(builtins.sum, ([uniform((3,)), uniform((3,)), uniform((3,))],), f32=False),
     Case(builtins.sum, ((uniform(None), uniform(None)),), f32=False),
     Case(builtins.sum, (uniform((4, 3)),), f32=False),
+    Case(make_dict, (("W", "b"), (uniform((2, 3)), uniform((3,)))), f32=False),
 ]
 
 

@@ -1,7 +1,7 @@
-"""Rules for building and reducing Python containers: xs.append(v) and builtin sum."""
+"""Rules for building and reducing Python containers: xs.append(v), {k: v} and builtin sum."""
 import builtins
 
-from ..containers import appended, spread, without_last
+from ..containers import appended, dict_values_grad, make_dict, spread, without_last
 from ..registry import rule
 
 
@@ -13,3 +13,8 @@ def d_appended(g, y, items, item):
 @rule(builtins.sum)
 def d_builtin_sum(g, y, iterable, start=0):
     return spread(g, iterable)
+
+
+@rule(make_dict)
+def d_make_dict(g, y, keys, values):
+    return None, dict_values_grad(g, keys)
