@@ -17,6 +17,7 @@ import builtins
 import numpy as np
 
 from . import ir, shapes
+from .containers import appended, dict_items, dict_values, make_dict
 from .errors import UnsupportedSyntax
 
 SHAPE_ATTRIBUTES = {"shape", "ndim", "size", "dtype"}
@@ -27,8 +28,9 @@ def check_in_place(fn: ir.Function, classes: dict) -> None:
     writes = [s for s in ir.walk(fn.body) if isinstance(s, ir.SetItem)]
     if not updates and not writes:
         return
-    unsafe = _shared_or_borrowed(fn)
+    order, loop_of = _positions(fn.body)
     for stmt in writes:
+        unsafe = _shared_or_borrowed(fn, _before(stmt, order, loop_of))
         if stmt.target in unsafe:
             name = stmt.target.name
             whose = "the caller's array" if stmt.target in fn.params else \
@@ -38,19 +40,51 @@ def check_in_place(fn: ir.Function, classes: dict) -> None:
                 f"write into a copy: {name} = np.copy({name}) first, or build a new array "
                 "(np.where, np.concatenate)")
     for stmt in updates:
-        old = stmt.value.left if isinstance(stmt.value, ir.BinOp) else None
+        unsafe = _shared_or_borrowed(fn, _before(stmt, order, loop_of))
+        value = stmt.value
+        old = value.left if isinstance(value, ir.BinOp) else \
+            value.args[0] if isinstance(value, ir.Call) and value.args else None  # xs.append(v)
         if isinstance(old, ir.Var) and old in unsafe and classes.get(old) != shapes.SCALAR:
             name = stmt.may_alias
+            if isinstance(value, ir.Call):
+                raise UnsupportedSyntax.at(
+                    stmt.origin, f"{name}.append(...) would change a list that {name} may share "
+                    "with another name (or with the caller), which adjoint does not track",
+                    f"append to a new list: {name} = list({name}) first")
             raise UnsupportedSyntax.at(
                 stmt.origin, f"{name} op= ... would change an array that {name} may share "
                 "with another name (or with the caller), which adjoint does not track",
                 f"write {name} = {name} + ... (a new array), or copy first: {name} = np.copy({name})")
 
 
-def _shared_or_borrowed(fn: ir.Function) -> set:
+def _positions(body: list):
+    """Each statement's index in program order, and the outermost loop around it."""
+    order, loop_of = {}, {}
+
+    def visit(block, loop):
+        for stmt in block:
+            order[id(stmt)] = len(order)
+            loop_of[id(stmt)] = loop
+            for inner in ir.blocks(stmt):
+                visit(inner, loop if loop is not None or not isinstance(stmt, (ir.For, ir.While))
+                      else stmt)
+    visit(body, None)
+    return order, loop_of
+
+
+def _before(stmt, order: dict, loop_of: dict):
+    """Which statements can run before `stmt` runs (again): those earlier in the code,
+    and, inside a loop, every statement of that loop."""
+    k, loop = order[id(stmt)], loop_of[id(stmt)]
+    return lambda other: order[id(other)] < k or loop is not None and loop_of[id(other)] is loop
+
+
+def _shared_or_borrowed(fn: ir.Function, earlier=lambda stmt: True) -> set:
     unsafe = set(fn.params)
     integers = _integer_valued(fn)
     for stmt in ir.walk(fn.body):
+        if not earlier(stmt):
+            continue
         if isinstance(stmt, ir.Assign):
             if not _makes_new_value(stmt.value):
                 unsafe.update(ir.targets(stmt))
@@ -123,8 +157,8 @@ def _expressions(stmt) -> list:
 
 
 def _makes_new_value(value) -> bool:
-    if isinstance(value, (ir.BinOp, ir.UnaryOp, ir.Compare, ir.Logic, ir.Const)):
-        return True
+    if isinstance(value, (ir.BinOp, ir.UnaryOp, ir.Compare, ir.Logic, ir.Const, ir.TupleExpr)):
+        return True  # (a tuple or list display is a new container)
     return isinstance(value, ir.Call) and _fresh_callable(value.func.value)
 
 
@@ -138,7 +172,7 @@ def _fresh_callable(func) -> bool:
         return False
 
 
-_FRESH = {np.zeros, np.ones, np.full, np.empty, np.zeros_like, np.ones_like, np.full_like,
+_FRESH = {appended, make_dict, dict_values, dict_items, builtins.sum, np.zeros, np.ones, np.full, np.empty, np.zeros_like, np.ones_like, np.full_like,
           np.empty_like, np.array, np.copy, np.arange, np.linspace, np.eye, np.identity,
           np.sum, np.mean, np.prod, np.cumsum, np.dot, np.outer, np.concatenate, np.stack,
           np.where, np.clip, np.max, np.min, builtins.float, builtins.abs, builtins.len}

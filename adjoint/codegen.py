@@ -254,7 +254,7 @@ class _Printer:
                                   ctx=gast.Load())
         if isinstance(expr, ir.Slice):  # a slice used as a value: slice(a, b, c)
             parts = [expr.lower, expr.upper, expr.step]
-            while parts and parts[-1] is None and len(parts) > 1:
+            while parts[-1] is None and len(parts) > 2:  # slice(2) would mean :2, not 2:
                 parts.pop()
             return gast.Call(func=_name("slice"), keywords=[],
                              args=[_constant(None) if p is None else self.expr(p) for p in parts])

@@ -71,6 +71,17 @@ def unindex_container(g, x, index, zero):
     return Grads(parts, type(x))
 
 
+def zero_entry(g, index, zero):
+    """A container's gradient with the entry at index zeroed (xs[i] = v overwrote it)."""
+    if isinstance(g, GradDict):
+        out = GradDict(g)
+        out[index] = zero_like(out[index], zero)
+        return out
+    parts = list(g)
+    parts[index] = zero_like(parts[index], zero)
+    return Grads(parts, g.kind)
+
+
 def grads_of(*parts):
     """The gradient of a tuple unpacked as a, b = t: one part per element."""
     return Grads(parts)
@@ -87,7 +98,9 @@ def plain(g, leaf):
 
 
 def _is_zero(other) -> bool:
-    return np.ndim(other) == 0 and not isinstance(other, (tuple, dict)) and not np.any(other)
+    if isinstance(other, (tuple, list, dict)):
+        return False
+    return np.ndim(other) == 0 and not np.any(other)
 
 
 def appended(items, item):
@@ -119,3 +132,34 @@ def dict_values_grad(g, keys):
     if _is_zero(g):
         return Grads(g for _ in keys)
     return Grads(g[key] if key in g else 0.0 for key in keys)
+
+
+def iterated(items):
+    """What `for v in items` visits, as something indexable: arrays, lists and tuples as
+    they are; a dict's keys (as Python iterates a dict)."""
+    return list(items) if isinstance(items, dict) else items
+
+
+def dict_values(d):
+    """d.values(), as a list."""
+    return list(d.values())
+
+
+def dict_items(d):
+    """d.items(), as a list of (key, value) pairs."""
+    return list(d.items())
+
+
+def gather_back(g, d, position=None):
+    """The gradient of d from the gradient of a list made of its values (position None)
+    or of its (key, value) pairs (position 1)."""
+    if _is_zero(g):
+        return g
+    parts = g if position is None else [pair[position] for pair in g]
+    return GradDict(zip(d.keys(), parts))
+
+
+def through_iterated(g, items):
+    """The gradient of `items` from that of iterated(items): the same, except a dict,
+    whose keys carry no gradient."""
+    return zero_like(items, lambda leaf: 0.0) if isinstance(items, dict) else g

@@ -372,7 +372,8 @@ class _Lowering(ControlFlowLowering, LocalFunctionLowering):
         kwargs = [(k.arg, self.operand(k.value)) for k in node.keywords]
         if method.name == "astype" and args:
             kwargs.insert(0, ("dtype", args.pop(0)))
-        ref = ir.Ref("np", np, (function.__name__,), function)
+        ref = ir.Ref("np", np, (function.__name__,), function) if function.__module__ == "numpy" \
+            else ir.Ref(function.__name__, function, (), function)
         return ir.Call(ref, (method.value,) + tuple(args), tuple(kwargs))
 
     def index(self, node):

@@ -22,7 +22,10 @@ import operator
 import gast
 
 from . import ir
+from .containers import iterated
 from .frontend import resolve_free_name
+
+_ITERATED = ir.Ref("iterated", iterated, (), iterated)
 
 COMPARE = {gast.Lt: operator.lt, gast.LtE: operator.le, gast.Gt: operator.gt,
            gast.GtE: operator.ge, gast.Eq: operator.eq, gast.NotEq: operator.ne}
@@ -80,8 +83,8 @@ class ControlFlowLowering:
         if func is reversed and len(iterable.args) == 1 and not iterable.keywords:
             seq = self.atom_of(ir.Subscript(self.operand(iterable.args[0]),
                                             ir.Slice(None, None, ir.Const(-1))), node)
-        else:
-            seq = self.snapshot(self.operand(iterable))
+        else:  # arrays, lists and tuples are indexed as they are; a dict yields its keys
+            seq = self.atom_of(ir.Call(_ITERATED, (self.snapshot(self.operand(iterable)),)), node)
         self.loop(node, self.index_var, ir.Const(0), self.length(seq), ir.Const(1),
                   prefix=lambda i: [(node.target, ir.Subscript(seq, i))])
 

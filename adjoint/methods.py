@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .containers import dict_items, dict_values, iterated
+
 # method name -> numpy function taking the array first
 SAME_AS_FUNCTION = {
     name: getattr(np, name) for name in (
@@ -24,8 +26,14 @@ SAME_AS_FUNCTION["conjugate"] = np.conj
 PACKED = {"reshape": np.reshape, "transpose": np.transpose}
 
 
+# dict methods, as lists (the generated code indexes what it iterates)
+DICT_METHODS = {"values": dict_values, "items": dict_items, "keys": iterated}
+
+
 def method_function(name: str):
-    """(numpy function, packs positional args) for an array method, or None."""
+    """(function, packs positional args) for an array or dict method, or None."""
+    if name in DICT_METHODS:
+        return DICT_METHODS[name], False
     if name in SAME_AS_FUNCTION:
         return SAME_AS_FUNCTION[name], False
     if name in PACKED:

@@ -219,6 +219,9 @@ class _Reverse:
             return False
         if sum(stmt.target in ir.targets(s) for s in ir.walk(self.fn.body)) != 1:
             return False
+        written = {s.target for s in ir.walk(self.fn.body) if isinstance(s, ir.SetItem)}
+        if written & set(ir.vars_in(stmt.value)):
+            return False  # acc[0] of an array the loop writes: its values change, tape them
         return all(v not in self.dynamic or v in self.loop_targets for v in ir.vars_in(stmt.value))
 
     def recompute(self, stmt) -> ir.Assign:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .containers import GradDict, Grads, is_container, plain, unindex_container, zero_like
+from .containers import GradDict, Grads, is_container, plain, unindex_container, zero_entry, zero_like
 from .errors import NonScalarOutput
 
 
@@ -98,6 +98,8 @@ def _is_basic_index(index) -> bool:
 def zeroed(g, index):
     """g with g[index] set to 0 (a new array): the entries x[index] = v overwrote get no
     gradient from what follows."""
+    if isinstance(g, (Grads, GradDict)):  # xs[i] = v on a list or dict
+        return zero_entry(g, index, zero_grad)
     if np.ndim(g) == 0:
         return g  # a scalar zero: nothing flowed into x yet
     g = np.array(g, dtype=np.result_type(g, 0.0))

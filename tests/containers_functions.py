@@ -139,6 +139,12 @@ def layers_after_first(layers, x):
     return np.sum(h * W3)
 
 
+def list_of_dicts_float32(layers, x):
+    for layer in layers:
+        x = np.tanh(x @ layer["W"] + layer["b"])
+    return np.sum(x * x)
+
+
 def dict_float32(params, x):
     return np.sum(np.tanh(x @ params["W"]) * params["v"])
 

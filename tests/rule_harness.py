@@ -109,6 +109,11 @@ def reduction_cases(f, lo=-2.0, hi=2.0, options=REDUCE_OPTIONS, shape=(2, 3, 4),
 
 def _leaves(value, path=()):
     """Paths to the differentiable (real floating) entries of an argument."""
+    if isinstance(value, dict):
+        out = []
+        for key, element in value.items():
+            out += _leaves(element, path + (key,))
+        return out
     if isinstance(value, (list, tuple)):
         out = []
         for k, element in enumerate(value):
@@ -129,12 +134,18 @@ def _get(value, path):
 def _replace(value, path, new):
     if not path:
         return new
+    if isinstance(value, dict):
+        out = dict(value)
+        out[path[0]] = _replace(out[path[0]], path[1:], new)
+        return out
     items = list(value)
     items[path[0]] = _replace(items[path[0]], path[1:], new)
     return type(value)(items) if isinstance(value, tuple) else items
 
 
 def _random_like(y, dtype=None):
+    if isinstance(y, str):  # a dict key in d.items(): no gradient
+        return 0.0
     if isinstance(y, dict):
         return {key: _random_like(value, dtype) for key, value in y.items()}
     if isinstance(y, (list, tuple)):
@@ -149,6 +160,8 @@ def _random_like(y, dtype=None):
 
 
 def _inner(g, y) -> float:
+    if isinstance(y, str):
+        return 0.0
     if isinstance(g, dict):
         return sum(_inner(g[key], y[key]) for key in g)
     if isinstance(g, (list, tuple)):
