@@ -37,6 +37,7 @@ from .registry import Rule, display_name, lookup
 from .containers import grads_of
 from .runtime import seed, separate, unbroadcast, writeable, zero_grad, zeroed
 from .simplify import simplify
+from .tapes import TapeBookkeeping, without_pops
 from .template import instantiate
 
 SEED_REF = ir.Ref("seed", seed, (), seed)
@@ -46,7 +47,6 @@ WRITEABLE_REF = ir.Ref("writeable", writeable, (), writeable)
 GRADS_OF_REF = ir.Ref("grads_of", grads_of, (), grads_of)
 ZEROED_REF = ir.Ref("zeroed", zeroed, (), zeroed)
 UNBROADCAST_REF = ir.Ref("unbroadcast", unbroadcast, (), unbroadcast)
-NP_COPY_REF = ir.Ref("np", np, ("copy",), np.copy)
 
 
 def differentiate(fn: ir.Function, wrt: list, scalar_params: frozenset, namer: Namer,
@@ -62,7 +62,7 @@ def differentiate(fn: ir.Function, wrt: list, scalar_params: frozenset, namer: N
     return rev.run(return_value, single, seed, has_aux), rev.callees
 
 
-class _Reverse:
+class _Reverse(TapeBookkeeping):
     def __init__(self, fn, wrt, scalar_params, namer, optimize=True):
         self.fn = fn
         self.optimize = optimize
@@ -109,7 +109,7 @@ class _Reverse:
         for stmt in ir.walk(backward):
             stmt.backward = True
         kept = self.restored_vars(backward)
-        backward = _without_pops(backward, kept, {t: v for v, t in self.tapes.items()})
+        backward = without_pops(backward, kept, {t: v for v, t in self.tapes.items()})
         forward = self.add_pushes(forward, kept)
         if return_value and result in kept:  # the backward rewinds it: keep the final value
             result = self.keep_final(result, "value", forward, ret.origin)
@@ -176,32 +176,6 @@ class _Reverse:
                 f"d_{getattr(key, '__name__', 'f')}(g, y, x) returning the input's gradient; "
                 "or, if it has no gradient, adjoint.nondiff(...)")
         return found
-
-    # loop bookkeeping ---------------------------------------------------------------
-    def count_trips(self, block: list, nested: bool) -> list:
-        """Give each while loop, and each for loop that may break, a trip counter."""
-        out = []
-        for stmt in block:
-            if isinstance(stmt, ir.If):
-                out.append(replace(stmt, body=self.count_trips(stmt.body, nested),
-                                   orelse=self.count_trips(stmt.orelse, nested)))
-                continue
-            if not isinstance(stmt, (ir.For, ir.While)):
-                out.append(stmt)
-                continue
-            body = self.count_trips(stmt.body, nested=True)
-            if isinstance(stmt, ir.For) and not _breaks(body):
-                out.append(replace(stmt, body=body))
-                continue
-            trips = ir.Var(self.namer.fresh("trips"), ir.Kind.FLAG)
-            step = ir.Assign(trips, ir.BinOp(operator.add, trips, ir.Const(1)), stmt.origin)
-            loop = replace(stmt, body=[step] + body)
-            tape = ir.Var(self.namer.fresh("trips_tape"), ir.Kind.TAPE) if nested else None
-            self.counters[id(loop)] = (trips, tape)
-            out += [ir.Assign(trips, ir.Const(0), stmt.origin), loop]
-            if tape is not None:  # an inner loop's count differs per outer iteration
-                out.append(ir.Push(tape, trips, stmt.origin))
-        return out
 
     # the backward -------------------------------------------------------------------
     def reverse_block(self, block: list, assigned: set) -> list:
@@ -352,12 +326,6 @@ class _Reverse:
         out += [ir.Pop(old, tape, stmt.origin, site=site), ir.SetItem(array, stmt.index, old, stmt.origin)]
         return out
 
-    def slot_tape(self, array: ir.Var) -> ir.Var:
-        """The list holding, for each x[i] = v, the entries it overwrote."""
-        if array not in self.slot_tapes:
-            self.slot_tapes[array] = ir.Var(self.namer.fresh(array.name + "_overwritten"), ir.Kind.TAPE)
-        return self.slot_tapes[array]
-
     def backprop(self, stmt: ir.Assign, assigned: set, prev: dict, own: dict) -> list:
         """The rule's statements and every operand's contribution. Contributions to a
         reassigned target (x = x * y) are collected in `own`, with the operand read as
@@ -486,92 +454,14 @@ class _Reverse:
             return ir.Const(0.0)
         return ir.Call(ZERO_REF, (var,))
 
-    def tape(self, var: ir.Var) -> ir.Var:
-        if var not in self.tapes:
-            self.tapes[var] = ir.Var(self.namer.fresh(var.name + "_tape"), ir.Kind.TAPE)
-        return self.tapes[var]
-
     def final_grad(self, param: ir.Var, assigned: set, backward: list):
         g = self.grad_var(param)
         if g not in assigned:
             backward.append(ir.Assign(g, self.zero(param), None))
         return g
 
-    # tapes ---------------------------------------------------------------------------
-    def restored_vars(self, backward: list) -> set:
-        """Variables whose overwritten values the backward reads: only these get tapes."""
-        read = set()
-        for stmt in ir.walk(backward):
-            if not isinstance(stmt, ir.Pop):
-                read.update(ir.reads(stmt))
-        read |= {self.prev_of[v] for v in read if v in self.prev_of}
-        return {v for v in self.tapes if v in read}
-
-    def add_pushes(self, block: list, kept: set) -> list:
-        out = []
-        for stmt in block:
-            if isinstance(stmt, ir.SetItem) and stmt.target in self.slot_tapes:
-                entries = ir.Call(NP_COPY_REF, (ir.Subscript(stmt.target, stmt.index),))
-                out.append(ir.Push(self.slot_tapes[stmt.target], entries, stmt.origin,
-                                   site=self.pop_sites[(id(stmt), stmt.target)]))
-            if isinstance(stmt, ir.Assign):
-                for t in ir.targets(stmt):
-                    if t in kept:
-                        out.append(ir.Push(self.tapes[t], t, stmt.origin, site=self.pop_sites[(id(stmt), t)]))
-            elif ir.blocks(stmt):
-                if isinstance(stmt, ir.If):
-                    stmt = replace(stmt, body=self.add_pushes(stmt.body, kept),
-                                   orelse=self.add_pushes(stmt.orelse, kept))
-                else:
-                    stmt = replace(stmt, body=self.add_pushes(stmt.body, kept))
-            out.append(stmt)
-        return out
-
-    def prelude(self, forward: list, kept: set) -> list:
-        """Empty tapes, and None for values that may be pushed before they are bound."""
-        tapes = [t for _, t in self.counters.values() if t is not None]
-        tapes += [self.tapes[v] for v in self.tapes if v in kept]
-        tapes += list(self.slot_tapes.values())
-        out = [ir.Assign(t, ir.TupleExpr((), is_list=True), self.fn.origin) for t in tapes]
-        top_level = set()
-        for stmt in forward:
-            if isinstance(stmt, ir.Assign):
-                top_level.update(ir.targets(stmt))
-            elif ir.blocks(stmt):
-                for v in sorted(kept - top_level - set(self.fn.params), key=lambda v: v.name):
-                    if any(v in ir.targets(s) for s in ir.walk([stmt])):
-                        out.append(ir.Assign(v, ir.Const(None), self.fn.origin))
-                        top_level.add(v)
-        return out
-
-
 def _reads_all(stmt) -> set:
     return {v for s in ir.walk([stmt]) for v in ir.reads(s)}
-
-
-def _without_pops(block: list, kept: set, tapes: dict) -> list:
-    """Drop the pops of variables that got no tape."""
-    out = []
-    for stmt in block:
-        if isinstance(stmt, ir.Pop) and stmt.tape in tapes and tapes[stmt.tape] not in kept:
-            continue
-        if isinstance(stmt, ir.If):
-            stmt = replace(stmt, body=_without_pops(stmt.body, kept, tapes),
-                           orelse=_without_pops(stmt.orelse, kept, tapes))
-        elif isinstance(stmt, (ir.For, ir.While)):
-            stmt = replace(stmt, body=_without_pops(stmt.body, kept, tapes))
-        out.append(stmt)
-    return out
-
-
-def _breaks(body: list) -> bool:
-    """Does a loop body break (not counting breaks of loops nested in it)?"""
-    for stmt in body:
-        if isinstance(stmt, ir.Break):
-            return True
-        if isinstance(stmt, ir.If) and (_breaks(stmt.body) or _breaks(stmt.orelse)):
-            return True
-    return False
 
 
 def _operands(value) -> tuple:

@@ -3,7 +3,6 @@ import builtins
 import math
 import operator
 
-import numpy as np
 import pytest
 
 from rule_harness import Case, binary_cases, check_case, check_float32, uniform
