@@ -25,7 +25,6 @@ import itertools
 import operator
 from dataclasses import replace
 
-import numpy as np
 
 from . import ir, shapes
 from .aliases import check_in_place
