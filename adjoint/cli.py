@@ -1,7 +1,8 @@
 """Command line: `adjoint show FILE.py:FUNC [--wrt a,b] [--at "x=1.0,y=2"] [--no-optimize]`.
 
-Prints the generated gradient source. Exit status: 0 on success, 1 with a short message
-(no traceback) when adjoint cannot differentiate the function, 2 on bad usage.
+`show` prints the generated gradient source. Exit status: 0 on success, 1 with a short
+message (no traceback) when adjoint cannot differentiate the function, 2 on bad usage.
+Each command is a pair add_<name>(subparsers) / run_<name>(args) listed in COMMANDS.
 """
 from __future__ import annotations
 
@@ -17,26 +18,18 @@ from .errors import AdjointError, BadArguments
 USAGE_ERROR = 2
 
 
+COMMANDS = ["show"]  # each: add_<name>(subparsers) and run_<name>(args) -> output text
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="adjoint", description="adjoint: readable gradients "
                                      "for numeric Python, generated as source code")
     commands = parser.add_subparsers(dest="command", required=True)
-    show = commands.add_parser("show", help="print the generated gradient code of a function")
-    show.add_argument("target", metavar="FILE.py:FUNC", help="the function to differentiate")
-    show.add_argument("--wrt", help="comma-separated parameter names (default: the first)")
-    show.add_argument("--at", metavar="NAME=VALUE,...",
-                      help="example scalar inputs, e.g. x=-2,y=5: shows the code specialized "
-                           "to scalars (without broadcasting bookkeeping)")
-    show.add_argument("--no-optimize", action="store_true",
-                      help="keep one backward line per forward operation")
-    show.add_argument("--all", action="store_true",
-                      help="also print the code of every function differentiated through")
+    for name in COMMANDS:
+        globals()[f"add_{name}"](commands)
     args = parser.parse_args(argv)
     try:
-        func = load_function(args.target)
-        wrt = tuple(args.wrt.split(",")) if args.wrt else None
-        examples = parse_at(args.at, func) if args.at else ()
-        text = api.source(func, wrt, *examples, optimize=not args.no_optimize, callees=args.all)
+        text = globals()[f"run_{args.command}"](args)
     except (UsageError, BadArguments) as exc:  # e.g. --wrt naming no parameter
         print(f"adjoint: {exc}", file=sys.stderr)
         return USAGE_ERROR
@@ -45,6 +38,37 @@ def main(argv=None) -> int:
         return 1
     sys.stdout.write(text)
     return 0
+
+
+def add_target_arguments(parser) -> None:
+    """FILE.py:FUNC, --wrt and --at: how every command names a gradient."""
+    parser.add_argument("target", metavar="FILE.py:FUNC", help="the function to differentiate")
+    parser.add_argument("--wrt", help="comma-separated parameter names (default: the first)")
+    parser.add_argument("--at", metavar="NAME=VALUE,...",
+                        help="example scalar inputs, e.g. x=-2,y=5: the code specialized "
+                             "to scalars (without broadcasting bookkeeping)")
+
+
+def add_show(commands) -> None:
+    show = commands.add_parser("show", help="print the generated gradient code of a function")
+    add_target_arguments(show)
+    show.add_argument("--no-optimize", action="store_true",
+                      help="keep one backward line per forward operation")
+    show.add_argument("--all", action="store_true",
+                      help="also print the code of every function differentiated through")
+
+
+def run_show(args) -> str:
+    func, wrt, examples = resolve_target(args)
+    return api.source(func, wrt, *examples, optimize=not args.no_optimize, callees=args.all)
+
+
+def resolve_target(args):
+    """(function, wrt, example arguments) from FILE.py:FUNC, --wrt and --at."""
+    func = load_function(args.target)
+    wrt = tuple(args.wrt.split(",")) if args.wrt else None
+    examples = parse_at(args.at, func) if args.at else ()
+    return func, wrt, examples
 
 
 class UsageError(Exception):
