@@ -11,7 +11,7 @@ import builtins
 import inspect
 import linecache
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import gast
 
@@ -26,7 +26,6 @@ class Parsed:
     lines: list[str]  # every line of the file, for quoting (index 0 is line 1)
     globals: dict
     closure: dict  # free variable name -> cell
-    local_names: set = field(default_factory=set)
 
     def location(self, node) -> Location:
         line = getattr(node, "lineno", None) or self.node.lineno

@@ -9,7 +9,6 @@ is ever decided from a name's spelling.
 """
 from __future__ import annotations
 
-import operator
 from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Union
@@ -50,9 +49,6 @@ class Ref:
     root: object
     path: tuple = ()
     value: object = None
-
-    def same_as(self, other: "Ref") -> bool:
-        return self.root is other.root and self.path == other.path
 
 
 @dataclass(frozen=True)
@@ -220,7 +216,6 @@ class Pop:
 
 
 Stmt = Union[Assign, SetItem, ExprStmt, Return, If, For, While, Break, Continue, Push, Pop]
-COMPOUND = (If, For, While)
 
 
 @dataclass
@@ -242,13 +237,6 @@ class Function:
         return function_source(self)
 
 
-BINARY_SYMBOLS = {
-    operator.add: "+", operator.sub: "-", operator.mul: "*", operator.truediv: "/",
-    operator.floordiv: "//", operator.mod: "%", operator.pow: "**", operator.matmul: "@",
-}
-UNARY_SYMBOLS = {operator.neg: "-", operator.pos: "+", operator.not_: "not ", operator.invert: "~"}
-COMPARE_SYMBOLS = {operator.lt: "<", operator.le: "<=", operator.gt: ">", operator.ge: ">=",
-                   operator.eq: "==", operator.ne: "!="}
 
 
 def children(expr) -> tuple:
@@ -309,7 +297,7 @@ def reads(stmt) -> list:
     if isinstance(stmt, (If, While)):
         return vars_in(stmt.test)
     if isinstance(stmt, For):
-        return [v for part in (stmt.start, stop_of(stmt), stmt.step) for v in vars_in(part)] + \
+        return [v for part in (stmt.start, stmt.stop, stmt.step) for v in vars_in(part)] + \
             (vars_in(stmt.trips) if stmt.trips is not None else [])
     if isinstance(stmt, Push):
         return [stmt.tape] + vars_in(stmt.value)
@@ -318,10 +306,6 @@ def reads(stmt) -> list:
     if isinstance(stmt, (Break, Continue)):
         return []
     return vars_in(stmt.value)
-
-
-def stop_of(loop: For):
-    return loop.stop
 
 
 def blocks(stmt) -> tuple:

@@ -15,9 +15,6 @@ class Namer:
         self.taken: set[str] = set(reserved)
         self.next_temp = 0
 
-    def reserve(self, name: str) -> None:
-        self.taken.add(name)
-
     def fresh(self, preferred: str) -> str:
         """`preferred` if free, else preferred_1, preferred_2, ..."""
         name, k = preferred, 0
