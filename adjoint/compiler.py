@@ -58,4 +58,4 @@ def compile_gradient(func, wrt_names: tuple, scalar_params: frozenset, *,
     function.__kwdefaults__ = getattr(func, "__kwdefaults__", None)
     return Compiled(generated.source, function, dict(fn.free or {}), fn.body[-1].origin,
                     {name: str(stage) for name, stage in stages.items()}, callees,
-                    guards_of(parsed, fn))
+                    guards_of(parsed, fn, names=False))

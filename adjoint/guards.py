@@ -30,11 +30,12 @@ class CellTable:
             return default
 
 
-def guards_of(parsed, fn: ir.Function) -> tuple:
-    """Guards for the free names a lowered function read, and for the attributes it
-    read from the user's own modules (mod.helper)."""
+def guards_of(parsed, fn: ir.Function, names: bool = True) -> tuple:
+    """Guards for the free names a lowered function read (unless names=False: the
+    dispatcher checks those itself), and for the attributes it read from the user's own
+    modules (mod.helper)."""
     out = []
-    for name in sorted(fn.free or {}):
+    for name in sorted(fn.free or {}) if names else ():
         if name in parsed.closure:
             cell = parsed.closure[name]
             out.append((CellTable(cell), name, CellTable(cell).get(name, MISSING)))
