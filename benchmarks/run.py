@@ -1,15 +1,18 @@
 """Benchmark adjoint's generated gradients against hand-written numpy and against peers.
 
-    python benchmarks/run.py            # full run, under a minute
+    python benchmarks/run.py            # full run, about a minute
     python benchmarks/run.py --quick    # a few seconds, rougher numbers
     python benchmarks/run.py --no-peers # adjoint and hand-written only
+    python benchmarks/run.py --tapes --only rnn --quick   # what the RNN's tapes hold
 
-Two workloads (see workloads.py): the lecture's sigmoid neuron on Python floats, wrt all
-five inputs; and a 784-256-10 tanh MLP with softmax cross-entropy on a batch of 64, wrt
-W1, b1, W2, b2. For each, adjoint's `value_and_grad` is checked against a hand-written
-flat numpy forward+backward (relative error <= 1e-10, else the run stops) and then timed
-against it, interleaved with any peer that imports (HIPS autograd, PyTorch, JAX; see
-requirements-peers.txt). The headline number is adjoint / hand-written.
+Four workloads (see workloads.py): the lecture's sigmoid neuron on Python floats, wrt all
+five inputs; a 784-256-10 tanh MLP with softmax cross-entropy on a batch of 64, wrt W1,
+b1, W2, b2; a 50-step tanh RNN (batch 16, hidden 64, input 32) wrt h, Wh, Wx; and a
+1000-step loop on Python floats wrt x, y. For each, adjoint's `value_and_grad` is checked
+against a hand-written flat numpy forward+backward (relative error <= 1e-10, else the
+run stops) and then timed against it, interleaved with any peer that imports (HIPS
+autograd, PyTorch, JAX; see requirements-peers.txt). The headline number is adjoint /
+hand-written.
 
 Needs only numpy and adjoint; peers that do not import are skipped with a note.
 """
@@ -70,12 +73,8 @@ def verify(label, result, reference, names, rtol) -> None:
 
 def build(bench: str, peers: bool):
     """The candidates for one benchmark (hand-written first), checked against each other."""
-    if bench == "neuron":
-        f, hand, wrt, args = workloads.neuron, workloads.neuron_by_hand, workloads.NEURON_WRT, \
-            workloads.neuron_inputs()
-    else:
-        f, hand, wrt, args = workloads.mlp, workloads.mlp_by_hand, workloads.MLP_WRT, \
-            workloads.mlp_inputs()
+    f, hand, wrt, inputs = workloads.WORKLOADS[bench]
+    args = inputs()
     reference = hand(*args)
     df = adjoint.value_and_grad(f, wrt=wrt)
     verify(f"adjoint ({bench})", df(*args), reference, wrt, RTOL)
@@ -93,7 +92,13 @@ def build(bench: str, peers: bool):
                              "(pip install -r benchmarks/requirements-peers.txt)")
                 continue
             call, peer_args, to_numpy = built
-            verify(f"{label} ({bench})", to_numpy(call(*peer_args)), reference, wrt, PEER_RTOL)
+            try:
+                result = to_numpy(call(*peer_args))
+            except Exception as error:  # a peer that cannot run this workload is skipped
+                notes.append(f"{label}: skipped on {bench} ({type(error).__name__}: "
+                             f"{str(error).splitlines()[0] if str(error) else ''})")
+                continue
+            verify(f"{label} ({bench})", result, reference, wrt, PEER_RTOL)
             candidates.append(Candidate(label, call, peer_args))
     return candidates, notes, df
 
@@ -213,8 +218,11 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="short run (rougher numbers)")
     parser.add_argument("--no-peers", action="store_true", help="skip autograd, torch and jax")
-    parser.add_argument("--only", choices=("neuron", "mlp"), help="run one benchmark")
+    parser.add_argument("--only", choices=tuple(workloads.WORKLOADS), help="run one benchmark")
     parser.add_argument("--show-source", action="store_true", help="print adjoint's generated code")
+    parser.add_argument("--tapes", action="store_true",
+                        help="print what adjoint's generated code pushes on its tapes per loop "
+                             "step (rnn, loop), at the benchmark's sizes")
     parser.add_argument("--blas-threads", type=int, metavar="N",
                         help="set numpy's OpenBLAS (and torch's) thread count first; default: "
                              "leave them as the environment made them")
@@ -238,13 +246,18 @@ def main(argv=None) -> int:
     for line in environment():
         print("  " + line)
     results, notes = [], []
-    for bench in ("neuron", "mlp"):
+    tape_lines = []
+    for bench in workloads.WORKLOADS:
         if args.only and bench != args.only:
             continue
         candidates, bench_notes, df = build(bench, not args.no_peers)
         notes += [n for n in bench_notes if n not in notes]
         if args.show_source:
             print(df.source)
+        if args.tapes:
+            import tapes
+            lines = tapes.report(bench, df, candidates[1].args, workloads)
+            tape_lines += lines + [""]
         measure(candidates, target, repeats)
         results.append((bench, candidates))
     versions = peer_versions()
@@ -258,6 +271,10 @@ def main(argv=None) -> int:
         print(line)
     for note in notes:
         print("note: " + note)
+    if tape_lines:
+        print()
+        print("\n".join(tape_lines[:-1]))
+        print()
     worst = 0.0
     heads = []
     for bench, candidates in results:
