@@ -7,11 +7,13 @@
 from . import rules as _rules  # noqa: F401  (registers the built-in gradient rules)
 from . import testing
 from .api import GradientFunction, grad, source, value_and_grad
-from .errors import AdjointError, BadArguments, MissingRule, NonScalarOutput, NoSource, UnsupportedSyntax
+from .check import check
+from .errors import (AdjointError, BadArguments, MissingRule, NonFiniteGradient, NonScalarOutput,
+                     NoSource, UnsupportedSyntax)
 from .registry import nondiff, rule
 from .runtime import unbroadcast
 
 __version__ = "0.1.0"
-__all__ = ["grad", "value_and_grad", "source", "rule", "nondiff", "testing", "AdjointError",
-           "BadArguments", "MissingRule", "NonScalarOutput", "NoSource", "UnsupportedSyntax",
-           "GradientFunction", "unbroadcast"]
+__all__ = ["grad", "value_and_grad", "source", "check", "rule", "nondiff", "testing", "AdjointError",
+           "BadArguments", "MissingRule", "NonFiniteGradient", "NonScalarOutput", "NoSource",
+           "UnsupportedSyntax", "GradientFunction", "unbroadcast"]

@@ -18,12 +18,18 @@ import numpy as np
 
 from . import ir, shapes
 from .containers import appended, dict_items, dict_values, make_dict
-from .errors import UnsupportedSyntax
+from .errors import Problem, UnsupportedSyntax
 
 SHAPE_ATTRIBUTES = {"shape", "ndim", "size", "dtype"}
 
 
 def check_in_place(fn: ir.Function, classes: dict) -> None:
+    for problem in in_place_problems(fn, classes):
+        raise UnsupportedSyntax(problem.render(), (problem,))  # the first one
+
+
+def in_place_problems(fn: ir.Function, classes: dict):
+    """Every refused in-place update, in order (`adjoint.check` lists them all)."""
     updates = [s for s in ir.walk(fn.body) if isinstance(s, ir.Assign) and s.may_alias]
     writes = [s for s in ir.walk(fn.body) if isinstance(s, ir.SetItem)]
     if not updates and not writes:
@@ -35,7 +41,7 @@ def check_in_place(fn: ir.Function, classes: dict) -> None:
             name = stmt.target.name
             whose = "the caller's array" if stmt.target in fn.params else \
                 "an array that another name (a copy, slice or view) may share"
-            raise UnsupportedSyntax.at(
+            yield Problem(
                 stmt.origin, f"{name}[...] = ... would change {whose}, which adjoint does not track",
                 f"write into a copy: {name} = np.copy({name}) first, or build a new array "
                 "(np.where, np.concatenate)")
@@ -47,14 +53,15 @@ def check_in_place(fn: ir.Function, classes: dict) -> None:
         if isinstance(old, ir.Var) and old in unsafe and classes.get(old) != shapes.SCALAR:
             name = stmt.may_alias
             if isinstance(value, ir.Call):
-                raise UnsupportedSyntax.at(
+                yield Problem(
                     stmt.origin, f"{name}.append(...) would change a list that {name} may share "
                     "with another name (or with the caller), which adjoint does not track",
                     f"append to a new list: {name} = list({name}) first")
-            raise UnsupportedSyntax.at(
-                stmt.origin, f"{name} op= ... would change an array that {name} may share "
-                "with another name (or with the caller), which adjoint does not track",
-                f"write {name} = {name} + ... (a new array), or copy first: {name} = np.copy({name})")
+            else:
+                yield Problem(
+                    stmt.origin, f"{name} op= ... would change an array that {name} may share "
+                    "with another name (or with the caller), which adjoint does not track",
+                    f"write {name} = {name} + ... (a new array), or copy first: {name} = np.copy({name})")
 
 
 def _positions(body: list):

@@ -5,6 +5,9 @@
 gradient for the argument types seen (Python/numpy scalars compile to code without
 broadcasting bookkeeping), and recompiles when a global or closure value `f` reads has
 been rebound since, so a redefined helper or constant never leaves a stale gradient.
+An exception leaving the generated code gets a note naming the user's line it comes from
+(adjoint/debug.py); `check_finite=True` (or ADJOINT_CHECK_FINITE=1) compiles code that
+stops at the first gradient holding nan or inf.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ import numbers
 import numpy as np
 
 from .compiler import Compiled, compile_gradient
+from .debug import check_finite_default, note_origin
 from .vjp import forget_vjps
 from .errors import AdjointError, BadArguments, NonScalarOutput
 from .fence import check_supported
@@ -49,35 +53,40 @@ class GradientFunction(functools.partial):
         return f"<adjoint {kind} of {self._specializer.func.__qualname__} wrt {self.wrt}>"
 
 
-def grad(func=None, wrt=None, *, has_aux: bool = False, optimize: bool = True):
+def grad(func=None, wrt=None, *, has_aux: bool = False, optimize: bool = True,
+         check_finite: bool | None = None):
     """Gradient of scalar-valued `func` with respect to `wrt` (default: the first parameter).
 
     `wrt` is a parameter name or index, or a tuple of them; a tuple gives a tuple of
     gradients. Usable as `@grad`, `@grad(wrt="x")` or `grad(f, wrt=(0, 1))`. With
     `has_aux=True`, `func` returns `(loss, aux)` and the call returns `(grads, aux)`.
+    `check_finite=True` raises `NonFiniteGradient` at the first gradient holding nan or
+    inf; None (the default) follows the environment variable ADJOINT_CHECK_FINITE.
     """
     if func is None:
-        return lambda f: grad(f, wrt, has_aux=has_aux, optimize=optimize)
-    return _make(func, wrt, optimize, return_value=False, has_aux=has_aux)
+        return lambda f: grad(f, wrt, has_aux=has_aux, optimize=optimize, check_finite=check_finite)
+    return _make(func, wrt, optimize, return_value=False, has_aux=has_aux, check_finite=check_finite)
 
 
-def value_and_grad(func=None, wrt=None, *, has_aux: bool = False, optimize: bool = True):
+def value_and_grad(func=None, wrt=None, *, has_aux: bool = False, optimize: bool = True,
+                   check_finite: bool | None = None):
     """Like `grad`, but the call returns `(value, gradients)`; with `has_aux=True`,
     `((value, aux), gradients)`."""
     if func is None:
-        return lambda f: value_and_grad(f, wrt, has_aux=has_aux, optimize=optimize)
-    return _make(func, wrt, optimize, return_value=True, has_aux=has_aux)
+        return lambda f: value_and_grad(f, wrt, has_aux=has_aux, optimize=optimize,
+                                        check_finite=check_finite)
+    return _make(func, wrt, optimize, return_value=True, has_aux=has_aux, check_finite=check_finite)
 
 
 def source(func, wrt=None, *example_args, optimize: bool = True, value: bool = False,
-           has_aux: bool = False, callees: bool = False) -> str:
+           has_aux: bool = False, callees: bool = False, check_finite: bool | None = None) -> str:
     """The generated gradient code for `func`, as `grad(func, wrt)` would run it.
 
     With example arguments, the code specialized to their types (scalars drop the
     broadcasting bookkeeping); without, the code for array arguments. `callees=True`
     appends the forward/backward pair of every function differentiated through.
     """
-    spec = _Specializer(func, wrt, optimize, value, has_aux)
+    spec = _Specializer(func, wrt, optimize, value, has_aux, check_finite)
     key = spec.key_of(example_args) if example_args else tuple(np.ndarray for _ in spec.params)
     compiled = spec.compile_for(key)
     if not callees:
@@ -93,8 +102,8 @@ def source(func, wrt=None, *example_args, optimize: bool = True, value: bool = F
     return "\n\n".join(parts)
 
 
-def _make(func, wrt, optimize, return_value, has_aux=False) -> GradientFunction:
-    spec = _Specializer(func, wrt, optimize, return_value, has_aux)
+def _make(func, wrt, optimize, return_value, has_aux=False, check_finite=None) -> GradientFunction:
+    spec = _Specializer(func, wrt, optimize, return_value, has_aux, check_finite)
     out = GradientFunction(spec.dispatcher)
     out._specializer = spec
     functools.update_wrapper(out, func, assigned=("__module__", "__name__", "__qualname__", "__doc__"),
@@ -105,12 +114,14 @@ def _make(func, wrt, optimize, return_value, has_aux=False) -> GradientFunction:
 class _Specializer:
     """Compiles and caches one gradient per signature of argument types."""
 
-    def __init__(self, func, wrt, optimize: bool, return_value: bool, has_aux: bool = False):
+    def __init__(self, func, wrt, optimize: bool, return_value: bool, has_aux: bool = False,
+                 check_finite: bool | None = None):
         if isinstance(func, GradientFunction):
             raise AdjointError("gradients of gradients are not supported yet",)
         self.func = func
         self.has_aux = has_aux
         self.optimize = optimize
+        self.check_finite = check_finite  # None: ADJOINT_CHECK_FINITE, read at each compile
         self.return_value = return_value
         parsed = parse_function(func)  # raises NoSource early, at decoration time
         self.filename = parsed.filename
@@ -140,7 +151,7 @@ class _Specializer:
         key = "(" + "".join(f"type({n}), " for n in names) + ")"
         self.ns = {"_ad_cache": self.cache, "_ad_specialize": self.specialize,
                    "_ad_MISSING": MISSING, "_ad_NonScalarOutput": NonScalarOutput,
-                   "_ad_located": self.located, "_ad_refresh": self.refresh,
+                   "_ad_located": self.located, "_ad_refresh": self.refresh, "_ad_note": note_origin,
                    "_ad_callee_guards": (), "_ad_G": self.parsed.globals, "_ad_last": None}
         stale = []
         for k, name in enumerate(self.free_names):
@@ -163,6 +174,9 @@ class _Specializer:
                 f"            return _ad_last({call_args})\n"
                 f"        except _ad_NonScalarOutput as error:\n"
                 f"            raise _ad_located(error) from None\n"
+                f"        except Exception as error:\n"
+                f"            _ad_note(error)\n"
+                f"            raise\n"
                 f"    return _ad_slow({call_args})\n"
                 f"\n"
                 f"def _ad_slow({params}):\n"
@@ -179,7 +193,10 @@ class _Specializer:
                 f"    try:\n"
                 f"        return _ad_impl({call_args})\n"
                 f"    except _ad_NonScalarOutput as error:\n"
-                f"        raise _ad_located(error) from None\n")
+                f"        raise _ad_located(error) from None\n"
+                f"    except Exception as error:\n"
+                f"        _ad_note(error)\n"
+                f"        raise\n")
         exec(compile(text, f"<adjoint dispatch {self.func.__qualname__}>", "exec"), self.ns)
         dispatcher = self.ns[name]
         dispatcher.__defaults__ = getattr(self.func, "__defaults__", None)
@@ -232,13 +249,14 @@ class _Specializer:
         return tuple(type(v) for v in bound.arguments.values())
 
     def compile_for(self, key) -> Compiled:
-        if key not in self.compiled:
+        check = check_finite_default() if self.check_finite is None else bool(self.check_finite)
+        if key not in self.compiled or self.compiled[key].check_finite != check:
             scalars = frozenset(n for n, t in zip(self.params, key) if issubclass(t, SCALAR_TYPES)
                                 and not issubclass(t, (bool, np.bool_)))
             self.compiled[key] = compile_gradient(self.func, self.wrt_names, scalars,
                                                   return_value=self.return_value,
                                                   optimize=self.optimize, single=self.single,
-                                                  has_aux=self.has_aux)
+                                                  has_aux=self.has_aux, check_finite=check)
         return self.compiled[key]
 
     def current_source(self) -> str:

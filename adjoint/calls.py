@@ -87,7 +87,7 @@ def _rewrite(rev, stmt: ir.Assign, in_loop: bool, compile_vjp) -> ir.Assign:
         if p in wrt and not isinstance(a, ir.Var):
             raise UnsupportedSyntax.at(stmt.origin, f"argument {p} of {name} holds differentiable "
                                        "values inside a tuple or list", "pass them one by one")
-    vjp = compile_vjp(func, wrt, scalars, rev.optimize, stmt.origin)
+    vjp = compile_vjp(func, wrt, scalars, rev.optimize, stmt.origin, rev.check_finite)
     rev.callees.append(vjp)
     saved = ir.Var(rev.namer.fresh(f"{vjp.name}_saved"), ir.Kind.TEMP)
     unpack = []

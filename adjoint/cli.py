@@ -13,12 +13,15 @@ import os
 import sys
 
 from . import api
+from .check import add_check, run_check  # noqa: F401  (found through COMMANDS)
+from .eject import add_eject, run_eject  # noqa: F401
+from .graph import add_graph, run_graph  # noqa: F401
 from .errors import AdjointError, BadArguments
 
 USAGE_ERROR = 2
 
 
-COMMANDS = ["show"]  # each: add_<name>(subparsers) and run_<name>(args) -> output text
+COMMANDS = ["show", "check", "eject", "graph"]  # each: add_<name>(subparsers) and run_<name>(args) -> output text
 
 
 def main(argv=None) -> int:
@@ -56,11 +59,25 @@ def add_show(commands) -> None:
                       help="keep one backward line per forward operation")
     show.add_argument("--all", action="store_true",
                       help="also print the code of every function differentiated through")
+    from .check import STAGES
+    show.add_argument("--dump", metavar="STAGE", choices=STAGES,
+                      help="print the IR after STAGE instead of the code; STAGE is one of "
+                           + ", ".join(STAGES))
+    show.add_argument("--color", action=argparse.BooleanOptionalAction, default=None,
+                      help="highlight the code (default: only when stdout is a terminal and "
+                           "pygments is installed)")
 
 
 def run_show(args) -> str:
+    from .check import dump_stage, highlight
     func, wrt, examples = resolve_target(args)
-    return api.source(func, wrt, *examples, optimize=not args.no_optimize, callees=args.all)
+    if args.dump == "optimize" and args.no_optimize:
+        raise UsageError("--dump optimize shows the optimized IR: drop --no-optimize")
+    if args.dump:
+        text = dump_stage(func, wrt, examples, args.dump, optimize=not args.no_optimize)
+    else:
+        text = api.source(func, wrt, *examples, optimize=not args.no_optimize, callees=args.all)
+    return highlight(text, args.color)
 
 
 def resolve_target(args):

@@ -8,6 +8,13 @@ Backward blocks get a comment quoting the user's line they come from:
     # L = sigmoid(s3)  [neuron.py:7]
     grad_s3 = grad_L * (1 - L) * L
 
+With `check_finite`, each backward assignment is followed, on the same line (so line
+numbers do not move), by a check that what it assigned holds no nan or inf:
+
+    grad_s3 = grad_L * (1 - L) * L; check_finite(grad_s3)
+
+Every generated line that comes from a statement is mapped to the statement's origin
+(`Generated.origins`), which adjoint/debug.py uses to say where an error comes from.
 Outside references (`Ref`s) are bound to names in a namespace: a module keeps its own
 name (np), a clash with a different object gets name_1. Output is deterministic.
 """
@@ -17,7 +24,7 @@ import ast
 import math
 import operator
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import gast
 
@@ -33,21 +40,41 @@ _COMPARE_NODES = {op: node for node, op in COMPARE.items()}
 class Generated:
     source: str
     namespace: dict  # name -> object the source needs bound
+    # 1-based line -> (origin Location, backward?) for every line a statement printed
+    origins: dict = field(default_factory=dict)
 
 
-def generate(functions, header: str = "") -> Generated:
+def generate(functions, header: str = "", check_finite: bool = False) -> Generated:
     """Source for one function, or for several sharing one namespace."""
     functions = functions if isinstance(functions, list) else [functions]
     names = _bind_refs(functions)
     printer = _Printer(names)
     lines = [line for line in header.splitlines()]
+    check = _check_name(functions, names) if check_finite else None
+    origins: dict = {}
     for k, fn in enumerate(functions):
         if k:
             lines.append("")
         lines.append(f"def {fn.name}({_signature(fn)}):")
-        _Writer(printer, lines).block(fn.body, 1)
+        _Writer(printer, lines, origins, check).block(fn.body, 1)
     namespace = {name: obj for obj_id, (name, obj) in names.items() if not _is_pending(obj)}
-    return Generated("\n".join(lines) + "\n", namespace)
+    if check:
+        from .debug import check_finite as checker
+        namespace[check] = checker
+    return Generated("\n".join(lines) + "\n", namespace, origins)
+
+
+def _check_name(functions, names: dict) -> str:
+    """`check_finite`, or check_finite_1, ... if the code already uses that name."""
+    used = {name for name, _ in names.values()}
+    for fn in functions:
+        used |= {fn.name} | {p.name for p in fn.params}
+        used |= {v.name for stmt in ir.walk(fn.body) for v in ir.targets(stmt)}
+    name, k = "check_finite", 0
+    while name in used:
+        k += 1
+        name = f"check_finite_{k}"
+    return name
 
 
 def _is_pending(obj) -> bool:
@@ -58,27 +85,37 @@ def _is_pending(obj) -> bool:
 class _Writer:
     """Writes statements as indented lines; backward lines get provenance comments."""
 
-    def __init__(self, printer, lines):
+    def __init__(self, printer, lines, origins=None, check=None):
         self.printer = printer
         self.lines = lines
         self.last_line = None
+        self.origins = {} if origins is None else origins  # line -> (origin, backward)
+        self.here = None  # the (origin, backward) of the statement being written
+        self.check = check  # name of the finite check to call after backward assignments
 
     def block(self, stmts, depth: int) -> None:
+        outer = self.here
         if not stmts:
             self.emit("pass", depth)
         for stmt in stmts:
             self.statement(stmt, depth)
+        self.here = outer
 
     def emit(self, text: str, depth: int) -> None:
-        self.lines.extend("    " * depth + line for line in text.splitlines())
+        for line in text.splitlines():
+            self.lines.append("    " * depth + line)
+            if self.here is not None:
+                self.origins[len(self.lines)] = self.here
 
     def statement(self, stmt, depth: int) -> None:
         backward = getattr(stmt, "backward", False)
         origin = getattr(stmt, "origin", None)
         line = (origin.filename, origin.line) if origin else None
+        self.here = None
         if backward and line is not None and line != self.last_line:
             self.emit(_provenance(origin), depth)
         self.last_line = line if backward else None
+        self.here = (origin, backward) if origin is not None else None
         p = self.printer
         if isinstance(stmt, ir.If):
             if not stmt.body:  # if c: pass else: x  ->  if not c: x
@@ -108,9 +145,17 @@ class _Writer:
         elif isinstance(stmt, ir.Assign) and isinstance(stmt.target, tuple) and len(stmt.target) > 1:
             # a, b = ...: written out here, since ast.unparse adds parentheses on Python 3.10
             names = ", ".join(v.name for v in stmt.target)
-            self.emit(f"{names} = {p.text(stmt.value)}", depth)
+            self.emit(f"{names} = {p.text(stmt.value)}" + self._checked(stmt), depth)
         else:
-            self.emit(ast.unparse(p.statement(stmt)), depth)
+            self.emit(ast.unparse(p.statement(stmt)) + self._checked(stmt), depth)
+
+    def _checked(self, stmt) -> str:
+        """`; check_finite(grad_x)` after a backward assignment, when checks are on."""
+        if not (self.check and isinstance(stmt, ir.Assign) and stmt.backward) \
+                or isinstance(stmt.value, ir.Const):  # the seed 1.0 needs no check
+            return ""
+        targets = stmt.target if isinstance(stmt.target, tuple) else (stmt.target,)
+        return f"; {self.check}({', '.join(v.name for v in targets)})"
 
 
 def function_source(fn: ir.Function) -> str:

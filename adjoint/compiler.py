@@ -28,11 +28,12 @@ class Compiled:
     stages: dict  # stage name -> IR text, for dumps
     callees: list = field(default_factory=list)  # VJPs of functions differentiated through
     guards: tuple = ()  # what the code assumed of the user's modules (see guards.py)
+    check_finite: bool = False  # compiled with a finite check after each backward assignment
 
 
 def compile_gradient(func, wrt_names: tuple, scalar_params: frozenset, *,
                      return_value: bool, optimize: bool = True, single: bool = True,
-                     has_aux: bool = False) -> Compiled:
+                     has_aux: bool = False, check_finite: bool = False) -> Compiled:
     parsed = parse_function(func)
     check_supported(parsed)
     fn = lower(parsed)
@@ -43,7 +44,7 @@ def compile_gradient(func, wrt_names: tuple, scalar_params: frozenset, *,
     for stmt in fn.body:
         namer.taken.update(v.name for v in ir.targets(stmt))
     grad_fn, callees = differentiate(fn, wrt, scalar_params, namer, return_value, single,
-                                     optimize=optimize, has_aux=has_aux)
+                                     optimize=optimize, has_aux=has_aux, check_finite=check_finite)
     stages["reverse"] = grad_fn
     if optimize:
         grad_fn = passes.optimize(grad_fn)
@@ -52,10 +53,10 @@ def compile_gradient(func, wrt_names: tuple, scalar_params: frozenset, *,
     grad_fn = replace(grad_fn, name=prefix + fn.name)
     ir.verify(grad_fn)
     header = f"# gradient of {fn.name} with respect to {', '.join(wrt_names)}"
-    generated = codegen.generate(grad_fn, header)
-    function = loader.load(generated.source, grad_fn.name, generated.namespace)
+    generated = codegen.generate(grad_fn, header, check_finite)
+    function = loader.load(generated.source, grad_fn.name, generated.namespace, generated.origins)
     function.__defaults__ = getattr(func, "__defaults__", None)
     function.__kwdefaults__ = getattr(func, "__kwdefaults__", None)
     return Compiled(generated.source, function, dict(fn.free or {}), fn.body[-1].origin,
                     {name: str(stage) for name, stage in stages.items()}, callees,
-                    guards_of(parsed, fn, names=False))
+                    guards_of(parsed, fn, names=False), check_finite)

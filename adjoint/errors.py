@@ -83,3 +83,8 @@ class BadArguments(AdjointError):
 
 class NonScalarOutput(BadArguments):
     """grad was asked of a function whose result is not a scalar."""
+
+
+class NonFiniteGradient(AdjointError):
+    """With check_finite on, a gradient came out nan or inf. Names the generated line,
+    the user's line it comes from and the values it read (see adjoint/debug.py)."""

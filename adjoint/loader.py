@@ -1,7 +1,9 @@
 """Loader: generated source text -> a live function, compiled from exactly that text.
 
 The text is registered in `linecache` under a name such as `<adjoint grad_loss #0>`, so
-tracebacks, `inspect.getsource` and pdb show the generated lines.
+tracebacks, `inspect.getsource` and pdb show the generated lines. The map from generated
+lines to the user's lines they come from (`codegen.Generated.origins`) is kept under the
+same name in `LINE_MAPS`, for adjoint/debug.py to say where an error comes from.
 """
 from __future__ import annotations
 
@@ -9,21 +11,24 @@ import itertools
 import linecache
 
 _counter = itertools.count()
+LINE_MAPS: dict = {}  # linecache name -> {generated line: (origin Location, backward?)}
 
 
-def load(source: str, name: str, namespace: dict):
+def load(source: str, name: str, namespace: dict, origins: dict | None = None):
     """exec `source` (one def of `name`) in a fresh namespace holding `namespace`."""
-    return _exec(source, name, namespace)[name]
+    return _exec(source, name, namespace, origins)[name]
 
 
-def load_module(source: str, label: str, namespace: dict) -> dict:
+def load_module(source: str, label: str, namespace: dict, origins: dict | None = None) -> dict:
     """exec `source` (several defs) and return its namespace."""
-    return _exec(source, label, namespace)
+    return _exec(source, label, namespace, origins)
 
 
-def _exec(source: str, label: str, namespace: dict) -> dict:
+def _exec(source: str, label: str, namespace: dict, origins: dict | None = None) -> dict:
     filename = f"<adjoint {label} #{next(_counter)}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    if origins:
+        LINE_MAPS[filename] = origins
     scope = dict(namespace)
     exec(compile(source, filename, "exec"), scope)
     return scope

@@ -44,7 +44,7 @@ class Pending:
         self.name = name
 
 
-_VJPS: dict = {}  # (function, wrt, scalars, optimize) -> VJP
+_VJPS: dict = {}  # (function, wrt, scalars, optimize, check_finite) -> VJP
 _IN_PROGRESS: dict = {}  # function -> the VJP (of Pending halves) being compiled, in order
 
 
@@ -54,7 +54,7 @@ def forget_vjps() -> None:
 
 
 def compile_vjp(func, wrt_names: tuple, scalar_params: frozenset, optimize: bool,
-                call_site: Location | None = None) -> VJP:
+                call_site: Location | None = None, check_finite: bool = False) -> VJP:
     try:
         parsed = parse_function(func)
     except NoSource as exc:
@@ -71,7 +71,7 @@ def compile_vjp(func, wrt_names: tuple, scalar_params: frozenset, optimize: bool
     if _calls_itself(func):  # one pair for every level: all arguments, generic shapes
         wrt_names = _parameter_names(parsed)
         scalar_params = frozenset()
-    key = (func, wrt_names, scalar_params, optimize)
+    key = (func, wrt_names, scalar_params, optimize, check_finite)
     if key in _VJPS:
         return _VJPS[key]
     name = _pair_name(parsed, wrt_names, scalar_params)
@@ -79,14 +79,14 @@ def compile_vjp(func, wrt_names: tuple, scalar_params: frozenset, optimize: bool
     _IN_PROGRESS[func] = VJP(parsed.node.name, ir.Ref(fwd.name, fwd, (), fwd),
                              ir.Ref(bwd.name, bwd, (), bwd), wrt_names)
     try:
-        vjp = _build_vjp(parsed, func, name, wrt_names, scalar_params, optimize)
+        vjp = _build_vjp(parsed, func, name, wrt_names, scalar_params, optimize, check_finite)
     finally:
         del _IN_PROGRESS[func]
     _VJPS[key] = vjp
     return vjp
 
 
-def _build_vjp(parsed, func, name, wrt_names, scalar_params, optimize) -> VJP:
+def _build_vjp(parsed, func, name, wrt_names, scalar_params, optimize, check_finite=False) -> VJP:
     check_supported(parsed)
     fn = _one_result(lower(parsed))
     ir.verify(fn)
@@ -97,15 +97,16 @@ def _build_vjp(parsed, func, name, wrt_names, scalar_params, optimize) -> VJP:
         namer.taken.update(v.name for v in ir.targets(stmt))
     seed = ir.Var(namer.fresh("grad_value"), ir.Kind.PARAM)
     combined, callees = differentiate(fn, wrt, scalar_params, namer, True, False,
-                                      optimize=optimize, seed=seed)
+                                      optimize=optimize, seed=seed, check_finite=check_finite)
     if optimize:
         combined = passes.optimize(combined)
     fwd, bwd = split_vjp(combined, seed, f"fwd_{name}", f"bwd_{name}")
     ir.verify(fwd)
     header = (f"# {fn.name}, differentiated through: forward keeps what the backward needs;\n"
               f"# backward gives the gradients of {', '.join(wrt_names) or 'nothing'}")
-    generated = codegen.generate([fwd, bwd], header)
-    functions = loader.load_module(generated.source, f"{fwd.name}, {bwd.name}", generated.namespace)
+    generated = codegen.generate([fwd, bwd], header, check_finite)
+    functions = loader.load_module(generated.source, f"{fwd.name}, {bwd.name}", generated.namespace,
+                                   generated.origins)
     functions[fwd.name].__defaults__ = getattr(func, "__defaults__", None)
     functions[fwd.name].__kwdefaults__ = getattr(func, "__kwdefaults__", None)
     make = lambda f: ir.Ref(f.__name__, f, (), f)  # noqa: E731
