@@ -66,10 +66,13 @@ def params(p, x):
 '''
 
 # python -I -S: no PYTHONPATH, no site (so no .pth: the editable install is not active);
-# numpy's directory is added by hand, then the directory of the ejected module.
+# numpy's directory is added by hand, then the directory of the ejected module. A regular
+# install of adjoint sits in that same directory, so adjoint is blocked outright:
+# sys.modules["adjoint"] = None makes every `import adjoint` fail.
 BOOT = r'''
 import importlib, pickle, sys
 numpy_dir, ejected_dir, extra_dir, module, inputs, function = sys.argv[1:7]
+sys.modules["adjoint"] = None
 sys.path.append(numpy_dir)
 sys.path.insert(0, ejected_dir)
 if extra_dir:
