@@ -19,6 +19,7 @@ import operator
 
 from . import ir
 from .registry import is_nondiff, lookup
+from .shape_tapes import tape_shapes_only
 
 
 # zero starts ----------------------------------------------------------------------
@@ -327,11 +328,12 @@ OPTIMIZATIONS = [fold_zero_starts, propagate_copies, propagate_local_copies, rem
 
 
 def optimize(fn: ir.Function) -> ir.Function:
-    """Run the passes until the code stops changing (dead code can unblock a copy)."""
+    """Run the passes until the code stops changing (dead code can unblock a copy); then
+    keep only shapes on tapes the backward reads only for shapes."""
     for _ in range(4):
         before = fn.body
         for optimization in OPTIMIZATIONS:
             fn = optimization(fn)
         if fn.body == before:
             break
-    return fn
+    return remove_dead_code(tape_shapes_only(fn))

@@ -17,7 +17,11 @@ from .errors import NonScalarOutput
 
 def unbroadcast(g, x):
     """Sum `g` down to the shape of `x`, undoing numpy broadcasting of `x` in the forward."""
-    shape = np.shape(x)
+    return unbroadcast_to(g, np.shape(x))
+
+
+def unbroadcast_to(g, shape):
+    """Sum `g` down to `shape` (unbroadcast, where only x's shape was kept)."""
     if np.shape(g) == shape or np.ndim(g) == 0 and not np.any(g):
         return g  # (a scalar zero: the gradient of a value nothing used, any shape)
     g = np.asarray(g)

@@ -629,3 +629,18 @@ def test_randomized_sweep(func, draw, wrt):
         if done == 12:
             break
     assert done >= 6
+
+
+def test_rnn_tapes_hold_h_and_only_the_shapes_of_the_matmuls():
+    """The backward needs h (tanh's output) from each step, and of h @ Wh and xs[t] @ Wx
+    only their shapes (for unbroadcast): the forward keeps exactly that."""
+    rng = np.random.default_rng(3)
+    args = (rng.standard_normal((2, 3)), rng.standard_normal((3, 3)) * 0.5,
+            rng.standard_normal((4, 3)) * 0.5, rng.standard_normal((5, 2, 4)))
+    source = adjoint.source(cf.rnn, (1, 2), *args)
+    pushed = re.findall(r"(\w+)_tape\.append\((\w+)\)", source)
+    arrays = [value for tape, value in pushed if not value.endswith("_shape")]
+    assert arrays == ["h"], source
+    assert sum(value.endswith("_shape") for _, value in pushed) == 2, source
+    assert "unbroadcast_to(" in source
+    check_grads(cf.rnn, *args, wrt=(0, 1, 2))
