@@ -33,7 +33,7 @@ def tape_shapes_only(fn: ir.Function) -> ir.Function:
     taken = {v.name for s in statements for v in ir.targets(s)} | {p.name for p in fn.params} \
         | {s.tape.name for s in pops + pushes}
     changes = {}
-    for tape in {s.tape for s in pops}:
+    for tape in dict.fromkeys(s.tape for s in pops):  # program order: deterministic names
         var = _single_variable(tape, pops, pushes)
         if var is not None and _only_shape_read(var, fn):
             shape = ir.Var(_fresh(var.name + "_shape", taken), ir.Kind.TEMP)
