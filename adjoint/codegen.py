@@ -142,9 +142,10 @@ class _Writer:
             self.emit(f"{stmt.tape.name}.append({p.text(stmt.value)})", depth)
         elif isinstance(stmt, ir.Pop):
             self.emit(f"{stmt.target.name} = {stmt.tape.name}.pop()", depth)
-        elif isinstance(stmt, ir.Assign) and isinstance(stmt.target, tuple) and len(stmt.target) > 1:
-            # a, b = ...: written out here, since ast.unparse adds parentheses on Python 3.10
+        elif isinstance(stmt, ir.Assign) and isinstance(stmt.target, tuple) and stmt.target:
+            # a, b = ...: written out here, as ast.unparse spells it differently on 3.10
             names = ", ".join(v.name for v in stmt.target)
+            names = f"({names},)" if len(stmt.target) == 1 else names
             self.emit(f"{names} = {p.text(stmt.value)}" + self._checked(stmt), depth)
         else:
             self.emit(ast.unparse(p.statement(stmt)) + self._checked(stmt), depth)
