@@ -87,7 +87,7 @@ def source(func, wrt=None, *example_args, optimize: bool = True, value: bool = F
     appends the forward/backward pair of every function differentiated through.
     """
     spec = _Specializer(func, wrt, optimize, value, has_aux, check_finite)
-    key = spec.key_of(example_args) if example_args else tuple(np.ndarray for _ in spec.params)
+    key = spec.key_of(example_args) if example_args else spec.default_key()
     compiled = spec.compile_for(key)
     if not callees:
         return compiled.source
@@ -243,6 +243,13 @@ class _Specializer:
             return resolve_free_name(self.parsed, name)
         return self.parsed.globals.get(name, MISSING)
 
+    def default_key(self) -> tuple:
+        """The argument types assumed before any call: what the parameters are annotated
+        with when that is float or int (x: float), else arrays."""
+        scalars = {float: float, int: int, "float": float, "int": int}  # (or as strings)
+        annotations = getattr(self.func, "__annotations__", {})
+        return tuple(scalars.get(annotations.get(name), np.ndarray) for name in self.params)
+
     def key_of(self, args) -> tuple:
         bound = inspect.signature(self.func).bind(*args)
         bound.apply_defaults()
@@ -264,7 +271,7 @@ class _Specializer:
         ran = self.by_impl.get(id(self.ns.get("_ad_last")))
         if ran is not None:
             return ran.source
-        return self.compile_for(tuple(np.ndarray for _ in self.params)).source
+        return self.compile_for(self.default_key()).source
 
     def _checked(self, impl):
         """impl, after checking that array inputs being differentiated hold floats."""

@@ -69,7 +69,7 @@ def check(func, wrt=None, *example_args, has_aux: bool = False) -> list:
     if not checker.problems:  # the real compile: whatever it refuses, the list says
         try:
             spec = _Specializer(func, wrt, True, False, has_aux)
-            key = spec.key_of(example_args) if example_args else tuple(np.ndarray for _ in spec.params)
+            key = spec.key_of(example_args) if example_args else spec.default_key()
             spec.compile_for(key)
         except AdjointError as exc:
             checker.add(list(exc.problems) or [Problem(None, str(exc))])
@@ -292,7 +292,7 @@ def dump_stage(func, wrt, examples: tuple, stage: str, optimize: bool = True) ->
     if stage not in STAGES:
         raise BadArguments(f"unknown stage {stage!r}; the stages are {', '.join(STAGES)}")
     spec = _Specializer(func, wrt, optimize, False)
-    key = spec.key_of(examples) if examples else tuple(np.ndarray for _ in spec.params)
+    key = spec.key_of(examples) if examples else spec.default_key()
     compiled = spec.compile_for(key)
     if stage not in compiled.stages:
         raise BadArguments(f"there is no {stage} stage without optimization")

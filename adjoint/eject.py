@@ -69,7 +69,7 @@ def eject(func, wrt=None, *example_args, value: bool = False, optimize: bool = T
     `adjoint.source(func, wrt, *example_args)` shows it) and all it needs but numpy."""
     from .api import _Specializer
     spec = _Specializer(func, wrt, optimize, value)
-    key = spec.key_of(example_args) if example_args else tuple(np.ndarray for _ in spec.params)
+    key = spec.key_of(example_args) if example_args else spec.default_key()
     compiled = spec.compile_for(key)
     pieces = [_Piece(compiled.source, [compiled.function], _home_of(func))]
     for vjp in _callees(compiled.callees):

@@ -19,7 +19,7 @@ def d_sigmoid(g, y, x):
     return g * (1 - y) * y
 
 
-def f(w0, x0, w1, x1, w2):
+def f(w0: float, x0: float, w1: float, x1: float, w2: float):
     s0 = w0 * x0
     s1 = w1 * x1
     s2 = s0 + s1

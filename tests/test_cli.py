@@ -59,10 +59,20 @@ def test_show_neuron_optimized():
     assert len(backward) < len(LECTURE_BACKWARD)
 
 
-def test_show_neuron_without_at_is_array_code():
-    result = run_cli("show", f"{NEURON}:f", "--wrt", WRT)
+def test_show_neuron_without_at_follows_its_float_annotations():
+    # examples/neuron.py annotates its parameters `: float`, so the plain command prints
+    # the lecture's scalar code, exactly as with --at
+    plain = run_cli("show", f"{NEURON}:f", "--wrt", WRT)
+    assert plain.returncode == 0, plain.stderr
+    assert "grad_s3 = grad_L * (1 - L) * L" in _backward_lines(plain.stdout)
+    assert "grad_w1 = grad_s3 * x1" in _backward_lines(plain.stdout)
+    assert "unbroadcast" not in plain.stdout
+    assert plain.stdout == run_cli("show", f"{NEURON}:f", "--wrt", WRT, "--at", AT).stdout
+
+
+def test_show_without_at_or_annotations_is_array_code():
+    result = run_cli("show", f"{EXAMPLES}/add_mul.py:f", "--wrt", "x,y,z")
     assert result.returncode == 0, result.stderr
-    assert "grad_s3 = grad_L * (1 - L) * L" in _backward_lines(result.stdout)
     assert "unbroadcast" in result.stdout
 
 

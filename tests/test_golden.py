@@ -10,6 +10,8 @@ import os
 import subprocess
 import sys
 
+import numpy as np
+
 import adjoint
 from helpers import EXAMPLES, ROOT, load_example
 
@@ -126,7 +128,7 @@ import adjoint
 import neuron, add_mul
 out = [
     adjoint.source(neuron.f, ("w0", "x0", "w1", "x1", "w2"), 2.0, -1.0, -3.0, -2.0, -3.0),
-    adjoint.source(neuron.f, ("w0", "x0", "w1", "x1", "w2")),
+    adjoint.source(neuron.f, ("w0", "x0", "w1", "x1", "w2"), 2.0, -1.0, np.ones(2), -2.0, -3.0),
     adjoint.source(neuron.f, ("w0", "x0", "w1", "x1", "w2"), 2.0, -1.0, -3.0, -2.0, -3.0, optimize=False),
     adjoint.source(add_mul.f, ("x", "y", "z"), -2.0, 5.0, -4.0, value=True),
     adjoint.source(add_mul.f, ("z", "x")),
@@ -141,7 +143,7 @@ def _sources_in_this_process():
     wrt = ("w0", "x0", "w1", "x1", "w2")
     return [
         adjoint.source(neuron.f, wrt, 2.0, -1.0, -3.0, -2.0, -3.0),
-        adjoint.source(neuron.f, wrt),
+        adjoint.source(neuron.f, wrt, 2.0, -1.0, np.ones(2), -2.0, -3.0),  # w1 an array
         adjoint.source(neuron.f, wrt, 2.0, -1.0, -3.0, -2.0, -3.0, optimize=False),
         adjoint.source(add_mul.f, ("x", "y", "z"), -2.0, 5.0, -4.0, value=True),
         adjoint.source(add_mul.f, ("z", "x")),
