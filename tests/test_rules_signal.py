@@ -1,4 +1,5 @@
 """Rules for diff, interp, convolve, correlate, polyval, trapezoid and linspace.
+
 Each test asserts through rule_harness.check_case (or check_float32), which raises an
 AssertionError naming the rule, the input and both numbers on any mismatch.
 """

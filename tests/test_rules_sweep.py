@@ -2,6 +2,7 @@
 
 Elementwise rules get random broadcasting shapes; reductions random axes and keepdims;
 values are drawn from the same range as each rule's hand-written cases.
+
 Each test asserts through rule_harness.check_case (or check_float32), which raises an
 AssertionError naming the rule, the input and both numbers on any mismatch.
 """
