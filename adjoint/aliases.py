@@ -101,7 +101,7 @@ def _shared_or_borrowed(fn: ir.Function, earlier=lambda stmt: True) -> set:
             unsafe.add(stmt.target)
         if isinstance(stmt, ir.Assign) and stmt.transient:
             continue  # x[1:3] += v reads the view x[1:3] once, before writing it
-        for expr in _expressions(stmt):
+        for expr in ir.expressions(stmt):
             unsafe |= _sharing_uses(expr, integers)
     return unsafe
 
@@ -151,16 +151,6 @@ def _sharing_uses(expr, integers=frozenset()) -> set:
     for child in ir.children(expr):
         found |= _sharing_uses(child, integers)
     return found
-
-
-def _expressions(stmt) -> list:
-    if isinstance(stmt, (ir.Assign, ir.ExprStmt, ir.Return, ir.Push)):
-        return [stmt.value]
-    if isinstance(stmt, (ir.If, ir.While)):
-        return [stmt.test]
-    if isinstance(stmt, ir.For):
-        return [stmt.start, stmt.stop, stmt.step]
-    return []
 
 
 def _makes_new_value(value) -> bool:

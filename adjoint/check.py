@@ -38,8 +38,7 @@ from .calls import differentiable_through
 from .errors import AdjointError, BadArguments, NoSource, Problem, UnsupportedSyntax
 from .fence import check_supported
 from .frontend import parse_function
-from .lower import _Lowering, user_names
-from .names import Namer
+from .lower import _Lowering, namer_for
 from .reverse import _Reverse
 from .vjp import _calls_itself, _check_base_case, _one_result
 
@@ -148,9 +147,7 @@ class _Checker:
         """What the reverse stage would refuse, every one of it."""
         found, callees = [], []
         wrt = [p for name in wrt_names for p in fn.params if p.name == name]
-        namer = Namer(user_names(parsed.node) | set(fn.free or ()))
-        for stmt in ir.walk(fn.body):
-            namer.taken.update(v.name for v in ir.targets(stmt))
+        namer = namer_for(parsed, fn)
         rev = _Reverse(fn, wrt, scalars, namer)
         *forward, ret = fn.body
         results = [ret.value]

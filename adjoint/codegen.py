@@ -195,7 +195,7 @@ def _bind_refs(functions: list) -> dict:
     used: set = set(taken)
     statements = [s for fn in functions for s in ir.walk(fn.body)]
     for stmt in statements:
-        for expr in _expressions(stmt):
+        for expr in ir.expressions(stmt):
             for ref in ir.refs_in(expr):
                 if id(ref.root) in names:
                     continue
@@ -209,19 +209,6 @@ def _bind_refs(functions: list) -> dict:
                 used.add(name)
                 names[id(ref.root)] = (name, ref.root)
     return names
-
-
-def _expressions(stmt) -> list:
-    """The expressions a statement holds (not those of nested blocks)."""
-    if isinstance(stmt, (ir.Assign, ir.ExprStmt, ir.Return, ir.Push)):
-        return [stmt.value]
-    if isinstance(stmt, ir.SetItem):
-        return [stmt.index, stmt.value]
-    if isinstance(stmt, (ir.If, ir.While)):
-        return [stmt.test]
-    if isinstance(stmt, ir.For):
-        return [e for e in (stmt.start, stmt.stop, stmt.step, stmt.trips) if e is not None]
-    return []
 
 
 class _Printer:

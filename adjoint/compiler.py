@@ -14,8 +14,7 @@ from .errors import Location
 from .guards import guards_of
 from .fence import check_supported
 from .frontend import parse_function
-from .lower import lower, user_names
-from .names import Namer
+from .lower import lower, namer_for
 from .reverse import differentiate
 
 
@@ -23,7 +22,6 @@ from .reverse import differentiate
 class Compiled:
     source: str
     function: object  # the live generated function
-    free: dict  # free names of the user's function -> objects, for staleness checks
     return_location: Location | None
     stages: dict  # stage name -> IR text, for dumps
     callees: list = field(default_factory=list)  # VJPs of functions differentiated through
@@ -40,9 +38,7 @@ def compile_gradient(func, wrt_names: tuple, scalar_params: frozenset, *,
     ir.verify(fn)
     stages = {"lower": fn}
     wrt = [next(p for p in fn.params if p.name == name) for name in wrt_names]
-    namer = Namer(user_names(parsed.node) | set(fn.free or ()))
-    for stmt in fn.body:
-        namer.taken.update(v.name for v in ir.targets(stmt))
+    namer = namer_for(parsed, fn)
     grad_fn, callees = differentiate(fn, wrt, scalar_params, namer, return_value, single,
                                      optimize=optimize, has_aux=has_aux, check_finite=check_finite)
     stages["reverse"] = grad_fn
@@ -57,6 +53,6 @@ def compile_gradient(func, wrt_names: tuple, scalar_params: frozenset, *,
     function = loader.load(generated.source, grad_fn.name, generated.namespace, generated.origins)
     function.__defaults__ = getattr(func, "__defaults__", None)
     function.__kwdefaults__ = getattr(func, "__kwdefaults__", None)
-    return Compiled(generated.source, function, dict(fn.free or {}), fn.body[-1].origin,
+    return Compiled(generated.source, function, fn.body[-1].origin,
                     {name: str(stage) for name, stage in stages.items()}, callees,
                     guards_of(parsed, fn, names=False), check_finite)

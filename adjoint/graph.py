@@ -93,8 +93,7 @@ def record(func, *args, wrt=None):
     from .api import SCALAR_TYPES, _normalize_wrt, _parameters
     from .fence import check_supported
     from .frontend import parse_function
-    from .lower import lower, user_names
-    from .names import Namer
+    from .lower import lower, namer_for
     from .reverse import _Reverse
 
     parsed = parse_function(func)
@@ -108,9 +107,7 @@ def record(func, *args, wrt=None):
     args = tuple(float(a) if isinstance(a, int) and not isinstance(a, bool) else a for a in args)
     scalars = frozenset(p for p, a in zip(params, args)
                         if isinstance(a, SCALAR_TYPES) and not isinstance(a, (bool, np.bool_)))
-    namer = Namer(user_names(parsed.node) | set(fn.free or ()))
-    for stmt in fn.body:
-        namer.taken.update(v.name for v in ir.targets(stmt))
+    namer = namer_for(parsed, fn)
     wrt_vars = [next(p for p in fn.params if p.name == name) for name in wrt_names]
     rev = _Reverse(fn, wrt_vars, scalars, namer, optimize=False)
     grad_fn = rev.run(True, False, None, False)

@@ -43,7 +43,7 @@ def guards_of(parsed, fn: ir.Function, names: bool = True) -> tuple:
             out.append((parsed.globals, name, parsed.globals[name]))
     seen = set()
     for stmt in ir.walk(fn.body):
-        for expr in _expressions(stmt):
+        for expr in ir.expressions(stmt):
             for ref in ir.refs_in(expr):
                 out += _attribute_guards(ref, seen)
     return tuple(out)
@@ -66,18 +66,3 @@ def _is_library(module) -> bool:
     top = module.__name__.split(".")[0]
     return top in LIBRARIES or top in sys.stdlib_module_names
 
-
-def _expressions(stmt) -> list:
-    if isinstance(stmt, (ir.Assign, ir.ExprStmt, ir.Return)):
-        return [stmt.value]
-    if isinstance(stmt, ir.SetItem):
-        return [stmt.index, stmt.value]
-    if isinstance(stmt, (ir.If, ir.While)):
-        return [stmt.test]
-    if isinstance(stmt, ir.For):
-        return [stmt.start, stmt.stop, stmt.step]
-    return []
-
-
-def stale(guards) -> bool:
-    return any(table.get(key, MISSING) is not obj for table, key, obj in guards)

@@ -308,6 +308,19 @@ def reads(stmt) -> list:
     return vars_in(stmt.value)
 
 
+def expressions(stmt) -> list:
+    """The expressions a statement itself holds (not those of nested blocks)."""
+    if isinstance(stmt, (Assign, ExprStmt, Return, Push)):
+        return [stmt.value]
+    if isinstance(stmt, SetItem):
+        return [stmt.index, stmt.value]
+    if isinstance(stmt, (If, While)):
+        return [stmt.test]
+    if isinstance(stmt, For):
+        return [e for e in (stmt.start, stmt.stop, stmt.step, stmt.trips) if e is not None]
+    return []
+
+
 def blocks(stmt) -> tuple:
     """The statement lists nested in a statement."""
     if isinstance(stmt, If):

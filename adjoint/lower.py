@@ -44,6 +44,15 @@ def lower(parsed: Parsed, flatten: bool = True) -> ir.Function:
     return _Lowering(parsed, flatten).run()
 
 
+def namer_for(parsed: Parsed, fn: ir.Function, extra=()) -> Namer:
+    """A namer that avoids every name the function's code, its outside references and
+    its lowered variables use: for the names the reverse pass and its callers add."""
+    namer = Namer(user_names(parsed.node) | set(fn.free or ()) | set(extra))
+    for stmt in ir.walk(fn.body):
+        namer.taken.update(v.name for v in ir.targets(stmt))
+    return namer
+
+
 def user_names(node) -> set:
     """Every identifier the function's own code uses, so temporaries avoid them."""
     return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}

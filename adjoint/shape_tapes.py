@@ -20,6 +20,7 @@ import dataclasses
 import numpy as np
 
 from . import ir
+from .names import Namer
 from .runtime import unbroadcast_to
 
 NP_SHAPE = ir.Ref("np", np, ("shape",), np.shape)
@@ -30,14 +31,14 @@ def tape_shapes_only(fn: ir.Function) -> ir.Function:
     statements = list(ir.walk(fn.body))
     pops = [s for s in statements if isinstance(s, ir.Pop)]
     pushes = [s for s in statements if isinstance(s, ir.Push)]
-    taken = {v.name for s in statements for v in ir.targets(s)} | {p.name for p in fn.params} \
-        | {s.tape.name for s in pops + pushes}
+    namer = Namer({v.name for s in statements for v in ir.targets(s)} | {p.name for p in fn.params}
+                  | {s.tape.name for s in pops + pushes})
     changes = {}
     for tape in dict.fromkeys(s.tape for s in pops):  # program order: deterministic names
         var = _single_variable(tape, pops, pushes)
         if var is not None and _only_shape_read(var, fn):
-            shape = ir.Var(_fresh(var.name + "_shape", taken), ir.Kind.TEMP)
-            changes[tape] = (var, shape, ir.Var(_fresh(var.name + "_shape_tape", taken), ir.Kind.TAPE))
+            shape = ir.Var(namer.fresh(var.name + "_shape"), ir.Kind.TEMP)
+            changes[tape] = (var, shape, ir.Var(namer.fresh(var.name + "_shape_tape"), ir.Kind.TAPE))
     if not changes:
         return fn
     body = _rewrite(fn.body, changes)
@@ -133,17 +134,5 @@ def _value_reads(expr) -> set:
 
 
 def _expressions(stmt) -> list:
-    if isinstance(stmt, ir.SetItem):
-        return [stmt.target, stmt.index, stmt.value]
-    if isinstance(stmt, (ir.Assign, ir.ExprStmt, ir.Return)):
-        return [stmt.value]
-    return [v for v in ir.reads(stmt)]
-
-
-def _fresh(name: str, taken: set) -> str:
-    candidate, k = name, 0
-    while candidate in taken:
-        k += 1
-        candidate = f"{name}_{k}"
-    taken.add(candidate)
-    return candidate
+    """What a statement reads, as expressions (x[i] = v reads x too)."""
+    return ir.expressions(stmt) + ([stmt.target] if isinstance(stmt, ir.SetItem) else [])

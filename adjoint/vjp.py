@@ -20,8 +20,7 @@ from .errors import AdjointError, Location, NoSource, UnsupportedSyntax
 from .fence import check_supported
 from .frontend import parse_function
 from .guards import guards_of
-from .lower import lower, user_names
-from .names import Namer
+from .lower import lower, namer_for
 from .reverse import differentiate
 
 
@@ -92,9 +91,7 @@ def _build_vjp(parsed, func, name, wrt_names, scalar_params, optimize, check_fin
     ir.verify(fn)
     _check_base_case(fn, func)
     wrt = [next(p for p in fn.params if p.name == n) for n in wrt_names]
-    namer = Namer(user_names(parsed.node) | set(fn.free or ()) | {"saved", f"fwd_{name}", f"bwd_{name}"})
-    for stmt in ir.walk(fn.body):
-        namer.taken.update(v.name for v in ir.targets(stmt))
+    namer = namer_for(parsed, fn, {"saved", f"fwd_{name}", f"bwd_{name}"})
     seed = ir.Var(namer.fresh("grad_value"), ir.Kind.PARAM)
     combined, callees = differentiate(fn, wrt, scalar_params, namer, True, False,
                                       optimize=optimize, seed=seed, check_finite=check_finite)
