@@ -70,7 +70,7 @@ def rewrite_calls(rev, block: list, in_loop: bool = False) -> list:
     return out
 
 
-def _rewrite(rev, stmt: ir.Assign, in_loop: bool, compile_vjp) -> ir.Assign:
+def _rewrite(rev, stmt: ir.Assign, in_loop: bool, compile_vjp) -> list:
     call = stmt.value
     func = call.func.value
     name = ".".join((call.func.root_name,) + tuple(call.func.path))
@@ -102,10 +102,10 @@ def _rewrite(rev, stmt: ir.Assign, in_loop: bool, compile_vjp) -> ir.Assign:
         rev.dynamic.add(saved)
         rev.dynamic.add(target)
     new = ir.Assign((target, saved), ir.Call(vjp.fwd_ref, call.args, call.kwargs), stmt.origin)
-    bound = inspect.signature(func).bind(*call.args, **dict(call.kwargs))
-    bound.apply_defaults()
-    operands = [bound.arguments.get(p, ir.Const(None)) for p in vjp.wrt]
-    operands = [o if isinstance(o, ir.Var) else ir.Const(None) for o in operands]
+    # the caller's operand per parameter the pair differentiates (a recursive pair does all:
+    # one left to its default, or given a constant, gets nothing)
+    operands = [arguments[p] if isinstance(arguments.get(p), ir.Var) else ir.Const(None)
+                for p in vjp.wrt]
     rev.call_sites[id(new)] = CallSite(vjp, operands, saved)
     return [new] + unpack
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import gast
 
 from . import ir
+from .containers import make_dict
 from .lower import BINARY, COMPARE, UNARY
 
 _BINARY_NODES = {op: node for node, op in BINARY.items()}
@@ -77,9 +78,16 @@ def _check_name(functions, names: dict) -> str:
     return name
 
 
+class Pending:
+    """A function the module being generated defines itself (the halves of a recursive
+    function, named by its own recursive calls): bound by its def, not the namespace."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+
 def _is_pending(obj) -> bool:
-    """The halves of a function being compiled, named by its own recursive calls."""
-    return type(obj).__name__ == "Pending" and type(obj).__module__ == "adjoint.vjp"
+    return isinstance(obj, Pending)
 
 
 class _Writer:
@@ -308,9 +316,7 @@ class _Printer:
 
 def _is_dict_display(call: ir.Call) -> bool:
     """containers.make_dict((k, ...), (v, ...)) prints as the {k: v, ...} it came from."""
-    func = call.func.value
-    return getattr(func, "__name__", "") == "make_dict" and \
-        getattr(func, "__module__", "") == "adjoint.containers" and len(call.args) == 2
+    return call.func.value is make_dict and len(call.args) == 2
 
 
 def _is_const(expr, value) -> bool:

@@ -21,7 +21,7 @@ import numpy as np
 
 from . import ir
 from .names import Namer
-from .runtime import unbroadcast_to
+from .runtime import unbroadcast, unbroadcast_to
 
 NP_SHAPE = ir.Ref("np", np, ("shape",), np.shape)
 UNBROADCAST_TO = ir.Ref("unbroadcast_to", unbroadcast_to, (), unbroadcast_to)
@@ -116,8 +116,7 @@ def _to_shapes(expr, by_var: dict):
 
 
 def _is_unbroadcast(expr) -> bool:
-    return isinstance(expr, ir.Call) and getattr(expr.func.value, "__name__", "") == "unbroadcast" \
-        and getattr(expr.func.value, "__module__", "") == "adjoint.runtime" and len(expr.args) == 2 \
+    return isinstance(expr, ir.Call) and expr.func.value is unbroadcast and len(expr.args) == 2 \
         and isinstance(expr.args[1], ir.Var)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from . import codegen, ir, loader, passes
+from .codegen import Pending
 from .errors import AdjointError, Location, NoSource, UnsupportedSyntax
 from .fence import check_supported
 from .frontend import parse_function
@@ -33,14 +34,6 @@ class VJP:
     source: str = ""
     guards: tuple = ()  # what the halves assumed (see guards.py)
     callees: list = field(default_factory=list)
-
-
-class Pending:
-    """The halves of a function still being compiled: a recursive call names them, and
-    the definitions in the same generated module bind them."""
-
-    def __init__(self, name: str):
-        self.name = name
 
 
 _VJPS: dict = {}  # (function, wrt, scalars, optimize, check_finite) -> VJP
