@@ -248,23 +248,23 @@ class _Reverse(TapeBookkeeping):
         return inits + restore + [back]
 
     def carried(self, loop) -> list:
-        """Useful values whose gradients flow between iterations: those used in the loop
-        but defined outside it, and those defined both inside and outside it."""
-        inside = {t for s in ir.walk(loop.body) for t in ir.targets(s)}
-        outside = {t for s in ir.walk(self.fn.body) for t in ir.targets(s)} - inside \
-            | set(self.fn.params)
-        used = {v for s in ir.walk(loop.body) if isinstance(s, ir.Assign)
-                and any(t in self.useful for t in ir.targets(s)) and differentiable(s)
-                for v in ir.vars_in(s.value) if v in self.useful}
-        needed = (used - inside) | (inside & outside & self.useful)
-        # a variable defined both inside and outside the loop is in both sets
-        needed |= {v for v in inside & self.useful if v in self.fn.params or self._defined_outside(v, loop)}
+        """Useful values whose gradients flow between iterations: those the loop uses but
+        does not define, and those defined both inside and outside it."""
+        body = list(ir.walk(loop.body))
+        inside_ids = {id(s) for s in body}
+        inside = {t for s in body for t in ir.targets(s)}
+        outside = set(self.fn.params) | {t for s in ir.walk(self.fn.body)
+                                         if id(s) not in inside_ids and s is not loop
+                                         for t in ir.targets(s)}
+        used = set()
+        for s in body:
+            if isinstance(s, ir.SetItem) and s.target in self.useful:  # x[i] = v: x's too
+                used |= {s.target} | set(ir.vars_in(s.value))
+            elif isinstance(s, ir.Assign) and differentiable(s) \
+                    and any(t in self.useful for t in ir.targets(s)):
+                used |= set(ir.vars_in(s.value))
+        needed = ((used - inside) | (inside & outside)) & self.useful
         return sorted(needed, key=lambda v: v.name)
-
-    def _defined_outside(self, var, loop) -> bool:
-        inside = {id(s) for s in ir.walk(loop.body)}
-        return any(var in ir.targets(s) for s in ir.walk(self.fn.body) if id(s) not in inside
-                   and s is not loop)
 
     def reverse_assign(self, stmt: ir.Assign, assigned: set) -> list:
         """Rule, then restore: x = x_tape.pop(), and the old x starts with gradient 0.

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 
 from . import codegen, ir, loader, passes
 from .codegen import Pending
-from .errors import AdjointError, Location, NoSource, UnsupportedSyntax
+from .errors import Location, NoSource, UnsupportedSyntax
 from .fence import check_supported
 from .frontend import parse_function
 from .guards import guards_of
@@ -178,5 +178,3 @@ def _check_base_case(fn: ir.Function, func) -> None:
                                    "recursion has no base case", "add a branch that returns "
                                    "without calling it (the base case)")
 
-
-__all__ = ["VJP", "Pending", "compile_vjp", "forget_vjps", "split_vjp", "AdjointError"]

@@ -384,3 +384,16 @@ def test_works_or_is_refused_naming_the_line(case):
         check_grads(func, *copy.deepcopy(args), wrt=wrt)
     except adjoint.AdjointError as error:
         assert f"{CF_NAME}:{line_of(CF_FILE, tag)}:" in str(error), str(error)
+
+
+def _written_and_read_in_the_loop_only(x, w):
+    # y's final value is never used after the loop: its gradient lives only inside it
+    y = np.zeros(3)
+    for i in range(3):
+        y[i] = x[i] * w
+        w = w + np.sum(y)
+    return w
+
+
+def test_array_written_and_read_only_inside_a_loop():
+    check_grads(_written_and_read_in_the_loop_only, np.array([0.3, -0.5, 0.8]), 0.7, wrt=(0, 1))
