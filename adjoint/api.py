@@ -18,12 +18,12 @@ import numbers
 import numpy as np
 
 from .compiler import Compiled, compile_gradient
-from .debug import check_finite_default, note_origin
-from .vjp import forget_vjps
+from .runtime.debug import check_finite_default, note_origin
+from .reverse.vjp import forget_vjps
 from .errors import AdjointError, BadArguments, NonScalarOutput
-from .fence import check_supported
-from .frontend import MISSING, parse_function, resolve_free_name
-from .lower import _assigned_names, user_names
+from .lowering.fence import check_supported
+from .lowering.frontend import MISSING, parse_function, resolve_free_name
+from .lowering.lower import _assigned_names, user_names
 
 SCALAR_TYPES = (int, float, np.integer, np.floating)
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field, replace
 from . import codegen, ir, loader, passes, rules  # noqa: F401  (rules register themselves)
 from .errors import Location
 from .guards import guards_of
-from .fence import check_supported
-from .frontend import parse_function
-from .lower import lower, namer_for
-from .reverse import differentiate
+from .lowering.fence import check_supported
+from .lowering.frontend import parse_function
+from .lowering.lower import lower, namer_for
+from .reverse.sweep import differentiate
 
 
 @dataclass

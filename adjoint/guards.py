@@ -12,7 +12,7 @@ import sys
 import types
 
 from . import ir
-from .frontend import MISSING
+from .lowering.frontend import MISSING
 
 LIBRARIES = {"numpy", "scipy", "adjoint", "jax", "torch"}
 

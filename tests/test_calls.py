@@ -24,7 +24,7 @@ import pytest
 import adjoint
 import calls_functions as cf
 import calls_other_module as other
-from adjoint.vjp import _VJPS, forget_vjps
+from adjoint.reverse.vjp import _VJPS, forget_vjps
 from adjoint.testing import check_grads, numerical_grad
 from helpers import ROOT, line_of
 

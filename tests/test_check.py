@@ -1,4 +1,4 @@
-"""`adjoint.check` and `adjoint check`: every problem in a function and its callees, at once,
+"""`adjoint.tools.check` and `adjoint check`: every problem in a function and its callees, at once,
 each with its file, line and fix."""
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import os
 import pytest
 
 import adjoint
-from adjoint import cli
-from adjoint.check import add_check, report, run_check
+from adjoint.tools import cli
+from adjoint.tools.check import add_check, report, run_check
 from adjoint.errors import AdjointError, BadArguments
 
 import check_functions as cf

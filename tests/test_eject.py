@@ -20,8 +20,8 @@ import pytest
 from helpers import EXAMPLES
 
 import adjoint
-from adjoint import cli
-from adjoint.eject import add_eject, eject, run_eject
+from adjoint.tools import cli
+from adjoint.tools.eject import add_eject, eject, run_eject
 from adjoint.errors import AdjointError
 
 MODEL = '''\

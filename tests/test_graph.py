@@ -13,10 +13,10 @@ import pytest
 from helpers import EXAMPLES
 
 import adjoint
-from adjoint import cli
-from adjoint import graph as graph_module
+from adjoint.tools import cli
+from adjoint.tools import graph as graph_module
 from adjoint.errors import UnsupportedSyntax
-from adjoint.graph import add_graph, graph, run_graph
+from adjoint.tools.graph import add_graph, graph, run_graph
 
 EDGE = re.compile(r'^  "(?P<src>[^"]+)" -> "(?P<dst>[^"]+)" \[label=<(?P<name>[^<]+)<br/>'
                   r'<font color="darkgreen">(?P<value>[^<]*)</font>'

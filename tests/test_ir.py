@@ -8,8 +8,8 @@ import pytest
 
 import adjoint
 from adjoint import ir
-from adjoint.frontend import parse_function
-from adjoint.lower import lower
+from adjoint.lowering.frontend import parse_function
+from adjoint.lowering.lower import lower
 
 
 def ir_text(func) -> str:

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 import adjoint
-from adjoint.fence import check_supported
-from adjoint.frontend import parse_function
-from adjoint.lower import lower
-from adjoint.registry import RULES, display_name
+from adjoint.lowering.fence import check_supported
+from adjoint.lowering.frontend import parse_function
+from adjoint.lowering.lower import lower
+from adjoint.rules.registry import RULES, display_name
 from adjoint.rules import BUILTIN_NONDIFF, BUILTIN_RULES
 
 from rule_harness import Case, check_case
@@ -134,8 +134,8 @@ def test_harness_catches_a_transposed_gradient():
 
 
 def test_coverage_document_is_up_to_date():
-    from adjoint.coverage import DOC, render, versions
+    from adjoint.tools.coverage import DOC, render, versions
     text = DOC.read_text()
     if f"({versions()}.)" not in text:
         pytest.skip("docs/coverage.md was generated with other numpy/scipy versions")
-    assert text == render(), "docs/coverage.md is stale: run python -m adjoint.coverage"
+    assert text == render(), "docs/coverage.md is stale: run python -m adjoint.tools.coverage"

@@ -18,7 +18,7 @@
 from . import (operators, scalar, unary, binary, reductions, linalg, shaping, selection,  # noqa: F401
                signal, special, nondiff, containers)
 
-from ..registry import NONDIFF as _NONDIFF, RULES as _RULES
+from .registry import NONDIFF as _NONDIFF, RULES as _RULES
 
 # adjoint's own rules and nondiff declarations, before any user adds theirs (the coverage
 # table and the registry tests are about these)

@@ -15,10 +15,10 @@ Conventions:
 """
 import numpy as np
 
-from ..helpers.reductions import (average_weights, cumprod_grad, median_weights, nan_count,
+from ..runtime.reductions import (average_weights, cumprod_grad, median_weights, nan_count,
                                   prod_of_others, reverse_cumsum, uncumulative_sum)
-from ..registry import rule
-from ..runtime import even_ties, expand_to
+from .registry import rule
+from ..runtime.core import even_ties, expand_to
 
 
 @rule(np.sum, elementwise=False)
