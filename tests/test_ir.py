@@ -161,7 +161,7 @@ def test_gradient_with_user_named_s0():
 ])
 @pytest.mark.parametrize("optimize", [True, False])
 def test_every_stage_prints_valid_python(func, args, optimize):
-    from adjoint.compiler import compile_gradient
+    from adjoint.pipeline import compile_gradient
     compiled = compile_gradient(func, (func.__code__.co_varnames[0],), frozenset(),
                                 return_value=True, optimize=optimize)
     for name, text in compiled.stages.items():

@@ -27,7 +27,6 @@ from .methods import method_function
 from ..names import Namer
 from .local import LocalFunctionLowering, lambda_as_def
 from .flow import COMPARE, ControlFlowLowering, is_atom as _is_atom, is_number as _is_number
-from .structure import structure
 
 BINARY = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
           gast.Div: operator.truediv, gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
@@ -39,9 +38,10 @@ UNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.no
 
 
 def lower(parsed: Parsed, flatten: bool = True) -> ir.Function:
-    """Lower to SSA. With flatten=False nested expressions stay trees (for rule templates,
-    which are pasted into generated code as whole expressions)."""
-    return _Lowering(parsed, flatten).run()
+    """Lower to SSA (before `structure`; adjoint/pipeline.py runs both). With flatten=False
+    nested expressions stay trees (for rule templates, which are pasted into generated code
+    as whole expressions)."""
+    return Lowering(parsed, flatten).run()
 
 
 def namer_for(parsed: Parsed, fn: ir.Function, extra=()) -> Namer:
@@ -58,13 +58,13 @@ def user_names(node) -> set:
     return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
 
 
-class _Lowering(ControlFlowLowering, LocalFunctionLowering):
-    def __init__(self, parsed: Parsed, flatten: bool):
+class Lowering(ControlFlowLowering, LocalFunctionLowering):
+    def __init__(self, parsed: Parsed, flatten: bool = True):
         self.parsed = parsed
         self.flatten = flatten
         self.namer = Namer(user_names(parsed.node))
         self.current: dict[str, ir.Var] = {}  # user name -> its live SSA version
-        self.assigned = _assigned_names(parsed.node)
+        self.assigned = assigned_names(parsed.node)
         self.body: list = []
         self.origin: Location | None = None
         self.free: dict = {}  # free name -> the object it named when lowered
@@ -98,7 +98,7 @@ class _Lowering(ControlFlowLowering, LocalFunctionLowering):
         fn = ir.Function(node.name, params, self.body, origin=self.parsed.location(node),
                          posonly=len(node.args.posonlyargs), kwonly=len(node.args.kwonlyargs),
                          free=self.free, dynamic=frozenset(self.dynamic))
-        return structure(fn, self.namer) if self.flatten else fn
+        return fn
 
     def block(self, statements) -> list:
         """Lower a list of statements into a new IR block."""
@@ -397,7 +397,7 @@ class _Lowering(ControlFlowLowering, LocalFunctionLowering):
         return UnsupportedSyntax.at(self.parsed.location(node), f"{what} is not supported", fix)
 
 
-def _assigned_names(func_node) -> set:
+def assigned_names(func_node) -> set:
     names = {a.id for a in func_node.args.posonlyargs + func_node.args.args + func_node.args.kwonlyargs}
     for node in gast.walk(func_node):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):

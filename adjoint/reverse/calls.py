@@ -1,7 +1,7 @@
 """Calls into the user's own functions, differentiated through.
 
 A call, with no rule, of a Python function whose source adjoint can read is compiled
-into a pair of functions, cached per signature (see `compiler.compile_vjp`):
+into a pair of functions, cached per signature (see `pipeline.compile_callee_pair`):
 
     def fwd_dense(x, W, b):                   def bwd_dense(grad_out, saved):
         s0 = x @ W                                x, W, s0, b = saved
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import inspect
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .. import ir
 from . import shapes
@@ -54,24 +54,22 @@ def differentiable_through(value) -> bool:
 
 def rewrite_calls(rev, block: list, in_loop: bool = False) -> list:
     """Replace each useful call through a user function by its forward half."""
-    from .vjp import compile_vjp
     out = []
     for stmt in block:
         if isinstance(stmt, ir.If):
             stmt = ir.If(stmt.test, rewrite_calls(rev, stmt.body, in_loop),
                          rewrite_calls(rev, stmt.orelse, in_loop), stmt.origin)
         elif isinstance(stmt, (ir.For, ir.While)):
-            from dataclasses import replace
             stmt = replace(stmt, body=rewrite_calls(rev, stmt.body, True))
         elif isinstance(stmt, ir.Assign) and differentiable_through(stmt.value) \
                 and any(t in rev.useful for t in ir.targets(stmt)):
-            out += _rewrite(rev, stmt, in_loop, compile_vjp)
+            out += _rewrite(rev, stmt, in_loop)
             continue
         out.append(stmt)
     return out
 
 
-def _rewrite(rev, stmt: ir.Assign, in_loop: bool, compile_vjp) -> list:
+def _rewrite(rev, stmt: ir.Assign, in_loop: bool) -> list:
     call = stmt.value
     func = call.func.value
     name = ".".join((call.func.root_name,) + tuple(call.func.path))
@@ -88,7 +86,7 @@ def _rewrite(rev, stmt: ir.Assign, in_loop: bool, compile_vjp) -> list:
         if p in wrt and not isinstance(a, ir.Var):
             raise UnsupportedSyntax.at(stmt.origin, f"argument {p} of {name} holds differentiable "
                                        "values inside a tuple or list", "pass them one by one")
-    vjp = compile_vjp(func, wrt, scalars, rev.optimize, stmt.origin, rev.check_finite)
+    vjp = rev.compile_callee(func, wrt, scalars, stmt.origin)
     rev.callees.append(vjp)
     saved = ir.Var(rev.namer.fresh(f"{vjp.name}_saved"), ir.Kind.TEMP)
     unpack = []

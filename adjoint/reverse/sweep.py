@@ -50,24 +50,24 @@ UNBROADCAST_REF = ir.Ref("unbroadcast", unbroadcast, (), unbroadcast)
 
 
 def differentiate(fn: ir.Function, wrt: list, scalar_params: frozenset, namer: Namer,
-                  return_value: bool, single: bool = True, optimize: bool = True,
-                  seed: ir.Var | None = None, has_aux: bool = False, check_finite: bool = False):
+                  return_value: bool, single: bool = True,
+                  seed: ir.Var | None = None, has_aux: bool = False, compile_callee=None):
     """-> (the value-and-gradient function, the VJPs of functions it calls through).
 
     `single`: return one gradient rather than a tuple (wrt named one parameter).
     `seed`: a parameter holding the output's gradient, instead of 1.0 (for callees).
     `has_aux`: the function returns (loss, aux); aux is passed through untouched.
-    `check_finite`: functions called through get finite checks too (see codegen).
+    `compile_callee(func, wrt_names, scalar_params, call_site)`: compiles a user function
+    called through into its forward/backward pair (a VJP); the pipeline hands it down.
     """
-    rev = _Reverse(fn, wrt, scalar_params, namer, optimize, check_finite)
+    rev = ReverseSweep(fn, wrt, scalar_params, namer, compile_callee)
     return rev.run(return_value, single, seed, has_aux), rev.callees
 
 
-class _Reverse(TapeBookkeeping):
-    def __init__(self, fn, wrt, scalar_params, namer, optimize=True, check_finite=False):
+class ReverseSweep(TapeBookkeeping):
+    def __init__(self, fn, wrt, scalar_params, namer, compile_callee=None):
         self.fn = fn
-        self.optimize = optimize
-        self.check_finite = check_finite
+        self.compile_callee = compile_callee
         self.callees: list = []  # VJPs of the user functions called through
         self.call_sites: dict = {}  # id(rewritten forward call) -> calls.CallSite
         self.wrt = wrt

@@ -39,18 +39,17 @@ from ..reverse.calls import differentiable_through
 from ..errors import AdjointError, BadArguments, NoSource, Problem, UnsupportedSyntax
 from ..lowering.fence import check_supported
 from ..lowering.frontend import parse_function
-from ..lowering.lower import _Lowering, namer_for
-from ..reverse.sweep import _Reverse
-from ..reverse.vjp import _calls_itself, _check_base_case, _one_result
-
-STAGES = ("lower", "reverse", "optimize")  # IR stages `adjoint show --dump` can print
-
+from ..dispatch import SCALAR_TYPES, Specializer, normalize_wrt
+from ..lowering.lower import Lowering, namer_for
+from ..lowering.structure import structure
+from ..reverse.sweep import ReverseSweep
+from ..reverse.vjp import calls_itself, check_base_case, one_result
+from .targets import add_target_arguments, resolve_target
 
 def check(func, wrt=None, *example_args, has_aux: bool = False) -> list:
     """Every problem that keeps `grad(func, wrt)` from compiling, in `func` and in the
     functions it calls; [] when there is none. Example arguments, as for `source`, mark
     which parameters are scalars (default: arrays). A bad `wrt` raises BadArguments."""
-    from ..api import SCALAR_TYPES, _normalize_wrt, _Specializer
     if not inspect.isfunction(func):
         try:
             parse_function(func)
@@ -58,7 +57,7 @@ def check(func, wrt=None, *example_args, has_aux: bool = False) -> list:
             return list(exc.problems)
     params = [p.name for p in inspect.signature(func).parameters.values()
               if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-    wrt_names, _ = _normalize_wrt(func, params, wrt)
+    wrt_names, _ = normalize_wrt(func, params, wrt)
     scalars = frozenset()
     if example_args:
         bound = inspect.signature(func).bind(*example_args)
@@ -68,7 +67,7 @@ def check(func, wrt=None, *example_args, has_aux: bool = False) -> list:
     checker.run(func, wrt_names, scalars)
     if not checker.problems:  # the real compile: whatever it refuses, the list says
         try:
-            spec = _Specializer(func, wrt, True, False, has_aux)
+            spec = Specializer(func, wrt, True, False, has_aux)
             key = spec.key_of(example_args) if example_args else spec.default_key()
             spec.compile_for(key)
         except AdjointError as exc:
@@ -124,9 +123,9 @@ class _Checker:
         fenced = [p.location for p in found if p.location]
         lowering = _CollectingLowering(parsed, fenced)
         try:
-            fn = lowering.run()
+            fn = structure(lowering.run(), lowering.namer)  # (as pipeline.lower_function)
             if not top:
-                fn = _one_result(fn)
+                fn = one_result(fn)
             ir.verify(fn)
         except AdjointError as exc:
             return found + lowering.problems + list(exc.problems), []
@@ -138,7 +137,7 @@ class _Checker:
         found += lowering.problems
         if not top:
             try:
-                _check_base_case(fn, func)
+                check_base_case(fn, func)
             except AdjointError as exc:
                 found += exc.problems
         more, callees = self.reverse(fn, parsed, wrt_names, scalars, lowered_cleanly, top)
@@ -149,7 +148,7 @@ class _Checker:
         found, callees = [], []
         wrt = [p for name in wrt_names for p in fn.params if p.name == name]
         namer = namer_for(parsed, fn)
-        rev = _Reverse(fn, wrt, scalars, namer)
+        rev = ReverseSweep(fn, wrt, scalars, namer)
         *forward, ret = fn.body
         results = [ret.value]
         if top:  # grad needs a scalar output (a callee may return anything)
@@ -199,7 +198,7 @@ class _Checker:
         found = [Problem(stmt.origin, f"argument {p} of {name} holds differentiable values "
                          "inside a tuple or list", "pass them one by one")
                  for p, a in arguments.items() if p in wrt and not isinstance(a, ir.Var)]
-        if _calls_itself(func):  # as compile_vjp: one pair for all parameters
+        if calls_itself(func):  # as compile_vjp: one pair for all parameters
             wrt = tuple(p.name for p in inspect.signature(func).parameters.values()
                         if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
             scalars = frozenset()
@@ -208,7 +207,7 @@ class _Checker:
 
 
 def _needs_gradient(stmt, useful: set) -> bool:
-    """The statements `_Reverse.check` asks a rule of (or differentiates through)."""
+    """The statements `ReverseSweep.check` asks a rule of (or differentiates through)."""
     if not isinstance(stmt, ir.Assign):
         return False
     if not any(t in useful for t in ir.targets(stmt)) or not differentiable(stmt) \
@@ -222,7 +221,7 @@ def _place(problem: Problem):
     return (0, loc.filename, loc.line, loc.col) if loc else (1, "", 0, 0)
 
 
-class _CollectingLowering(_Lowering):
+class _CollectingLowering(Lowering):
     """The lowering, going on past a statement it cannot lower: the problem is kept and
     the statement becomes a stand-in. Errors inside statements the fence already
     reported are not repeated."""
@@ -283,49 +282,8 @@ class _CollectingLowering(_Lowering):
             self.assign_name(name, ir.BinOp(operator.add, value, ir.Const(0.0)), self.origin)
 
 
-# adjoint show: --dump STAGE and highlighting ------------------------------------------
-def dump_stage(func, wrt, examples: tuple, stage: str, optimize: bool = True) -> str:
-    """The IR of `func`'s gradient after `stage` (one of STAGES), as `show` compiles it."""
-    from ..api import _Specializer
-    if stage not in STAGES:
-        raise BadArguments(f"unknown stage {stage!r}; the stages are {', '.join(STAGES)}")
-    spec = _Specializer(func, wrt, optimize, False)
-    key = spec.key_of(examples) if examples else spec.default_key()
-    compiled = spec.compile_for(key)
-    if stage not in compiled.stages:
-        raise BadArguments(f"there is no {stage} stage without optimization")
-    header = f"# gradient of {func.__name__} with respect to {', '.join(spec.wrt_names)}: " \
-             f"IR after {stage}\n"
-    return header + compiled.stages[stage].rstrip("\n") + "\n"
-
-
-def wants_color(stream=None) -> bool:
-    """Color by default only on a terminal (never into a pipe or file), unless NO_COLOR."""
-    stream = sys.stdout if stream is None else stream
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty()) and not os.environ.get("NO_COLOR") \
-        and os.environ.get("TERM") != "dumb"
-
-
-def highlight(text: str, color: bool | None = None) -> str:
-    """Python syntax highlighting with ANSI escapes, if pygments is installed and color
-    is asked for (None: when stdout is a terminal); otherwise the text unchanged."""
-    if color is None:
-        color = wants_color()
-    if not color:
-        return text
-    try:
-        import pygments
-        from pygments.formatters import TerminalFormatter
-        from pygments.lexers import PythonLexer
-    except ImportError:
-        return text
-    return pygments.highlight(text, PythonLexer(), TerminalFormatter())
-
-
 # adjoint check FILE.py:FUNC --------------------------------------------------------------
 def add_check(commands) -> None:
-    from .cli import add_target_arguments
     parser = commands.add_parser(
         "check", help="list everything adjoint cannot differentiate in a function and the "
         "functions it calls, each with its place and fix (exit 1 if anything is found)")
@@ -333,7 +291,6 @@ def add_check(commands) -> None:
 
 
 def run_check(args) -> str:
-    from .cli import resolve_target
     func, wrt, examples = resolve_target(args)
     problems = check(func, wrt, *examples)
     if problems:  # main prints the report and exits 1

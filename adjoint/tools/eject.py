@@ -32,15 +32,16 @@ import types
 
 import numpy as np
 
-from ..reverse import vjp as vjp_module
+from ..pipeline import cached_callees
+from ..dispatch import Specializer
 from ..errors import AdjointError
+from .targets import add_target_arguments, resolve_target
 
 _MISSING = object()
 MAX_INLINE_ARRAY = 1000  # larger user arrays are imported from the user's module
 
 
 def add_eject(commands) -> None:
-    from .cli import add_target_arguments
     eject = commands.add_parser("eject", help="write the gradient code as a standalone "
                                 "module that needs only numpy")
     add_target_arguments(eject)
@@ -53,7 +54,6 @@ def add_eject(commands) -> None:
 
 
 def run_eject(args) -> str:
-    from .cli import resolve_target
     func, wrt, examples = resolve_target(args)
     text = eject(func, wrt, *examples, value=args.value, optimize=not args.no_optimize)
     if not args.output:
@@ -67,8 +67,7 @@ def eject(func, wrt=None, *example_args, value: bool = False, optimize: bool = T
           label: str | None = None) -> str:
     """The source of a standalone module defining the gradient of `func` (as
     `adjoint.source(func, wrt, *example_args)` shows it) and all it needs but numpy."""
-    from ..api import _Specializer
-    spec = _Specializer(func, wrt, optimize, value)
+    spec = Specializer(func, wrt, optimize, value)
     key = spec.key_of(example_args) if example_args else spec.default_key()
     compiled = spec.compile_for(key)
     pieces = [_Piece(compiled.source, [compiled.function], _home_of(func))]
@@ -110,7 +109,7 @@ def _callees(callees) -> list:
 
 
 def _user_function(vjp):
-    for key, cached in vjp_module._VJPS.items():
+    for key, cached in cached_callees():
         if cached is vjp:
             return key[0]
     return None

@@ -29,7 +29,11 @@ from dataclasses import replace
 import numpy as np
 
 from .. import codegen, ir, loader
+from ..dispatch import SCALAR_TYPES, normalize_wrt, parameters
 from ..errors import AdjointError, UnsupportedSyntax
+from ..pipeline import callee_compiler, lower_function
+from ..reverse.sweep import ReverseSweep
+from .targets import UsageError, add_target_arguments, resolve_target
 
 _SYMBOLS = {op: sym for sym, op in [
     ("+", operator.add), ("-", operator.sub), ("*", operator.mul), ("/", operator.truediv),
@@ -40,7 +44,6 @@ RENDERED = (".svg", ".png", ".pdf")
 
 
 def add_graph(commands) -> None:
-    from .cli import add_target_arguments
     graph = commands.add_parser("graph", help="draw the computational graph with the values "
                                 "and gradients at the --at inputs (Graphviz DOT)")
     add_target_arguments(graph)
@@ -51,7 +54,6 @@ def add_graph(commands) -> None:
 
 
 def run_graph(args) -> str:
-    from .cli import UsageError, resolve_target
     if not args.at:
         raise UsageError("graph needs the inputs to evaluate at: --at \"x=-2,y=5,...\"")
     func, wrt, examples = resolve_target(args)
@@ -90,26 +92,18 @@ def _write_text(path: str, text: str) -> None:
 def record(func, *args, wrt=None):
     """(value-and-gradient IR function, {name: value after one run at args}, {primal
     name: name of its gradient}, callees)."""
-    from ..api import SCALAR_TYPES, _normalize_wrt, _parameters
-    from ..lowering.fence import check_supported
-    from ..lowering.frontend import parse_function
-    from ..lowering.lower import lower, namer_for
-    from ..reverse.sweep import _Reverse
-
-    parsed = parse_function(func)
-    check_supported(parsed)
-    fn = lower(parsed)
+    lowered = lower_function(func)
+    fn = lowered.fn
     _refuse_control_flow(fn)
-    params = _parameters(func)
+    params = parameters(func)
     if wrt is None:
         wrt = tuple(params)  # every input gets its gradient drawn
-    wrt_names, _ = _normalize_wrt(func, params, wrt)
+    wrt_names, _ = normalize_wrt(func, params, wrt)
     args = tuple(float(a) if isinstance(a, int) and not isinstance(a, bool) else a for a in args)
     scalars = frozenset(p for p, a in zip(params, args)
                         if isinstance(a, SCALAR_TYPES) and not isinstance(a, (bool, np.bool_)))
-    namer = namer_for(parsed, fn)
     wrt_vars = [next(p for p in fn.params if p.name == name) for name in wrt_names]
-    rev = _Reverse(fn, wrt_vars, scalars, namer, optimize=False)
+    rev = ReverseSweep(fn, wrt_vars, scalars, lowered.namer(), callee_compiler(optimize=False))
     grad_fn = rev.run(True, False, None, False)
     spy = ir.Ref("locals", locals, (), locals)
     body = grad_fn.body[:-1] + [ir.Return(ir.Call(spy, ()), grad_fn.body[-1].origin)]
