@@ -1,4 +1,5 @@
-"""The SSA intermediate representation: plain data, a printer and a verifier.
+"""The SSA intermediate representation: plain data and a verifier (codegen.function_source
+prints it).
 
 A `Function` is a list of statements over expressions. After lowering, every statement
 is one operation on atoms (`Var`, `Const`, `Ref`): three-address SSA where each name is
@@ -232,9 +233,6 @@ class Function:
     # assigned inside loops): not SSA, so the backward restores them from tapes
     dynamic: frozenset = frozenset()
 
-    def __str__(self) -> str:
-        from .codegen import function_source
-        return function_source(self)
 
 
 

@@ -22,13 +22,12 @@ import operator
 import gast
 
 from .. import ir
+from ..syntax import COMPARE
 from ..runtime.containers import iterated
 from .frontend import resolve_free_name
 
 _ITERATED = ir.Ref("iterated", iterated, (), iterated)
 
-COMPARE = {gast.Lt: operator.lt, gast.LtE: operator.le, gast.Gt: operator.gt,
-           gast.GtE: operator.ge, gast.Eq: operator.eq, gast.NotEq: operator.ne}
 
 
 class ControlFlowLowering:

@@ -26,15 +26,10 @@ from .frontend import MISSING, Parsed, resolve_free_name
 from .methods import method_function
 from ..names import Namer
 from .local import LocalFunctionLowering, lambda_as_def
-from .flow import COMPARE, ControlFlowLowering, is_atom as _is_atom, is_number as _is_number
+from ..syntax import BINARY, COMPARE, UNARY
+from .flow import ControlFlowLowering, is_atom as _is_atom, is_number as _is_number
 
-BINARY = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
-          gast.Div: operator.truediv, gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
-          gast.Pow: operator.pow, gast.MatMult: operator.matmul, gast.BitOr: operator.or_,
-          gast.BitAnd: operator.and_, gast.BitXor: operator.xor, gast.LShift: operator.lshift,
-          gast.RShift: operator.rshift}
-UNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_,
-         gast.Invert: operator.invert}
+
 
 
 def lower(parsed: Parsed, flatten: bool = True) -> ir.Function:

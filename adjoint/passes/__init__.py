@@ -303,13 +303,14 @@ def _drop_pushes(block: list, sites: set) -> list:
 def _pure(expr) -> bool:
     if isinstance(expr, ir.Call):
         func = expr.func.value
-        if lookup(func) is None and not is_nondiff(func) and not _is_library(func):
+        if lookup(func) is None and not is_nondiff(func) and not _side_effect_free(func):
             return False
     return all(_pure(c) for c in ir.children(expr))
 
 
-def _is_library(func) -> bool:
-    """numpy, math and adjoint's own helpers have no side effects worth keeping."""
+def _side_effect_free(func) -> bool:
+    """numpy, math and adjoint's own helpers have no side effects worth keeping (unlike
+    random draws or print, whose calls stay even when their result is unused)."""
     module = getattr(func, "__module__", "") or ""
     return module.split(".")[0] in ("numpy", "math", "adjoint", "builtins") \
         and getattr(func, "__name__", "") not in ("print", "input", "exec", "eval", "setattr")

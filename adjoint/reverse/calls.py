@@ -20,12 +20,12 @@ recursive function calls its own pair; every callee is shown by `adjoint show --
 from __future__ import annotations
 
 import inspect
-import sys
 from dataclasses import dataclass, replace
 
 from .. import ir
 from . import shapes
 from ..errors import UnsupportedSyntax
+from ..origin import is_user_code
 from ..rules.registry import is_nondiff, lookup
 
 
@@ -34,9 +34,6 @@ class CallSite:
     vjp: object  # compiler.VJP
     operands: list  # the caller's operand for each differentiated parameter, in order
     saved: ir.Var
-
-
-LIBRARIES = {"numpy", "scipy", "adjoint", "jax", "torch"}
 
 
 def differentiable_through(value) -> bool:
@@ -48,8 +45,7 @@ def differentiable_through(value) -> bool:
     func = value.func.value
     if not inspect.isfunction(func) or lookup(func) is not None or is_nondiff(func):
         return False
-    module = (getattr(func, "__module__", "") or "").split(".")[0]
-    return module not in LIBRARIES and module not in sys.stdlib_module_names
+    return is_user_code(func)
 
 
 def rewrite_calls(rev, block: list, in_loop: bool = False) -> list:

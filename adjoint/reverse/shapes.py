@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import numbers
 
+import numpy as np
+
 from .. import ir
 from ..rules.registry import lookup
+from .template import template_of
 from ..runtime.core import unbroadcast
 
 SCALAR = ()
@@ -123,13 +126,12 @@ def _no_axis(call: ir.Call, r) -> bool:
 
 
 def _scalar_reductions():
-    import numpy as np
     return {np.sum, np.mean, np.max, np.min, np.prod}
 
 
 def is_elementwise_rule(r) -> bool:
     """A rule whose every gradient formula is elementwise in g, y and the inputs."""
-    template = r.template
+    template = template_of(r)
     if template.body:
         return False
     return all(ret is None or _elementwise_tree(ret) for ret in template.returns)

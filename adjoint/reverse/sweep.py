@@ -38,7 +38,7 @@ from ..runtime.containers import grads_of
 from ..runtime.core import seed, separate, unbroadcast, writeable, zero_grad, zeroed
 from .simplify import simplify
 from .tapes import TapeBookkeeping, without_pops
-from .template import instantiate
+from .template import instantiate, template_of
 
 SEED_REF = ir.Ref("seed", seed, (), seed)
 ZERO_REF = ir.Ref("zero_grad", zero_grad, (), zero_grad)
@@ -360,7 +360,7 @@ class ReverseSweep(TapeBookkeeping):
         bindings = {name: ir.substitute(value, prev) for name, value in bindings.items()}
         bindings[r.func_params[0]] = g
         bindings[r.func_params[1]] = target
-        locals_, returns = instantiate(r.template, bindings, self.namer.fresh)
+        locals_, returns = instantiate(template_of(r), bindings, self.namer.fresh)
         for local in locals_:
             local.origin = stmt.origin
             if isinstance(local, (ir.Assign, ir.ExprStmt)):

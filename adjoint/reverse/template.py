@@ -23,6 +23,17 @@ class Template:
     returns: tuple  # one Expr or None per input
 
 
+_TEMPLATES: dict = {}  # rule function -> its Template (a rule body is parsed once)
+
+
+def template_of(rule) -> Template:
+    """The rule's body lowered to IR, parsed on first use."""
+    template = _TEMPLATES.get(rule.func)
+    if template is None:
+        template = _TEMPLATES[rule.func] = parse_template(rule)
+    return template
+
+
 def parse_template(rule) -> Template:
     try:
         parsed = parse_function(rule.func)

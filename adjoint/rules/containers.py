@@ -2,7 +2,8 @@
 import builtins
 
 from ..runtime.containers import (appended, dict_items, dict_values, dict_values_grad, gather_back,
-                          iterated, make_dict, spread, through_iterated, without_last)
+                          iterated, make_dict, through_iterated, without_last)
+from ..runtime.core import spread
 from .registry import rule
 
 

@@ -18,7 +18,7 @@ indexing by `operator.getitem`.
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..errors import AdjointError
 
@@ -35,15 +35,6 @@ class Rule:
     inputs: tuple  # parameter names that receive a gradient slot
     options: dict  # parameter name -> default
     elementwise: bool | None  # result shape = broadcast of the inputs' shapes
-    _template: object = field(default=None, repr=False)
-
-    @property
-    def template(self):
-        """The rule body lowered to IR, parsed on first use."""
-        if self._template is None:
-            from ..reverse.template import parse_template
-            self._template = parse_template(self)
-        return self._template
 
 
 def rule(primal, *, elementwise: bool | None = None):

@@ -114,14 +114,6 @@ def without_last(g):
     return Grads(g[:-1], getattr(g, "kind", list))
 
 
-def spread(g, items):
-    """Gradient of builtin sum(items): every item gets g (summed to its shape)."""
-    from .core import unbroadcast
-    if isinstance(items, (list, tuple)):
-        return Grads((unbroadcast(g, item) for item in items), type(items))
-    return np.broadcast_to(g, np.shape(items))  # sum over an array's first axis
-
-
 def make_dict(keys, values):
     """{k: v, ...} with differentiable values (printed as the dict display it is)."""
     return dict(zip(keys, values))

@@ -239,3 +239,9 @@ def unindex(g, x, index):
         return unindex_container(g, x, index, zero_grad)
     return scatter(g, x, index)
 
+
+def spread(g, items):
+    """Gradient of builtin sum(items): every item gets g (summed to its shape)."""
+    if isinstance(items, (list, tuple)):
+        return Grads((unbroadcast(g, item) for item in items), type(items))
+    return np.broadcast_to(g, np.shape(items))  # sum over an array's first axis

@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import inspect
 import operator
-import os
-import sys
 
 import gast
 import numpy as np
@@ -36,7 +34,7 @@ from ..reverse import shapes
 from ..reverse.activity import active_vars, differentiable, useful_vars
 from ..reverse.aliases import in_place_problems
 from ..reverse.calls import differentiable_through
-from ..errors import AdjointError, BadArguments, NoSource, Problem, UnsupportedSyntax
+from ..errors import AdjointError, NoSource, Problem, UnsupportedSyntax
 from ..lowering.fence import check_supported
 from ..lowering.frontend import parse_function
 from ..dispatch import SCALAR_TYPES, Specializer, normalize_wrt

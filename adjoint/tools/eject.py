@@ -26,7 +26,6 @@ import inspect
 import math
 import os
 import sys
-import sysconfig
 import textwrap
 import types
 
@@ -35,6 +34,7 @@ import numpy as np
 from ..pipeline import cached_callees
 from ..dispatch import Specializer
 from ..errors import AdjointError
+from ..origin import is_installed_module, module_of
 from .targets import add_target_arguments, resolve_target
 
 _MISSING = object()
@@ -152,9 +152,9 @@ class _Ejector:
             self.bind_module(name, obj)
         elif _is_literal(obj):
             self.blocks.append(f"{name} = {_literal(obj)}")
-        elif _origin(obj).startswith("adjoint"):
+        elif module_of(obj).startswith("adjoint"):
             self.bind_adjoint(name, obj)
-        elif _is_library(_origin(obj)) and self.bind_library(name, obj):
+        elif is_installed_module(module_of(obj)) and self.bind_library(name, obj):
             pass
         elif isinstance(obj, np.ndarray) and obj.size <= MAX_INLINE_ARRAY and obj.dtype.kind in "biuf":
             self.bind("np", np, None)
@@ -177,7 +177,7 @@ class _Ejector:
 
     def bind_library(self, name: str, obj) -> bool:
         """from numpy import exp (as name); False if obj cannot be found by its names."""
-        module_name = _origin(obj)
+        module_name = module_of(obj)
         qualname = getattr(obj, "__qualname__", getattr(obj, "__name__", None))
         for candidate in (module_name, module_name.partition(".")[0]):
             try:
@@ -196,7 +196,7 @@ class _Ejector:
             self.bind(own, obj, None)
             self.blocks.append(f"{name} = {own}")
             return
-        module = sys.modules[_origin(obj)]
+        module = sys.modules[module_of(obj)]
         if isinstance(obj, type) and issubclass(obj, BaseException) and module.__name__ == "adjoint.errors":
             base = obj.__bases__[0]
             if base.__module__ == "adjoint.errors":
@@ -394,7 +394,7 @@ def _from_adjoint(decorator, func) -> bool:
         return False
     obj = func.__globals__.get(root.id)
     return isinstance(obj, types.ModuleType) and obj.__name__.startswith("adjoint") or \
-        _origin(obj).startswith("adjoint")
+        module_of(obj).startswith("adjoint")
 
 
 def _defaults_lines(func) -> str:
@@ -436,28 +436,6 @@ def _same_constant(a, b) -> bool:
     return _is_literal(a) and _is_literal(b) and type(a) is type(b) and a == b
 
 
-def _origin(obj) -> str:
-    module = getattr(obj, "__module__", None)
-    if isinstance(obj, types.ModuleType):
-        module = obj.__name__
-    if not isinstance(module, str):
-        module = getattr(type(obj), "__module__", "") or ""
-    return module
-
-
-def _is_library(module_name: str) -> bool:
-    """numpy, scipy, the standard library: anything installed, not the user's own files."""
-    top = module_name.partition(".")[0]
-    if not top or top in sys.builtin_module_names or top in getattr(sys, "stdlib_module_names", ()):
-        return bool(top)
-    module = sys.modules.get(top)
-    path = os.path.realpath(getattr(module, "__file__", None) or "")
-    if not path:
-        return False
-    roots = {sysconfig.get_paths()[k] for k in ("purelib", "platlib", "stdlib", "platstdlib")}
-    return any(path.startswith(os.path.realpath(r) + os.sep) for r in roots)
-
-
 def _describe(obj) -> str:
     name = getattr(obj, "__qualname__", None) or type(obj).__name__
-    return f"{_origin(obj)}.{name}" if _origin(obj) else name
+    return f"{module_of(obj)}.{name}" if module_of(obj) else name

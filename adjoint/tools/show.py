@@ -73,11 +73,9 @@ def highlight(text: str, color: bool | None = None) -> str:
     if not color:
         return text
     try:
-        import pygments
-        from pygments.formatters import TerminalFormatter
-        from pygments.lexers import PythonLexer
+        from pygments import formatters, highlight as colored, lexers  # optional: only for color
     except ImportError:
         return text
-    return pygments.highlight(text, PythonLexer(), TerminalFormatter())
+    return colored(text, lexers.PythonLexer(), formatters.TerminalFormatter())
 
 
