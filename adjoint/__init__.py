@@ -8,8 +8,8 @@ from . import rules as _rules  # noqa: F401  (registers the built-in gradient ru
 from . import testing
 from .api import GradientFunction, grad, source, value_and_grad
 from .tools.check import check
-from .errors import (AdjointError, BadArguments, MissingRule, NonFiniteGradient, NonScalarOutput,
-                     NoSource, UnsupportedSyntax)
+from .errors import (AdjointError, BadArguments, InternalError, MissingRule, NonFiniteGradient,
+                     NonScalarOutput, NoSource, UnsupportedSyntax)
 from .rules.registry import nondiff, rule
 from .runtime.core import unbroadcast
 
