@@ -177,13 +177,7 @@ class Specializer:
         return tuple(scalars.get(annotations.get(name), np.ndarray) for name in self.params)
 
     def key_of(self, args) -> tuple:
-        try:
-            bound = inspect.signature(self.func).bind(*args)
-        except TypeError as exc:
-            raise BadArguments.at(definition_location(self.func),
-                                  f"the example arguments do not fit {self.func.__qualname__}"
-                                  f"({', '.join(self.params)}): {exc}",
-                                  "pass one example value per parameter") from None
+        bound = bind_examples(self.func, args)
         bound.apply_defaults()
         return tuple(type(v) for v in bound.arguments.values())
 
@@ -228,6 +222,17 @@ class Specializer:
         return NonScalarOutput.at(location, f"{error} from {self.func.__name__}",
                                   "return a single number (e.g. np.sum(...) or np.mean(...)); "
                                   "for vector outputs take the gradient of each entry")
+
+
+def bind_examples(func, args) -> inspect.BoundArguments:
+    """Example arguments (adjoint.source, adjoint.check) bound to func's parameters."""
+    try:
+        return inspect.signature(func).bind(*args)
+    except TypeError as exc:
+        params = ", ".join(inspect.signature(func).parameters)
+        raise BadArguments.at(definition_location(func),
+                              f"the example arguments do not fit {func.__qualname__}({params}): "
+                              f"{exc}", "pass one example value per parameter") from None
 
 
 def private_prefix(names) -> str:

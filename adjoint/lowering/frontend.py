@@ -7,19 +7,16 @@ Guarantees: either a `Parsed` or a `NoSource` error saying why and what to do.
 """
 from __future__ import annotations
 
-import __future__
-import ast
 import builtins
 import inspect
-import functools
 import linecache
-import symtable
 import textwrap
 from dataclasses import dataclass
 
 import gast
 
 from ..errors import Location, NoSource
+from .livesource import is_source_of
 
 
 @dataclass
@@ -59,7 +56,7 @@ def parse_function(func) -> Parsed:
     except SyntaxError as exc:
         raise NoSource.at(None, f"the source of {name} does not parse on its own: {exc}",
                           "define the function with a plain def statement") from None
-    if not _is_source_of(func, text, first, _imported_names(filename, "".join(all_lines))):
+    if not is_source_of(func, text, first, "".join(all_lines)):
         raise NoSource.at(definition_location(func), f"the source of {name} in {filename} is not "
                           "the code that runs: the file changed on disk since it was imported",
                           "reload the module (importlib.reload, or restart the kernel) so that the "
@@ -92,57 +89,6 @@ def _source_lines(func):
     except (SyntaxError, IndentationError, ValueError):  # tokenize trouble: take the line
         block = lines[start:start + 1]
     return filename, block, code.co_firstlineno
-
-
-_FUTURE_FLAGS = 0
-for _feature in __future__.all_feature_names:
-    _FUTURE_FLAGS |= getattr(__future__, _feature).compiler_flag
-
-
-def _is_source_of(func, text: str, first: int, imported: tuple = ()) -> bool:
-    """Whether `text` (the dedented lines read for func, starting at line `first`)
-    compiles to the very code func runs: same bytecode at the same first line. A file
-    edited on disk since its module was imported fails this, so adjoint never
-    differentiates other code than the code that runs. `imported`: the names the file
-    binds by import at module level (Python compiles `np.f(x)` differently for those)."""
-    code = func.__code__
-    try:
-        tree = ast.parse(text)
-    except SyntaxError:
-        return True  # reported by the caller, with the parser's message
-    ast.increment_lineno(tree, first - 1)
-    if code.co_freevars:  # inside a function that gives the free names cells, as they had
-        cells = [ast.Assign(targets=[ast.Name(id=n, ctx=ast.Store())], value=ast.Constant(None))
-                 for n in code.co_freevars]
-        no_args = ast.arguments(posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[])
-        tree.body = [ast.FunctionDef(name="outer", args=no_args, body=cells + tree.body,
-                                     decorator_list=[], returns=None)]
-    tree.body[:0] = [ast.Import(names=[ast.alias(name=name)]) for name in imported]
-    ast.fix_missing_locations(tree)
-    try:
-        compiled = compile(tree, code.co_filename, "exec", dont_inherit=True,
-                           flags=code.co_flags & _FUTURE_FLAGS)
-    except (SyntaxError, ValueError):
-        return True  # not comparable (reported elsewhere if it matters)
-    return any(c.co_code == code.co_code for c in _code_objects(compiled)
-               if c.co_name == code.co_name and c.co_firstlineno == code.co_firstlineno)
-
-
-@functools.lru_cache(maxsize=64)
-def _imported_names(filename: str, source: str) -> tuple:
-    """Names bound by an import statement at the module level of `source`."""
-    try:
-        table = symtable.symtable(source, filename, "exec")
-    except (SyntaxError, ValueError):
-        return ()
-    return tuple(sorted(s.get_name() for s in table.get_symbols() if s.is_imported()))
-
-
-def _code_objects(code):
-    for const in code.co_consts:
-        if inspect.iscode(const):
-            yield const
-            yield from _code_objects(const)
 
 
 def definition_location(func) -> Location | None:
