@@ -49,7 +49,8 @@ def value_and_grad(func, wrt=None, *, batch, reduce: str = "mean"):
         shared = {name: value for name, value in values.items() if name not in batch}
         client = _current_client()
         if client is not None:  # the parameters travel once per call, to every worker
-            shared = dict(zip(shared, client.scatter(list(shared.values()), broadcast=True)))
+            # (hash=False: equal values of two calls must not share, and so lose, one key)
+            shared = dict(zip(shared, client.scatter(list(shared.values()), broadcast=True, hash=False)))
         leaves = [dask.delayed(_chunk)(func, wrt, reduce, params, shared,
                                        {name: blocks[k] for name, blocks in chunks.items()})
                   for k in range(len(next(iter(chunks.values()))))]
