@@ -310,7 +310,7 @@ def check_differentiable(name, value, func=None) -> None:
         return
     if isinstance(value, (bool, np.bool_)):
         raise _refusal(func, f"cannot differentiate with respect to {name}: it is a bool")
-    if isinstance(value, np.ndarray):
+    if isinstance(value, np.ndarray) or is_duck_array(value):
         if value.dtype.kind in "iub":
             raise _refusal(func, f"cannot differentiate with respect to {name}: it is "
                                f"{'an integer' if value.dtype.kind in 'iu' else 'a boolean'} array "
@@ -322,9 +322,15 @@ def check_differentiable(name, value, func=None) -> None:
     if isinstance(value, numbers.Real):
         return
     raise _refusal(func, f"cannot differentiate with respect to {name}: got {type(value).__name__}; "
-                       "pass a float or a numpy float array")
+                   "pass a float or a float array (numpy, or one numpy dispatches to: dask, CuPy)")
 
 
 def _refusal(func, what: str) -> BadArguments:
     """BadArguments about a call of `func`, at the line where func is defined."""
     return BadArguments.at(definition_location(func) if func is not None else None, what)
+
+
+def is_duck_array(value) -> bool:
+    """An array numpy's functions dispatch to (NEP 18: dask, CuPy, ...), with a dtype."""
+    return hasattr(type(value), "__array_function__") and hasattr(value, "dtype") \
+        and hasattr(value, "shape")
