@@ -91,7 +91,9 @@ class Specializer:
             if isinstance(table, CellTable):
                 self.ns[f"{P}cell{k}"] = table.cell
                 checks.append(f"{P}cell{k}.cell_contents is {P}s[{k + 2}]")
-            else:
+            elif name in table:  # a subscript is cheaper than .get (a KeyError: not fresh)
+                checks.append(f"{P}G[{name!r}] is {P}s[{k + 2}]")
+            else:  # a builtin, or not defined yet
                 checks.append(f"{P}G.get({name!r}, {P}M) is {P}s[{k + 2}]")
         n = len(self.inline)
         checks.append(f"{P}F.__code__ is {P}s[{n + 2}]")
@@ -100,7 +102,7 @@ class Specializer:
                 f"    {P}s = {P}state\n"
                 f"    try:\n"
                 f"        {P}fresh = {types} == {P}s[0] and {' and '.join(checks)}\n"
-                f"    except ValueError:  # an empty closure cell\n"
+                f"    except (LookupError, ValueError):  # a global deleted, an empty cell\n"
                 f"        {P}fresh = False\n"
                 f"    {P}impl = {P}s[1] if {P}fresh else {P}slow({call_args})\n"
                 f"    try:\n"
@@ -123,7 +125,7 @@ class Specializer:
         bound.apply_defaults()
         values = list(bound.arguments.values())
         key = tuple(type(v) for v in values)
-        with COMPILE_LOCK:
+        with COMPILE_LOCK, internal_errors(self.func, "compiling the gradient of"):
             if self.func.__code__ is not self.code:
                 self._reload_code()
             expected = tuple(table.get(name, MISSING) for table, name in self.inline)
