@@ -51,6 +51,8 @@ def _wrong(program, f, args, value, grads) -> str:
         if np.shape(g) != np.shape(given) or np.asarray(g).dtype != np.float64:
             return (f"gradient for {name} has shape {np.shape(g)} dtype {np.asarray(g).dtype}; "
                     f"{name} has shape {np.shape(given)}")
+        if isinstance(given, float) and isinstance(g, np.ndarray):
+            return f"gradient for the float {name} is a 0-d array, not a float"
     scale = max(1.0, abs(float(expected)))
     for position, (name, g) in enumerate(zip(program.wrt, grads)):
         mismatch = None

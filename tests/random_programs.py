@@ -385,7 +385,7 @@ class _Writer:
         self.emit(indent, f"{count} = 0")
         test = f"{count} < {bound}"
         if self.rng.random() < 0.4:
-            test += f" and {self.cond(env, 1)}"
+            test += f" and ({self.cond(env, 1)})"
         self.emit(indent, f"while {test}:")
         self.emit(indent + 1, f"{count} += 1")
         inner = dict(env)
@@ -518,5 +518,8 @@ def load(program: Program, directory: str):
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[name]  # thousands of programs: keep none alive longer than needed
     return module.f
