@@ -20,7 +20,7 @@ def nested_early_return(b):
 
 
 def self_assignment_in_branch(a):
-    """WRONG (tag "self-assignment"), a=0.7: gradient 0.0, finite differences 2.0. `a = a`
+    """WRONG (tag "copy assignment"), a=0.7: gradient 0.0, finite differences 2.0. `a = a`
     inside an if (or a for/while body) loses the gradient flowing back into a; silent."""
     if a > 0.0:
         a = a
@@ -28,10 +28,20 @@ def self_assignment_in_branch(a):
 
 
 def self_assignment_in_loop(a, M):
-    """WRONG (tag "self-assignment"), a=0.7, M=np.ones((2, 2)): gradient for a 0.0,
+    """WRONG (tag "copy assignment"), a=0.7, M=np.ones((2, 2)): gradient for a 0.0,
     finite differences 2.0. The same family in a for loop over an array."""
     for row in M:
         a = a
+    return a * 2.0
+
+
+def copy_of_entry_in_loop(a, M):
+    """WRONG (tag "copy assignment"), a=0.7, M=np.full((2, 2), 0.3): gradient for a 2.0
+    (finite differences 0.0) and for M[1, 1] 4.0 (finite differences 2.0). A plain copy
+    `a = M[1, 1]` in a loop body: the old a keeps receiving the gradient. With
+    `a = M[1, 1] * 1.0` the gradient is right."""
+    for i in range(2):
+        a = M[1, 1]
     return a * 2.0
 
 
@@ -50,7 +60,8 @@ def entry_of_array_rebound_in_branch(y, a):
 def scalar_rebound_to_array_in_branch(y, a):
     """WRONG (gradient structure), y=np.array([0.5, 0.2]), a=30.0: the gradient for the
     float a has shape (2,) (not summed back to a's shape); with a=0.3 it is a 0-d array,
-    not a float. The float parameter is rebound to an array in one branch."""
+    not a float. The float parameter is rebound to an array in one branch (`a = y` alone
+    gives the float a a gradient of y's shape too)."""
     if a > 10.0:
         a = a - y
     return np.sum(a)
