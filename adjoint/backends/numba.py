@@ -29,6 +29,7 @@ import re
 import types as pytypes
 
 import numba
+import numpy as np
 from numba.core.errors import NumbaError
 
 from .. import loader
@@ -36,6 +37,7 @@ from ..errors import NonScalarOutput, UnsupportedSyntax
 from ..runtime import core
 from . import numba_runtime
 from .numba_runtime import NON_SCALAR, UNSET
+from .numba_ufuncs import NUMPY
 
 PLACEHOLDER = "UNSET"
 _JITTED: dict = {}  # the user's function -> its njit version (each compiled once)
@@ -153,8 +155,11 @@ def _free_name(base: str, namespace: dict) -> str:
 
 
 def _for_numba(obj):
-    """What numba code calls for `obj`: the user's plain functions compiled with njit;
-    helpers, modules, numba functions and values as they are."""
+    """What numba code calls for `obj`: the user's plain functions compiled with njit,
+    numpy with its fast transcendental functions (numba_ufuncs.py); helpers, other
+    modules, numba functions and values as they are."""
+    if obj is np:
+        return NUMPY
     if isinstance(obj, pytypes.FunctionType) and not obj.__module__.startswith("adjoint."):
         if obj not in _JITTED:
             _JITTED[obj] = numba.njit(obj)
