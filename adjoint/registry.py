@@ -35,6 +35,9 @@ class Rule:
     inputs: tuple  # parameter names that receive a gradient slot
     options: dict  # parameter name -> default
     elementwise: bool | None  # result shape = broadcast of the inputs' shapes
+    variadic: bool | int = False  # the first input receives every positional argument, as one tuple
+    input_defaults: dict = field(default_factory=dict)  # defaults of `differentiable` inputs
+    indices: tuple = ()  # inputs that hold indices or keys: no gradient, by their type
     _template: object = field(default=None, repr=False)
 
     @property
@@ -46,23 +49,38 @@ class Rule:
         return self._template
 
 
-def rule(primal, *, elementwise: bool | None = None):
+def rule(primal, *, elementwise: bool | None = None, differentiable: tuple = (),
+         variadic: bool | int = False, indices: tuple = (), table: dict | None = None):
     """Register the decorated function as the gradient rule of `primal`.
 
     `elementwise=True` says the primal's result has the broadcast shape of its inputs,
     which lets the compiler drop shape bookkeeping (unbroadcast) it can prove useless.
     Left as None, a rule whose formula is itself elementwise counts as elementwise.
+    `differentiable` names parameters with a default that still get a gradient
+    (norm.logpdf's loc and scale); the other defaulted parameters are options.
+    `variadic=True` is for a primal taking `*args` (np.einsum): the rule's first input
+    receives all positional arguments as one tuple and returns one gradient per entry;
+    `variadic=n` says only the first n entries get one (the others are refused when they
+    depend on the values differentiated).
+    `indices` names inputs that can only hold indices or keys (ints, bools, slices,
+    strings), so their gradient is None by type even where dataflow reaches them; any
+    other input a rule gives None is refused when it depends on the values differentiated.
+    `table` registers into another table than RULES (complex_values.COMPLEX_RULES).
     """
     def register(func):
         params = list(inspect.signature(func).parameters.values())
         if len(params) < 3 or any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
             raise AdjointError(f"rule {func.__qualname__} must be written d(g, y, x, ...): the "
                                "output's gradient, the output, then each input by name")
-        inputs = tuple(p.name for p in params[2:] if p.default is inspect.Parameter.empty)
-        options = {p.name: p.default for p in params[2:] if p.default is not inspect.Parameter.empty}
+        inputs = tuple(p.name for p in params[2:]
+                       if p.default is inspect.Parameter.empty or p.name in differentiable)
+        options = {p.name: p.default for p in params[2:]
+                   if p.default is not inspect.Parameter.empty and p.name not in inputs}
         names = tuple(p.name for p in params[2:])
-        RULES[primal] = Rule(primal, func, (params[0].name, params[1].name), names, inputs,
-                             options, elementwise)
+        defaults = {p.name: p.default for p in params[2:] if p.name in differentiable}
+        found = Rule(primal, func, (params[0].name, params[1].name), names, inputs, options,
+                     elementwise, variadic, defaults, tuple(indices))
+        (RULES if table is None else table)[primal] = found
         func.primal = primal
         return func
     return register

@@ -25,14 +25,15 @@ import itertools
 import operator
 from dataclasses import replace
 
-
 from . import ir, shapes
 from .aliases import check_in_place
+from .complex_values import complex_rule_for, complex_vars
 from .calls import backprop_call, differentiable_through, rewrite_calls
 from .activity import active_vars, differentiable, primal_key, useful_vars
 from .errors import MissingRule, NonScalarOutput, UnsupportedSyntax
 from .names import Namer
 from .registry import Rule, display_name, lookup
+from .shares import element_share, operand_share
 from .containers import grads_of
 from .runtime import seed, separate, unbroadcast, writeable, zero_grad, zeroed
 from .simplify import simplify
@@ -88,6 +89,7 @@ class _Reverse(TapeBookkeeping):
         result, aux = self.result_of(ret, has_aux)
         self.active = active_vars(forward, self.wrt)
         self.useful = useful_vars(forward, self.active, result)
+        self.complex = complex_vars(forward)
         self.check(forward)
         forward = rewrite_calls(self, forward)
         self.fn = replace(self.fn, body=forward + [ret])
@@ -160,6 +162,8 @@ class _Reverse(TapeBookkeeping):
                 continue
             if isinstance(stmt.value, ir.TupleExpr) and isinstance(stmt.target, tuple):
                 continue  # a, b = b, a was lowered to copies; this is a, b = (x, y) kept whole
+            if not isinstance(stmt.value, (ir.Var, ir.TupleExpr)):
+                complex_rule_for(stmt, self.complex)  # refuses a real-only rule on complex values
             if not isinstance(stmt.value, (ir.Var, ir.TupleExpr)) and not differentiable_through(stmt.value):
                 self.rule_for(stmt)
 
@@ -354,7 +358,7 @@ class _Reverse(TapeBookkeeping):
                     else:
                         self.contribute(element, share, stmt.origin, assigned, out)
             return out
-        r = self.rule_for(stmt)
+        r = complex_rule_for(stmt, self.complex) or self.rule_for(stmt)
         operands, bindings = self.bind(stmt, r)
         bindings = {name: ir.substitute(value, prev) for name, value in bindings.items()}
         bindings[r.func_params[0]] = g
@@ -367,8 +371,9 @@ class _Reverse(TapeBookkeeping):
             out.append(local)
             if isinstance(local, ir.Assign) and isinstance(local.target, ir.Var):
                 self.classes[local.target] = shapes.expr_class(local.value, self.classes) or local.target
-        for operand, expr in zip(operands, returns):
-            if expr is None or not any(v in self.useful for v in ir.vars_in(operand)):
+        for name, operand, expr in zip(r.inputs, operands, returns):
+            expr = operand_share(self, stmt, r, name, operand, expr)
+            if expr is None:
                 continue
             expr = simplify(expr, self.classes)
             if isinstance(operand, ir.Var) and operand in own and operand in prev:
@@ -376,13 +381,14 @@ class _Reverse(TapeBookkeeping):
             elif isinstance(operand, ir.Var):
                 self.contribute(operand, expr, stmt.origin, assigned, out)
             elif isinstance(operand, ir.TupleExpr) and all(
-                    isinstance(e, (ir.Var, ir.Const, ir.Ref)) for e in operand.elts):
+                    isinstance(e, ir.Var) or not any(v in self.useful for v in ir.vars_in(e))
+                    for e in operand.elts):  # constant entries (einsum's sublists) get nothing
                 parts = ir.Var(self.namer.fresh("grads"), ir.Kind.LOCAL)
                 out.append(ir.Assign(parts, expr, stmt.origin))
                 for k, element in enumerate(operand.elts):
                     if isinstance(element, ir.Var):
-                        self.contribute(element, ir.Subscript(parts, ir.Const(k)), stmt.origin,
-                                        assigned, out)
+                        self.contribute(element, element_share(self, stmt, r, k, element, parts),
+                                        stmt.origin, assigned, out)
             else:  # never drop a gradient silently
                 raise UnsupportedSyntax.at(stmt.origin, "a differentiable value nested inside "
                                            "an argument is not supported here",
@@ -392,6 +398,8 @@ class _Reverse(TapeBookkeeping):
     def bind(self, stmt, r: Rule):
         """The primal's operands in rule-input order, and every rule parameter's value."""
         value = stmt.value
+        if isinstance(value, ir.Call) and r.variadic:  # np.einsum(spec, a, b): one tuple
+            value = ir.Call(value.func, (ir.TupleExpr(value.args),), value.kwargs)
         if isinstance(value, ir.Call):
             if len(value.args) > len(r.params):
                 raise MissingRule.at(stmt.origin, f"the gradient rule for {display_name(r.primal)} "
@@ -407,6 +415,8 @@ class _Reverse(TapeBookkeeping):
         else:
             given = dict(zip(r.params, _operands(value)))
         for name in r.inputs:
+            if name not in given and name in r.input_defaults:
+                given[name] = ir.Const(r.input_defaults[name])
             if name not in given:
                 raise MissingRule.at(stmt.origin, f"{display_name(r.primal)} is called without "
                                      f"its argument {name}", "pass it explicitly")
