@@ -12,11 +12,17 @@
     special     scipy.special (when scipy is installed)
     nondiff     functions with no gradient (floor, argmax, comparisons, ...)
     containers  xs.append(v) and builtin sum
+    fft         np.fft's transforms and shifts (complex intermediates)
+    complex     np.angle, .imag, and products of complex values (see complex_values.py)
+    arrays      np.r_, np.c_, row_stack, partition, gradient, rollaxis, astype
+    stats       scipy.stats distributions: logpdf, pdf, cdf, ... (when scipy is installed)
+    decompositions  np.linalg.svd, eig, eigvals
+    scipy_more  scipy.linalg, scipy.signal.convolve, more of scipy.special
 
 `python -m adjoint.coverage` lists them all in docs/coverage.md.
 """
 from . import (operators, scalar, unary, binary, reductions, linalg, shaping, selection,  # noqa: F401
-               signal, special, nondiff, containers)
+               signal, special, nondiff, containers, fft, complex, arrays)
 
 from ..registry import NONDIFF as _NONDIFF, RULES as _RULES
 

@@ -1,0 +1,112 @@
+"""Small real-valued programs using the library functions autograd differentiates, for
+tests/test_library_programs.py (each output weighted by a fixed non-uniform array)."""
+import numpy as np
+
+R = np.random.default_rng(11)
+W4 = R.normal(size=4)
+W6 = R.normal(size=6)
+W8 = R.normal(size=8)
+W23 = R.normal(size=(2, 3))
+W34 = R.normal(size=(3, 4))
+H8 = R.normal(size=8) + 1j * R.normal(size=8)  # a complex filter (a global constant)
+
+
+class Indexer:  # an object whose __getitem__ computes: adjoint cannot see inside
+    def __getitem__(self, index):
+        return index * 2.0
+
+
+INDEXER = Indexer()
+
+
+def power_spectrum(x):
+    return np.sum(np.abs(np.fft.fft(x)) ** 2 * W8)
+
+
+def filtered(x):
+    return np.sum(np.real(np.fft.ifft(np.fft.fft(x) * H8)) * W8)
+
+
+def spectrum_parts(x):
+    f = np.fft.rfft(x)
+    return np.sum(f.real * W8[:5]) + np.sum(np.imag(f) ** 2) + np.sum(np.angle(f[1:4]) * W4[:3])
+
+
+def conj_product(x):
+    f = np.fft.fft(x)
+    return np.sum(np.real(f * np.conj(f)) * W8)
+
+
+def round_trip_2d(x):
+    spectrum = np.fft.rfft2(x)
+    return np.sum(np.fft.irfft2(spectrum * np.abs(spectrum), s=x.shape) * W34)
+
+
+def shifted(x):
+    return np.sum(np.abs(np.fft.fftshift(np.fft.fftn(x))) * W34)
+
+
+def complex_divide(x, w):
+    f = np.fft.fft(x)
+    return np.sum(np.abs(f / (w + 2.0)) * W8)
+
+
+def as_complex(x):
+    return np.sum(np.abs(x.astype(complex) * H8) * W8)
+
+
+def exp_phase(x):
+    return np.sum(np.real(np.exp(np.fft.fft(x) * 0.1)) * W8)
+
+
+def einsum_sublist(x):
+    return np.sum(np.einsum(x, (0, 1), (1, 0)) * W23.T)
+
+
+def einsum_ellipsis(x, y):
+    return np.sum(np.einsum("...ij,jk->...ik", x, y) * W23[:, :2].reshape(1, 2, 2))
+
+
+def einsum_three(a, b, c):
+    return np.einsum("ij,jk,k->i", a, b, c) @ W23[:, 0]
+
+
+def einsum_one(x):
+    return np.einsum("ii", x @ x.T)
+
+
+def r_concat(x):
+    return np.sum(np.r_[x[0], 0.5, x[1], 0:2] * W8[:7])
+
+
+def c_concat(x):
+    return np.sum(np.c_[x[0], x[1]] * W23.T)
+
+
+def partitioned(x):
+    return np.sum(np.partition(x, 2) * W6)
+
+
+def spatial_gradient(x):
+    return np.sum(np.gradient(x, 0.5) * W6)
+
+
+def spatial_gradient_2d(x):
+    dy, dx = np.gradient(x, 0.3, 2.0)
+    return np.sum(dy * W34) + np.sum(dx ** 2)
+
+
+def rolled(x):
+    return np.sum(np.rollaxis(x, 1) * W23.T)
+
+
+def fft_of_tanh_refused(x):
+    return np.sum(np.abs(np.tanh(np.fft.fft(x))))
+
+
+def unknown_indexer(x):
+    return np.sum(INDEXER[x])
+
+
+def spacing_refused(x):
+    return np.sum(np.gradient(x, x[0] + 2.0))
