@@ -23,7 +23,7 @@ from . import ir
 from .containers import appended, make_dict
 from .errors import Location, UnsupportedSyntax
 from .frontend import MISSING, Parsed, resolve_free_name
-from .methods import method_function
+from .methods import method_function, registered_method
 from .names import Namer
 from .lower_local import LocalFunctionLowering, lambda_as_def
 from .lower_flow import COMPARE, ControlFlowLowering, is_atom as _is_atom, is_number as _is_number
@@ -339,6 +339,9 @@ class _Lowering(ControlFlowLowering, LocalFunctionLowering):
                                            f"module '{base.value.__name__}' has no attribute '{node.attr}'")
             return ir.Ref(base.root_name, base.root, base.path + (node.attr,),
                           getattr(base.value, node.attr))
+        if isinstance(base, ir.Ref) and registered_method(base.value, node.attr) is not None:
+            return ir.Ref(base.root_name, base.root, base.path + (node.attr,),
+                          registered_method(base.value, node.attr))  # norm.logpdf: a rule's key
         if not isinstance(base, (ir.Var, ir.Const, ir.Ref)):
             base = self.atom_of(base)
         return ir.Attr(base, node.attr)

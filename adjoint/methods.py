@@ -5,6 +5,8 @@ change the array in place (sort, fill, resize, ...) are not here: they are mutat
 """
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from .containers import dict_items, dict_values, iterated
@@ -41,3 +43,15 @@ def method_function(name: str):
     if name == "astype":
         return np.asarray, False
     return None
+
+
+def registered_method(obj, name: str):
+    """obj.name when it is a method with a gradient rule or declared nondiff (the method
+    of a module-level object, scipy.stats.norm.logpdf), else None. Bound methods compare
+    equal when they bind the same function to the same object, so the fresh bound method
+    each attribute read makes finds the rule registered under another."""
+    from .registry import is_nondiff, lookup
+    if not inspect.isfunction(inspect.getattr_static(type(obj), name, None)):
+        return None
+    method = getattr(obj, name)
+    return method if lookup(method) is not None or is_nondiff(method) else None

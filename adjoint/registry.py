@@ -109,6 +109,10 @@ def is_nondiff(primal) -> bool:
 def display_name(primal) -> str:
     if isinstance(primal, str):
         return primal
+    owner = getattr(primal, "__self__", None)
+    if owner is not None and type(owner).__module__.startswith("scipy.stats"):  # norm.logpdf
+        name = getattr(owner, "name", None) or type(owner).__name__.removesuffix("_gen")
+        return f"scipy.stats.{name}.{primal.__name__}"
     module = getattr(primal, "__module__", None) or ""
     name = getattr(primal, "__qualname__", None) or getattr(primal, "__name__", repr(primal))
     if module in ("numpy", "math", "builtins", "_operator", "operator"):

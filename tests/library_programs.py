@@ -110,3 +110,45 @@ def unknown_indexer(x):
 
 def spacing_refused(x):
     return np.sum(np.gradient(x, x[0] + 2.0))
+
+
+# scipy.stats, called as methods of scipy's distribution objects ---------------------------
+import scipy.stats  # noqa: E402
+from scipy.stats import norm, t, multivariate_normal as mvn, poisson, gamma  # noqa: E402
+
+COV = np.array([[1.0, 0.3], [0.3, 0.8]])
+POINTS = R.normal(size=(5, 2))
+COUNTS = np.array([0, 2, 1, 4])
+
+
+def normal_likelihood(mu, log_sigma):
+    return np.sum(norm.logpdf(W6, mu, np.exp(log_sigma)))
+
+
+def normal_by_module_path(x):
+    return np.sum(scipy.stats.norm.cdf(x, loc=0.3, scale=1.5) * W6)
+
+
+def student_tail(x, df):
+    return np.sum(t.logpdf(x, df) * W6) + np.sum(t.logsf(x, 4.0))
+
+
+def gmm_objective(means, log_weights):
+    weights = np.exp(log_weights) / np.sum(np.exp(log_weights))
+    first = mvn.logpdf(POINTS, means[0], COV) + np.log(weights[0])
+    second = mvn.logpdf(POINTS, means[1], COV) + np.log(weights[1])
+    top = np.maximum(first, second)
+    return np.sum(top + np.log(np.exp(first - top) + np.exp(second - top)))
+
+
+def poisson_regression(w):
+    rate = np.exp(W4 * w)
+    return np.sum(poisson.logpmf(COUNTS, rate))
+
+
+def gamma_prior(a):
+    return np.sum(gamma.logpdf(np.abs(W6) + 0.1, a))
+
+
+def t_cdf_df_refused(x):
+    return np.sum(t.cdf(W6, x[0] + 3.0))

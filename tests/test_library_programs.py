@@ -31,6 +31,12 @@ PROGRAMS = [
     (P.spatial_gradient, (R.normal(size=6),), 0),
     (P.spatial_gradient_2d, (R.normal(size=(3, 4)),), 0),
     (P.rolled, (R.normal(size=(2, 3)),), 0),
+    (P.normal_likelihood, (0.3, -0.2), (0, 1)),
+    (P.normal_by_module_path, (R.normal(size=6),), 0),
+    (P.student_tail, (R.normal(size=6), 3.5), (0, 1)),
+    (P.gmm_objective, (R.normal(size=(2, 2)), R.normal(size=2)), (0, 1)),
+    (P.poisson_regression, (0.4,), 0),
+    (P.gamma_prior, (R.uniform(1.5, 3.0, size=6),), 0),
 ]
 
 
@@ -48,6 +54,7 @@ def test_float32_input_gets_float32_gradient_through_fft():
     (P.fft_of_tanh_refused, "np.tanh of a complex value"),
     (P.unknown_indexer, "no gradient for its argument index"),
     (P.spacing_refused, "no gradient for its argument number 1"),
+    (P.t_cdf_df_refused, "no gradient for its argument df"),
 ])
 def test_refused_clearly(f, match):
     with pytest.raises(adjoint.AdjointError, match=match):
@@ -57,3 +64,8 @@ def test_refused_clearly(f, match):
 def test_complex_input_stays_refused():
     with pytest.raises(adjoint.AdjointError, match="not a real floating type"):
         adjoint.grad(P.power_spectrum)(np.ones(8, dtype=complex))
+
+
+def test_distribution_method_shows_in_generated_code():
+    text = adjoint.source(P.normal_likelihood, (0, 1), 0.3, -0.2)
+    assert "norm.logpdf(" in text and "norm_grads(" in text

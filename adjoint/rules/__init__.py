@@ -22,7 +22,7 @@
 `python -m adjoint.coverage` lists them all in docs/coverage.md.
 """
 from . import (operators, scalar, unary, binary, reductions, linalg, shaping, selection,  # noqa: F401
-               signal, special, nondiff, containers, fft, complex, arrays)
+               signal, special, nondiff, containers, fft, complex, arrays, stats)
 
 from ..registry import NONDIFF as _NONDIFF, RULES as _RULES
 
