@@ -20,6 +20,8 @@ from __future__ import annotations
 import inspect
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .errors import AdjointError
 
 RULES: dict = {}
@@ -109,6 +111,9 @@ def is_nondiff(primal) -> bool:
 def display_name(primal) -> str:
     if isinstance(primal, str):
         return primal
+    for name in ("r_", "c_"):  # numpy's indexing objects (np.r_[a, b])
+        if primal is getattr(np, name):
+            return "np." + name
     owner = getattr(primal, "__self__", None)
     if owner is not None and type(owner).__module__.startswith("scipy.stats"):  # norm.logpdf
         name = getattr(owner, "name", None) or type(owner).__name__.removesuffix("_gen")

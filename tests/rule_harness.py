@@ -5,7 +5,8 @@ A `Case` names a registered primal and the arguments to call it with. `check_cas
 evaluates the primal, draws a random, non-uniform output gradient g (an all-ones seed
 would hide a transposed gradient), calls the rule `d(g, y, *args, **kwargs)` and compares
 each input's gradient with a central finite difference of sum(g * f(...)) (a VJP check,
-in float64). `check_float32` runs the rule on float32 inputs and checks that every
+in float64; an input the rule gives None is skipped: the compiler refuses to
+differentiate through it). `check_float32` runs the rule on float32 inputs and checks that every
 gradient of a float32 input is float32 and agrees with the float64 gradient.
 
 The test modules tests/test_rules_*.py each define `CASES`; tests/test_registry.py fails
@@ -38,7 +39,8 @@ class Case:
 
     def __str__(self):
         shapes = ",".join(_describe(a) for a in self.args)
-        options = ",".join(f"{k}={v!r}" for k, v in self.kwargs.items())
+        options = ",".join(f"{k}={_describe(v) if isinstance(v, np.ndarray) else repr(v)}"
+                           for k, v in self.kwargs.items())  # no random values in test ids
         text = f"{display_name(self.primal)}({shapes}{',' if options else ''}{options})"
         return f"{text}[{self.note}]" if self.note else text
 
@@ -54,6 +56,8 @@ def _describe(value) -> str:
         return "[" + ",".join(_describe(v) for v in value) + "]"
     if isinstance(value, float):
         return "float"
+    if value is np.r_ or value is np.c_:
+        return display_name(value)
     return repr(value) if not callable(value) else getattr(value, "__name__", "f")
 
 
@@ -210,12 +214,12 @@ def check_case(case) -> None:
     bound = _bind(rule, case.args, case.kwargs)
     checked = 0
     for name, grad in zip(rule.inputs, grads):
-        if name not in bound:  # a differentiable input left to its default
-            continue
+        if name not in bound or grad is None:  # left to its default; or no gradient, which
+            continue  # the compiler refuses wherever the argument is being differentiated
         where, value = bound[name]
         for path in _leaves(value):
             leaf = _get(value, path)
-            got = _get(grad, path) if grad is not None else None
+            got = _get(grad, path)
             got = np.zeros(np.shape(leaf)) if got is None else got
             assert np.shape(got) == np.shape(leaf), \
                 f"{case}: gradient for {name}{list(path)} has shape {np.shape(got)}, input {np.shape(leaf)}"

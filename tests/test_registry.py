@@ -28,7 +28,9 @@ def all_cases():
 
 
 def _key(primal):
-    return primal if isinstance(primal, str) else id(primal)
+    # a bound method (scipy.stats.norm.logpdf) is a new object at each read; equal ones
+    # bind the same function to the same object
+    return primal if isinstance(primal, str) or inspect.ismethod(primal) else id(primal)
 
 
 def test_every_rule_has_a_finite_difference_case():

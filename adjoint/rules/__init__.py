@@ -22,7 +22,8 @@
 `python -m adjoint.coverage` lists them all in docs/coverage.md.
 """
 from . import (operators, scalar, unary, binary, reductions, linalg, shaping, selection,  # noqa: F401
-               signal, special, nondiff, containers, fft, complex, arrays, stats)
+               signal, special, nondiff, containers, fft, complex, arrays, stats,
+               decompositions, scipy_linalg, special_more)
 
 from ..registry import NONDIFF as _NONDIFF, RULES as _RULES
 
