@@ -41,7 +41,8 @@ COMPLEX_SAFE = {operator.add, operator.sub, operator.neg, operator.pos, operator
                 np.expand_dims, np.concatenate, np.stack, np.hstack, np.vstack, np.flip,
                 np.roll, np.copy, np.asarray, np.array, np.diff, np.trace, np.diagonal,
                 ".T", np.abs, builtins.abs, np.conjugate} \
-    | COMPLEX_RESULT | REAL_RESULT | {np.fft.fftshift, np.fft.ifftshift, np.real_if_close}
+    | COMPLEX_RESULT | REAL_RESULT | {np.fft.fftshift, np.fft.ifftshift, np.real_if_close,
+                                      getattr(np, "astype", np.asarray)}
 REAL_PART = ir.Ref("np", np, ("real",), np.real)
 
 

@@ -382,7 +382,7 @@ class _Lowering(ControlFlowLowering, LocalFunctionLowering):
                        and isinstance(node.args[0].value, int)):
             args = [ir.TupleExpr(tuple(args))]  # x.reshape(3, 4) -> np.reshape(x, (3, 4))
         kwargs = [(k.arg, self.operand(k.value)) for k in node.keywords]
-        if method.name == "astype" and args:
+        if method.name == "astype" and args and function is np.asarray:
             kwargs.insert(0, ("dtype", args.pop(0)))
         ref = ir.Ref("np", np, (function.__name__,), function) if function.__module__ == "numpy" \
             else ir.Ref(function.__name__, function, (), function)

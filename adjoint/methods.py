@@ -40,8 +40,8 @@ def method_function(name: str):
         return SAME_AS_FUNCTION[name], False
     if name in PACKED:
         return PACKED[name], True
-    if name == "astype":
-        return np.asarray, False
+    if name == "astype":  # np.astype copies and keeps the gradient in x's dtype (numpy >= 2.1)
+        return getattr(np, "astype", np.asarray), False
     return None
 
 

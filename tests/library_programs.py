@@ -152,3 +152,33 @@ def gamma_prior(a):
 
 def t_cdf_df_refused(x):
     return np.sum(t.cdf(W6, x[0] + 3.0))
+
+
+def astype_float64(x):
+    return np.sum(x.astype(np.float64) * W6) + np.sum(x.astype(float) ** 2)
+
+
+class Scaler:  # a callable object: adjoint cannot see what __call__ computes
+    def __call__(self, x):
+        return 2.0 * x
+
+
+SCALER = Scaler()
+
+
+def unknown_callable(x):
+    return np.sum(SCALER(x))
+
+
+M44 = R.normal(size=(4, 4)) + 1j * R.normal(size=(4, 4))
+
+
+def complex_products(x):
+    f = np.fft.fft(x)
+    g = M44 @ f[:4] + np.matmul(f[4:], M44)
+    h = np.multiply(g, np.conj(f[:4])) + np.divide(f[4:], g + 3.0) + np.square(f[:4]) + f[4:] ** 3
+    return np.sum(np.abs(h) * W4)
+
+
+def real_matrix_times_complex(w):
+    return np.sum(np.imag(w @ M44) * W34)

@@ -31,6 +31,8 @@ PROGRAMS = [
     (P.spatial_gradient, (R.normal(size=6),), 0),
     (P.spatial_gradient_2d, (R.normal(size=(3, 4)),), 0),
     (P.rolled, (R.normal(size=(2, 3)),), 0),
+    (P.complex_products, (R.normal(size=8),), 0),
+    (P.real_matrix_times_complex, (R.normal(size=(3, 4)),), 0),
     (P.normal_likelihood, (0.3, -0.2), (0, 1)),
     (P.normal_by_module_path, (R.normal(size=6),), 0),
     (P.student_tail, (R.normal(size=6), 3.5), (0, 1)),
@@ -55,6 +57,7 @@ def test_float32_input_gets_float32_gradient_through_fft():
     (P.unknown_indexer, "no gradient for its argument index"),
     (P.spacing_refused, "no gradient for its argument number 1"),
     (P.t_cdf_df_refused, "no gradient for its argument df"),
+    (P.unknown_callable, "no gradient rule for SCALER"),
 ])
 def test_refused_clearly(f, match):
     with pytest.raises(adjoint.AdjointError, match=match):
@@ -69,3 +72,10 @@ def test_complex_input_stays_refused():
 def test_distribution_method_shows_in_generated_code():
     text = adjoint.source(P.normal_likelihood, (0, 1), 0.3, -0.2)
     assert "norm.logpdf(" in text and "norm_grads(" in text
+
+
+def test_astype_method_keeps_the_input_dtype():
+    x = R.normal(size=6)
+    grad = check_grads(P.astype_float64, x)[0]
+    assert grad.dtype == np.float64
+    assert adjoint.grad(P.astype_float64)(x.astype(np.float32)).dtype == np.float32
