@@ -3,7 +3,7 @@ scipy.special (skipped without scipy)."""
 import numpy as np
 import pytest
 
-from rule_harness import Case, RNG, check_case, check_float32, spd, uniform
+from rule_harness import Case, check_case, check_float32, spd, uniform
 
 linalg = pytest.importorskip("scipy.linalg")
 signal = pytest.importorskip("scipy.signal")
