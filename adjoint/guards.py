@@ -8,13 +8,12 @@ is a triple (table, key, object): stale when `table.get(key, MISSING) is not obj
 """
 from __future__ import annotations
 
-import sys
 import types
 
 from . import ir
-from .frontend import MISSING
+from .origin import is_user_code
+from .lowering.frontend import MISSING
 
-LIBRARIES = {"numpy", "scipy", "adjoint", "jax", "torch"}
 
 
 class CellTable:
@@ -52,7 +51,7 @@ def guards_of(parsed, fn: ir.Function, names: bool = True) -> tuple:
 def _attribute_guards(ref: ir.Ref, seen: set) -> list:
     out, owner = [], ref.root
     for attr in ref.path:
-        if not isinstance(owner, types.ModuleType) or _is_library(owner):
+        if not isinstance(owner, types.ModuleType) or not is_user_code(owner):
             break
         value = getattr(owner, attr, MISSING)
         if (id(owner), attr) not in seen:
@@ -62,7 +61,4 @@ def _attribute_guards(ref: ir.Ref, seen: set) -> list:
     return out
 
 
-def _is_library(module) -> bool:
-    top = module.__name__.split(".")[0]
-    return top in LIBRARIES or top in sys.stdlib_module_names
 

@@ -8,7 +8,7 @@ import pytest
 
 from rule_harness import Case, attribute, check_case, check_float32, uniform
 
-from adjoint.registry import RULES
+from adjoint.rules.registry import RULES
 
 
 def u(*shape):

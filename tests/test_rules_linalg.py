@@ -181,7 +181,7 @@ def test_eigh_gradient_is_symmetric_and_finite_for_repeated_eigenvalues():
 
 
 def test_einsum_sublists_name_the_same_contraction_as_the_string():
-    from adjoint.helpers.einsum import explicit_form
+    from adjoint.runtime.einsum import explicit_form
     a, b = np.ones((2, 3)), np.ones((3, 4))
     assert explicit_form((a, [0, 1], b, [1, 2], [0, 2]))[0] == "ab,bc->ac"
     assert explicit_form(("...j,kj", np.ones((5, 2, 3)), np.ones((4, 3))))[0] == "abj,kj->abk"

@@ -11,11 +11,11 @@ Limits:
 """
 import numpy as np
 
-from ..helpers.arrays import gradient_grads, unpermute, unroll_axis
-from ..helpers.complex import as_gradient_of
-from ..helpers.concatenators import concatenated_grads
-from ..helpers.shaping import unvstack
-from ..registry import rule
+from ..runtime.arrays import gradient_grads, unpermute, unroll_axis
+from ..runtime.complex import as_gradient_of
+from ..runtime.concatenators import concatenated_grads
+from ..runtime.shaping import unvstack
+from .registry import rule
 
 
 @rule(np.r_, elementwise=False)

@@ -1,7 +1,7 @@
 """Rules for complex intermediates: np.angle, np.real_if_close, the .imag attribute, and
 the products, quotients and powers that a complex value needs its own rule for.
 
-Convention (adjoint/complex_values.py): a complex value's gradient is dL/dRe + i dL/dIm;
+Convention (adjoint/reverse/complex_values.py): a complex value's gradient is dL/dRe + i dL/dIm;
 for a holomorphic f that is conj(f'(z)) times the output's gradient, so these rules
 conjugate where the real rules do not. The `complex_rule` ones replace the ordinary
 rule only where a value involved is complex (x * w on real arrays still reads g * w).
@@ -11,10 +11,9 @@ import operator
 
 import numpy as np
 
-from ..complex_values import complex_rule
-from ..helpers.complex import angle_grad, as_gradient_of, imag_grad
-from ..registry import rule
-from ..runtime import matmul_left, matmul_right, unbroadcast
+from ..runtime.complex import angle_grad, as_gradient_of, imag_grad
+from .registry import complex_rule, rule
+from ..runtime.core import matmul_left, matmul_right, unbroadcast
 
 
 @rule(np.angle, elementwise=True)

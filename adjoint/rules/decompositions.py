@@ -7,12 +7,12 @@ Limits:
 - eig, eigvals: distinct eigenvalues (equal ones get no eigenvector term); eig's
   eigenvectors are unit-norm with an arbitrary phase, so the loss must not depend on
   the phase. The results may be complex: use them through np.real, np.imag, np.abs, sums
-  and products (see adjoint/complex_values.py); other functions of them are refused.
+  and products (see adjoint/reverse/complex_values.py); other functions of them are refused.
 """
 import numpy as np
 
-from ..helpers.decompositions import eig_grad, eigvals_grad, svd_grad
-from ..registry import rule
+from ..runtime.decompositions import eig_grad, eigvals_grad, svd_grad
+from .registry import rule
 
 
 @rule(np.linalg.svd, elementwise=False)

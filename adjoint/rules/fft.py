@@ -2,14 +2,14 @@
 
 The transforms turn real values complex; a real-valued function of them (np.abs(F)**2,
 np.real(ifft(...)), F.imag) differentiates with the conventions of
-adjoint/complex_values.py: a complex value's gradient is dL/dRe + i dL/dIm, and a real
+adjoint/reverse/complex_values.py: a complex value's gradient is dL/dRe + i dL/dIm, and a real
 input's gradient is the real part. Every n=, s=, axes= and norm= is handled (the adjoint
 of each transform is the inverse transform with the dual normalization). Not out=.
 """
 import numpy as np
 
-from ..helpers.fft import rfft_length, rfftn_length, transform_axes, unfft, unirfft, unrfft
-from ..registry import rule
+from ..runtime.fft import rfft_length, rfftn_length, transform_axes, unfft, unirfft, unrfft
+from .registry import rule
 
 
 @rule(np.fft.fft, elementwise=False)

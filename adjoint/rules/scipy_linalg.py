@@ -14,9 +14,9 @@ except ImportError:  # scipy is optional
     linalg = None
 
 if linalg is not None:
-    from ..helpers.scipy_linalg import (convolve_grads, solve_banded_grads,
+    from ..runtime.scipy_linalg import (convolve_grads, solve_banded_grads,
                                         solve_triangular_grads, sqrtm_grad, sylvester_grads)
-    from ..registry import rule
+    from .registry import rule
 
     @rule(linalg.solve_triangular, elementwise=False)
     def d_solve_triangular(g, y, a, b, trans=0, lower=False, unit_diagonal=False,

@@ -15,11 +15,11 @@ Limits:
 """
 import numpy as np
 
-from ..helpers.shaping import (uncolumn_stack, unconcatenate, undstack, unhstack, unpack_like,
+from ..runtime.shaping import (uncolumn_stack, unconcatenate, undstack, unhstack, unpack_like,
                                unpad, unrepeat, unstack, untile, unvstack)
-from ..helpers.complex import as_gradient_of
-from ..registry import nondiff, rule
-from ..runtime import inverse_axes, unbroadcast
+from ..runtime.complex import as_gradient_of
+from .registry import nondiff, rule
+from ..runtime.core import inverse_axes, unbroadcast
 
 
 @rule(".T", elementwise=False)

@@ -12,8 +12,8 @@ Conventions and limits:
 """
 import numpy as np
 
-from ..registry import nondiff, rule
-from ..runtime import cast_like, unbroadcast
+from .registry import nondiff, rule
+from ..runtime.core import cast_like, unbroadcast
 
 try:
     import scipy.special as special
@@ -21,7 +21,7 @@ except ImportError:  # scipy is optional
     special = None
 
 if special is not None:
-    from ..helpers.special import multigammaln_slope
+    from ..runtime.special import multigammaln_slope
 
     @rule(special.gammainc, elementwise=True)
     def d_gammainc(g, y, a, x):

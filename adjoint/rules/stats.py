@@ -22,10 +22,10 @@ except ImportError:  # scipy is optional
     stats = None
 
 if stats is not None:
-    from ..helpers.stats import (beta_grads, chi2_grads, dirichlet_grads, gamma_grads,
+    from ..runtime.stats import (beta_grads, chi2_grads, dirichlet_grads, gamma_grads,
                                  mvn_entropy_grads, mvn_grads, norm_grads, poisson_mu_grad,
                                  t_grads)
-    from ..registry import rule
+    from .registry import rule
 
     LOC_SCALE = ("loc", "scale")
 

@@ -16,9 +16,9 @@ import math
 
 import numpy as np
 
-from ..helpers.complex import as_gradient_of, imag_grad
-from ..registry import rule
-from ..runtime import safe_div, safe_mul
+from ..runtime.complex import as_gradient_of, imag_grad
+from .registry import rule
+from ..runtime.core import safe_div, safe_mul
 
 LN2 = math.log(2.0)
 LN10 = math.log(10.0)

@@ -1,0 +1,177 @@
+"""The pipeline: every compile runs these stages, in this order, here and nowhere else.
+
+    parse (lowering/frontend) -> fence -> lower -> structure -> verify        lower_function
+      -> reverse (reverse/sweep; each user function it calls through comes back
+         here as a callee: compile_callee)
+      -> passes.optimize -> codegen -> load (exec of exactly that text)     compile_gradient
+
+`compile_gradient` compiles one function for one `wrt` and one set of scalar parameters
+and returns a `Compiled`. `compile_callee` compiles a function called through into a
+cached forward/backward pair (a `VJP`, see reverse/vjp.py). `adjoint check`, `show --dump`
+and `graph` use `lower_function` and the stage list from here too.
+
+Compiling is serialized by one lock: callees are cached across gradients, and a pair half
+compiled by one thread must never be seen by another.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field, replace
+
+from . import codegen, ir, loader, passes
+from .codegen import Pending
+from .errors import Location, NoSource, UnsupportedSyntax
+from .guards import guards_of
+from .lowering.fence import check_supported
+from .lowering.frontend import Parsed, parse_function
+from .lowering.lower import Lowering, namer_for
+from .lowering.structure import structure
+from .names import Namer
+from .reverse.sweep import differentiate
+from .reverse.vjp import (VJP, calls_itself, check_base_case, one_result, pair_name, parameter_names,
+                          split_vjp)
+
+COMPILE_LOCK = threading.RLock()
+
+
+@dataclass
+class Lowered:
+    parsed: Parsed
+    fn: ir.Function  # structured, verified SSA IR
+
+    def namer(self, extra=()) -> Namer:
+        """Names for what later stages add, avoiding every name the function uses."""
+        return namer_for(self.parsed, self.fn, extra)
+
+
+@dataclass
+class Compiled:
+    source: str
+    function: object  # the live generated function
+    return_location: Location | None
+    stages: dict  # stage name -> IR text, for dumps
+    callees: list = field(default_factory=list)  # VJPs of functions differentiated through
+    guards: tuple = ()  # what the code assumed of the user's modules (see guards.py)
+    check_finite: bool = False  # compiled with a finite check after each backward assignment
+
+
+def lower_function(func=None, parsed: Parsed | None = None) -> Lowered:
+    """The front half: source -> structured, verified SSA IR."""
+    parsed = parse_function(func) if parsed is None else parsed
+    check_supported(parsed)
+    lowering = Lowering(parsed)
+    fn = structure(lowering.run(), lowering.namer)
+    ir.verify(fn)
+    return Lowered(parsed, fn)
+
+
+def compile_gradient(func, wrt_names: tuple, scalar_params: frozenset, *,
+                     return_value: bool, optimize: bool = True, single: bool = True,
+                     has_aux: bool = False, check_finite: bool = False) -> Compiled:
+    with COMPILE_LOCK:
+        lowered = lower_function(func)
+        fn = lowered.fn
+        stages = {"lower": fn}
+        wrt = [next(p for p in fn.params if p.name == name) for name in wrt_names]
+        callee = callee_compiler(optimize, check_finite)
+        grad_fn, callees = differentiate(fn, wrt, scalar_params, lowered.namer(), return_value, single,
+                                         has_aux=has_aux, compile_callee=callee)
+        stages["reverse"] = grad_fn
+        if optimize:
+            grad_fn = passes.optimize(grad_fn)
+            stages["optimize"] = grad_fn
+        prefix = "value_and_grad_" if return_value else "grad_"
+        grad_fn = replace(grad_fn, name=prefix + fn.name)
+        ir.verify(grad_fn)
+        header = f"# gradient of {fn.name} with respect to {', '.join(wrt_names)}"
+        generated = codegen.generate(grad_fn, header, check_finite)
+        function = loader.load(generated.source, grad_fn.name, generated.namespace, generated.origins)
+        function.__defaults__ = getattr(func, "__defaults__", None)
+        function.__kwdefaults__ = getattr(func, "__kwdefaults__", None)
+        return Compiled(generated.source, function, fn.body[-1].origin,
+                        {name: codegen.function_source(stage) for name, stage in stages.items()},
+                        callees, guards_of(lowered.parsed, fn, names=False), check_finite)
+
+
+# functions called through ---------------------------------------------------------------
+_CALLEES: dict = {}  # (function, wrt, scalars, optimize, check_finite) -> VJP
+_IN_PROGRESS: dict = {}  # function -> the VJP (of Pending halves) being compiled, in order
+
+
+def forget_callees() -> None:
+    """Drop every cached pair (a function called through, or a global, changed)."""
+    with COMPILE_LOCK:
+        _CALLEES.clear()
+
+
+def cached_callees() -> list:
+    """[(key, VJP)] of every pair compiled so far, oldest first."""
+    with COMPILE_LOCK:
+        return list(_CALLEES.items())
+
+
+def callee_compiler(optimize: bool, check_finite: bool = False):
+    """What the reverse sweep calls for each user function it differentiates through."""
+    def compile_callee(func, wrt_names: tuple, scalar_params: frozenset, call_site: Location | None):
+        return compile_callee_pair(func, wrt_names, scalar_params, optimize, call_site, check_finite)
+    return compile_callee
+
+
+def compile_callee_pair(func, wrt_names: tuple, scalar_params: frozenset, optimize: bool,
+                        call_site: Location | None = None, check_finite: bool = False) -> VJP:
+    with COMPILE_LOCK:
+        try:
+            parsed = parse_function(func)
+        except NoSource as exc:
+            raise NoSource.at(call_site, f"cannot differentiate through the function called "
+                              f"here: {exc.problems[0].what if exc.problems else exc}",
+                              "define it with def in a .py file, or give it a rule with "
+                              "@adjoint.rule") from None
+        if func in _IN_PROGRESS:
+            if next(reversed(_IN_PROGRESS)) is func:  # a recursive call: the pair being compiled
+                return _IN_PROGRESS[func]
+            raise UnsupportedSyntax.at(call_site, f"{parsed.node.name} is part of a cycle of "
+                                       "functions calling each other, which adjoint cannot "
+                                       "differentiate yet", "give one of them a rule with @adjoint.rule")
+        if calls_itself(func):  # one pair for every level: all arguments, generic shapes
+            wrt_names = parameter_names(parsed)
+            scalar_params = frozenset()
+        key = (func, wrt_names, scalar_params, optimize, check_finite)
+        if key in _CALLEES:
+            return _CALLEES[key]
+        name = pair_name(parsed, wrt_names, scalar_params)
+        fwd, bwd = Pending(f"fwd_{name}"), Pending(f"bwd_{name}")
+        _IN_PROGRESS[func] = VJP(parsed.node.name, ir.Ref(fwd.name, fwd, (), fwd),
+                                 ir.Ref(bwd.name, bwd, (), bwd), wrt_names)
+        try:
+            vjp = _build_pair(parsed, func, name, wrt_names, scalar_params, optimize, check_finite)
+        finally:
+            del _IN_PROGRESS[func]
+        _CALLEES[key] = vjp
+        return vjp
+
+
+def _build_pair(parsed, func, name, wrt_names, scalar_params, optimize, check_finite) -> VJP:
+    lowered = lower_function(parsed=parsed)
+    fn = one_result(lowered.fn)
+    ir.verify(fn)
+    check_base_case(fn, func)
+    wrt = [next(p for p in fn.params if p.name == n) for n in wrt_names]
+    namer = namer_for(parsed, fn, {"saved", f"fwd_{name}", f"bwd_{name}"})
+    seed = ir.Var(namer.fresh("grad_value"), ir.Kind.PARAM)
+    combined, callees = differentiate(fn, wrt, scalar_params, namer, True, False, seed=seed,
+                                      compile_callee=callee_compiler(optimize, check_finite))
+    if optimize:
+        combined = passes.optimize(combined)
+    fwd, bwd = split_vjp(combined, seed, f"fwd_{name}", f"bwd_{name}")
+    ir.verify(fwd)
+    header = (f"# {fn.name}, differentiated through: forward keeps what the backward needs;\n"
+              f"# backward gives the gradients of {', '.join(wrt_names) or 'nothing'}")
+    generated = codegen.generate([fwd, bwd], header, check_finite)
+    functions = loader.load_module(generated.source, f"{fwd.name}, {bwd.name}", generated.namespace,
+                                   generated.origins)
+    functions[fwd.name].__defaults__ = getattr(func, "__defaults__", None)
+    functions[fwd.name].__kwdefaults__ = getattr(func, "__kwdefaults__", None)
+    make = lambda f: ir.Ref(f.__name__, f, (), f)  # noqa: E731
+    return VJP(fn.name, make(functions[fwd.name]), make(functions[bwd.name]), wrt_names,
+               generated.source, guards_of(parsed, fn), callees)
