@@ -86,7 +86,7 @@ class Specializer:
         types = "(" + "".join(f"{P}type({n}), " for n in sig.parameters) + ")"
         self.ns.update({P + "state": (None, None), P + "type": type, P + "M": MISSING,
                         P + "G": self.parsed.globals, P + "F": self.func, P + "is": operator.is_,
-                        P + "call": operator.call,
+                        P + "call": _call,
                         P + "slow": self.slow_path, P + "located": self.located,
                         P + "NonScalarOutput": NonScalarOutput, P + "note": note_origin})
         checks = []
@@ -340,3 +340,8 @@ def is_duck_array(value) -> bool:
     """An array numpy's functions dispatch to (NEP 18: dask, CuPy, ...), with a dtype."""
     return hasattr(type(value), "__array_function__") and hasattr(value, "dtype") \
         and hasattr(value, "shape")
+
+
+def _call(read):
+    """read() (operator.call, which Python 3.10 lacks)."""
+    return read()
