@@ -18,6 +18,8 @@ from .errors import AdjointError, BadArguments, NonScalarOutput
 from .lowering.fence import check_supported
 from .lowering.frontend import MISSING, parse_function, resolve_free_name
 from .lowering.lower import assigned_names, user_names
+from .lowering.statics import argument_key, kind_of, static_defaults
+from .runtime.pytrees import fields_of, has_leaves, is_object
 from .pipeline import Compiled, compile_gradient, forget_callees
 from .runtime.debug import check_finite_default, note_origin
 
@@ -31,6 +33,9 @@ class Specializer:
                  check_finite: bool | None = None):
         if isinstance(getattr(func, "_specializer", None), Specializer):
             raise AdjointError("gradients of gradients are not supported yet")
+        self.bound = ()  # grad(model.loss): the object the method is bound to comes first
+        if inspect.ismethod(func) and inspect.isfunction(func.__func__):
+            self.bound, func = (func.__self__,), func.__func__
         self.func = func
         self.has_aux = has_aux
         self.optimize = optimize
@@ -39,13 +44,17 @@ class Specializer:
         parsed = parse_function(func)  # raises NoSource early, at decoration time
         self.filename = parsed.filename
         self.params = parameters(func)
-        self.wrt_names, self.single = normalize_wrt(func, self.params, wrt)
+        hidden = self.params[:len(self.bound)]
+        if wrt is None and len(self.params) == len(self.bound):
+            wrt = hidden[0] if hidden else None  # model.objective(): the object itself
+        self.wrt_names, self.single = normalize_wrt(func, self.params[len(self.bound):], wrt, hidden)
         self.wrt_positions = tuple(self.params.index(n) for n in self.wrt_names)
         self.free_names = sorted(user_names(parsed.node) - assigned_names(parsed.node))
         self.parsed = parsed
         self.cache: dict = {}
         self.compiled: dict = {}
         self.by_impl: dict = {}  # id(callable in the cache) -> its Compiled
+        self.example_statics: dict = {}  # key -> statics, for source() and the CLI
         self.dispatcher = self._make_dispatcher()
 
     # dispatch ----------------------------------------------------------------------
@@ -62,10 +71,12 @@ class Specializer:
                                              for p in sig.parameters.values()],
                                  return_annotation=inspect.Signature.empty))[1:-1]
         key = "(" + "".join(f"type({n}), " for n in names) + ")"
+        values = "".join(f"{n}, " for n in names)  # (keys of callables and objects: statics.py)
         self.ns = {"_ad_cache": self.cache, "_ad_specialize": self.specialize,
                    "_ad_MISSING": MISSING, "_ad_NonScalarOutput": NonScalarOutput,
                    "_ad_located": self.located, "_ad_refresh": self.refresh, "_ad_note": note_origin,
-                   "_ad_callee_guards": (), "_ad_G": self.parsed.globals, "_ad_last": None}
+                   "_ad_callee_guards": (), "_ad_G": self.parsed.globals, "_ad_last": None,
+                   "_ad_static": False, "_ad_keyof": arguments_key}
         stale = []
         for k, name in enumerate(self.free_names):
             self.ns[f"_ad_guard_{k}"] = _unresolved
@@ -82,7 +93,7 @@ class Specializer:
         remember = "".join(f"    _ad_T{k} = type({n})\n" for k, n in enumerate(names))
         declare = ", ".join(["_ad_last"] + [f"_ad_T{k}" for k in range(len(names))])
         text = (f"def {name}({params}):\n"
-                f"    if not _ad_callee_guards{same}:\n"
+                f"    if not _ad_callee_guards and not _ad_static{same}:\n"
                 f"        try:\n"
                 f"            return _ad_last({call_args})\n"
                 f"        except _ad_NonScalarOutput as error:\n"
@@ -94,7 +105,7 @@ class Specializer:
                 f"\n"
                 f"def _ad_slow({params}):\n"
                 f"    global {declare}\n"
-                f"    _ad_impl = _ad_cache.get({key})\n"
+                f"    _ad_impl = _ad_cache.get(_ad_keyof(({values})) if _ad_static else {key})\n"
                 f"    if _ad_impl is None{''.join(' or ' + g for g in stale)}:\n"
                 f"        _ad_impl = _ad_specialize({call_args})\n"
                 f"    for _ad_table, _ad_name, _ad_obj in _ad_callee_guards:\n"
@@ -128,10 +139,13 @@ class Specializer:
             self.by_impl.clear()
             for k, value in enumerate(fresh):
                 self.ns[f"_ad_guard_{k}"] = value
-        key = tuple(type(v) for v in values)
-        compiled = self.compile_for(key)
+        key = arguments_key(values)
+        statics = self.static_values(values)
+        if statics:
+            self.ns["_ad_static"] = True  # from now on every call computes the full key
+        compiled = self.compile_for(key, statics)
         impl = compiled.function
-        if any(issubclass(key[i], np.ndarray) or not issubclass(key[i], SCALAR_TYPES)
+        if any(not isinstance(key[i], type) or not issubclass(key[i], SCALAR_TYPES)
                for i in self.wrt_positions):
             impl = self._checked(impl)
         self.cache[key] = impl
@@ -158,25 +172,42 @@ class Specializer:
 
     def default_key(self) -> tuple:
         """The argument types assumed before any call: what the parameters are annotated
-        with when that is float or int (x: float), else arrays."""
+        with when that is float or int (x: float), else arrays; the object a method is
+        bound to, and callable defaults, as they are."""
         scalars = {float: float, int: int, "float": float, "int": int}  # (or as strings)
         annotations = getattr(self.func, "__annotations__", {})
-        return tuple(scalars.get(annotations.get(name), np.ndarray) for name in self.params)
+        known = dict(zip(self.params, self.bound)) | static_defaults(self.func)
+        key = tuple(argument_key(known[name]) if name in known else
+                    scalars.get(annotations.get(name), np.ndarray) for name in self.params)
+        self.example_statics[key] = self.static_values([known.get(n) for n in self.params])
+        return key
+
+    def arguments(self, args) -> list:
+        bound = inspect.signature(self.func).bind(*self.bound, *args)
+        bound.apply_defaults()
+        return list(bound.arguments.values())
 
     def key_of(self, args) -> tuple:
-        bound = inspect.signature(self.func).bind(*args)
-        bound.apply_defaults()
-        return tuple(type(v) for v in bound.arguments.values())
+        values = self.arguments(args)
+        key = arguments_key(values)
+        self.example_statics[key] = self.static_values(values)
+        return key
 
-    def compile_for(self, key) -> Compiled:
+    def static_values(self, values) -> dict:
+        """Parameter name -> value, for the arguments known when compiling (statics.py)."""
+        return {name: v for name, v in zip(self.params, values) if kind_of(v) is not None}
+
+    def compile_for(self, key, statics: dict | None = None) -> Compiled:
+        statics = self.example_statics.get(key) if statics is None else statics
         check = check_finite_default() if self.check_finite is None else bool(self.check_finite)
         if key not in self.compiled or self.compiled[key].check_finite != check:
-            scalars = frozenset(n for n, t in zip(self.params, key) if issubclass(t, SCALAR_TYPES)
-                                and not issubclass(t, (bool, np.bool_)))
+            scalars = frozenset(n for n, t in zip(self.params, key) if isinstance(t, type)
+                                and issubclass(t, SCALAR_TYPES) and not issubclass(t, (bool, np.bool_)))
             self.compiled[key] = compile_gradient(self.func, self.wrt_names, scalars,
                                                   return_value=self.return_value,
                                                   optimize=self.optimize, single=self.single,
-                                                  has_aux=self.has_aux, check_finite=check)
+                                                  has_aux=self.has_aux, check_finite=check,
+                                                  statics=statics)
         return self.compiled[key]
 
     def current_source(self) -> str:
@@ -211,6 +242,10 @@ class Specializer:
 _unresolved = object()
 
 
+def arguments_key(values) -> tuple:
+    return tuple(argument_key(v) for v in values)
+
+
 def _callee_guards(callees, seen=None) -> list:
     seen = set() if seen is None else seen
     out = []
@@ -232,8 +267,9 @@ def parameters(func) -> list:
     return params
 
 
-def normalize_wrt(func, params, wrt):
-    """(names, single): names of the parameters to differentiate, and whether one was asked."""
+def normalize_wrt(func, params, wrt, hidden=()):
+    """(names, single): names of the parameters to differentiate, and whether one was asked.
+    `hidden`: parameters named only by name (the self of a bound method)."""
     single = wrt is None or isinstance(wrt, (int, str))
     if not single and not isinstance(wrt, (tuple, list)):
         raise BadArguments(f"wrt is a parameter name or index, or a tuple of them; got {wrt!r}")
@@ -249,13 +285,13 @@ def normalize_wrt(func, params, wrt):
                 raise BadArguments(f"wrt index {item} is out of range: {func.__name__} has "
                                    f"{len(params)} parameters ({', '.join(params)})")
             item = params[item]
-        elif item not in params:
+        elif item not in params and item not in hidden:
             raise BadArguments(f"{func.__name__} has no parameter named {item!r}; its "
                                f"parameters are ({', '.join(params)})")
         if item in names:
             raise BadArguments(f"wrt names {item!r} twice")
         names.append(item)
-    if not params:
+    if not params and not hidden:
         raise BadArguments(f"{func.__name__} takes no parameters: there is nothing to differentiate")
     return tuple(names), single
 
@@ -282,6 +318,11 @@ def check_differentiable(name, value) -> None:
                                "is not a real floating type")
         return
     if isinstance(value, numbers.Real):
+        return
+    if is_object(value):
+        for key, item in fields_of(value).items():
+            if has_leaves(item):
+                check_differentiable(f"{name}.{key}", item)
         return
     raise BadArguments(f"cannot differentiate with respect to {name}: got {type(value).__name__}; "
                        "pass a float or a numpy float array")

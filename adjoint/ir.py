@@ -232,6 +232,9 @@ class Function:
     # variables assigned more than once (names merged across branches, values
     # assigned inside loops): not SSA, so the backward restores them from tapes
     dynamic: frozenset = frozenset()
+    # Var -> the callable or object it was compiled for (lowering/objects.py)
+    statics: dict | None = None
+    guards: tuple = ()  # (table, key, object) the lowering assumed about classes and globals
 
 
 

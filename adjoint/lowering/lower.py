@@ -26,17 +26,20 @@ from .frontend import MISSING, Parsed, resolve_free_name
 from .methods import method_function
 from ..names import Namer
 from .local import LocalFunctionLowering, lambda_as_def
+from .objects import ObjectLowering
+from .python import PythonLowering
+from .statics import kind_of
 from ..syntax import BINARY, COMPARE, UNARY
 from .flow import ControlFlowLowering, is_atom as _is_atom, is_number as _is_number
 
 
 
 
-def lower(parsed: Parsed, flatten: bool = True) -> ir.Function:
+def lower(parsed: Parsed, flatten: bool = True, statics=None) -> ir.Function:
     """Lower to SSA (before `structure`; adjoint/pipeline.py runs both). With flatten=False
     nested expressions stay trees (for rule templates, which are pasted into generated code
     as whole expressions)."""
-    return Lowering(parsed, flatten).run()
+    return Lowering(parsed, flatten, statics).run()
 
 
 def namer_for(parsed: Parsed, fn: ir.Function, extra=()) -> Namer:
@@ -53,9 +56,13 @@ def user_names(node) -> set:
     return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
 
 
-class Lowering(ControlFlowLowering, LocalFunctionLowering):
-    def __init__(self, parsed: Parsed, flatten: bool = True):
+class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, PythonLowering):
+    def __init__(self, parsed: Parsed, flatten: bool = True, statics: dict | None = None):
         self.parsed = parsed
+        self.statics = statics or {}  # parameter name -> the callable or object compiled for
+        self.static_of: dict = {}  # Var -> the callable or object it holds (see objects.py)
+        self.from_global: set = set()  # Vars holding objects read from a global (guarded)
+        self.guards: list = []  # (table, key, object) the code assumed (see guards.py)
         self.flatten = flatten
         self.namer = Namer(user_names(parsed.node))
         self.current: dict[str, ir.Var] = {}  # user name -> its live SSA version
@@ -79,6 +86,8 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering):
             var = ir.Var(arg.id, ir.Kind.PARAM)
             self.current[arg.id] = var
             params.append(var)
+            if arg.id in self.statics:
+                self.static_of[var] = self.statics[arg.id]
             if arg.id in self.merged:
                 self.dynamic.add(var)
         for name in sorted(self.merged - set(self.current)):
@@ -92,7 +101,8 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering):
             self.body.append(ir.Return(ir.Const(None), self.parsed.location(node)))
         fn = ir.Function(node.name, params, self.body, origin=self.parsed.location(node),
                          posonly=len(node.args.posonlyargs), kwonly=len(node.args.kwonlyargs),
-                         free=self.free, dynamic=frozenset(self.dynamic))
+                         free=self.free, dynamic=frozenset(self.dynamic),
+                         statics=dict(self.static_of), guards=tuple(self.guards))
         return fn
 
     def block(self, statements) -> list:
@@ -177,7 +187,11 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering):
             self.emit(ir.Assign(self.unpack_targets(target), value, self.origin))
 
     def assign_name(self, name: str, value, origin) -> None:
-        self.emit(ir.Assign(self.define(name), value, origin))
+        var = self.define(name)
+        self.emit(ir.Assign(var, value, origin))
+        example = self.static_value(value) if isinstance(value, (ir.Var, ir.Ref)) else MISSING
+        if example is not MISSING:  # g = f: g holds the same callable or object
+            self.static_of[var] = example
 
     def set_item(self, target: gast.Subscript, value) -> None:
         """x[i] = v changes the array x in place (refused where x may be shared, see
@@ -325,9 +339,12 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering):
         self.free[node.id] = obj
         return ir.Ref(node.id, obj, (), obj)
 
-    def attribute(self, node: gast.Attribute):
-        base = self.value(node.value) if isinstance(node.value, (gast.Name, gast.Attribute)) \
+    def attribute_base(self, node: gast.Attribute):
+        return self.value(node.value) if isinstance(node.value, (gast.Name, gast.Attribute)) \
             else self.operand(node.value)
+
+    def attribute(self, node: gast.Attribute):
+        base = self.attribute_base(node)
         if isinstance(base, ir.Ref) and isinstance(base.value, types.ModuleType):
             if not hasattr(base.value, node.attr):
                 raise UnsupportedSyntax.at(self.parsed.location(node),
@@ -336,7 +353,7 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering):
                           getattr(base.value, node.attr))
         if not isinstance(base, (ir.Var, ir.Const, ir.Ref)):
             base = self.atom_of(base)
-        return ir.Attr(base, node.attr)
+        return self.field(base, node.attr, node)
 
     def atom_of(self, value, node=None):
         if not self.flatten or _is_atom(value):
@@ -348,26 +365,52 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering):
     def call(self, node: gast.Call):
         if isinstance(node.func, gast.Name) and node.func.id in self.local_functions:
             return self.inline_call(self.local_functions[node.func.id], node)
-        func = self.value(node.func) if isinstance(node.func, (gast.Name, gast.Attribute)) else None
-        if isinstance(func, ir.Attr):
-            return self.method_call(node, func)
+        if isinstance(node.func, gast.Attribute):
+            base = self.attribute_base(node.func)
+            if not (isinstance(base, ir.Ref) and isinstance(base.value, types.ModuleType)):
+                return self.method_call(node, base, node.func.attr)
+        func = self.value(node.func) if isinstance(node.func, (gast.Name, gast.Attribute)) else \
+            self.operand(node.func)
+        example = self.static_value(func)
+        args, kwargs = self.call_arguments(node)
+        if example is not MISSING and not (isinstance(func, ir.Ref) and kind_of(example) == "function"):
+            return self.call_static(node, func, example, args, kwargs)
         if not isinstance(func, ir.Ref) or not callable(func.value):
-            raise self.unsupported(node, "a call of something other than a named function",
-                                   "call functions by their name (np.tanh(x), helper(x))")
-        args = tuple(self.operand(a) for a in node.args)
-        kwargs = tuple((k.arg, self.operand(k.value)) for k in node.keywords)
-        return ir.Call(func, args, kwargs)
+            raise self.call_unknown(node, func)
+        return ir.Call(func, tuple(args), tuple(kwargs))
 
-    def method_call(self, node: gast.Call, method: ir.Attr):
-        """x.sum(axis=1) -> np.sum(x, axis=1): a method is its numpy function."""
-        found = method_function(method.name)
-        if found is None and hasattr(np, method.name):
-            raise self.unsupported(node, f"the method call .{method.name}()",
-                                   f"call the numpy function instead: np.{method.name}(x, ...)")
+    def call_arguments(self, node: gast.Call):
+        args = [self.operand(a) for a in node.args]
+        return args, [(k.arg, self.operand(k.value)) for k in node.keywords]
+
+    def method_call(self, node: gast.Call, base, name: str):
+        """obj.method(...) on an object known when compiling; x.sum(axis=1) ->
+        np.sum(x, axis=1) on anything else (an array method is its numpy function)."""
+        base = base if _is_atom(base) else self.atom_of(base)
+        example = self.static_value(base)
+        if example is not MISSING and kind_of(example) in ("object", "random"):
+            if kind_of(example) == "random":
+                return self.random_draw(node, base, example, name)
+            args, kwargs = self.call_arguments(node)
+            return self.call_method(node, base, example, name, args, kwargs)
+        if isinstance(base, ir.Ref) and hasattr(base.value, name):  # a global object's method
+            bound = getattr(base.value, name)
+            args, kwargs = self.call_arguments(node)
+            return ir.Call(ir.Ref(base.root_name, base.root, base.path + (name,), bound),
+                           tuple(args), tuple(kwargs))
+        found = method_function(name)
         if found is None:
-            raise self.unsupported(node, f"the method call .{method.name}() (on an object other "
-                                   "than an array)", "adjoint differentiates functions: call a "
-                                   "function that takes the object's arrays as arguments")
+            found = self.python_method(node, base, name)
+            if isinstance(found, (ir.Call, ir.Var)):
+                return found
+        if found is None and hasattr(np, name):
+            raise self.unsupported(node, f"the method call .{name}()",
+                                   f"call the numpy function instead: np.{name}(x, ...)")
+        if found is None:
+            raise self.unsupported(node, f"the method call .{name}() (on a value whose type is not "
+                                   "known when compiling)", "call a function that takes the value "
+                                   "as an argument")
+        method = ir.Attr(base, name)
         function, packed = found
         args = [self.operand(a) for a in node.args]
         if packed and (len(args) > 1 or args and isinstance(node.args[0], gast.Constant)

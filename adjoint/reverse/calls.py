@@ -25,8 +25,13 @@ from dataclasses import dataclass, replace
 from .. import ir
 from . import shapes
 from ..errors import UnsupportedSyntax
+from ..lowering.statics import kind_of, static_defaults
 from ..origin import is_user_code
+from ..runtime.containers import make_dict
 from ..rules.registry import is_nondiff, lookup
+
+
+MAKE_DICT = ir.Ref("make_dict", make_dict, (), make_dict)
 
 
 @dataclass
@@ -74,15 +79,21 @@ def _rewrite(rev, stmt: ir.Assign, in_loop: bool) -> list:
     except TypeError as exc:
         raise UnsupportedSyntax.at(stmt.origin, f"the call of {name} does not match its "
                                    f"signature: {exc}", "pass the arguments it takes") from None
-    arguments = bound.arguments
-    wrt = tuple(p for p, a in arguments.items() if any(v in rev.useful for v in ir.vars_in(a)))
-    scalars = frozenset(p for p, a in arguments.items()
-                        if shapes.expr_class(a, rev.classes) == shapes.SCALAR)
-    for p, a in arguments.items():
-        if p in wrt and not isinstance(a, ir.Var):
-            raise UnsupportedSyntax.at(stmt.origin, f"argument {p} of {name} holds differentiable "
-                                       "values inside a tuple or list", "pass them one by one")
-    vjp = rev.compile_callee(func, wrt, scalars, stmt.origin)
+    arguments = dict(bound.arguments)
+    wrt = tuple(p for p, a in arguments.items() if any(v in rev.useful for v in _vars_in(a)))
+    scalars = frozenset(p for p, a in arguments.items() if isinstance(a, (ir.Var, ir.Const, ir.Ref))
+                        and shapes.expr_class(a, rev.classes) == shapes.SCALAR)
+    packs = []
+    for p in wrt:  # [W1, W2], *args, **kwargs: one value, whose parts get their shares
+        if not isinstance(arguments[p], ir.Var):
+            packed = ir.Var(rev.namer.fresh(p), ir.Kind.TEMP)
+            packs.append(ir.Assign(packed, _packed(arguments[p]), stmt.origin))
+            rev.useful.add(packed)
+            rev.active.add(packed)
+            if in_loop:
+                rev.dynamic.add(packed)
+            arguments[p] = packed
+    vjp = rev.compile_callee(func, wrt, scalars, stmt.origin, _statics(rev, func, arguments))
     rev.callees.append(vjp)
     saved = ir.Var(rev.namer.fresh(f"{vjp.name}_saved"), ir.Kind.TEMP)
     unpack = []
@@ -102,7 +113,41 @@ def _rewrite(rev, stmt: ir.Assign, in_loop: bool) -> list:
     operands = [arguments[p] if isinstance(arguments.get(p), ir.Var) else ir.Const(None)
                 for p in vjp.wrt]
     rev.call_sites[id(new)] = CallSite(vjp, operands, saved)
-    return [new] + unpack
+    return packs + [new] + unpack
+
+
+def _vars_in(argument) -> list:
+    if isinstance(argument, tuple):  # the values gathered by *args
+        return [v for a in argument for v in ir.vars_in(a)]
+    if isinstance(argument, dict):  # the values gathered by **kwargs
+        return [v for a in argument.values() for v in ir.vars_in(a)]
+    return ir.vars_in(argument)
+
+
+def _packed(argument):
+    if isinstance(argument, tuple):
+        return ir.TupleExpr(argument)
+    if isinstance(argument, dict):
+        return ir.Call(MAKE_DICT, (ir.TupleExpr(tuple(ir.Const(k) for k in argument)),
+                                   ir.TupleExpr(tuple(argument.values()))))
+    if isinstance(argument, ir.TupleExpr) and all(isinstance(e, (ir.Var, ir.Const, ir.Ref))
+                                                  for e in argument.elts):
+        return argument
+    raise UnsupportedSyntax.at(None, "a differentiable value nested two levels deep in an argument",
+                               "assign the inner list to a name first")
+
+
+def _statics(rev, func, arguments: dict) -> dict:
+    """The callables and objects the callee is compiled for: its arguments known when
+    compiling (a function passed by name, an object), and callable defaults."""
+    known = rev.fn.statics or {}
+    out = {p: d for p, d in static_defaults(func).items() if p not in arguments}
+    for p, a in arguments.items():
+        if isinstance(a, ir.Var) and a in known:
+            out[p] = known[a]
+        elif isinstance(a, ir.Ref) and not inspect.ismodule(a.value) and kind_of(a.value):
+            out[p] = a.value
+    return out
 
 
 def backprop_call(rev, stmt: ir.Assign, site: CallSite, assigned: set, own: dict) -> list:

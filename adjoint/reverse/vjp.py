@@ -29,6 +29,7 @@ class VJP:
     source: str = ""
     guards: tuple = ()  # what the halves assumed (see guards.py)
     callees: list = field(default_factory=list)
+    statics: tuple = ()  # the key of the callables and objects it was compiled for
 
 
 def split_vjp(combined: ir.Function, seed: ir.Var, fwd_name: str, bwd_name: str):

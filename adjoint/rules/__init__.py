@@ -16,7 +16,7 @@
 `python -m adjoint.coverage` lists them all in docs/coverage.md.
 """
 from . import (operators, scalar, unary, binary, reductions, linalg, shaping, selection,  # noqa: F401
-               signal, special, nondiff, containers)
+               signal, special, nondiff, containers, objects)
 
 from .registry import NONDIFF as _NONDIFF, RULES as _RULES
 

@@ -24,6 +24,7 @@ from ..errors import AdjointError
 
 RULES: dict = {}
 NONDIFF: dict = {}  # callable or ".attr" -> short reason, for calls whose output has no gradient
+IMPURE: set = set()  # callables whose every call must run as written (random draws)
 
 
 @dataclass
@@ -65,18 +66,41 @@ def nondiff(*primals, reason: str = "its output does not change smoothly with it
         NONDIFF[primal] = reason
 
 
+def impure(*primals):
+    """Declare calls that must never be dropped or repeated (random draws): their result
+    may be unused, and running them changes the generator's state."""
+    for primal in primals:
+        IMPURE.add(primal)
+
+
 def lookup(primal) -> Rule | None:
     try:
-        return RULES.get(primal)
+        return RULES.get(primal) or RULES.get(_unbound(primal))
     except TypeError:  # unhashable callables have no rule
         return None
 
 
 def is_nondiff(primal) -> bool:
     try:
-        return primal in NONDIFF
+        return primal in NONDIFF or _unbound(primal) in NONDIFF
     except TypeError:
         return False
+
+
+def is_impure(primal) -> bool:
+    try:
+        return primal in IMPURE or _unbound(primal) in IMPURE
+    except TypeError:
+        return False
+
+
+def _unbound(primal):
+    """rs.randn -> RandomState.randn: a method bound to a library object (a random
+    generator) is keyed by its class's function."""
+    owner = getattr(primal, "__self__", None)
+    if owner is None or inspect.ismodule(owner) or inspect.isclass(owner):
+        return None
+    return getattr(primal, "__func__", None)
 
 
 def display_name(primal) -> str:
