@@ -20,11 +20,11 @@ recursive function calls its own pair; every callee is shown by `adjoint show --
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from .. import ir
 from . import shapes
-from ..errors import UnsupportedSyntax
+from ..errors import Problem, UnsupportedSyntax
 from ..lowering.statics import kind_of, static_defaults
 from ..origin import is_user_code
 from ..runtime.containers import make_dict
@@ -57,11 +57,8 @@ def rewrite_calls(rev, block: list, in_loop: bool = False) -> list:
     """Replace each useful call through a user function by its forward half."""
     out = []
     for stmt in block:
-        if isinstance(stmt, ir.If):
-            stmt = ir.If(stmt.test, rewrite_calls(rev, stmt.body, in_loop),
-                         rewrite_calls(rev, stmt.orelse, in_loop), stmt.origin)
-        elif isinstance(stmt, (ir.For, ir.While)):
-            stmt = replace(stmt, body=rewrite_calls(rev, stmt.body, True))
+        if ir.blocks(stmt):
+            stmt = ir.map_blocks(stmt, lambda block, loop: rewrite_calls(rev, block, in_loop or loop))
         elif isinstance(stmt, ir.Assign) and differentiable_through(stmt.value) \
                 and any(t in rev.useful for t in ir.targets(stmt)):
             out += _rewrite(rev, stmt, in_loop)
@@ -70,21 +67,47 @@ def rewrite_calls(rev, block: list, in_loop: bool = False) -> list:
     return out
 
 
-def _rewrite(rev, stmt: ir.Assign, in_loop: bool) -> list:
+@dataclass
+class BoundCall:
+    func: object  # the user's function
+    name: str  # as the call spells it: helper, mod.helper
+    arguments: dict  # parameter name -> the caller's operand
+    wrt: tuple  # the parameters whose arguments carry gradient
+    scalars: frozenset  # the parameters whose arguments are known scalars
+
+
+def bind_call(rev, stmt: ir.Assign) -> BoundCall:
+    """The call's arguments matched to the callee's parameters, and what they carry."""
     call = stmt.value
     func = call.func.value
     name = ".".join((call.func.root_name,) + tuple(call.func.path))
     try:
-        bound = inspect.signature(func).bind(*call.args, **dict(call.kwargs))
+        arguments = inspect.signature(func).bind(*call.args, **dict(call.kwargs)).arguments
     except TypeError as exc:
         raise UnsupportedSyntax.at(stmt.origin, f"the call of {name} does not match its "
                                    f"signature: {exc}", "pass the arguments it takes") from None
-    arguments = dict(bound.arguments)
     wrt = tuple(p for p, a in arguments.items() if any(v in rev.useful for v in _vars_in(a)))
     scalars = frozenset(p for p, a in arguments.items() if isinstance(a, (ir.Var, ir.Const, ir.Ref))
                         and shapes.expr_class(a, rev.classes) == shapes.SCALAR)
+    return BoundCall(func, name, dict(arguments), wrt, scalars)
+
+
+def packed_argument_problems(bound: BoundCall, origin) -> list:
+    """Differentiable values nested two levels deep in an argument: not differentiated yet
+    (one level, [W1, W2] or *args, is packed into one value: see _rewrite)."""
+    return [Problem(origin, f"argument {p} of {bound.name} holds differentiable values nested "
+                    "inside a tuple or list inside it", "assign the inner list to a name first")
+            for p, a in bound.arguments.items() if p in bound.wrt and _packed(a) is None]
+
+
+def _rewrite(rev, stmt: ir.Assign, in_loop: bool) -> list:
+    bound = bind_call(rev, stmt)
+    problems = packed_argument_problems(bound, stmt.origin)
+    if problems:
+        raise UnsupportedSyntax(problems[0].render(), tuple(problems))
+    call, func, arguments = stmt.value, bound.func, bound.arguments
     packs = []
-    for p in wrt:  # [W1, W2], *args, **kwargs: one value, whose parts get their shares
+    for p in bound.wrt:  # [W1, W2], *args, **kwargs: one value, whose parts get their shares
         if not isinstance(arguments[p], ir.Var):
             packed = ir.Var(rev.namer.fresh(p), ir.Kind.TEMP)
             packs.append(ir.Assign(packed, _packed(arguments[p]), stmt.origin))
@@ -93,7 +116,7 @@ def _rewrite(rev, stmt: ir.Assign, in_loop: bool) -> list:
             if in_loop:
                 rev.dynamic.add(packed)
             arguments[p] = packed
-    vjp = rev.compile_callee(func, wrt, scalars, stmt.origin, _statics(rev, func, arguments))
+    vjp = rev.compile_callee(func, bound.wrt, bound.scalars, stmt.origin, _statics(rev, func, arguments))
     rev.callees.append(vjp)
     saved = ir.Var(rev.namer.fresh(f"{vjp.name}_saved"), ir.Kind.TEMP)
     unpack = []
@@ -133,8 +156,7 @@ def _packed(argument):
     if isinstance(argument, ir.TupleExpr) and all(isinstance(e, (ir.Var, ir.Const, ir.Ref))
                                                   for e in argument.elts):
         return argument
-    raise UnsupportedSyntax.at(None, "a differentiable value nested two levels deep in an argument",
-                               "assign the inner list to a name first")
+    return argument if isinstance(argument, ir.Var) else None  # None: nested deeper
 
 
 def _statics(rev, func, arguments: dict) -> dict:
