@@ -178,8 +178,9 @@ def expression_source(expr, names=None) -> str:
 
 def _signature(fn: ir.Function) -> str:
     names = [p.name for p in fn.params]
-    if fn.kwonly:
-        split = len(names) - fn.kwonly
+    names = ["*" * (name == fn.vararg) + "**" * (name == fn.kwarg) + name for name in names]
+    if fn.kwonly and fn.vararg is None:
+        split = len(names) - fn.kwonly - (fn.kwarg is not None)
         names = names[:split] + ["*"] + names[split:]
     if fn.posonly:
         names = names[:fn.posonly] + ["/"] + names[fn.posonly:]
@@ -302,6 +303,8 @@ class _Printer:
         if isinstance(expr, ir.TupleExpr):
             node = gast.List if expr.is_list else gast.Tuple
             return node(elts=[self.expr(e) for e in expr.elts], ctx=gast.Load())
+        if isinstance(expr, ir.Starred):
+            return gast.Starred(value=self.expr(expr.value), ctx=gast.Load())
         raise TypeError(f"cannot print {expr!r}")
 
     def index(self, index):

@@ -15,7 +15,6 @@ import numbers
 import numpy as np
 
 from .errors import AdjointError, BadArguments, NonScalarOutput
-from .lowering.fence import check_supported
 from .lowering.frontend import MISSING, parse_function, resolve_free_name
 from .lowering.lower import assigned_names, user_names
 from .lowering.statics import argument_key, kind_of, static_defaults
@@ -65,8 +64,7 @@ class Specializer:
         code for these types. Its own names start with _ad_ so no parameter shadows them."""
         sig = inspect.signature(self.func)
         names = list(sig.parameters)
-        call_args = ", ".join(f"{p.name}={p.name}" if p.kind is p.KEYWORD_ONLY else p.name
-                              for p in sig.parameters.values())
+        call_args = ", ".join(_passed(p) for p in sig.parameters.values())
         params = str(sig.replace(parameters=[p.replace(default=p.empty, annotation=p.empty)
                                              for p in sig.parameters.values()],
                                  return_annotation=inspect.Signature.empty))[1:-1]
@@ -220,6 +218,14 @@ class Specializer:
     def _checked(self, impl):
         """impl, after checking that array inputs being differentiated hold floats."""
         check = self._check_inputs
+        kinds = [p.kind for p in inspect.signature(self.func).parameters.values()]
+        if inspect.Parameter.VAR_POSITIONAL in kinds or inspect.Parameter.VAR_KEYWORD in kinds:
+            signature = inspect.signature(self.func)
+
+            def gathered(*args, **kwargs):  # *args and **kwargs: bind to see each parameter
+                check(list(signature.bind(*args, **kwargs).arguments.values()))
+                return impl(*args, **kwargs)
+            return gathered
 
         def checked(*args, **kwargs):  # the dispatcher passes keyword-only values in order
             check(list(args) + list(kwargs.values()))
@@ -242,6 +248,13 @@ class Specializer:
 _unresolved = object()
 
 
+def _passed(p: inspect.Parameter) -> str:
+    """How the dispatcher passes a parameter on: x, k=k, *args, **kwargs."""
+    if p.kind is p.KEYWORD_ONLY:
+        return f"{p.name}={p.name}"
+    return {p.VAR_POSITIONAL: "*", p.VAR_KEYWORD: "**"}.get(p.kind, "") + p.name
+
+
 def arguments_key(values) -> tuple:
     return tuple(argument_key(v) for v in values)
 
@@ -258,13 +271,7 @@ def _callee_guards(callees, seen=None) -> list:
 
 
 def parameters(func) -> list:
-    params = []
-    for p in inspect.signature(func).parameters.values():
-        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-            parsed = parse_function(func)
-            check_supported(parsed)  # reports *args / **kwargs with file and line
-        params.append(p.name)
-    return params
+    return list(inspect.signature(func).parameters)
 
 
 def normalize_wrt(func, params, wrt, hidden=()):

@@ -82,7 +82,7 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
     def run(self) -> ir.Function:
         node = self.parsed.node
         params = []
-        for arg in node.args.posonlyargs + node.args.args + node.args.kwonlyargs:
+        for arg in signature_arguments(node.args):
             var = ir.Var(arg.id, ir.Kind.PARAM)
             self.current[arg.id] = var
             params.append(var)
@@ -102,7 +102,9 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
         fn = ir.Function(node.name, params, self.body, origin=self.parsed.location(node),
                          posonly=len(node.args.posonlyargs), kwonly=len(node.args.kwonlyargs),
                          free=self.free, dynamic=frozenset(self.dynamic),
-                         statics=dict(self.static_of), guards=tuple(self.guards))
+                         statics=dict(self.static_of), guards=tuple(self.guards),
+                         vararg=node.args.vararg.id if node.args.vararg else None,
+                         kwarg=node.args.kwarg.id if node.args.kwarg else None)
         return fn
 
     def block(self, statements) -> list:
@@ -169,10 +171,13 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
         if isinstance(target, gast.Name):
             value = self.value(value_node)
             self.assign_name(target.id, value, self.at(value_node))
-        elif isinstance(value_node, gast.Tuple) and len(value_node.elts) == len(target.elts):
+        elif isinstance(value_node, gast.Tuple) and len(value_node.elts) == len(target.elts) \
+                and not any(isinstance(t, gast.Starred) for t in target.elts + value_node.elts):
             values = [self.operand(v) for v in value_node.elts]  # a, b = b, a swaps
             for sub_target, value in zip(target.elts, values):
                 self.bind_atom(sub_target, value)
+        elif not all(isinstance(t, gast.Name) for t in target.elts):  # a, *rest = xs; (a, b), c = t
+            self.unpack_into(target, self.operand(value_node))
         else:
             value = self.value(value_node)
             self.emit(ir.Assign(self.unpack_targets(target), value, self.at(value_node)))
@@ -183,6 +188,8 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
             return
         if isinstance(target, gast.Name):
             self.assign_name(target.id, value, self.origin)
+        elif not all(isinstance(t, gast.Name) for t in target.elts):
+            self.unpack_into(target, self.atom_of(value) if isinstance(value, ir.TupleExpr) else value)
         else:
             self.emit(ir.Assign(self.unpack_targets(target), value, self.origin))
 
@@ -320,7 +327,7 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
             return self.call(node)
         if isinstance(node, (gast.Tuple, gast.List)):
             # a list literal is only ever read (mutation is rejected by the fence)
-            return ir.TupleExpr(tuple(self.operand(e) for e in node.elts), isinstance(node, gast.List))
+            return ir.TupleExpr(tuple(self.items(node.elts, nested=True)), isinstance(node, gast.List))
         if isinstance(node, gast.Slice):
             return self.index(node)
         raise self.unsupported(node, f"the expression {type(node).__name__}")
@@ -365,6 +372,9 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
     def call(self, node: gast.Call):
         if isinstance(node.func, gast.Name) and node.func.id in self.local_functions:
             return self.inline_call(self.local_functions[node.func.id], node)
+        special = self.python_call(node)
+        if special is not None:
+            return special
         if isinstance(node.func, gast.Attribute):
             base = self.attribute_base(node.func)
             if not (isinstance(base, ir.Ref) and isinstance(base.value, types.ModuleType)):
@@ -380,8 +390,7 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
         return ir.Call(func, tuple(args), tuple(kwargs))
 
     def call_arguments(self, node: gast.Call):
-        args = [self.operand(a) for a in node.args]
-        return args, [(k.arg, self.operand(k.value)) for k in node.keywords]
+        return self.items(node.args), [(k.arg, self.operand(k.value)) for k in node.keywords]
 
     def method_call(self, node: gast.Call, base, name: str):
         """obj.method(...) on an object known when compiling; x.sum(axis=1) ->
@@ -435,8 +444,14 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
         return UnsupportedSyntax.at(self.parsed.location(node), f"{what} is not supported", fix)
 
 
+def signature_arguments(args) -> list:
+    """Every parameter, in order: positional, *args, keyword-only, **kwargs."""
+    return args.posonlyargs + args.args + ([args.vararg] if args.vararg else []) + \
+        args.kwonlyargs + ([args.kwarg] if args.kwarg else [])
+
+
 def assigned_names(func_node) -> set:
-    names = {a.id for a in func_node.args.posonlyargs + func_node.args.args + func_node.args.kwonlyargs}
+    names = {a.id for a in signature_arguments(func_node.args)}
     for node in gast.walk(func_node):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
             names.add(node.id)

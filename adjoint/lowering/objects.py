@@ -19,6 +19,7 @@ import inspect
 import types
 
 from .. import ir
+from ..errors import UnsupportedSyntax
 from ..runtime.pytrees import getfield, getsetting, has_leaves, is_namedtuple
 from .frontend import MISSING
 from .statics import kind_of
@@ -155,10 +156,11 @@ class ObjectLowering:
     def call_unknown(self, node, callee):
         """A call of a value adjoint cannot know when compiling."""
         if isinstance(callee, ir.Var) and callee.kind is ir.Kind.PARAM:
-            return self.unsupported(node, f"calling the parameter {callee.name}, whose value is "
-                                    "not known when compiling", "call the gradient with it (adjoint "
-                                    "compiles for the function passed); adjoint.source(f, wrt, "
-                                    "*example_args) shows the code for an example")
+            return UnsupportedSyntax.at(
+                self.parsed.location(node), f"cannot call the parameter {callee.name}: the "
+                "function it holds is not known when compiling", "call the gradient with it "
+                "(adjoint compiles for the function passed); adjoint.source(f, wrt, *example_args) "
+                "shows the code for an example")
         return self.unsupported(node, "a call of a value known only when the code runs (an "
                                 "element of a list, the result of a call)",
                                 "call functions by name, pass them as arguments, or store them "

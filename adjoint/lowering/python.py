@@ -9,12 +9,19 @@ is lowered to the call it is, so it runs in the forward exactly where it was wri
 """
 from __future__ import annotations
 
+import functools
+import types
+
 import gast
 
 from .. import ir
-from ..runtime.python import dict_get
+from .frontend import MISSING, resolve_free_name
+from .local import lambda_as_def
+from ..runtime.python import dict_get, rest_of, transposed
 
 DICT_GET = ir.Ref("dict_get", dict_get, (), dict_get)
+REST_OF = ir.Ref("rest_of", rest_of, (), rest_of)
+TRANSPOSED = ir.Ref("transposed", transposed, (), transposed)
 STRING_METHODS = frozenset({
     "startswith", "endswith", "lower", "upper", "strip", "lstrip", "rstrip", "split", "rsplit",
     "join", "replace", "format", "isdigit", "isalpha", "isalnum", "isspace", "isidentifier",
@@ -43,3 +50,130 @@ class PythonLowering:
         args, kwargs = self.call_arguments(node)
         ref = ir.Ref(cls.__name__, cls, (name,), getattr(cls, name))
         return ir.Call(ref, (base,) + tuple(args), tuple(kwargs))
+
+    def items(self, nodes, nested: bool = False) -> list:
+        """The lowered elements of a call's arguments or a display: *xs of a literal is
+        spliced in, *xs of any other value stays starred (f(*xs), (*shape, 2)). In a
+        display (nested=True) an inner list holding variables becomes its own value, so
+        every level's parts get their gradients ([[x, x], [x, 2 * x]])."""
+        out = []
+        for node in nodes:
+            if isinstance(node, gast.Starred) and isinstance(node.value, (gast.Tuple, gast.List)):
+                out += self.items(node.value.elts, nested)
+            elif isinstance(node, gast.Starred):
+                out.append(ir.Starred(self.operand(node.value)))
+            else:
+                value = self.operand(node)
+                if nested and isinstance(value, ir.TupleExpr) and ir.vars_in(value):
+                    value = self.atom_of(value, node)
+                out.append(value)
+        return out
+
+    def unpack_into(self, target, value) -> None:
+        """a, *rest, z = xs  ->  a = xs[0]; rest = rest_of(xs, 1, 1); z = xs[-1]
+        (rest_of raises, as Python does, when xs is too short); (a, b), c = t likewise."""
+        elts = target.elts
+        stars = [k for k, t in enumerate(elts) if isinstance(t, gast.Starred)]
+        if len(stars) > 1:
+            raise self.unsupported(target, "two starred names in one assignment")
+        star = stars[0] if stars else None
+        for k, sub in enumerate(elts):
+            if k == star:
+                rest = ir.Call(REST_OF, (value, ir.Const(k), ir.Const(len(elts) - k - 1)))
+                self.bind_atom(sub.value, self.atom_of(rest, target))
+                continue
+            index = k if star is None or k < star else k - len(elts)
+            self.bind_atom(sub, self.atom_of(ir.Subscript(value, ir.Const(index)), target))
+
+    # map and functools.reduce over a function --------------------------------------
+    def python_call(self, node: gast.Call):
+        """map(f, xs) and functools.reduce(f, xs, init) as the loops they are; None for
+        any other call."""
+        callee = self.known_callee(node.func)
+        if callee is map and len(node.args) >= 2 and not node.keywords:
+            return self.mapped(node)
+        if callee is functools.reduce and 2 <= len(node.args) <= 3 and not node.keywords:
+            return self.reduced(node)
+        if callee is zip and node.args and not node.keywords:
+            return self.zipped(node)
+        return None
+
+    def zipped(self, node: gast.Call):
+        """zip(a, b) -> transposed((a, b)); zip(*pairs) -> transposed(pairs): a list of
+        tuples, which for loops, unpacking and list() read as they read zip's iterator."""
+        items = self.items(node.args, nested=True)
+        if len(items) == 1 and isinstance(items[0], ir.Starred):
+            return ir.Call(TRANSPOSED, (items[0].value,))
+        if any(isinstance(i, ir.Starred) for i in items):
+            raise self.unsupported(node, "zip of starred and plain arguments together")
+        return ir.Call(TRANSPOSED, (ir.TupleExpr(tuple(items)),))
+
+    def known_callee(self, func):
+        """The object a call's function names when it is a global, a builtin or a module's
+        attribute (map, functools.reduce), else None."""
+        if isinstance(func, gast.Name) and func.id not in self.current and func.id not in self.assigned \
+                and func.id not in self.local_functions:
+            value = resolve_free_name(self.parsed, func.id)
+            return None if value is MISSING else value
+        if isinstance(func, gast.Attribute):
+            owner = self.known_callee(func.value)
+            if isinstance(owner, types.ModuleType):
+                return getattr(owner, func.attr, None)
+        return None
+
+    def function_node(self, node, func):
+        """The function argument of map/reduce, as something a call can name (a lambda
+        becomes a local function, inlined where called)."""
+        if isinstance(func, gast.Lambda):
+            name = self.namer.fresh("function")
+            self.define_local_function(lambda_as_def(name, func))
+            return _located(gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None), node)
+        return func
+
+    def mapped(self, node: gast.Call):
+        """map(f, xs, ys) -> [f(x, y) for x, y in zip(xs, ys)]"""
+        func = self.function_node(node, node.args[0])
+        names = [self.namer.fresh("item") for _ in node.args[1:]]
+        loads = [_located(_name(n), node) for n in names]
+        target = _located(gast.Tuple(elts=[_name(n, gast.Store()) for n in names], ctx=gast.Store()), node) \
+            if len(names) > 1 else _located(_name(names[0], gast.Store()), node)
+        iterable = node.args[1] if len(names) == 1 else _located(
+            gast.Call(func=_name("zip"), args=list(node.args[1:]), keywords=[]), node)
+        element = _located(gast.Call(func=func, args=loads, keywords=[]), node)
+        generator = gast.comprehension(target=target, iter=iterable, ifs=[], is_async=0)
+        return self.comprehension(_located(gast.ListComp(elt=element, generators=[generator]), node))
+
+    def reduced(self, node: gast.Call):
+        """functools.reduce(f, xs, init) -> acc = init; for item in xs: acc = f(acc, item)"""
+        func = self.function_node(node, node.args[0])
+        sequence = self.merged_name("sequence")
+        self.assign_name(sequence, self.operand(node.args[1]), self.at(node))
+        acc, item = self.merged_name("acc"), self.merged_name("item")
+        if len(node.args) == 3:
+            self.assign_name(acc, self.operand(node.args[2]), self.at(node))
+            items = _located(_name(sequence), node)
+        else:  # no initial value: start from the first item
+            self.assign_name(acc, self.atom_of(ir.Subscript(self.current[sequence], ir.Const(0)), node),
+                             self.at(node))
+            items = _located(gast.Subscript(value=_name(sequence), slice=gast.Slice(
+                lower=gast.Constant(value=1, kind=None), upper=None, step=None), ctx=gast.Load()), node)
+        step = gast.Assign(targets=[_name(acc, gast.Store())], value=gast.Call(
+            func=func, args=[_name(acc), _name(item)], keywords=[]), type_comment=None)
+        loop = gast.For(target=_name(item, gast.Store()), iter=items, body=[step], orelse=[],
+                        type_comment=None)
+        for sub in gast.walk(loop):
+            if isinstance(sub, (gast.stmt, gast.expr)) and getattr(sub, "lineno", None) is None:
+                gast.copy_location(sub, node)
+        self.statement(loop)
+        return self.current[acc]
+
+
+def _name(identifier: str, ctx=None):
+    return gast.Name(id=identifier, ctx=ctx or gast.Load(), annotation=None, type_comment=None)
+
+
+def _located(new, node):
+    for sub in gast.walk(new):
+        if isinstance(sub, (gast.stmt, gast.expr)) and getattr(sub, "lineno", None) is None:
+            gast.copy_location(sub, node)
+    return new

@@ -28,10 +28,12 @@ from ..errors import Problem, UnsupportedSyntax
 from ..lowering.statics import kind_of, static_defaults
 from ..origin import is_user_code
 from ..runtime.containers import make_dict
+from ..runtime.python import joined
 from ..rules.registry import is_nondiff, lookup
 
 
 MAKE_DICT = ir.Ref("make_dict", make_dict, (), make_dict)
+JOINED = ir.Ref("joined", joined, (), joined)
 
 
 @dataclass
@@ -82,7 +84,7 @@ def bind_call(rev, stmt: ir.Assign) -> BoundCall:
     func = call.func.value
     name = ".".join((call.func.root_name,) + tuple(call.func.path))
     try:
-        arguments = inspect.signature(func).bind(*call.args, **dict(call.kwargs)).arguments
+        arguments = _bound_arguments(func, call)
     except TypeError as exc:
         raise UnsupportedSyntax.at(stmt.origin, f"the call of {name} does not match its "
                                    f"signature: {exc}", "pass the arguments it takes") from None
@@ -109,13 +111,10 @@ def _rewrite(rev, stmt: ir.Assign, in_loop: bool) -> list:
     packs = []
     for p in bound.wrt:  # [W1, W2], *args, **kwargs: one value, whose parts get their shares
         if not isinstance(arguments[p], ir.Var):
-            packed = ir.Var(rev.namer.fresh(p), ir.Kind.TEMP)
-            packs.append(ir.Assign(packed, _packed(arguments[p]), stmt.origin))
-            rev.useful.add(packed)
-            rev.active.add(packed)
-            if in_loop:
-                rev.dynamic.add(packed)
-            arguments[p] = packed
+            value = arguments[p]
+            if isinstance(value, tuple) and any(isinstance(a, ir.Starred) for a in value):
+                value = _joined(rev, value, stmt.origin, in_loop, packs)  # f(h, *rest) into *args
+            arguments[p] = _pack(rev, p, _packed(value), stmt.origin, in_loop, packs)
     vjp = rev.compile_callee(func, bound.wrt, bound.scalars, stmt.origin, _statics(rev, func, arguments))
     rev.callees.append(vjp)
     saved = ir.Var(rev.namer.fresh(f"{vjp.name}_saved"), ir.Kind.TEMP)
@@ -139,6 +138,50 @@ def _rewrite(rev, stmt: ir.Assign, in_loop: bool) -> list:
     return packs + [new] + unpack
 
 
+def _bound_arguments(func, call: ir.Call) -> dict:
+    """Parameter name -> operand. Starred arguments (f(h, *rest)) must fall into the
+    callee's *args, which then holds a tuple of operands and starred values."""
+    args = list(call.args)
+    signature = inspect.signature(func)
+    if not any(isinstance(a, ir.Starred) for a in args):
+        return dict(signature.bind(*args, **dict(call.kwargs)).arguments)
+    star = next(k for k, a in enumerate(args) if isinstance(a, ir.Starred))
+    params = list(signature.parameters.values())
+    gather = next((k for k, p in enumerate(params) if p.kind is p.VAR_POSITIONAL), None)
+    if gather is None or star < gather:
+        raise TypeError("a starred argument (*xs) must go into the function's *args parameter")
+    arguments = dict(signature.bind(*args[:gather], **dict(call.kwargs)).arguments)
+    arguments[params[gather].name] = tuple(args[gather:])
+    return arguments
+
+
+def _pack(rev, name: str, value, origin, in_loop: bool, packs: list) -> ir.Var:
+    """A new variable holding `value`, which carries gradient (assigned before the call)."""
+    packed = ir.Var(rev.namer.fresh(name), ir.Kind.TEMP)
+    packs.append(ir.Assign(packed, value, origin))
+    rev.useful.add(packed)
+    rev.active.add(packed)
+    if in_loop:
+        rev.dynamic.add(packed)
+    return packed
+
+
+def _joined(rev, items: tuple, origin, in_loop: bool, packs: list):
+    """(h, *rest) -> joined((parts, rest)): runs of plain operands become tuples of their
+    own, starred values are taken whole; joined's rule splits the gradient back."""
+    parts, run = [], []
+    for item in items + (None,):
+        if isinstance(item, ir.Starred) or item is None:
+            if run:
+                parts.append(_pack(rev, "parts", ir.TupleExpr(tuple(run)), origin, in_loop, packs))
+                run = []
+            if item is not None:
+                parts.append(item.value)
+        else:
+            run.append(item)
+    return ir.Call(JOINED, (ir.TupleExpr(tuple(parts)),))
+
+
 def _vars_in(argument) -> list:
     if isinstance(argument, tuple):  # the values gathered by *args
         return [v for a in argument for v in ir.vars_in(a)]
@@ -148,6 +191,10 @@ def _vars_in(argument) -> list:
 
 
 def _packed(argument):
+    if isinstance(argument, ir.Call):  # joined(...)
+        return argument
+    if isinstance(argument, tuple) and any(isinstance(a, ir.Starred) for a in argument):
+        return ir.Call(JOINED, (ir.TupleExpr(()),))  # (checked here; built by _joined)
     if isinstance(argument, tuple):
         return ir.TupleExpr(argument)
     if isinstance(argument, dict):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from .. import ir
 from ..errors import UnsupportedSyntax
+from ..lowering.lower import signature_arguments
 
 
 @dataclass
@@ -89,8 +90,7 @@ def pair_name(parsed, wrt: tuple, scalars: frozenset) -> str:
 
 
 def parameter_names(parsed) -> tuple:
-    args = parsed.node.args
-    return tuple(a.id for a in args.posonlyargs + args.args + args.kwonlyargs)
+    return tuple(a.id for a in signature_arguments(parsed.node.args))
 
 
 def calls_itself(func) -> bool:

@@ -10,7 +10,9 @@ import builtins
 import numpy as np
 
 from ..runtime.pytrees import getfield, getsetting, unfield
-from ..runtime.python import as_float, as_tuple, default_share, dict_get, got_back, unsorted
+from ..runtime.python import (as_float, as_tuple, default_share, dict_get, got_back, joined, rest_of,
+                              split_back, transposed, untransposed, unrest,
+                              unsorted)
 from .registry import impure, nondiff, rule
 
 
@@ -22,6 +24,21 @@ def d_getfield(g, y, obj, name):
 @rule(dict_get)
 def d_dict_get(g, y, d, key, default):
     return got_back(g, d, key), None, default_share(g, d, key, default)
+
+
+@rule(joined)
+def d_joined(g, y, parts):
+    return split_back(g, parts)
+
+
+@rule(transposed)
+def d_transposed(g, y, sequences):
+    return untransposed(g, sequences)
+
+
+@rule(rest_of)
+def d_rest_of(g, y, items, before, after):
+    return unrest(g, items, before, after), None, None
 
 
 @rule(builtins.float)

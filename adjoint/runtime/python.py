@@ -50,3 +50,62 @@ def as_tuple(g, items):
     if isinstance(items, dict):
         return GradDict()  # tuple(d) holds d's keys: no gradient
     return Grads(g, type(items))
+
+
+def rest_of(items, before: int, after: int) -> list:
+    """The starred part of `a, *rest, z = items`: a list, as Python makes it."""
+    if len(items) < before + after:
+        raise ValueError(f"not enough values to unpack (expected at least {before + after}, "
+                         f"got {len(items)})")
+    return list(items[before:len(items) - after])
+
+
+def unrest(g, items, before: int, after: int):
+    """The gradient of items from that of rest_of(items, before, after)."""
+    grads = zero_grad(items)
+    stop = len(items) - after
+    if isinstance(items, np.ndarray):
+        grads = np.array(grads)
+        if stop > before:
+            grads[before:stop] = np.stack(list(g))
+        return grads
+    parts = list(grads)
+    parts[before:stop] = list(g)
+    return Grads(parts, type(items))
+
+
+def joined(parts) -> tuple:
+    """The tuple of every part's items, in order: what f(h, *rest) passes to *args."""
+    return tuple(item for part in parts for item in part)
+
+
+def split_back(g, parts) -> "Grads":
+    """The gradient of each part from that of joined(parts)."""
+    out, start = [], 0
+    for part in parts:
+        out.append(Grads(g[start:start + len(part)], type(part)) if len(part) else Grads((), type(part)))
+        start += len(part)
+    return Grads(out, tuple)
+
+
+def transposed(sequences) -> list:
+    """zip(*sequences), as a list of tuples (what zip(a, b) and zip(*pairs) compile to)."""
+    return list(zip(*sequences))
+
+
+def untransposed(g, sequences):
+    """The gradient of each sequence from that of transposed(sequences)."""
+    out = []
+    for k, sequence in enumerate(sequences):
+        grads = zero_grad(sequence)
+        if isinstance(sequence, np.ndarray):
+            grads = np.array(grads)
+            for i in range(len(g)):
+                grads[i] = grads[i] + g[i][k]
+        else:
+            grads = list(grads)
+            for i in range(len(g)):
+                grads[i] = grads[i] + g[i][k]
+            grads = Grads(grads, type(sequence))
+        out.append(grads)
+    return Grads(out, type(sequences)) if isinstance(sequences, (tuple, list)) else np.stack(out)

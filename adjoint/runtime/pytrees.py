@@ -23,8 +23,13 @@ import dataclasses
 import functools
 import types
 
+import sys
+
 import numpy as np
 
+DUCK_ARRAY = ("__array__", "__array_function__", "__array_ufunc__", "__array_namespace__")
+LIBRARIES = ("numpy", "scipy", "adjoint", "dask", "pandas", "torch", "jax", "jaxlib", "cupy",
+             "sklearn", "builtins")
 PYTREES: dict = {}  # class -> (flatten, unflatten), registered by the user
 
 
@@ -51,9 +56,11 @@ def is_object(x) -> bool:
                       set, type(None), type, types.ModuleType, types.FunctionType,
                       types.BuiltinFunctionType, types.MethodType, functools.partial)):
         return False
-    module = getattr(type(x), "__module__", "") or ""
-    if module.split(".")[0] in ("numpy", "builtins", "functools", "scipy"):
-        return False
+    if any(hasattr(type(x), name) for name in DUCK_ARRAY):
+        return False  # another library's array (dask, cupy, ...): a value, not an object
+    top = (getattr(type(x), "__module__", "") or "").partition(".")[0]
+    if top in sys.stdlib_module_names or top in LIBRARIES:
+        return False  # a library's own object (a generator, a distribution): not a tree
     return hasattr(x, "__dict__") or hasattr(type(x), "__slots__")
 
 
