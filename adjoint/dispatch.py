@@ -19,6 +19,7 @@ from .lowering.frontend import MISSING, parse_function, resolve_free_name
 from .lowering.lower import assigned_names, user_names
 from .lowering.statics import argument_key, kind_of, static_defaults
 from .runtime.pytrees import fields_of, has_leaves, is_object
+from .runtime.python import left_open
 from .pipeline import Compiled, compile_gradient, forget_callees
 from .runtime.debug import check_finite_default, note_origin
 
@@ -74,7 +75,7 @@ class Specializer:
                    "_ad_MISSING": MISSING, "_ad_NonScalarOutput": NonScalarOutput,
                    "_ad_located": self.located, "_ad_refresh": self.refresh, "_ad_note": note_origin,
                    "_ad_callee_guards": (), "_ad_G": self.parsed.globals, "_ad_last": None,
-                   "_ad_static": False, "_ad_keyof": arguments_key}
+                   "_ad_static": False, "_ad_keyof": arguments_key, "_ad_left_open": left_open}
         stale = []
         for k, name in enumerate(self.free_names):
             self.ns[f"_ad_guard_{k}"] = _unresolved
@@ -97,6 +98,7 @@ class Specializer:
                 f"        except _ad_NonScalarOutput as error:\n"
                 f"            raise _ad_located(error) from None\n"
                 f"        except Exception as error:\n"
+                f"            _ad_left_open(error)\n"
                 f"            _ad_note(error)\n"
                 f"            raise\n"
                 f"    return _ad_slow({call_args})\n"
@@ -117,6 +119,7 @@ class Specializer:
                 f"    except _ad_NonScalarOutput as error:\n"
                 f"        raise _ad_located(error) from None\n"
                 f"    except Exception as error:\n"
+                f"        _ad_left_open(error)\n"
                 f"        _ad_note(error)\n"
                 f"        raise\n")
         exec(compile(text, f"<adjoint dispatch {self.func.__qualname__}>", "exec"), self.ns)

@@ -14,8 +14,8 @@ from .frontend import Parsed
 
 # node type -> (what it is, what to do instead)
 UNSUPPORTED = {
-    gast.Try: ("try/except", "move error handling outside the differentiated function"),
-    gast.With: ("a with statement", "move the with block outside the differentiated function"),
+    gast.Try: ("try/except (adjoint differentiates one path, and cannot tell which one "
+               "an exception would take)", "move error handling outside the differentiated function"),
     gast.AsyncWith: ("async with", "differentiate a plain (non-async) function"),
     gast.AsyncFor: ("async for", "differentiate a plain (non-async) function"),
     gast.AsyncFunctionDef: ("an async def", "differentiate a plain (non-async) function"),
@@ -29,12 +29,10 @@ UNSUPPORTED = {
     gast.Import: ("an import", "import at module level"),
     gast.ImportFrom: ("an import", "import at module level"),
     gast.Raise: ("raise", "check inputs before calling the differentiated function"),
-    gast.Assert: ("assert", "check inputs before calling the differentiated function"),
     gast.NamedExpr: ("an assignment expression (:=)", "assign on its own line"),
     gast.SetComp: ("a set comprehension", "build arrays with numpy calls"),
     gast.DictComp: ("a dict comprehension", "build arrays with numpy calls"),
     gast.Set: ("a set literal", "use a tuple"),
-    gast.JoinedStr: ("an f-string", "format strings outside the differentiated function"),
 }
 for _name, _entry in (("TryStar", ("try/except*", "move error handling outside the differentiated function")),
                       ("Match", ("a match statement", "write it as if/elif/else"))):

@@ -146,6 +146,10 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
             self.for_loop(stmt)
         elif isinstance(stmt, gast.While):
             self.while_loop(stmt)
+        elif isinstance(stmt, gast.Assert):
+            self.assertion(stmt)
+        elif isinstance(stmt, gast.With):
+            self.with_block(stmt)
         elif isinstance(stmt, gast.Break):
             self.body.append(ir.Break(self.origin))
         elif isinstance(stmt, gast.Continue):
@@ -330,6 +334,8 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
             return ir.TupleExpr(tuple(self.items(node.elts, nested=True)), isinstance(node, gast.List))
         if isinstance(node, gast.Slice):
             return self.index(node)
+        if isinstance(node, gast.JoinedStr):
+            return self.fstring(node)
         raise self.unsupported(node, f"the expression {type(node).__name__}")
 
     def name(self, node: gast.Name):
@@ -397,6 +403,8 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
         np.sum(x, axis=1) on anything else (an array method is its numpy function)."""
         base = base if _is_atom(base) else self.atom_of(base)
         example = self.static_value(base)
+        if example is not MISSING and kind_of(example) == "random" and isinstance(base, ir.Ref):
+            example = MISSING  # rs.randn(3) on a global generator: called as written
         if example is not MISSING and kind_of(example) in ("object", "random"):
             if kind_of(example) == "random":
                 return self.random_draw(node, base, example, name)

@@ -17,11 +17,16 @@ import gast
 from .. import ir
 from .frontend import MISSING, resolve_free_name
 from .local import lambda_as_def
-from ..runtime.python import dict_get, rest_of, transposed
+from ..runtime.python import dict_get, enter_context, exit_context, failed, rest_of, transposed
 
 DICT_GET = ir.Ref("dict_get", dict_get, (), dict_get)
 REST_OF = ir.Ref("rest_of", rest_of, (), rest_of)
 TRANSPOSED = ir.Ref("transposed", transposed, (), transposed)
+FAILED = ir.Ref("failed", failed, (), failed)
+ENTER = ir.Ref("enter_context", enter_context, (), enter_context)
+EXIT = ir.Ref("exit_context", exit_context, (), exit_context)
+FORMAT = ir.Ref("format", format, (), format)
+JOIN = ir.Ref("str", str, ("join",), str.join)
 STRING_METHODS = frozenset({
     "startswith", "endswith", "lower", "upper", "strip", "lstrip", "rstrip", "split", "rsplit",
     "join", "replace", "format", "isdigit", "isalpha", "isalnum", "isspace", "isidentifier",
@@ -84,6 +89,64 @@ class PythonLowering:
                 continue
             index = k if star is None or k < star else k - len(elts)
             self.bind_atom(sub, self.atom_of(ir.Subscript(value, ir.Const(index)), target))
+
+    # statements -----------------------------------------------------------------------
+    def assertion(self, stmt: gast.Assert) -> None:
+        """assert test, message -> if not test: failed(message) (the message is evaluated
+        only when the test fails, as Python does)."""
+        test = self.test(stmt.test)
+        saved, self.body = self.body, []
+        message = ir.Const(None) if stmt.msg is None else self.operand(stmt.msg)
+        self.emit(ir.ExprStmt(ir.Call(FAILED, (message,)), self.origin))
+        failing, self.body = self.body, saved
+        self.body.append(ir.If(test, [], failing, self.origin))
+
+    def with_block(self, stmt: gast.With) -> None:
+        """with m as v: body -> s = m; v = enter_context(s); body; exit_context(s). The
+        block runs in the forward (the backward runs after it); an exception leaving the
+        gradient leaves the block too (the dispatcher calls left_open)."""
+        jumps = [n for s in stmt.body for n in gast.walk(s) if isinstance(n, (gast.Return, gast.Break,
+                                                                             gast.Continue))]
+        last = stmt.body[-1]
+        if any(j is not last for j in jumps) or isinstance(last, (gast.Break, gast.Continue)):
+            raise self.unsupported(jumps[0], "leaving a with block early (return, break or "
+                                   "continue inside it)", "assign the result and return after the block")
+        managers = []
+        for item in stmt.items:
+            manager = self.atom_of(self.value(item.context_expr), item.context_expr)
+            entered = ir.Call(ENTER, (manager,))
+            if item.optional_vars is None:
+                self.emit(ir.ExprStmt(entered, self.origin))
+            else:
+                self.bind_atom(item.optional_vars, self.atom_of(entered, item.context_expr))
+            managers.append(manager)
+        body = stmt.body[:-1] if isinstance(last, gast.Return) else stmt.body
+        for inner in body:
+            saved_origin, self.origin = self.origin, self.parsed.location(inner)
+            self.statement(inner)
+            self.origin = saved_origin
+        value = None
+        if isinstance(last, gast.Return):  # with ...: return f(x)  -> value, leave, return
+            value = ir.Const(None) if last.value is None else self.operand(last.value)
+        for manager in reversed(managers):
+            self.emit(ir.ExprStmt(ir.Call(EXIT, (manager,)), self.origin))
+        if value is not None:
+            self.body.append(ir.Return(value, self.parsed.location(last)))
+
+    def fstring(self, node: gast.JoinedStr):
+        """f"loss {x:.3f}" -> ''.join(('loss ', format(x, '.3f'))) (a string: no gradient)."""
+        parts = []
+        for value in node.values:
+            if isinstance(value, gast.FormattedValue):
+                inner = self.operand(value.value)
+                convert = {115: str, 114: repr, 97: ascii}.get(value.conversion)
+                if convert is not None:
+                    inner = self.atom_of(ir.Call(ir.Ref(convert.__name__, convert, (), convert), (inner,)))
+                spec = ir.Const("") if value.format_spec is None else self.operand(value.format_spec)
+                parts.append(self.atom_of(ir.Call(FORMAT, (inner, spec)), node))
+            else:
+                parts.append(self.operand(value))
+        return ir.Call(JOIN, (ir.Const(""), ir.TupleExpr(tuple(parts))))
 
     # map and functools.reduce over a function --------------------------------------
     def python_call(self, node: gast.Call):

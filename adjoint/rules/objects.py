@@ -10,7 +10,7 @@ import builtins
 import numpy as np
 
 from ..runtime.pytrees import getfield, getsetting, unfield
-from ..runtime.python import (as_float, as_tuple, default_share, dict_get, got_back, joined, rest_of,
+from ..runtime.python import (enter_context, exit_context, failed, as_float, as_tuple, default_share, dict_get, got_back, joined, rest_of,
                               split_back, transposed, untransposed, unrest,
                               unsorted)
 from .registry import impure, nondiff, rule
@@ -65,7 +65,7 @@ nondiff(getsetting, reason="it reads a field that carries no gradient (an int, a
 nondiff(*(getattr(str, name) for name in dir(str) if not name.startswith("_")),
         reason="strings carry no gradient")
 nondiff(builtins.isinstance, builtins.issubclass, builtins.callable, builtins.hasattr, builtins.type,
-        builtins.id, builtins.repr, builtins.str, builtins.format, builtins.print,
+        builtins.id, builtins.repr, builtins.str, builtins.ascii, builtins.format, builtins.print,
         reason="its output is not a differentiable value")
 
 _DRAWS = [getattr(cls, name) for cls in (np.random.Generator, np.random.RandomState)
@@ -77,4 +77,4 @@ _MODULE_DRAWS = [getattr(np.random, name) for name in dir(np.random)
                  and getattr(getattr(np.random, name), "__self__", None) is not None
                  and name not in ("shuffle", "set_state", "seed")]
 nondiff(*_DRAWS, *_MODULE_DRAWS, reason="a random draw is a constant: it has no gradient")
-impure(*_DRAWS, *_MODULE_DRAWS, builtins.print)
+impure(*_DRAWS, *_MODULE_DRAWS, builtins.print, failed, enter_context, exit_context)

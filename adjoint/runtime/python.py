@@ -3,6 +3,8 @@ float(x), sorted(xs), star unpacking. Each is the operation it is named for; the
 with a gradient have their backward helper beside them."""
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from .containers import GradDict, Grads
@@ -33,7 +35,10 @@ def as_float(g, x):
 
 
 def unsorted(g, items):
-    """The gradient of sorted(items): each item gets the gradient of where it went."""
+    """The gradient of sorted(items): each item gets the gradient of where it went (a
+    dict's sorted keys carry no gradient)."""
+    if isinstance(items, dict):
+        return zero_grad(items)
     order = sorted(range(len(items)), key=lambda k: items[k])
     parts = [None] * len(items)
     for position, k in enumerate(order):
@@ -109,3 +114,38 @@ def untransposed(g, sequences):
             grads = Grads(grads, type(sequence))
         out.append(grads)
     return Grads(out, type(sequences)) if isinstance(sequences, (tuple, list)) else np.stack(out)
+
+
+def failed(message=None):
+    """What a failing `assert test, message` does."""
+    raise AssertionError(*(() if message is None else (message,)))
+
+
+# with statements: entered and left in the forward, where they were written -------------
+_OPEN = threading.local()
+
+
+def enter_context(manager):
+    """manager.__enter__(), remembered so that an exception leaving the generated code
+    can still leave it (see left_open)."""
+    value = manager.__enter__()
+    stack = getattr(_OPEN, "managers", None)
+    if stack is None:
+        stack = _OPEN.managers = []
+    stack.append(manager)
+    return value
+
+
+def exit_context(manager):
+    """manager.__exit__(None, None, None) at the end of its with block."""
+    stack = _OPEN.managers
+    stack.remove(manager)
+    manager.__exit__(None, None, None)
+
+
+def left_open(error) -> None:
+    """Leave every with block an exception jumped out of (innermost first), as Python
+    would have on the way out."""
+    stack = getattr(_OPEN, "managers", None) or []
+    while stack:
+        stack.pop().__exit__(type(error), error, error.__traceback__)
