@@ -18,6 +18,8 @@ from __future__ import annotations
 import inspect
 import types
 
+import numpy as np
+
 from .. import ir
 from ..errors import UnsupportedSyntax
 from ..runtime.pytrees import getfield, getsetting, has_leaves, is_namedtuple
@@ -98,7 +100,10 @@ class ObjectLowering:
         return MISSING
 
     def function_ref(self, func) -> ir.Ref:
+        """A Ref printing as the function's own name (np.tanh for numpy's functions)."""
         name = getattr(func, "__name__", "") or "f"
+        if name.isidentifier() and getattr(np, name, None) is func:
+            return ir.Ref("np", np, (name,), func)
         return ir.Ref(name if name.isidentifier() else "f", func, (), func)
 
     # calls ---------------------------------------------------------------------

@@ -29,11 +29,13 @@ from ..lowering.statics import kind_of, static_defaults
 from ..origin import is_user_code
 from ..runtime.containers import make_dict
 from ..runtime.python import joined
+from ..runtime.pytrees import regathered
 from ..rules.registry import is_nondiff, lookup
 
 
 MAKE_DICT = ir.Ref("make_dict", make_dict, (), make_dict)
 JOINED = ir.Ref("joined", joined, (), joined)
+REGATHERED = ir.Ref("regathered", regathered, (), regathered)
 
 
 @dataclass
@@ -229,6 +231,8 @@ def backprop_call(rev, stmt: ir.Assign, site: CallSite, assigned: set, own: dict
         if not isinstance(operand, ir.Var):
             continue
         share = ir.Subscript(grads, ir.Const(k))
+        if kind_of((rev.fn.statics or {}).get(operand)) == "object":  # back to a GradObject
+            share = ir.Call(REGATHERED, (share, operand))
         if operand in own:  # h = cell(h, x): the old h's gradient, set after the new one is used
             own[operand].append(share)
         else:

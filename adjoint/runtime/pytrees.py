@@ -122,6 +122,8 @@ class GradObject:
     def __add__(self, other):
         if _nothing(other):
             return self
+        if not isinstance(other, GradObject):  # finished by a function called through
+            other = regathered(other, self.template)
         parts = dict(self.parts)
         for key, value in other.parts.items():
             parts[key] = parts[key] + value if key in parts else value
@@ -174,6 +176,18 @@ def finish_object(g: GradObject, leaf, zero):
             object.__setattr__(out, key, value)  # (frozen dataclasses too)
         return out
     return grads
+
+
+def regathered(g, obj):
+    """A finished gradient of obj (what a function differentiated through returns) as a
+    GradObject again, so the caller adds it to its own field by field."""
+    if isinstance(g, GradObject) or _nothing(g):
+        return g
+    if isinstance(g, dict) and not type(obj) in PYTREES:
+        return GradObject(obj, dict(g))
+    finished = fields_of(g)
+    return GradObject(obj, {key: finished[key] for key, value in fields_of(obj).items()
+                            if has_leaves(value)})
 
 
 # for check_grads: the leaves of an object, and a copy with one leaf replaced -------------
