@@ -12,8 +12,9 @@ from .errors import (AdjointError, BadArguments, MissingRule, NonFiniteGradient,
                      NoSource, UnsupportedSyntax)
 from .rules.registry import nondiff, rule
 from .runtime.core import unbroadcast
+from .runtime.pytrees import register_pytree
 
 __version__ = "0.1.0"
 __all__ = ["grad", "value_and_grad", "source", "check", "rule", "nondiff", "testing", "AdjointError",
            "BadArguments", "MissingRule", "NonFiniteGradient", "NonScalarOutput", "NoSource",
-           "UnsupportedSyntax", "GradientFunction", "unbroadcast"]
+           "UnsupportedSyntax", "GradientFunction", "unbroadcast", "register_pytree"]

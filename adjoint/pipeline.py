@@ -150,7 +150,7 @@ def compile_callee_pair(func, wrt_names: tuple, scalar_params: frozenset, optimi
         key = (func, wrt_names, scalar_params, optimize, check_finite, statics_key(statics))
         if key in _CALLEES:
             return _CALLEES[key]
-        name = pair_name(parsed, wrt_names, scalar_params)
+        name = pair_name(parsed, wrt_names, scalar_params, statics)
         fwd, bwd = Pending(f"fwd_{name}"), Pending(f"bwd_{name}")
         _IN_PROGRESS[func] = VJP(parsed.node.name, ir.Ref(fwd.name, fwd, (), fwd),
                                  ir.Ref(bwd.name, bwd, (), bwd), wrt_names,

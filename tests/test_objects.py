@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 
 import adjoint
-from adjoint.runtime.pytrees import register_pytree
 from adjoint.testing import check_grads, numerical_grad
 
 RNG = np.random.default_rng(20250601)
@@ -146,7 +145,7 @@ class Registered:
         self.weights, self.bias, self.label = weights, bias, label
 
 
-register_pytree(Registered, lambda r: ((r.weights, r.bias), r.label),
+adjoint.register_pytree(Registered, lambda r: ((r.weights, r.bias), r.label),
                 lambda label, children: Registered(children[0], children[1], label))
 
 

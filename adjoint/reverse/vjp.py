@@ -77,11 +77,16 @@ def one_result(fn: ir.Function) -> ir.Function:
                                              ir.Return(packed, ret.origin)])
 
 
-def pair_name(parsed, wrt: tuple, scalars: frozenset) -> str:
+def pair_name(parsed, wrt: tuple, scalars: frozenset, statics=None) -> str:
     """The function's name, plus what sets this pair apart from its other pairs: the
-    parameters it differentiates (if not all) and those known to be scalars. The same
-    function and signature always get the same name: fwd_dense, fwd_dense_W_b, ..."""
+    parameters it differentiates (if not all), those known to be scalars and the functions
+    passed in by name. The same function and signature always get the same name:
+    fwd_dense, fwd_dense_W_b, fwd_rk4_f_decay, ..."""
     name = parsed.node.name
+    for param, value in sorted((statics or {}).items()):
+        label = getattr(value, "__name__", "")
+        if callable(value) and label.isidentifier():
+            name += f"_{param}_{label}"
     if wrt != parameter_names(parsed):
         name += "_" + "_".join(wrt)
     if scalars:

@@ -30,14 +30,20 @@ import numpy as np
 DUCK_ARRAY = ("__array__", "__array_function__", "__array_ufunc__", "__array_namespace__")
 LIBRARIES = ("numpy", "scipy", "adjoint", "dask", "pandas", "torch", "jax", "jaxlib", "cupy",
              "sklearn", "builtins")
-PYTREES: dict = {}  # class -> (flatten, unflatten), registered by the user
+
+
+class Pytrees:
+    """The classes declared with register_pytree (a class attribute rather than a module
+    global, so that `adjoint eject` copies an empty table, not the user's classes)."""
+
+    registered: dict = {}  # class -> (flatten, unflatten)
 
 
 def register_pytree(cls, flatten, unflatten):
     """Declare how objects of `cls` flatten, as JAX's register_pytree_node does:
     `flatten(obj) -> (children, aux)` and `unflatten(aux, children) -> obj`. The gradient
     with respect to such an object is `unflatten(aux, gradients of the children)`."""
-    PYTREES[cls] = (flatten, unflatten)
+    Pytrees.registered[cls] = (flatten, unflatten)
     return cls
 
 
@@ -48,7 +54,7 @@ def is_namedtuple(x) -> bool:
 def is_object(x) -> bool:
     """An object adjoint looks into: registered, a dataclass, a NamedTuple, or an instance
     of a user class with attributes (not an array, number, string or container)."""
-    if type(x) in PYTREES or is_namedtuple(x):
+    if type(x) in Pytrees.registered or is_namedtuple(x):
         return True
     if dataclasses.is_dataclass(x) and not isinstance(x, type):
         return True
@@ -67,8 +73,8 @@ def is_object(x) -> bool:
 def fields_of(x) -> dict:
     """key -> value of each field: attribute names, or child positions for a registered
     class."""
-    if type(x) in PYTREES:
-        children, _ = PYTREES[type(x)][0](x)
+    if type(x) in Pytrees.registered:
+        children, _ = Pytrees.registered[type(x)][0](x)
         return dict(enumerate(children))
     if is_namedtuple(x):
         return dict(zip(type(x)._fields, x))
@@ -142,7 +148,7 @@ def _nothing(g) -> bool:
 def unfield(g, obj, name):
     """Gradient of obj.name: g there, zeros elsewhere. A registered class's field is found
     among its children by identity; a value that is not one of them has no gradient."""
-    if type(obj) in PYTREES:
+    if type(obj) in Pytrees.registered:
         value = getattr(obj, name)
         keys = [k for k, child in fields_of(obj).items() if child is value]
         return GradObject(obj, {keys[0]: g} if keys else {})
@@ -164,8 +170,8 @@ def finish_object(g: GradObject, leaf, zero):
             grads[key] = leaf(g.parts[key])
         elif has_leaves(value):
             grads[key] = leaf(zero(value))
-    if type(obj) in PYTREES:
-        flatten, unflatten = PYTREES[type(obj)]
+    if type(obj) in Pytrees.registered:
+        flatten, unflatten = Pytrees.registered[type(obj)]
         children, aux = flatten(obj)
         return unflatten(aux, [grads.get(k, child) for k, child in enumerate(children)])
     if is_namedtuple(obj):
@@ -183,7 +189,7 @@ def regathered(g, obj):
     GradObject again, so the caller adds it to its own field by field."""
     if isinstance(g, GradObject) or _nothing(g):
         return g
-    if isinstance(g, dict) and not type(obj) in PYTREES:
+    if isinstance(g, dict) and not type(obj) in Pytrees.registered:
         return GradObject(obj, dict(g))
     finished = fields_of(g)
     return GradObject(obj, {key: finished[key] for key, value in fields_of(obj).items()
@@ -219,8 +225,8 @@ def replaced_at(x, path, value):
         parts[key] = replaced_at(parts[key], rest, value)
         return type(x)(parts)
     new = replaced_at(fields_of(x)[key], rest, value)
-    if type(x) in PYTREES:
-        flatten, unflatten = PYTREES[type(x)]
+    if type(x) in Pytrees.registered:
+        flatten, unflatten = Pytrees.registered[type(x)]
         children, aux = flatten(x)
         return unflatten(aux, [new if k == key else c for k, c in enumerate(children)])
     if is_namedtuple(x):
@@ -235,7 +241,7 @@ def value_at(g, path):
     for key in path:
         if isinstance(g, dict) or isinstance(g, (tuple, list)) and not is_namedtuple(g):
             g = g[key]
-        elif type(g) in PYTREES:
+        elif type(g) in Pytrees.registered:
             g = fields_of(g)[key]
         else:
             g = getattr(g, key)

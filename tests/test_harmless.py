@@ -1,0 +1,203 @@
+"""Harmless Python runs as written inside a differentiated function: assert, print,
+f-strings, float(), int(), tuple(), sorted(), len, isinstance, str and dict methods,
+random draws (constants: run once, in the forward, never dropped, never repeated), with
+blocks; try/except is refused, saying why. Gradients are checked against central finite
+differences.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import adjoint
+from adjoint.testing import check_grads
+
+RNG = np.random.default_rng(20250603)
+RS = np.random.RandomState(0)
+
+
+def _r(*shape):
+    return RNG.uniform(-1.0, 1.0, size=shape)
+
+
+def checked(x):
+    assert x.ndim == 1, f"x must be a vector, not {x.ndim}-d"
+    assert np.all(np.isfinite(x))
+    return np.sum(np.sin(x) * x)
+
+
+def test_assert_runs_and_fails_as_written():
+    check_grads(checked, _r(3))
+    with pytest.raises(AssertionError, match="x must be a vector, not 2-d"):
+        adjoint.grad(checked)(_r(2, 2))
+
+
+def printed(x):
+    print(f"loss at {np.sum(x):.2f} over {len(x)!r} entries")
+    return np.sum(x ** 2)
+
+
+def test_print_runs_once_per_call_in_the_forward(capsys):
+    x = np.array([0.5, 1.0])
+    g = adjoint.grad(printed)(x)
+    np.testing.assert_allclose(g, 2 * x)
+    assert capsys.readouterr().out == "loss at 1.50 over 2 entries\n"
+
+
+def conversions(x, xs):
+    n = int(len(xs))
+    first = float(np.sum(x))  # float() of a differentiable scalar: the identity
+    pair = tuple(xs)
+    order = sorted(xs)
+    return first * n + pair[0] * pair[1] + order[0] * 3.0 + order[-1] ** 2
+
+
+def test_float_int_tuple_sorted():
+    check_grads(conversions, _r(3), [0.3, -0.8, 0.5], wrt=(0, 1))
+
+
+def by_name(params, x):
+    total = 0.0
+    for key in sorted(params):
+        if key.startswith("W") and isinstance(params[key], np.ndarray):
+            total = total + np.sum(params[key] * x)
+    bias = params.get("b", 0.0) + params.get("missing", 0.5)
+    return total + np.sum(bias) * len(params)
+
+
+def test_str_and_dict_methods():
+    params = {"W1": _r(3), "W2": _r(3), "b": _r(3)}
+    grads = adjoint.grad(by_name)(params, _r(3))
+    assert set(grads) == {"W1", "W2", "b"}
+    check_grads(by_name, params, _r(3), wrt=(0, 1))
+
+
+def bayes(mu, log_sigma):
+    eps = RS.randn(4)  # a draw: a constant, made once per call
+    z = mu + np.exp(log_sigma) * eps
+    return np.sum(z ** 2) / 2 - log_sigma * 4
+
+
+def seeded_bayes(mu, log_sigma):
+    RS.seed(7)
+    return bayes(mu, log_sigma)
+
+
+def test_a_bayesian_objective_drawing_inside_matches_finite_differences():
+    check_grads(seeded_bayes, _r(4), 0.3, wrt=(0, 1))  # reseeded per call: the same draws
+    RS.seed(7)
+    eps = RS.randn(4)
+    grads = adjoint.grad(seeded_bayes, wrt=(0, 1))(np.zeros(4), 0.0)
+    np.testing.assert_allclose(grads[0], eps)
+    assert grads[1] == pytest.approx(np.sum(eps ** 2) - 4)
+
+
+def draws_unused(x):
+    RS.seed(11)
+    RS.randn(3)  # drawn and dropped: still advances the generator
+    unused = RS.randn(2)  # noqa: F841
+    return np.sum(x * RS.randn(2))
+
+
+def test_draws_run_exactly_as_written():
+    x = _r(2)
+    g = adjoint.grad(draws_unused)(x)
+    state_after_gradient = RS.randn()
+    draws_unused(x)
+    assert RS.randn() == state_after_gradient  # as many draws as the function makes
+    RS.seed(11)
+    RS.randn(5)
+    np.testing.assert_allclose(g, RS.randn(2))
+    assert "RS.randn(3)" in adjoint.source(draws_unused, 0, x)
+
+
+def generator_draw(mu, rng):
+    noise = rng.normal(0.0, 1.0, size=mu.shape)
+    return np.sum((mu + noise) ** 2)
+
+
+def test_a_generator_passed_in():
+    mu = _r(3)
+    g = adjoint.grad(generator_draw)(mu, np.random.default_rng(5))
+    noise = np.random.default_rng(5).normal(0.0, 1.0, size=3)
+    np.testing.assert_allclose(g, 2 * (mu + noise))
+
+
+def guarded_log(x):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y = np.where(x > 0, np.log(np.abs(x) + 1e-300), 0.0)
+    with np.errstate(all="ignore"):
+        return np.sum(y * x)
+
+
+def test_with_errstate():
+    check_grads(guarded_log, np.array([0.5, 1.5, 2.0]))
+
+
+class Counting:
+    def __init__(self):
+        self.entered = self.exited = 0
+
+    def __enter__(self):
+        self.entered += 1
+        return 3.0
+
+    def __exit__(self, *exc):
+        self.exited += 1
+        return False
+
+
+COUNTER = Counting()
+
+
+def in_context(x):
+    with COUNTER as factor:
+        y = x * factor
+    return np.sum(y ** 2)
+
+
+def raises_in_context(x):
+    with COUNTER:
+        y = np.linalg.cholesky(x)  # fails for a matrix that is not positive definite
+    return np.sum(y)
+
+
+def test_a_context_manager_is_entered_and_left_once():
+    before = (COUNTER.entered, COUNTER.exited)
+    check_grads(in_context, _r(3))
+    g = adjoint.grad(in_context)(np.ones(2))
+    np.testing.assert_allclose(g, 18 * np.ones(2))
+    assert COUNTER.entered - before[0] == COUNTER.exited - before[1]
+    with pytest.raises(np.linalg.LinAlgError):
+        adjoint.grad(raises_in_context)(-np.eye(2))
+    assert COUNTER.entered == COUNTER.exited  # left on the way out
+
+
+def handles(x):
+    try:  # <try>
+        y = np.log(x)
+    except FloatingPointError:
+        y = x
+    return np.sum(y)
+
+
+def test_try_except_is_refused_saying_why():
+    from helpers import line_of
+    with pytest.raises(adjoint.UnsupportedSyntax) as info:
+        adjoint.grad(handles)(np.ones(2))
+    message = str(info.value)
+    assert f"test_harmless.py:{line_of(__file__, 'try')}:" in message
+    assert "try/except" in message and "outside the differentiated function" in message
+
+
+def early_return_in_with(x):
+    with np.errstate(all="ignore"):
+        if np.sum(x) > 0:
+            return np.sum(x)  # <with-return>
+        y = x * 2
+    return np.sum(y)
+
+
+def test_leaving_a_with_block_early_is_refused():
+    with pytest.raises(adjoint.UnsupportedSyntax, match="leaving a with block early"):
+        adjoint.grad(early_return_in_with)(np.ones(2))
