@@ -201,3 +201,25 @@ def early_return_in_with(x):
 def test_leaving_a_with_block_early_is_refused():
     with pytest.raises(adjoint.UnsupportedSyntax, match="leaving a with block early"):
         adjoint.grad(early_return_in_with)(np.ones(2))
+
+
+def cached(x, W):
+    cache = {}
+    h = cache.setdefault("h", np.tanh(x @ W))
+    cache.setdefault("h", x)  # already there: unchanged
+    scale = cache.setdefault("scale", 2.0)
+    return np.sum(cache["h"] * h) * scale
+
+
+def test_setdefault_on_a_local_dict():
+    check_grads(cached, _r(2, 3), _r(3, 3), wrt=(0, 1))
+
+
+def sets_callers_dict(params, x):
+    params.setdefault("b", 1.0)
+    return np.sum(params["W"] * x)
+
+
+def test_setdefault_on_the_callers_dict_is_refused():
+    with pytest.raises(adjoint.AdjointError, match=r"params.setdefault\(...\) would change a dict"):
+        adjoint.grad(sets_callers_dict)({"W": _r(2)}, _r(2))

@@ -329,10 +329,20 @@ class ReadsMethod:
         return np.sum(g(x))
 
 
+class StoresBoundMethod:
+    def __init__(self):
+        self.inner = Dense(3, 2)
+        self.apply = self.inner.__call__
+
+    def loss(self, x):
+        return np.sum(self.apply(x))  # <bound-method-field>
+
+
 @pytest.mark.parametrize("cls,tag,what", [
     (Writes, "attribute-write", "assignment to an attribute"),
     (ReadsMethod, "method-read", "reading the method f without calling it"),
-], ids=["attribute write", "method read"])
+    (StoresBoundMethod, "bound-method-field", "reading the method stored in apply"),
+], ids=["attribute write", "method read", "bound method in a field"])
 def test_refusals_name_the_line(cls, tag, what):
     from helpers import line_of
     with pytest.raises(adjoint.UnsupportedSyntax) as info:

@@ -33,8 +33,6 @@ from ..syntax import BINARY, COMPARE, UNARY
 from .flow import ControlFlowLowering, is_atom as _is_atom, is_number as _is_number
 
 
-
-
 def lower(parsed: Parsed, flatten: bool = True, statics=None) -> ir.Function:
     """Lower to SSA (before `structure`; adjoint/pipeline.py runs both). With flatten=False
     nested expressions stay trees (for rule templates, which are pasted into generated code
@@ -398,27 +396,13 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
     def call_arguments(self, node: gast.Call):
         return self.items(node.args), [(k.arg, self.operand(k.value)) for k in node.keywords]
 
-    def method_call(self, node: gast.Call, base, name: str):
-        """obj.method(...) on an object known when compiling; x.sum(axis=1) ->
-        np.sum(x, axis=1) on anything else (an array method is its numpy function)."""
-        base = base if _is_atom(base) else self.atom_of(base)
-        example = self.static_value(base)
-        if example is not MISSING and kind_of(example) == "random" and isinstance(base, ir.Ref):
-            example = MISSING  # rs.randn(3) on a global generator: called as written
-        if example is not MISSING and kind_of(example) in ("object", "random"):
-            if kind_of(example) == "random":
-                return self.random_draw(node, base, example, name)
-            args, kwargs = self.call_arguments(node)
-            return self.call_method(node, base, example, name, args, kwargs)
-        if isinstance(base, ir.Ref) and hasattr(base.value, name):  # a global object's method
-            bound = getattr(base.value, name)
-            args, kwargs = self.call_arguments(node)
-            return ir.Call(ir.Ref(base.root_name, base.root, base.path + (name,), bound),
-                           tuple(args), tuple(kwargs))
+    def array_method(self, node: gast.Call, base, name: str):
+        """x.sum(axis=1) -> np.sum(x, axis=1): an array method is its numpy function (the
+        last resort of method_call, see objects.py)."""
         found = method_function(name)
         if found is None:
             found = self.python_method(node, base, name)
-            if isinstance(found, (ir.Call, ir.Var)):
+            if found is not None:
                 return found
         if found is None and hasattr(np, name):
             raise self.unsupported(node, f"the method call .{name}()",
@@ -493,18 +477,6 @@ def _walk_own(statements):
 def _single_final_return(func_node) -> bool:
     returns = [n for n in _walk_own(func_node.body) if isinstance(n, gast.Return)]
     return len(returns) <= 1 and (not returns or func_node.body[-1] is returns[0])
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 _APPENDED = ir.Ref("appended", appended, (), appended)

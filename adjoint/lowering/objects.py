@@ -69,6 +69,12 @@ class ObjectLowering:
                                    "object does not have")
         value = getattr(example, name)
         kind = kind_of(value)
+        held_values = [value.__self__] if kind == "method" else \
+            list(value.args) + list(value.keywords.values()) if kind == "partial" else []
+        if any(has_leaves(v) for v in held_values) and not isinstance(base, ir.Ref):
+            raise self.unsupported(node, f"reading the {kind} stored in {name}, whose arrays "
+                                   "would get no gradient through it",
+                                   "store the object itself and call its method")
         shared = isinstance(base, ir.Ref) or base in self.from_global
         if kind is not None and shared and self.is_field(example, name) and hasattr(example, "__dict__"):
             self.guards.append((vars(example), name, value))  # a global object: guard its field
@@ -133,6 +139,24 @@ class ObjectLowering:
         if kind == "object":
             return self.call_method(node, callee, example, "__call__", args, kwargs)
         raise self.unsupported(node, f"calling a {type(example).__name__}")
+
+    def method_call(self, node, base, name: str):
+        """obj.method(...) on an object known when compiling, a random generator's draw, a
+        global object's method; else an array (or str or dict) method (lower.array_method)."""
+        base = base if isinstance(base, (ir.Var, ir.Const, ir.Ref)) else self.atom_of(base)
+        example = self.static_value(base)
+        if example is not MISSING and kind_of(example) == "random" and isinstance(base, ir.Ref):
+            example = MISSING  # rs.randn(3) on a global generator: called as written
+        if example is not MISSING and kind_of(example) == "random":
+            return self.random_draw(node, base, example, name)
+        if example is not MISSING and kind_of(example) == "object":
+            args, kwargs = self.call_arguments(node)
+            return self.call_method(node, base, example, name, args, kwargs)
+        if isinstance(base, ir.Ref) and hasattr(base.value, name):  # a global object's method
+            args, kwargs = self.call_arguments(node)
+            return ir.Call(ir.Ref(base.root_name, base.root, base.path + (name,), getattr(base.value, name)),
+                           tuple(args), tuple(kwargs))
+        return self.array_method(node, base, name)
 
     def call_method(self, node, base, example, name: str, args: list, kwargs: list):
         """base.name(*args) on an object: its class's function, with base as self; a

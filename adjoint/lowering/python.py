@@ -17,12 +17,14 @@ import gast
 from .. import ir
 from .frontend import MISSING, resolve_free_name
 from .local import lambda_as_def
-from ..runtime.python import dict_get, enter_context, exit_context, failed, rest_of, transposed
+from ..runtime.python import (dict_get, enter_context, exit_context, failed, rest_of, transposed,
+                              with_default)
 
 DICT_GET = ir.Ref("dict_get", dict_get, (), dict_get)
 REST_OF = ir.Ref("rest_of", rest_of, (), rest_of)
 TRANSPOSED = ir.Ref("transposed", transposed, (), transposed)
 FAILED = ir.Ref("failed", failed, (), failed)
+WITH_DEFAULT = ir.Ref("with_default", with_default, (), with_default)
 ENTER = ir.Ref("enter_context", enter_context, (), enter_context)
 EXIT = ir.Ref("exit_context", exit_context, (), exit_context)
 FORMAT = ir.Ref("format", format, (), format)
@@ -41,11 +43,24 @@ class PythonLowering:
             args, kwargs = self.call_arguments(node)
             ref = ir.Ref("str", str, (name,), getattr(str, name))
             return ir.Call(ref, (base,) + tuple(args), tuple(kwargs))
+        if name == "setdefault" and isinstance(node.func.value, gast.Name) and \
+                1 <= len(node.args) <= 2 and not node.keywords:
+            return self.set_default(node, base)
         if name == "get" and 1 <= len(node.args) <= 2 and not node.keywords:
             args, _ = self.call_arguments(node)
             default = args[1] if len(args) == 2 else ir.Const(None)
             return ir.Call(DICT_GET, (base, args[0], default))
         return None
+
+    def set_default(self, node: gast.Call, base):
+        """v = d.setdefault(k, x) -> d = with_default(d, k, x); v = d[k]: a new version of
+        d, refused (like x += v) where d may be shared with the caller (aliases.py)."""
+        args, _ = self.call_arguments(node)
+        default = args[1] if len(args) == 2 else ir.Const(None)
+        name = node.func.value.id
+        self.assign_name(name, ir.Call(WITH_DEFAULT, (base, args[0], default)), self.at(node))
+        self.body[-1].may_alias = name
+        return ir.Subscript(self.current[name], args[0])
 
     def random_draw(self, node: gast.Call, base, example, name: str):
         """rng.normal(...) on a generator passed in: the method of its class, called on it."""

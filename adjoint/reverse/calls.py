@@ -238,3 +238,13 @@ def backprop_call(rev, stmt: ir.Assign, site: CallSite, assigned: set, own: dict
         else:
             rev.contribute(operand, share, stmt.origin, assigned, out)
     return out
+
+
+def refuse_starred(rev, stmt, parts) -> None:
+    """*xs of a value with a gradient where the parts' positions are known only when the
+    code runs (a rule's arguments, a display): never let its gradient drop silently."""
+    for part in parts:
+        if isinstance(part, ir.Starred) and any(v in rev.useful for v in ir.vars_in(part)):
+            raise UnsupportedSyntax.at(stmt.origin, "star-unpacking (*) a value that carries a "
+                                       "gradient here is not supported",
+                                       "pass the values one by one, or stack them (np.stack)")

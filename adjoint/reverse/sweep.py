@@ -25,11 +25,10 @@ import itertools
 import operator
 from dataclasses import replace
 
-
 from .. import ir
 from . import shapes
 from .aliases import check_in_place, in_place_problems
-from .calls import backprop_call, differentiable_through, rewrite_calls
+from .calls import backprop_call, differentiable_through, refuse_starred, rewrite_calls
 from .activity import active_vars, differentiable, primal_key, useful_vars
 from ..errors import MissingRule, NonScalarOutput, UnsupportedSyntax
 from ..names import Namer
@@ -361,7 +360,7 @@ class ReverseSweep(TapeBookkeeping):
             self.contribute(stmt.value, g, stmt.origin, assigned, out)
             return out
         if isinstance(stmt.value, ir.TupleExpr):  # t = (a, b): each element its share
-            self.refuse_starred(stmt, stmt.value.elts)
+            refuse_starred(self, stmt, stmt.value.elts)
             for k, element in enumerate(stmt.value.elts):
                 if isinstance(element, ir.Var) and element in self.useful:
                     share = ir.Subscript(g, ir.Const(k))
@@ -409,7 +408,7 @@ class ReverseSweep(TapeBookkeeping):
         """The primal's operands in rule-input order, and every rule parameter's value."""
         value = stmt.value
         if isinstance(value, ir.Call):
-            self.refuse_starred(stmt, value.args)
+            refuse_starred(self, stmt, value.args)
             if len(value.args) > len(r.params):
                 raise MissingRule.at(stmt.origin, f"the gradient rule for {display_name(r.primal)} "
                                      f"takes {len(r.params)} arguments; got {len(value.args)}")
@@ -435,15 +434,6 @@ class ReverseSweep(TapeBookkeeping):
                     f"for its argument {name}=, which depends on the values being differentiated",
                     f"pass a constant for {name}=, or register a rule that takes {name} as an input")
         return [given[name] for name in r.inputs], bindings
-
-    def refuse_starred(self, stmt, parts) -> None:
-        """*xs of a value with a gradient, where the parts' positions are known only when
-        the code runs: never let its gradient drop silently."""
-        for part in parts:
-            if isinstance(part, ir.Starred) and any(v in self.useful for v in ir.vars_in(part)):
-                raise UnsupportedSyntax.at(stmt.origin, "star-unpacking (*) a value that carries "
-                                           "a gradient here is not supported",
-                                           "pass the values one by one, or stack them (np.stack)")
 
     def contribute(self, var: ir.Var, expr, origin, assigned: set, out: list) -> None:
         if var not in self.useful:

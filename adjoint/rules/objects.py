@@ -10,7 +10,8 @@ import builtins
 import numpy as np
 
 from ..runtime.pytrees import getfield, getsetting, unfield
-from ..runtime.python import (enter_context, exit_context, failed, as_float, as_tuple, default_share, dict_get, got_back, joined, rest_of,
+from ..runtime.python import (default_entry, enter_context, exit_context, failed, kept_entries,
+                              with_default, as_float, as_tuple, default_share, dict_get, got_back, joined, rest_of,
                               split_back, transposed, untransposed, unrest,
                               unsorted)
 from .registry import impure, nondiff, rule
@@ -39,6 +40,11 @@ def d_transposed(g, y, sequences):
 @rule(rest_of)
 def d_rest_of(g, y, items, before, after):
     return unrest(g, items, before, after), None, None
+
+
+@rule(with_default)
+def d_with_default(g, y, d, key, default):
+    return kept_entries(g, d), None, default_entry(g, d, key, default)
 
 
 @rule(builtins.float)

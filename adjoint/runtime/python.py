@@ -116,6 +116,28 @@ def untransposed(g, sequences):
     return Grads(out, type(sequences)) if isinstance(sequences, (tuple, list)) else np.stack(out)
 
 
+def with_default(d, key, default=None):
+    """d.setdefault(key, default) as a new dict (what the statement compiles to, so every
+    version of d stays intact for the backward)."""
+    out = dict(d)
+    out.setdefault(key, default)
+    return out
+
+
+def kept_entries(g, d):
+    """The gradient of d from that of with_default(d, ...): its own entries."""
+    if not isinstance(g, dict):
+        return g
+    return GradDict({key: value for key, value in g.items() if key in d})
+
+
+def default_entry(g, d, key, default):
+    """The gradient of the default of with_default(d, key, default): g[key] if d lacked key."""
+    if key in d or not isinstance(g, dict):
+        return zero_grad(default)
+    return g[key]
+
+
 def failed(message=None):
     """What a failing `assert test, message` does."""
     raise AssertionError(*(() if message is None else (message,)))
