@@ -1,10 +1,13 @@
 """The public entry points: grad, value_and_grad and source.
 
 `grad(f)` returns a `GradientFunction`: call it like `f`. On each call a small dispatcher
-(generated with f's own signature, so it costs a dict lookup) picks the compiled
-gradient for the argument types seen (Python/numpy scalars compile to code without
-broadcasting bookkeeping), and recompiles when a global or closure value `f` reads has
-been rebound since, so a redefined helper or constant never leaves a stale gradient.
+(generated with f's own signature) picks the compiled gradient for the argument types
+seen (Python/numpy scalars compile to code without broadcasting bookkeeping), and
+recompiles when anything that code was compiled against changed since: a global or
+closure value f reads, a module attribute it calls (np.tanh), the code of f or of a
+function it calls through (`__code__` replaced in place, as IPython's %autoreload does).
+Source read from a file edited since import is refused (NoSource), never differentiated.
+Calls from several threads are safe (see dispatch.py).
 An exception leaving the generated code gets a note naming the user's line it comes from
 (adjoint/debug.py); `check_finite=True` (or ADJOINT_CHECK_FINITE=1) compiles code that
 stops at the first gradient holding nan or inf.
@@ -14,6 +17,7 @@ from __future__ import annotations
 import functools
 
 from .dispatch import Specializer
+from .display import Source
 from .errors import AdjointError
 
 
@@ -25,8 +29,8 @@ class GradientFunction(functools.partial):
     """
 
     @property
-    def source(self) -> str:
-        return self._specializer.current_source()
+    def source(self) -> Source:
+        return Source(self._specializer.current_source())
 
     @property
     def sources(self) -> dict:
@@ -36,6 +40,12 @@ class GradientFunction(functools.partial):
     @property
     def wrt(self) -> tuple:
         return self._specializer.wrt_names
+
+    def _repr_html_(self) -> str:  # in a notebook: the generated code, highlighted
+        return self.source._repr_html_()
+
+    def _repr_markdown_(self) -> str:
+        return self.source._repr_markdown_()
 
     def __repr__(self) -> str:
         kind = "value_and_grad" if self._specializer.return_value else "grad"
@@ -79,7 +89,7 @@ def source(func, wrt=None, *example_args, optimize: bool = True, value: bool = F
     key = spec.key_of(example_args) if example_args else spec.default_key()
     compiled = spec.compile_for(key)
     if not callees:
-        return compiled.source
+        return Source(compiled.source)
     seen, parts = set(), [compiled.source]
     pending = list(compiled.callees)
     while pending:  # every function differentiated through, each once
@@ -88,7 +98,7 @@ def source(func, wrt=None, *example_args, optimize: bool = True, value: bool = F
             seen.add(id(vjp))
             parts.append(vjp.source)
             pending += vjp.callees
-    return "\n\n".join(parts)
+    return Source("\n\n".join(parts))
 
 
 def _make(func, wrt, optimize, return_value, has_aux=False, check_finite=None) -> GradientFunction:

@@ -20,13 +20,8 @@ def _r(*shape):
     return RNG.uniform(-1.0, 1.0, size=shape)
 
 
-def checked(x):
-    assert x.ndim == 1, f"x must be a vector, not {x.ndim}-d"
-    assert np.all(np.isfinite(x))
-    return np.sum(np.sin(x) * x)
-
-
 def test_assert_runs_and_fails_as_written():
+    from harmless_functions import checked  # (not in a test module: pytest rewrites asserts)
     check_grads(checked, _r(3))
     with pytest.raises(AssertionError, match="x must be a vector, not 2-d"):
         adjoint.grad(checked)(_r(2, 2))
