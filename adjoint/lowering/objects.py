@@ -26,6 +26,7 @@ from ..runtime.pytrees import getfield, getsetting, has_leaves, is_namedtuple
 from .frontend import MISSING
 from .statics import kind_of
 
+VALUES = (np.ndarray, np.generic, int, float, complex, str, bytes, tuple, list, dict)
 GETFIELD = ir.Ref("getfield", getfield, (), getfield)
 GETSETTING = ir.Ref("getsetting", getsetting, (), getsetting)
 # attributes of arrays, which stay attribute reads (x.T, x.shape)
@@ -152,7 +153,8 @@ class ObjectLowering:
         if example is not MISSING and kind_of(example) == "object":
             args, kwargs = self.call_arguments(node)
             return self.call_method(node, base, example, name, args, kwargs)
-        if isinstance(base, ir.Ref) and hasattr(base.value, name):  # a global object's method
+        if isinstance(base, ir.Ref) and hasattr(base.value, name) and not isinstance(
+                base.value, VALUES):  # a global object's method (not an array's: array_method)
             args, kwargs = self.call_arguments(node)
             return ir.Call(ir.Ref(base.root_name, base.root, base.path + (name,), getattr(base.value, name)),
                            tuple(args), tuple(kwargs))
