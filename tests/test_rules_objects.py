@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from adjoint.runtime.pytrees import getfield
-from adjoint.runtime.python import dict_get
+from adjoint.runtime.python import dict_get, joined, rest_of, transposed, with_default
 from rule_harness import Case, check_case, uniform
 
 
@@ -44,6 +44,13 @@ CASES = [
     Case(builtins.tuple, ([uniform((2,)), uniform(None)],), f32=False),
     Case(builtins.tuple, (uniform((3, 2)),), f32=False, note="array rows"),
     Case(builtins.list, ((uniform((2,)), uniform((2,))),), f32=False),
+    Case(with_default, ({"h": uniform((2,))}, "c", uniform(None)), f32=False, note="missing"),
+    Case(with_default, ({"h": uniform((2,))}, "h", uniform((2,))), f32=False, note="present"),
+    Case(joined, (((uniform((2,)),), (uniform(None), uniform((3,)))),), f32=False),
+    Case(transposed, (((uniform(None), uniform((2,))), (uniform(None), uniform((2,)))),), f32=False),
+    Case(transposed, ((uniform((3,)), uniform((3,))),), f32=False, note="arrays"),
+    Case(rest_of, ([uniform((2,)) for _ in range(4)], 1, 1), f32=False),
+    Case(rest_of, (uniform((4, 2)), 1, 0), f32=False, note="array rows"),
 ]
 
 
