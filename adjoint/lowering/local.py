@@ -57,6 +57,8 @@ class LocalFunctionLowering:
             self.assign_name(renames[param], value, self.at(call))
         body = [renamed(s, renames) for s in fdef.body]
         self.inlining.add(fdef.name)
+        # a function a factory returned reads its own module and quotes its own file
+        saved, self.parsed = self.parsed, getattr(fdef, "adjoint_parsed", self.parsed)
         try:
             for stmt in body:
                 if isinstance(stmt, gast.Return):
@@ -66,6 +68,7 @@ class LocalFunctionLowering:
                 self.statement(stmt)
         finally:
             self.inlining.discard(fdef.name)
+            self.parsed = saved
         return ir.Const(None)
 
     def bind_call(self, fdef, call: gast.Call, params: list) -> list:

@@ -26,6 +26,7 @@ from .frontend import MISSING, Parsed, resolve_free_name
 from .methods import method_function
 from ..names import Namer
 from .local import LocalFunctionLowering, lambda_as_def
+from .factories import FactoryLowering
 from .objects import ObjectLowering
 from .python import PythonLowering
 from .statics import kind_of
@@ -54,7 +55,8 @@ def user_names(node) -> set:
     return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
 
 
-class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, PythonLowering):
+class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, PythonLowering,
+               FactoryLowering):
     def __init__(self, parsed: Parsed, flatten: bool = True, statics: dict | None = None):
         self.parsed = parsed
         self.statics = statics or {}  # parameter name -> the callable or object compiled for
@@ -159,6 +161,9 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
         if isinstance(stmt.value, gast.Lambda):  # f = lambda x: ...  is a local function
             self.define_local_function(lambda_as_def(stmt.targets[0].id, stmt.value))
             return
+        if len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name) and \
+                isinstance(stmt.value, gast.Call) and self.factory_result(stmt.targets[0].id, stmt.value):
+            return  # f = make_scale(c): f is the function it returned (factories.py)
         if len(stmt.targets) == 1:
             self.bind(stmt.targets[0], stmt.value)
             return
