@@ -22,8 +22,8 @@ import numpy as np
 from .. import ir
 from ..runtime.containers import appended, make_dict
 from ..errors import Location, UnsupportedSyntax
-from .frontend import MISSING, Parsed, resolve_free_name
-from .methods import method_function
+from .frontend import MISSING, Parsed, resolve_free_name, signature_arguments
+from .methods import method_function, registered_method
 from ..names import Namer
 from .local import LocalFunctionLowering, lambda_as_def
 from .factories import FactoryLowering
@@ -367,6 +367,9 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
                                            f"module '{base.value.__name__}' has no attribute '{node.attr}'")
             return ir.Ref(base.root_name, base.root, base.path + (node.attr,),
                           getattr(base.value, node.attr))
+        if isinstance(base, ir.Ref) and registered_method(base.value, node.attr) is not None:
+            return ir.Ref(base.root_name, base.root, base.path + (node.attr,),
+                          registered_method(base.value, node.attr))  # norm.logpdf: a rule's key
         if not isinstance(base, (ir.Var, ir.Const, ir.Ref)):
             base = self.atom_of(base)
         return self.field(base, node.attr, node)
@@ -423,7 +426,7 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
                        and isinstance(node.args[0].value, int)):
             args = [ir.TupleExpr(tuple(args))]  # x.reshape(3, 4) -> np.reshape(x, (3, 4))
         kwargs = [(k.arg, self.operand(k.value)) for k in node.keywords]
-        if method.name == "astype" and args:
+        if method.name == "astype" and args and function is np.asarray:
             kwargs.insert(0, ("dtype", args.pop(0)))
         ref = ir.Ref("np", np, (function.__name__,), function) if function.__module__ == "numpy" \
             else ir.Ref(function.__name__, function, (), function)
@@ -439,12 +442,6 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
 
     def unsupported(self, node, what: str, fix: str = "") -> UnsupportedSyntax:
         return UnsupportedSyntax.at(self.parsed.location(node), f"{what} is not supported", fix)
-
-
-def signature_arguments(args) -> list:
-    """Every parameter, in order: positional, *args, keyword-only, **kwargs."""
-    return args.posonlyargs + args.args + ([args.vararg] if args.vararg else []) + \
-        args.kwonlyargs + ([args.kwarg] if args.kwarg else [])
 
 
 def assigned_names(func_node) -> set:

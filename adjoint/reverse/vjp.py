@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from .. import ir
 from ..errors import UnsupportedSyntax
-from ..lowering.lower import signature_arguments
+from ..lowering.frontend import signature_arguments
 
 
 @dataclass
