@@ -267,3 +267,28 @@ def test_a_function_parameter_needs_an_example_to_show_its_code():
         adjoint.source(calls_parameter_without_example, "y")
     assert "cannot call the parameter f" in str(info.value)
     assert "np.tanh(y)" in adjoint.source(calls_parameter_without_example, "y", np.tanh, Y0)
+
+
+def make_scale(c):
+    def scale(x):
+        return c * np.sin(x)
+    return scale
+
+
+def make_affine(a, b=0.5):
+    shift = b * 2.0
+    affine = lambda x: a * x + shift  # noqa: E731
+    return affine
+
+
+def uses_factories(x, a):
+    f = make_scale(3.0 * a)  # the returned function closes over a value being differentiated
+    g = make_affine(a)
+    return np.sum(f(x) * g(x))
+
+
+def test_a_function_returned_by_a_function():
+    check_grads(uses_factories, _r(3), 0.7, wrt=(0, 1))
+    source = adjoint.source(uses_factories, ("x", "a"), _r(3), 0.7)
+    code = [line for line in source.splitlines() if not line.strip().startswith("#")]
+    assert not any("make_scale" in line or "make_affine" in line for line in code)  # inlined

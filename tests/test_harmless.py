@@ -218,3 +218,67 @@ def sets_callers_dict(params, x):
 def test_setdefault_on_the_callers_dict_is_refused():
     with pytest.raises(adjoint.AdjointError, match=r"params.setdefault\(...\) would change a dict"):
         adjoint.grad(sets_callers_dict)({"W": _r(2)}, _r(2))
+
+
+def branch_on_type(x, scale):
+    factor = scale if isinstance(scale, float) else float(np.mean(scale))
+    return np.sum(np.tanh(x) * factor)
+
+
+def loop_with_len(xs):
+    total = 0.0
+    for k in range(len(xs)):
+        total = total + xs[k] * (k + 1)
+    return np.sum(total)
+
+
+def index_by_int(x):
+    k = int(np.argmax(x))
+    return x[k] ** 2 + np.sum(x)
+
+
+def rows_as_tuple(m):
+    first, *rest = tuple(m)
+    return np.sum(first * rest[-1]) + sum(np.sum(r) for r in rest)
+
+
+def sorted_reversed(xs):
+    ordered = sorted(xs)
+    return ordered[-1] * 2.0 + ordered[0]
+
+
+def messages(x):
+    label = "loss".upper() + ":" + str(len(x))
+    if label.endswith(str(len(x))):
+        x = x * 2.0
+    return np.sum(x ** 2)
+
+
+def nested_get(config, x):
+    layer = config.get("layer", {})
+    return np.sum(layer.get("W", 1.0) * x) + config.get("bias", 0.1)
+
+
+def draws_in_loop(mu):
+    RS.seed(5)
+    total = 0.0
+    for _ in range(3):
+        total = total + np.sum((mu - RS.randn(2)) ** 2)
+    return total
+
+
+MORE = [
+    (branch_on_type, (_r(3), 0.8), (0, 1)),
+    (loop_with_len, ([_r(2) for _ in range(3)],), 0),
+    (index_by_int, (np.array([0.2, 1.5, -0.3]),), 0),
+    (rows_as_tuple, (_r(3, 2),), 0),
+    (sorted_reversed, ([0.4, -1.2, 0.9],), 0),
+    (messages, (_r(3),), 0),
+    (nested_get, ({"layer": {"W": _r(3)}, "bias": 0.3}, _r(3)), (0, 1)),
+    (draws_in_loop, (_r(2),), 0),
+]
+
+
+@pytest.mark.parametrize("f,args,wrt", MORE, ids=lambda v: getattr(v, "__name__", ""))
+def test_more_harmless_programs(f, args, wrt):
+    check_grads(f, *args, wrt=wrt)
