@@ -292,3 +292,19 @@ def test_a_function_returned_by_a_function():
     source = adjoint.source(uses_factories, ("x", "a"), _r(3), 0.7)
     code = [line for line in source.splitlines() if not line.strip().startswith("#")]
     assert not any("make_scale" in line or "make_affine" in line for line in code)  # inlined
+
+
+def local_rhs(y, k):
+    decay_rate = lambda v: -k * v  # noqa: E731 (reads k, which is differentiated)
+
+    def forced(v):
+        return np.sin(v) * k
+
+    def twice(g, v):
+        return g(g(v))
+
+    return np.sum(rk4(decay_rate, y, 0.1)) + np.sum(integrate(forced, y, 0.1)) + np.sum(twice(forced, y))
+
+
+def test_functions_defined_here_passed_to_a_helper():
+    check_grads(local_rhs, Y0, 0.8, wrt=(0, 1))

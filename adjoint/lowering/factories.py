@@ -61,6 +61,37 @@ class FactoryLowering:
         self.local_functions[target] = self.local_functions[renames[body[-1].value.id]]
         return True
 
+    def passes_local_function(self, call: gast.Call) -> bool:
+        """Does this call pass a function defined here (a nested def, f = lambda ...)?"""
+        return any(isinstance(a, gast.Name) and a.id in self.local_functions
+                   for a in list(call.args) + [k.value for k in call.keywords])
+
+    def inline_with_functions(self, call: gast.Call):
+        """rk4(f, y, dt) where f is defined here: rk4 (a function of the user's) is inlined
+        where it is called, so that f, which may read this function's variables, is
+        inlined where rk4 calls it. None when rk4 cannot be inlined."""
+        callee = self.known_callee(call.func) if isinstance(call.func, gast.Name) else None
+        if not (inspect.isfunction(callee) and is_user_code(callee) and lookup(callee) is None):
+            return None
+        parsed = parse_function(callee)
+        check_supported(parsed)
+        node = parsed.node
+        returns = [n for n in gast.walk(node) if isinstance(n, gast.Return)]
+        if node.args.vararg or node.args.kwarg or any(r is not node.body[-1] for r in returns) \
+                or node.decorator_list:
+            raise self.unsupported(call, f"passing a function defined here to {node.name}, which "
+                                   "returns before its end or takes *args", "define the function "
+                                   "at module level (or bind values with functools.partial)")
+        params = [a.id for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs]
+        stored = {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+                  and isinstance(n.ctx, gast.Store)}
+        if not self.same_free_names(parsed, (node.body, params, set(params) | stored)):
+            raise self.unsupported(call, f"inlining {node.name}, which reads names that mean "
+                                   "other things here", "define the function passed at module level")
+        node.adjoint_parsed = parsed  # its lines and names are its own file's
+        self.free[call.func.id] = callee  # guarded: redefining it compiles again
+        return self.inline_call(node, call)
+
     def same_free_names(self, parsed, shape) -> bool:
         """Every name the factory reads from its module means the same object here, and no
         local of the caller has that name."""

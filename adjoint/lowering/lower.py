@@ -385,6 +385,8 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
         if isinstance(node.func, gast.Name) and node.func.id in self.local_functions:
             return self.inline_call(self.local_functions[node.func.id], node)
         special = self.python_call(node)
+        if special is None and self.passes_local_function(node):
+            special = self.inline_with_functions(node)  # rk4(f, y) with f defined here
         if special is not None:
             return special
         if isinstance(node.func, gast.Attribute):
