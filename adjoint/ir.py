@@ -134,6 +134,9 @@ class SetItem:
     value: Expr
     origin: Location | None = None
     backward: bool = False
+    # x[i] = s where s = x[i] was written into (x[i][j] = v): memory is unchanged, but the
+    # gradient of x[i] now flows to s
+    writeback: bool = False
 
 
 @dataclass

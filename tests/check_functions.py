@@ -11,8 +11,9 @@ def three_problems(x, y):
     with np.errstate(all="ignore"):  # <check-with>
         y = y * 2.0
     z = math.gamma(x)  # <check-gamma>
+    v = x[1:]
     x[0] = 1.0  # <check-setitem>
-    return np.sum(z * y)
+    return np.sum(z * y) + np.sum(v)
 
 
 def clean(x, y):

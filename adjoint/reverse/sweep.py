@@ -28,16 +28,18 @@ from dataclasses import replace
 
 from .. import ir
 from . import shapes
-from .aliases import check_in_place
+from .aliases import check_callee_writes, check_in_place, written_params
+from .memory import integer_valued, user_effects
 from .calls import backprop_call, differentiable_through, rewrite_calls
 from .activity import active_vars, differentiable, primal_key, useful_vars
 from ..errors import MissingRule, NonScalarOutput, UnsupportedSyntax
 from ..names import Namer
 from ..rules.registry import Rule, display_name, lookup
 from ..runtime.containers import grads_of
-from ..runtime.core import seed, separate, unbroadcast, writeable, zero_grad, zeroed
+from ..runtime.core import seed, separate, writeable, zero_grad
 from .simplify import simplify
 from .tapes import TapeBookkeeping, without_pops
+from .writes import WriteReversal
 from .template import instantiate, template_of
 
 SEED_REF = ir.Ref("seed", seed, (), seed)
@@ -45,8 +47,6 @@ ZERO_REF = ir.Ref("zero_grad", zero_grad, (), zero_grad)
 SEPARATE_REF = ir.Ref("separate", separate, (), separate)
 WRITEABLE_REF = ir.Ref("writeable", writeable, (), writeable)
 GRADS_OF_REF = ir.Ref("grads_of", grads_of, (), grads_of)
-ZEROED_REF = ir.Ref("zeroed", zeroed, (), zeroed)
-UNBROADCAST_REF = ir.Ref("unbroadcast", unbroadcast, (), unbroadcast)
 
 
 def differentiate(fn: ir.Function, wrt: list, scalar_params: frozenset, namer: Namer,
@@ -64,7 +64,7 @@ def differentiate(fn: ir.Function, wrt: list, scalar_params: frozenset, namer: N
     return rev.run(return_value, single, seed, has_aux), rev.callees
 
 
-class ReverseSweep(TapeBookkeeping):
+class ReverseSweep(TapeBookkeeping, WriteReversal):
     def __init__(self, fn, wrt, scalar_params, namer, compile_callee=None):
         self.fn = fn
         self.compile_callee = compile_callee
@@ -73,6 +73,7 @@ class ReverseSweep(TapeBookkeeping):
         self.wrt = wrt
         self.namer = namer
         self.classes = shapes.infer(fn, scalar_params)
+        self.integers = integer_valued(fn)
         self.dynamic = set(fn.dynamic)
         self.grads: dict = {}  # primal Var -> its gradient Var
         self.tapes: dict = {}  # Var -> the list its overwritten values go to
@@ -83,6 +84,7 @@ class ReverseSweep(TapeBookkeeping):
         self.prev_of: dict = {}  # x_prev -> x (old values popped before a rule)
         self.loop_targets: list = []  # targets of the loops being reversed, innermost last
         self.recomputed: set = set()  # id(forward statement) recomputed instead of taped
+        self.copied: list = []  # parameters written into: copied at entry (see aliases.py)
 
     def run(self, return_value: bool, single: bool, seed=None, has_aux=False) -> ir.Function:
         *forward, ret = self.fn.body
@@ -152,7 +154,9 @@ class ReverseSweep(TapeBookkeeping):
 
     def check(self, forward) -> None:
         """Every useful statement has a rule; no in-place update of a shared array."""
-        check_in_place(self.fn, self.classes)
+        memory = check_in_place(self.fn, self.classes, user_effects)
+        self.copied = written_params(self.fn, memory)
+        check_callee_writes(memory, self.useful)
         for stmt in ir.walk(forward):
             if not isinstance(stmt, ir.Assign):
                 continue
@@ -306,26 +310,6 @@ class ReverseSweep(TapeBookkeeping):
                 out.append(ir.Assign(t, prev[t], stmt.origin))
             else:
                 out.append(ir.Pop(t, self.tape(t), stmt.origin, site=site))
-        return out
-
-    def reverse_set_item(self, stmt: ir.SetItem, assigned: set) -> list:
-        """x[i] = v: v gets grad_x[i], the overwritten entries get no gradient, and the
-        values the forward overwrote are put back (x[i] = x_old)."""
-        array, out = stmt.target, []
-        if array in self.useful:
-            g = self.grad_var(array)
-            if g not in assigned:
-                out.append(ir.Assign(g, self.zero(array), stmt.origin))
-                assigned.add(g)
-            value = stmt.value
-            if isinstance(value, ir.Var) and value in self.useful:
-                share = ir.Call(UNBROADCAST_REF, (ir.Subscript(g, stmt.index), value))
-                self.contribute(value, simplify(share, self.classes), stmt.origin, assigned, out)
-            out.append(ir.Assign(g, ir.Call(ZEROED_REF, (g, stmt.index)), stmt.origin))
-        tape = self.slot_tape(array)
-        old = ir.Var(self.namer.fresh(array.name + "_old"), ir.Kind.LOCAL)
-        site = self.pop_sites.setdefault((id(stmt), array), next(self.sites))
-        out += [ir.Pop(old, tape, stmt.origin, site=site), ir.SetItem(array, stmt.index, old, stmt.origin)]
         return out
 
     def backprop(self, stmt: ir.Assign, assigned: set, prev: dict, own: dict) -> list:

@@ -20,6 +20,7 @@ from dataclasses import replace
 import numpy as np
 
 from .. import ir
+from ..runtime.writes import copied, written_through
 
 
 class TapeBookkeeping:
@@ -71,6 +72,11 @@ class TapeBookkeeping:
     def add_pushes(self, block: list, kept: set) -> list:
         out = []
         for stmt in block:
+            if isinstance(stmt, ir.SetItem) and stmt.writeback:  # memory is unchanged
+                text = stmt.origin.text.strip() if stmt.origin else "x[i][j] = v"
+                out.append(ir.ExprStmt(ir.Call(WRITTEN_THROUGH_REF, (stmt.target, stmt.value, ir.Const(text))),
+                                       stmt.origin))
+                continue
             if isinstance(stmt, ir.SetItem) and stmt.target in self.slot_tapes:
                 entries = ir.Call(NP_COPY_REF, (ir.Subscript(stmt.target, stmt.index),))
                 out.append(ir.Push(self.slot_tapes[stmt.target], entries, stmt.origin,
@@ -94,6 +100,9 @@ class TapeBookkeeping:
         tapes += [self.tapes[v] for v in self.tapes if v in kept]
         tapes += list(self.slot_tapes.values())
         out = [ir.Assign(t, ir.TupleExpr((), is_list=True), self.fn.origin) for t in tapes]
+        for param in self.copied:  # written into: the caller's value must never change
+            out.insert(0, ir.Assign(param, ir.Call(COPIED_REF, (param,)), self.fn.origin))
+            self.dynamic.add(param)
         top_level = set()
         for stmt in forward:
             if isinstance(stmt, ir.Assign):
@@ -132,3 +141,5 @@ def _breaks(body: list) -> bool:
 
 
 NP_COPY_REF = ir.Ref("np", np, ("copy",), np.copy)
+COPIED_REF = ir.Ref("copied", copied, (), copied)
+WRITTEN_THROUGH_REF = ir.Ref("written_through", written_through, (), written_through)
