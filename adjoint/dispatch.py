@@ -129,6 +129,8 @@ class Specializer:
             for k, value in enumerate(fresh):
                 self.ns[f"_ad_guard_{k}"] = value
         key = tuple(type(v) for v in values)
+        for name, value in zip(self.params, values):
+            check_plain_array(name, value)
         compiled = self.compile_for(key)
         impl = compiled.function
         if any(issubclass(key[i], np.ndarray) or not issubclass(key[i], SCALAR_TYPES)
@@ -269,6 +271,7 @@ def check_differentiable(name, value) -> None:
         for k, item in enumerate(value):
             check_differentiable(f"{name}[{k}]", item)
         return
+    check_plain_array(name, value)
     if isinstance(value, (bool, np.bool_)):
         raise BadArguments(f"cannot differentiate with respect to {name}: it is a bool",
                            )
@@ -285,3 +288,18 @@ def check_differentiable(name, value) -> None:
         return
     raise BadArguments(f"cannot differentiate with respect to {name}: got {type(value).__name__}; "
                        "pass a float or a numpy float array")
+
+
+# ndarray subclasses whose operators mean something else (* is a matrix product for
+# np.matrix; masked arrays skip entries): the compiled code would differentiate the
+# plain-array meaning
+DIFFERENT_OPERATORS = (np.matrix, np.ma.MaskedArray)
+
+
+def check_plain_array(name, value) -> None:
+    if isinstance(value, DIFFERENT_OPERATORS):
+        kind = "np.matrix (where * is a matrix product)" if isinstance(value, np.matrix) \
+            else "masked array"
+        raise BadArguments(f"{name} is a {kind}; adjoint differentiates numpy's plain arrays, "
+                           f"whose operators differ: pass np.asarray({name}) (and write @ for "
+                           "matrix products)")

@@ -124,7 +124,6 @@ class Assign:
     origin: Location | None = None
     backward: bool = False  # part of the backward sweep (for comments and dumps)
     may_alias: str = ""  # x += v where x (this user name) may share memory with another array
-    transient: bool = False  # x[i] read by x[i] += v: used at once, before x changes
 
 
 @dataclass

@@ -26,6 +26,7 @@ from .frontend import MISSING, Parsed, resolve_free_name
 from .methods import method_function
 from ..names import Namer
 from .local import LocalFunctionLowering, lambda_as_def
+from .writes import WriteLowering
 from ..syntax import BINARY, COMPARE, UNARY
 from .flow import ControlFlowLowering, is_atom as _is_atom, is_number as _is_number
 
@@ -53,7 +54,7 @@ def user_names(node) -> set:
     return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
 
 
-class Lowering(ControlFlowLowering, LocalFunctionLowering):
+class Lowering(ControlFlowLowering, LocalFunctionLowering, WriteLowering):
     def __init__(self, parsed: Parsed, flatten: bool = True):
         self.parsed = parsed
         self.flatten = flatten
@@ -123,7 +124,9 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering):
             self.append(stmt.value)
         elif isinstance(stmt, gast.Expr):
             if not isinstance(stmt.value, gast.Constant):  # a bare string or number does nothing
-                self.body.append(ir.ExprStmt(self.value(stmt.value), self.origin))
+                value = self.value(stmt.value)
+                if not isinstance(value, (ir.Const, ir.Var)):  # (x.fill(v) left only its write)
+                    self.body.append(ir.ExprStmt(value, self.origin))
         elif isinstance(stmt, gast.FunctionDef):
             self.define_local_function(stmt)
         elif isinstance(stmt, gast.If):
@@ -179,29 +182,16 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering):
     def assign_name(self, name: str, value, origin) -> None:
         self.emit(ir.Assign(self.define(name), value, origin))
 
-    def set_item(self, target: gast.Subscript, value) -> None:
-        """x[i] = v changes the array x in place (refused where x may be shared, see
-        aliases.py); the backward puts the overwritten values back."""
-        if not isinstance(target.value, gast.Name):
-            raise self.unsupported(target, "assignment into a nested subscript or attribute",
-                                   "assign to a named array: row = x[i]; row[j] = v")
-        array = self.name(target.value)
-        if not isinstance(array, ir.Var):
-            raise self.unsupported(target, "assignment into a global array",
-                                   "copy it into a local array first")
-        self.emit(ir.SetItem(array, self.index(target.slice), value, self.at(target)))
-
     def augassign(self, stmt: gast.AugAssign) -> None:
         """x += v is x = x + v; refused where x may share memory with another array,
         because Python would then change that array too (see aliases.py). x[i] += v reads
         x[i], adds, and writes it back."""
-        if isinstance(stmt.target, gast.Subscript) and isinstance(stmt.target.value, gast.Name):
-            array = self.name(stmt.target.value)
-            index = self.index(stmt.target.slice)
-            old = self.atom_of(ir.Subscript(array, index), stmt)
-            self.body[-1].transient = True  # a view, read once before the write below
+        if isinstance(stmt.target, gast.Subscript):
+            views, indices = self.subscript_chain(stmt.target)
+            old = self.atom_of(ir.Subscript(views[-1], indices[-1]), stmt)
             new = self.atom_of(ir.BinOp(BINARY[type(stmt.op)], old, self.operand(stmt.value)), stmt)
-            self.emit(ir.SetItem(array, index, new, self.at(stmt)))
+            self.emit(ir.SetItem(views[-1], indices[-1], new, self.at(stmt)))
+            self.write_back(views, indices, stmt.target)
             return
         if not isinstance(stmt.target, gast.Name):
             raise self.unsupported(stmt, "augmented assignment into an attribute",
@@ -348,6 +338,9 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering):
     def call(self, node: gast.Call):
         if isinstance(node.func, gast.Name) and node.func.id in self.local_functions:
             return self.inline_call(self.local_functions[node.func.id], node)
+        written = self.writing_call(node)
+        if written is not None:
+            return written
         func = self.value(node.func) if isinstance(node.func, (gast.Name, gast.Attribute)) else None
         if isinstance(func, ir.Attr):
             return self.method_call(node, func)

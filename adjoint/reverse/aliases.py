@@ -158,15 +158,29 @@ class _Staleness:
             return
         write = self.memory.writes[k]
         made = self.made_at.get(var)
-        name = f"'{var.name}'" if var.kind in (ir.Kind.USER, ir.Kind.PARAM) else "the value"
+        name = f"'{user_name(var, made)}'" if var.kind in (ir.Kind.USER, ir.Kind.PARAM) else "the value"
         since = f"made at {_place(made)}" if made else "a parameter"
+        fix = f"make {name} again after the write (repeat the slice, view or call there) so " \
+            "it is made from the written array, or, if it should keep its old values, copy it " \
+            "where it is made (np.copy(...))"
+        if write.by_call:
+            callee = write.what.split("(")[0]
+            fix = f"have {callee} return the array it changes, and assign what it returns " \
+                f"(a = {callee}(a, ...)) instead of relying on the write into its argument"
         self.problems[key] = Problem(
             write.stmt.origin, f"{write.what} changes memory that {name} ({since}) shares, "
             f"and {name} is read after that write, at {_place(stmt.origin)}; adjoint cannot "
             "follow a write into memory another name shares when that name is read after it",
-            f"make {name} again after the write (repeat the slice, view or call there) so it "
-            "is made from the written array, or, if it should keep its old values, copy it "
-            "where it is made (np.copy(...))")
+            fix)
+
+
+def user_name(var: ir.Var, made) -> str:
+    """The name as the user wrote it: A, not its second SSA version A_1."""
+    base, _, suffix = var.name.rpartition("_")
+    text = made.text if made else ""
+    if base and suffix.isdigit() and var.name not in text and base in text:
+        return base
+    return var.name
 
 
 def _place(location) -> str:

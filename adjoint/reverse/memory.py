@@ -185,9 +185,9 @@ class Memory:
     def writes_of(self, stmt) -> list:
         if isinstance(stmt, ir.SetItem) and not stmt.writeback:
             return [Write(stmt, stmt.target, frozenset({stmt.target}), f"{stmt.target.name}[...] = ...")]
-        if not isinstance(stmt, ir.Assign):
+        if not isinstance(stmt, (ir.Assign, ir.ExprStmt)):
             return []
-        if stmt.may_alias:
+        if isinstance(stmt, ir.Assign) and stmt.may_alias:
             old = _updated(stmt.value)
             if isinstance(old, ir.Var) and self.of(old):
                 what = f"{stmt.may_alias}.append(...)" if isinstance(stmt.value, ir.Call) \

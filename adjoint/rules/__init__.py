@@ -12,11 +12,12 @@
     special     scipy.special (when scipy is installed)
     nondiff     functions with no gradient (floor, argmax, comparisons, ...)
     containers  xs.append(v) and builtin sum
+    writes      what np.add.at and np.fill_diagonal lower to
 
 `python -m adjoint.coverage` lists them all in docs/coverage.md.
 """
 from . import (operators, scalar, unary, binary, reductions, linalg, shaping, selection,  # noqa: F401
-               signal, special, nondiff, containers)
+               signal, special, nondiff, containers, writes)
 
 from .registry import NONDIFF as _NONDIFF, RULES as _RULES
 

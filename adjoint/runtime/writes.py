@@ -48,3 +48,19 @@ def written_through(array, part, text: str):
                                 "not change; write one subscript with every index instead: "
                                 "x[i, j] = v")
     return None
+
+
+def added_at(a, indices, b):
+    """np.add.at(a, indices, b) on a copy of a: b added at indices, repeats adding up."""
+    out = np.array(a, dtype=np.result_type(a, b))
+    np.add.at(out, indices, b)
+    return out
+
+
+def diagonal_index(a):
+    """The index np.fill_diagonal(a, v) writes (without wrap): (r, r, ...) for r over the
+    diagonal."""
+    if np.ndim(a) < 2 or np.ndim(a) > 2 and len(set(np.shape(a))) != 1:
+        raise ValueError("np.fill_diagonal needs a 2-d array or one whose sides are all equal")
+    r = np.arange(min(np.shape(a)))
+    return (r,) * np.ndim(a)
