@@ -28,7 +28,7 @@ from dataclasses import replace
 
 from .. import ir
 from . import shapes
-from .aliases import check_callee_writes, check_in_place, written_params
+from .aliases import check_callee_writes, check_in_place, in_place_problems, written_params
 from .memory import integer_valued, user_effects
 from .calls import backprop_call, differentiable_through, rewrite_calls
 from .activity import active_vars, differentiable, primal_key, useful_vars
@@ -89,8 +89,7 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
     def run(self, return_value: bool, single: bool, seed=None, has_aux=False) -> ir.Function:
         *forward, ret = self.fn.body
         result, aux = self.result_of(ret, has_aux)
-        self.active = active_vars(forward, self.wrt)
-        self.useful = useful_vars(forward, self.active, result)
+        self.analyze(forward, [result])
         self.check(forward)
         forward = rewrite_calls(self, forward)
         self.fn = replace(self.fn, body=forward + [ret])
@@ -152,20 +151,35 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
                                      f"{self.fn.name} returns None", "return the scalar to differentiate")
         return value, None
 
+    def analyze(self, forward: list, results: list) -> None:
+        """Which values depend on wrt (active) and which of those reach a result (useful)."""
+        self.active = active_vars(forward, self.wrt)
+        self.useful = set()
+        for result in results:
+            self.useful |= useful_vars(forward, self.active, result)
+
+    def needs_gradient(self, stmt) -> bool:
+        """A statement the backward differentiates: through a rule or a user function."""
+        if not isinstance(stmt, ir.Assign) or isinstance(stmt.value, (ir.Var, ir.TupleExpr)):
+            return False  # (a, b = b, a was lowered to copies; a, b = (x, y) is kept whole)
+        return any(t in self.useful for t in ir.targets(stmt)) and differentiable(stmt) \
+            and any(v in self.useful for v in ir.vars_in(stmt.value))
+
+    def in_place_problems(self) -> list:
+        """Every in-place update of an array another name may share (see aliases.py)."""
+        return in_place_problems(self.fn, self.classes, user_effects)
+
+    def check_rule(self, stmt) -> None:
+        """The statement has a rule, and the rule takes the call as written."""
+        self.bind(stmt, self.rule_for(stmt))
+
     def check(self, forward) -> None:
         """Every useful statement has a rule; no in-place update of a shared array."""
         memory = check_in_place(self.fn, self.classes, user_effects)
         self.copied = written_params(self.fn, memory)
         check_callee_writes(memory, self.useful)
         for stmt in ir.walk(forward):
-            if not isinstance(stmt, ir.Assign):
-                continue
-            if not any(t in self.useful for t in ir.targets(stmt)) or not differentiable(stmt) \
-                    or not any(v in self.useful for v in ir.vars_in(stmt.value)):
-                continue
-            if isinstance(stmt.value, ir.TupleExpr) and isinstance(stmt.target, tuple):
-                continue  # a, b = b, a was lowered to copies; this is a, b = (x, y) kept whole
-            if not isinstance(stmt.value, (ir.Var, ir.TupleExpr)) and not differentiable_through(stmt.value):
+            if self.needs_gradient(stmt) and not differentiable_through(stmt.value):
                 self.rule_for(stmt)
 
     def rule_for(self, stmt) -> Rule:
@@ -427,7 +441,7 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
 
     def grad_var(self, var: ir.Var) -> ir.Var:
         if var not in self.grads:
-            g = ir.Var(self.namer.fresh("grad_" + var.name), ir.Kind.GRAD)
+            g = ir.Var(self.namer.fresh("grad_" + var.name), ir.Kind.GRAD, of=var.kind)
             self.grads[var] = g
             self.classes[g] = self.classes.get(var, var)
         return self.grads[var]

@@ -28,8 +28,8 @@ def _has_index_array(index) -> bool:
 def copied(x):
     """A parameter the function writes into, copied so the caller's value never changes:
     arrays copied, tuples, lists and dicts rebuilt around copies of what they hold."""
-    if isinstance(x, np.ndarray):
-        return x.copy()
+    if isinstance(x, np.ndarray) or hasattr(type(x), "__array_function__") and hasattr(x, "copy"):
+        return x.copy()  # (numpy's, or an array numpy dispatches to: dask, CuPy)
     if isinstance(x, dict):
         return {key: copied(value) for key, value in x.items()}
     if isinstance(x, (list, tuple)) and type(x) in (list, tuple):
