@@ -14,7 +14,7 @@
     containers  xs.append(v) and builtin sum
     writes      what np.add.at and np.fill_diagonal lower to
 
-`python -m adjoint.coverage` lists them all in docs/coverage.md.
+`python -m adjoint.tools.coverage` lists them all in docs/coverage.md.
 """
 from . import (operators, scalar, unary, binary, reductions, linalg, shaping, selection,  # noqa: F401
                signal, special, nondiff, containers, writes)
