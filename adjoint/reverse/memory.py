@@ -116,6 +116,7 @@ class Memory:
         self.integers = integer_valued(fn)
         params = {p: frozenset({("param", p.name)}) for p in fn.params}
         self.own, self.reach = dict(params), dict(params)
+        self.arrays = known_arrays(fn)
         self.solve()
         self.writes = [w for s in ir.walk(fn.body) for w in self.writes_of(s)]
 
@@ -148,6 +149,8 @@ class Memory:
         """(var, what it may be, what it may hold) for each variable the statement binds
         or fills."""
         if isinstance(stmt, ir.SetItem):  # a container entry may now be v itself
+            if stmt.target in self.arrays:  # (an array takes copies of v's values)
+                return []
             return [(stmt.target, frozenset(), self.of(stmt.value))]
         if not isinstance(stmt, ir.Assign):
             return []
@@ -207,6 +210,44 @@ class Memory:
                                  f"{_callee_name(stmt.value)}(...) writes into its argument {name}{where}",
                                  by_call=True))
         return out
+
+
+def known_arrays(fn: ir.Function) -> set:
+    """Variables that are numpy arrays on every path (made by numpy, arithmetic on one, a
+    view of one): x[i] = v copies v's values into them, so x never holds v itself. The
+    largest such set: start from every variable and drop those some assignment disproves."""
+    defs: dict = {}
+    for stmt in ir.walk(fn.body):
+        for t in ir.targets(stmt):
+            defs.setdefault(t, []).append(stmt)
+    arrays = set(defs) - set(fn.params)
+    changed = True
+    while changed:
+        changed = False
+        for var in sorted(arrays, key=lambda v: v.name):
+            if not all(isinstance(s, ir.Assign) and isinstance(s.target, ir.Var)
+                       and _makes_array(s.value, arrays) for s in defs[var]):
+                arrays.discard(var)
+                changed = True
+    return arrays
+
+
+def _makes_array(value, arrays: set) -> bool:
+    if isinstance(value, ir.Var):
+        return value in arrays
+    if isinstance(value, (ir.BinOp, ir.UnaryOp)):
+        return any(isinstance(v, ir.Var) and v in arrays for v in ir.children(value))
+    if isinstance(value, ir.Subscript):
+        return value.value in arrays
+    if isinstance(value, ir.Call):
+        func = value.func.value
+        return isinstance(func, np.ufunc) or _is(func, _ARRAY_MAKERS)
+    return False
+
+
+_ARRAY_MAKERS = {np.zeros, np.ones, np.full, np.empty, np.zeros_like, np.ones_like, np.full_like,
+                 np.empty_like, np.array, np.copy, np.arange, np.linspace, np.eye, np.identity,
+                 np.asarray, np.roll, np.concatenate, np.stack, np.where, np.outer, np.cumsum}
 
 
 def callee_arguments(call: ir.Call) -> dict:
