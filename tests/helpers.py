@@ -1,6 +1,7 @@
 """Helpers shared by the test modules (imported as `helpers`; conftest puts tests/ on sys.path)."""
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import pathlib
 import subprocess
@@ -17,6 +18,14 @@ def load_example(name: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def load_benchmark(name: str):
+    """Import benchmarks/<name>.py (benchmarks/ on sys.path, as when it is run)."""
+    folder = str(ROOT / "benchmarks")
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    return importlib.import_module(name)
 
 
 def line_of(path, tag: str) -> int:
