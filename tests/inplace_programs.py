@@ -395,3 +395,22 @@ def grid_rows_by_index_array(x):
     rows = np.array([0, 2])
     grid[rows][0] = x[0]  # <copy-write>
     return np.sum(grid) + np.sum(x)
+
+
+def loop_reads_an_entry_then_writes_it(x):
+    xs = x * 1.0
+    acc = 0.0
+    for t in range(3):
+        a = xs[t]
+        xs[t] = a * 2.0
+        acc = acc + a * a
+    return acc + np.sum(xs * xs)
+
+
+def swap_entries(x):
+    y = x * 1.0
+    for i in range(2):
+        tmp = y[i]
+        y[i] = y[3 - i]
+        y[3 - i] = tmp
+    return np.sum(y * np.arange(1.0, 5.0))

@@ -24,12 +24,12 @@ from __future__ import annotations
 from .. import ir
 from ..errors import Problem, UnsupportedSyntax
 from .calls import differentiable_through
-from .memory import SHAPE_ATTRIBUTES, SHAPE_FUNCTIONS, Memory
+from .memory import SHAPE_ATTRIBUTES, SHAPE_FUNCTIONS, Memory, entry_reads
 
 
-def check_in_place(fn: ir.Function, classes: dict, effects_of=None) -> Memory:
+def check_in_place(fn: ir.Function, classes: dict, effects_of=None, checked=None) -> Memory:
     memory = Memory(fn, classes, effects_of)
-    for problem in stale_reads(fn, memory):
+    for problem in stale_reads(fn, memory, checked):
         raise UnsupportedSyntax(problem.render(), (problem,))  # the first one
     return memory
 
@@ -64,11 +64,15 @@ def check_callee_writes(memory: Memory, useful: set) -> None:
                 "assign it (a = f(a, ...)) instead of writing into its argument")
 
 
-def stale_reads(fn: ir.Function, memory: Memory) -> list:
+def stale_reads(fn: ir.Function, memory: Memory, checked: set | None = None) -> list:
+    """The refused reads. `checked` collects the entries x[i] read after a write into x
+    that are fine when they are copies (x[i] of a 1-d x), which the run checks."""
     if not memory.writes:
         return []
     flow = _Staleness(fn, memory)
     flow.block(fn.body, frozenset())
+    if checked is not None:
+        checked |= flow.checked
     return list(flow.problems.values())
 
 
@@ -92,6 +96,8 @@ class _Staleness:
                 self.inside.setdefault(stmt.target, set()).add(stmt.value)
         self.problems: dict = {}
         self.breaks: list = []
+        self.entries = entry_reads(fn, memory.integers)
+        self.checked: set = set()  # entries read after a write: copies, or refused at run time
 
     def block(self, block: list, state: frozenset) -> frozenset:
         for stmt in block:
@@ -153,6 +159,9 @@ class _Staleness:
                     self.report(stmt, var, fact[1])
 
     def report(self, stmt, var, k: int) -> None:
+        if var in self.entries:  # a copy of an entry (1-d): fine; a row view: refused when run
+            self.checked.add(var)
+            return
         key = (id(stmt), var, k)
         if key in self.problems:
             return

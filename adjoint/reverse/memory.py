@@ -329,6 +329,24 @@ def lower_user_function(func):
 user_effects = effects_reader(lower_user_function)
 
 
+def entry_reads(fn: ir.Function, integers: set) -> set:
+    """Variables every assignment of which is x[i] or x[i, j] with integer indices: an
+    entry (a copy) when the indices reach every axis, a view of x otherwise, which only
+    the run can tell (see runtime.writes.entry_copy)."""
+    defs: dict = {}
+    for stmt in ir.walk(fn.body):
+        for t in ir.targets(stmt):
+            defs.setdefault(t, []).append(stmt)
+    return {v for v, stmts in defs.items() if v not in fn.params and all(
+        isinstance(s, ir.Assign) and isinstance(s.target, ir.Var) and isinstance(s.value, ir.Subscript)
+        and _all_integers(s.value.index, integers) for s in stmts)}
+
+
+def _all_integers(index, integers: set) -> bool:
+    parts = index.elts if isinstance(index, ir.TupleExpr) else (index,)
+    return all(integer_expression(p, integers) for p in parts)
+
+
 def is_basic_index_expr(index, integers: set) -> bool:
     """An index of ints and slices (never an index array, so no entry repeats)."""
     parts = index.elts if isinstance(index, ir.TupleExpr) else (index,)

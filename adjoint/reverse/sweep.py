@@ -85,6 +85,7 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
         self.loop_targets: list = []  # targets of the loops being reversed, innermost last
         self.recomputed: set = set()  # id(forward statement) recomputed instead of taped
         self.copied: list = []  # parameters written into: copied at entry (see aliases.py)
+        self.entry_checks: set = set()  # x[i] read after a write into x: checked to be copies
 
     def run(self, return_value: bool, single: bool, seed=None, has_aux=False) -> ir.Function:
         *forward, ret = self.fn.body
@@ -175,9 +176,9 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
 
     def check(self, forward) -> None:
         """Every useful statement has a rule; no in-place update of a shared array."""
-        memory = check_in_place(self.fn, self.classes, user_effects)
-        self.copied = written_params(self.fn, memory)
-        check_callee_writes(memory, self.useful)
+        self.memory = check_in_place(self.fn, self.classes, user_effects, self.entry_checks)
+        self.copied = written_params(self.fn, self.memory)
+        check_callee_writes(self.memory, self.useful)
         for stmt in ir.walk(forward):
             if self.needs_gradient(stmt) and not differentiable_through(stmt.value):
                 self.rule_for(stmt)
@@ -213,9 +214,10 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
             return False
         if sum(stmt.target in ir.targets(s) for s in ir.walk(self.fn.body)) != 1:
             return False
-        written = {s.target for s in ir.walk(self.fn.body) if isinstance(s, ir.SetItem)}
-        if written & set(ir.vars_in(stmt.value)):
-            return False  # acc[0] of an array the loop writes: its values change, tape them
+        written = set().union(*[self.memory.owned(s.target) for s in ir.walk(self.fn.body)
+                                 if isinstance(s, ir.SetItem)])
+        if any(self.memory.of(v) & written for v in ir.vars_in(stmt.value)):
+            return False  # acc[0] of memory the function writes: its values change, tape them
         return all(v not in self.dynamic or v in self.loop_targets for v in ir.vars_in(stmt.value))
 
     def recompute(self, stmt) -> ir.Assign:

@@ -20,7 +20,7 @@ from dataclasses import replace
 import numpy as np
 
 from .. import ir
-from ..runtime.writes import copied, written_through
+from ..runtime.writes import copied, entry_copy, written_through
 
 
 class TapeBookkeeping:
@@ -73,8 +73,7 @@ class TapeBookkeeping:
         out = []
         for stmt in block:
             if isinstance(stmt, ir.SetItem) and stmt.writeback:  # memory is unchanged
-                text = stmt.origin.text.strip() if stmt.origin else "x[i][j] = v"
-                out.append(ir.ExprStmt(ir.Call(WRITTEN_THROUGH_REF, (stmt.target, stmt.value, ir.Const(text))),
+                out.append(ir.ExprStmt(ir.Call(WRITTEN_THROUGH_REF, (stmt.target, stmt.value, ir.Const(_text(stmt)))),
                                        stmt.origin))
                 continue
             if isinstance(stmt, ir.SetItem) and stmt.target in self.slot_tapes:
@@ -85,6 +84,10 @@ class TapeBookkeeping:
                 for t in ir.targets(stmt):
                     if t in kept:
                         out.append(ir.Push(self.tapes[t], t, stmt.origin, site=self.pop_sites[(id(stmt), t)]))
+                if stmt.target in self.entry_checks:  # read after a write into its array
+                    out += [stmt, ir.ExprStmt(ir.Call(ENTRY_COPY_REF, (stmt.target, ir.Const(_text(stmt)))),
+                                              stmt.origin)]
+                    continue
             elif ir.blocks(stmt):
                 stmt = ir.map_blocks(stmt, lambda block, _: self.add_pushes(block, kept))
             out.append(stmt)
@@ -135,3 +138,9 @@ def _breaks(body: list) -> bool:
 NP_COPY_REF = ir.Ref("np", np, ("copy",), np.copy)
 COPIED_REF = ir.Ref("copied", copied, (), copied)
 WRITTEN_THROUGH_REF = ir.Ref("written_through", written_through, (), written_through)
+ENTRY_COPY_REF = ir.Ref("entry_copy", entry_copy, (), entry_copy)
+
+
+def _text(stmt) -> str:
+    """The user's line, for a check that fails at run time."""
+    return f"{stmt.origin}: {stmt.origin.text.strip()}" if stmt.origin else ""

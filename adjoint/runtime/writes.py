@@ -64,3 +64,14 @@ def diagonal_index(a):
         raise ValueError("np.fill_diagonal needs a 2-d array or one whose sides are all equal")
     r = np.arange(min(np.shape(a)))
     return (r,) * np.ndim(a)
+
+
+def entry_copy(value, text: str):
+    """x[i] read after a write into x is fine when it is an entry (a copy, x 1-d); when x
+    has more axes it is a view that sees the write, which the gradient would not follow."""
+    if isinstance(value, np.ndarray) and value.ndim:
+        raise UnsupportedSyntax(f"{text}: this reads a view of a row of the array (not a copy "
+                                "of one entry), and a later write into the array changes it "
+                                "before it is used; read it after the write, or copy it here "
+                                "(np.copy(...))")
+    return None
