@@ -355,6 +355,22 @@ def putmask_values(x, v):
     return np.sum(x ** 2)
 
 
+def view_inside_a_ufunc(M):
+    # (was refused: z.T inside np.tanh looked like a view kept past the write)
+    z = M.copy()
+    t = np.tanh(z.T)
+    z[0, 1] -= 0.44
+    return np.sum(z * t)
+
+
+def float_op_assign_then_rebound_in_a_loop(a, x):
+    # (was refused: the later a = e made every version of a look like a view of x)
+    a -= 1.0
+    for e in x:
+        a = e
+    return a * 2.0
+
+
 # -- refused: a name made before a write into its memory, read after it -----------------------
 def view_read_after_write(M):
     r = M[0]  # <view-made>

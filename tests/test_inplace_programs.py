@@ -76,6 +76,9 @@ CASES = [
     ("writes_in_while", p.writes_in_while, (_r(4),), 0),
     ("loop_reads_an_entry_then_writes_it", p.loop_reads_an_entry_then_writes_it, (_r(4),), 0),
     ("swap_entries", p.swap_entries, (_r(4),), 0),
+    ("view_inside_a_ufunc", p.view_inside_a_ufunc, (_r(2, 2),), 0),
+    ("float_op_assign_then_rebound_in_a_loop", p.float_op_assign_then_rebound_in_a_loop,
+     (0.3, np.array([0.5, 0.2, 0.1])), (0, 1)),
     # numpy functions writing into an argument
     ("exp_out_same", p.exp_out_same, (_r(3),), 0),
     ("multiply_out_parameter", p.multiply_out_parameter, (_r(3),), 0),

@@ -24,19 +24,20 @@ from __future__ import annotations
 from .. import ir
 from ..errors import Problem, UnsupportedSyntax
 from .calls import differentiable_through
-from .memory import SHAPE_ATTRIBUTES, SHAPE_FUNCTIONS, Memory, entry_reads
+from .memory import SHAPE_ATTRIBUTES, SHAPE_FUNCTIONS, Memory
 
 
-def check_in_place(fn: ir.Function, classes: dict, effects_of=None, checked=None) -> Memory:
-    memory = Memory(fn, classes, effects_of)
+def check_in_place(fn: ir.Function, classes: dict, effects_of=None, checked=None,
+                   scalar_params=frozenset()) -> Memory:
+    memory = Memory(fn, classes, effects_of, scalar_params)
     for problem in stale_reads(fn, memory, checked):
         raise UnsupportedSyntax(problem.render(), (problem,))  # the first one
     return memory
 
 
-def in_place_problems(fn: ir.Function, classes: dict, effects_of=None) -> list:
+def in_place_problems(fn: ir.Function, classes: dict, effects_of=None, scalar_params=frozenset()) -> list:
     """Every refused read after a write (`adjoint.check` lists them all)."""
-    return stale_reads(fn, Memory(fn, classes, effects_of))
+    return stale_reads(fn, Memory(fn, classes, effects_of, scalar_params))
 
 
 def written_params(fn: ir.Function, memory: Memory) -> list:
@@ -70,7 +71,7 @@ def stale_reads(fn: ir.Function, memory: Memory, checked: set | None = None) -> 
     if not memory.writes:
         return []
     flow = _Staleness(fn, memory)
-    flow.block(fn.body, frozenset())
+    flow.block(fn.body, frozenset((p, ("def", "entry")) for p in fn.params))
     if checked is not None:
         checked |= flow.checked
     return list(flow.problems.values())
@@ -83,6 +84,8 @@ class _Staleness:
         for k, w in enumerate(memory.writes):
             self.writes[id(w.stmt)].append(k)
         names = set(fn.params) | {t for s in ir.walk(fn.body) for t in ir.targets(s)}
+        self.names = sorted(names, key=lambda v: v.name)
+        self.defs = {id(s): s for s in ir.walk(fn.body)}
         self.affected = [sorted((v for v in names if v not in w.follows
                                  and memory.of(v) & memory.owned(w.var)), key=lambda v: v.name)
                          for w in memory.writes]
@@ -96,7 +99,7 @@ class _Staleness:
                 self.inside.setdefault(stmt.target, set()).add(stmt.value)
         self.problems: dict = {}
         self.breaks: list = []
-        self.entries = entry_reads(fn, memory.integers)
+        self.entries = memory.entries
         self.checked: set = set()  # entries read after a write: copies, or refused at run time
 
     def block(self, block: list, state: frozenset) -> frozenset:
@@ -115,23 +118,49 @@ class _Staleness:
             return frozenset()  # nothing falls through a break
         self.check(stmt, state)
         for k in self.writes.get(id(stmt), ()):
-            state |= {(v, k) for v in self.affected[k]}
+            state |= {(v, k) for v in self.affected_by(k, state)}
         if isinstance(stmt, ir.SetItem) and stmt.writeback:
             through = self.written_through(stmt.value)
-            state = frozenset(f for f in state if not (f[0] == stmt.target
+            state = frozenset(f for f in state if not (f[0] == stmt.target and isinstance(f[1], int)
                                                        and self.memory.writes[f[1]].var in through))
-        killed = set(ir.targets(stmt))
-        return frozenset(f for f in state if f[0] not in killed) if killed else state
+        return self.define(state, ir.targets(stmt), id(stmt))
+
+    def define(self, state: frozenset, targets, where) -> frozenset:
+        """Redefining v ends its facts; ("def", where) records which assignment reaches."""
+        if not targets:
+            return state
+        return frozenset(f for f in state if f[0] not in targets) | {(t, ("def", where)) for t in targets}
+
+    def affected_by(self, k: int, state: frozenset) -> list:
+        """The names write k changes. For x op= v, what x holds here: the assignments of x
+        that reach this line (the caller's float, before a loop rebinds x to an array)."""
+        write = self.memory.writes[k]
+        if not (isinstance(write.stmt, ir.Assign) and write.stmt.may_alias):
+            return self.affected[k]
+        reaching = [f[1][1] for f in state if f[0] == write.var and not isinstance(f[1], int)]
+        if not reaching:
+            return self.affected[k]
+        roots = frozenset().union(*[self.roots_made_by(write.var, d) for d in reaching])
+        return [v for v in self.names if v not in write.follows and self.memory.of(v) & roots]
+
+    def roots_made_by(self, var, where) -> frozenset:
+        if where == "entry":  # a parameter: the caller's value
+            return frozenset() if var.name in self.memory.scalar_params else self.memory.owned(var)
+        stmt = self.defs.get(where)
+        if isinstance(stmt, ir.Assign) and isinstance(stmt.target, ir.Var):
+            return self.memory.value_roots(stmt.value, frozenset({("new", where)}))[0]
+        return self.memory.owned(var) if not isinstance(stmt, ir.For) else frozenset()
 
     def loop(self, loop, state: frozenset) -> frozenset:
         if isinstance(loop, ir.For):
             self.check(loop, state)
         head = state
+        target = (loop.target,) if isinstance(loop, ir.For) and loop.target is not None else ()
         while True:
             if isinstance(loop, ir.While):
                 self.check(loop, head)
             self.breaks.append([])
-            end = self.block(loop.body, head)
+            end = self.block(loop.body, self.define(head, target, id(loop)))
             breaks = self.breaks.pop()
             if end <= head:
                 break
@@ -155,7 +184,7 @@ class _Staleness:
             return
         for var in value_reads(stmt):
             for fact in state:
-                if fact[0] == var:
+                if fact[0] == var and isinstance(fact[1], int):
                     self.report(stmt, var, fact[1])
 
     def report(self, stmt, var, k: int) -> None:

@@ -57,7 +57,7 @@ class Effects:
     """What a user function does to its arguments' memory."""
 
     fresh_result: bool  # its result never shares memory with an argument
-    written: tuple  # ((parameter name, Location of the write), ...)
+    written: tuple  # ((parameter name, Location of the write, by op= only), ...)
 
 
 def fresh_callable(func) -> bool:
@@ -109,14 +109,17 @@ class Memory:
     every name whose reach meets it can see; appending to a list changes the list, not
     its entries."""
 
-    def __init__(self, fn: ir.Function, classes: dict, effects_of=None):
+    def __init__(self, fn: ir.Function, classes: dict, effects_of=None, scalar_params=frozenset()):
         self.fn = fn
+        self.scalar_params = frozenset(scalar_params)  # names of parameters passed as numbers
         self.classes = classes
         self.effects_of = effects_of or (lambda func: None)
         self.integers = integer_valued(fn)
         params = {p: frozenset({("param", p.name)}) for p in fn.params}
         self.own, self.reach = dict(params), dict(params)
         self.arrays = known_arrays(fn)
+        self.entries = entry_reads(fn, self.integers)
+        self.entry_ops: set = set()  # entries updated by op=: numbers (rebound), checked at run time
         self.solve()
         self.writes = [w for s in ir.walk(fn.body) for w in self.writes_of(s)]
 
@@ -192,6 +195,9 @@ class Memory:
             return []
         if isinstance(stmt, ir.Assign) and stmt.may_alias:
             old = _updated(stmt.value)
+            if old in self.entries:  # e += v on e = x[i]: a number, unless x[i] is a row
+                self.entry_ops.add(old)
+                return []
             if isinstance(old, ir.Var) and self.of(old):
                 what = f"{stmt.may_alias}.append(...)" if isinstance(stmt.value, ir.Call) \
                     else f"{stmt.may_alias} op= ..."
@@ -202,8 +208,11 @@ class Memory:
             return []
         out = []
         arguments = callee_arguments(stmt.value)
-        for name, location in effects.written:
+        for name, location, by_op in effects.written:
             arg = arguments.get(name)
+            if by_op and arg in self.entries:  # p op= v on an entry: a number, rebound
+                self.entry_ops.add(arg)
+                continue
             if isinstance(arg, ir.Var) and self.of(arg):
                 where = f" at {location}" if location else ""
                 out.append(Write(stmt, arg, frozenset(),
@@ -290,11 +299,12 @@ def summarize(fn: ir.Function, effects_of) -> Effects:
     params = {("param", p.name) for p in fn.params}
     results = [s.value for s in ir.walk(fn.body) if isinstance(s, ir.Return)]
     fresh = not any(memory.value_roots(r)[1] & params for r in results)
-    written = {}
+    written, by_op = {}, {}
     for write in memory.writes:
         for root in memory.owned(write.var) & params:
             written.setdefault(root[1], write.stmt.origin)
-    return Effects(fresh, tuple(sorted(written.items(), key=lambda item: item[0])))
+            by_op[root[1]] = by_op.get(root[1], True) and write.what.endswith(" op= ...")
+    return Effects(fresh, tuple((name, written[name], by_op[name]) for name in sorted(written)))
 
 
 def effects_reader(lower):
@@ -330,16 +340,25 @@ user_effects = effects_reader(lower_user_function)
 
 
 def entry_reads(fn: ir.Function, integers: set) -> set:
-    """Variables every assignment of which is x[i] or x[i, j] with integer indices: an
-    entry (a copy) when the indices reach every axis, a view of x otherwise, which only
-    the run can tell (see runtime.writes.entry_copy)."""
+    """Variables every assignment of which is x[i] or x[i, j] with integer indices (or a
+    copy of such a variable): an entry (a copy) when the indices reach every axis, a view
+    of x otherwise, which only the run can tell (see runtime.writes.entry_copy)."""
     defs: dict = {}
     for stmt in ir.walk(fn.body):
         for t in ir.targets(stmt):
             defs.setdefault(t, []).append(stmt)
-    return {v for v, stmts in defs.items() if v not in fn.params and all(
-        isinstance(s, ir.Assign) and isinstance(s.target, ir.Var) and isinstance(s.value, ir.Subscript)
-        and _all_integers(s.value.index, integers) for s in stmts)}
+    entries = set(defs) - set(fn.params)
+    changed = True
+    while changed:
+        changed = False
+        for var in sorted(entries, key=lambda v: v.name):
+            if not all(isinstance(s, ir.Assign) and isinstance(s.target, ir.Var) and (
+                    isinstance(s.value, ir.Subscript) and _all_integers(s.value.index, integers)
+                    or isinstance(s.value, ir.Var) and s.value in entries
+                    or s.may_alias and _updated(s.value) in entries) for s in defs[var]):
+                entries.discard(var)
+                changed = True
+    return entries
 
 
 def _all_integers(index, integers: set) -> bool:

@@ -73,6 +73,7 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
         self.wrt = wrt
         self.namer = namer
         self.classes = shapes.infer(fn, scalar_params)
+        self.scalar_params = frozenset(scalar_params)
         self.integers = integer_valued(fn)
         self.dynamic = set(fn.dynamic)
         self.grads: dict = {}  # primal Var -> its gradient Var
@@ -168,7 +169,7 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
 
     def in_place_problems(self) -> list:
         """Every in-place update of an array another name may share (see aliases.py)."""
-        return in_place_problems(self.fn, self.classes, user_effects)
+        return in_place_problems(self.fn, self.classes, user_effects, self.scalar_params)
 
     def check_rule(self, stmt) -> None:
         """The statement has a rule, and the rule takes the call as written."""
@@ -176,8 +177,10 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
 
     def check(self, forward) -> None:
         """Every useful statement has a rule; no in-place update of a shared array."""
-        self.memory = check_in_place(self.fn, self.classes, user_effects, self.entry_checks)
+        self.memory = check_in_place(self.fn, self.classes, user_effects, self.entry_checks,
+                                     self.scalar_params)
         self.copied = written_params(self.fn, self.memory)
+        self.entry_checks |= self.memory.entry_ops
         check_callee_writes(self.memory, self.useful)
         for stmt in ir.walk(forward):
             if self.needs_gradient(stmt) and not differentiable_through(stmt.value):
