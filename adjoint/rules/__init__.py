@@ -12,9 +12,6 @@
     special     scipy.special (when scipy is installed)
     nondiff     functions with no gradient (floor, argmax, comparisons, ...)
     containers  xs.append(v) and builtin sum
-<<<<<<< HEAD
-    writes      what np.add.at and np.fill_diagonal lower to
-=======
     fft         np.fft's transforms and shifts (complex intermediates)
     complex     np.angle, .imag, and products of complex values (reverse/complex_values.py)
     arrays      np.r_, np.c_, row_stack, partition, gradient, rollaxis, astype
@@ -22,21 +19,17 @@
     special_more    more of scipy.special: incomplete gamma and beta, Bessel functions, ...
     stats       scipy.stats distributions: logpdf, pdf, cdf, ...
     scipy_linalg    scipy.linalg's solvers and sqrtm, scipy.signal.convolve
+    writes      what np.add.at and np.fill_diagonal lower to
 
 stats and scipy_linalg register lazily, on the first lookup of a primal from scipy.stats,
 scipy.linalg or scipy.signal (registry.LAZY_FAMILIES): importing scipy.stats (which
 scipy.signal imports) takes about a second, so `import adjoint` does not.
->>>>>>> main
 
 `python -m adjoint.tools.coverage` lists them all in docs/coverage.md.
 """
 from . import (operators, scalar, unary, binary, reductions, linalg, shaping, selection,  # noqa: F401
-<<<<<<< HEAD
-               signal, special, nondiff, containers, writes)
-=======
                signal, special, nondiff, containers, fft, complex, arrays, decompositions,
-               special_more)
->>>>>>> main
+               special_more, writes)
 
 from .registry import (BUILTIN_NONDIFF, BUILTIN_RULES, NONDIFF as _NONDIFF, RULES as _RULES,  # noqa: F401
                        load_lazy_families)
