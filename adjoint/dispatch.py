@@ -140,6 +140,8 @@ class Specializer:
         values = list(bound.arguments.values())
         key = arguments_key(values)  # types; for callables and objects, more (statics.py)
         statics = self.static_values(values)
+        for name, value in zip(self.params, values):
+            check_plain_array(name, value, self.func)
         with COMPILE_LOCK, internal_errors(self.func, "compiling the gradient of"):
             if self.func.__code__ is not self.code:
                 self._reload_code()
@@ -355,6 +357,7 @@ def check_differentiable(name, value, func=None) -> None:
         for k, item in enumerate(value):
             check_differentiable(f"{name}[{k}]", item, func)
         return
+    check_plain_array(name, value, func)
     if isinstance(value, (bool, np.bool_)):
         raise _refusal(func, f"cannot differentiate with respect to {name}: it is a bool")
     if isinstance(value, np.ndarray) or is_duck_array(value):
@@ -391,3 +394,18 @@ def is_duck_array(value) -> bool:
 def _call(read):
     """read() (operator.call, which Python 3.10 lacks)."""
     return read()
+
+
+# ndarray subclasses whose operators mean something else (* is a matrix product for
+# np.matrix; masked arrays skip entries): the compiled code would differentiate the
+# plain-array meaning
+DIFFERENT_OPERATORS = (np.matrix, np.ma.MaskedArray)
+
+
+def check_plain_array(name, value, func=None) -> None:
+    if isinstance(value, DIFFERENT_OPERATORS):
+        kind = "np.matrix (where * is a matrix product)" if isinstance(value, np.matrix) \
+            else "masked array"
+        raise _refusal(func, f"{name} is a {kind}; adjoint differentiates numpy's plain arrays, "
+                       f"whose operators differ: pass np.asarray({name}) (and write @ for "
+                       "matrix products)")

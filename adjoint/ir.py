@@ -135,7 +135,6 @@ class Assign:
     origin: Location | None = None
     backward: bool = False  # part of the backward sweep (for comments and dumps)
     may_alias: str = ""  # x += v where x (this user name) may share memory with another array
-    transient: bool = False  # x[i] read by x[i] += v: used at once, before x changes
 
 
 @dataclass
@@ -145,6 +144,9 @@ class SetItem:
     value: Expr
     origin: Location | None = None
     backward: bool = False
+    # x[i] = s where s = x[i] was written into (x[i][j] = v): memory is unchanged, but the
+    # gradient of x[i] now flows to s
+    writeback: bool = False
 
 
 @dataclass

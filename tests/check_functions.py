@@ -13,8 +13,9 @@ def three_problems(x, y):
     except FloatingPointError:
         pass
     z = math.gamma(x)  # <check-gamma>
+    v = x[1:]
     x[0] = 1.0  # <check-setitem>
-    return np.sum(z * y)
+    return np.sum(z * y) + np.sum(v)
 
 
 def clean(x, y):

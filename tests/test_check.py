@@ -31,7 +31,7 @@ def test_three_different_problems_are_all_listed_with_their_lines():
     with_, gamma, setitem = problems
     assert "try/except" in with_.what and with_.fix
     assert "math.gamma" in gamma.what and "@adjoint.rule(math.gamma)" in gamma.fix
-    assert "x[...] = ..." in setitem.what and "np.copy(x)" in setitem.fix
+    assert "x[...] = ..." in setitem.what and "'v'" in setitem.what and "np.copy" in setitem.fix
     assert all(p.location.col >= 4 for p in problems)
 
 

@@ -30,6 +30,7 @@ from .factories import FactoryLowering
 from .objects import ObjectLowering
 from .python import PythonLowering
 from .statics import kind_of
+from .writes import WriteLowering
 from ..syntax import BINARY, COMPARE, UNARY
 from .flow import ControlFlowLowering, is_atom as _is_atom, is_number as _is_number
 
@@ -56,7 +57,7 @@ def user_names(node) -> set:
 
 
 class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, PythonLowering,
-               FactoryLowering):
+               FactoryLowering, WriteLowering):
     def __init__(self, parsed: Parsed, flatten: bool = True, statics: dict | None = None):
         self.parsed = parsed
         self.statics = statics or {}  # parameter name -> the callable or object compiled for
@@ -135,7 +136,9 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
             self.append(stmt.value)
         elif isinstance(stmt, gast.Expr):
             if not isinstance(stmt.value, gast.Constant):  # a bare string or number does nothing
-                self.body.append(ir.ExprStmt(self.value(stmt.value), self.origin))
+                value = self.value(stmt.value)
+                if not isinstance(value, (ir.Const, ir.Var)):  # (x.fill(v) left only its write)
+                    self.body.append(ir.ExprStmt(value, self.origin))
         elif isinstance(stmt, gast.FunctionDef):
             self.define_local_function(stmt)
         elif isinstance(stmt, gast.If):
@@ -207,29 +210,16 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
         if example is not MISSING:  # g = f: g holds the same callable or object
             self.static_of[var] = example
 
-    def set_item(self, target: gast.Subscript, value) -> None:
-        """x[i] = v changes the array x in place (refused where x may be shared, see
-        aliases.py); the backward puts the overwritten values back."""
-        if not isinstance(target.value, gast.Name):
-            raise self.unsupported(target, "assignment into a nested subscript or attribute",
-                                   "assign to a named array: row = x[i]; row[j] = v")
-        array = self.name(target.value)
-        if not isinstance(array, ir.Var):
-            raise self.unsupported(target, "assignment into a global array",
-                                   "copy it into a local array first")
-        self.emit(ir.SetItem(array, self.index(target.slice), value, self.at(target)))
-
     def augassign(self, stmt: gast.AugAssign) -> None:
         """x += v is x = x + v; refused where x may share memory with another array,
         because Python would then change that array too (see aliases.py). x[i] += v reads
         x[i], adds, and writes it back."""
-        if isinstance(stmt.target, gast.Subscript) and isinstance(stmt.target.value, gast.Name):
-            array = self.name(stmt.target.value)
-            index = self.index(stmt.target.slice)
-            old = self.atom_of(ir.Subscript(array, index), stmt)
-            self.body[-1].transient = True  # a view, read once before the write below
+        if isinstance(stmt.target, gast.Subscript):
+            views, indices = self.subscript_chain(stmt.target)
+            old = self.atom_of(ir.Subscript(views[-1], indices[-1]), stmt)
             new = self.atom_of(ir.BinOp(BINARY[type(stmt.op)], old, self.operand(stmt.value)), stmt)
-            self.emit(ir.SetItem(array, index, new, self.at(stmt)))
+            self.emit(ir.SetItem(views[-1], indices[-1], new, self.at(stmt)))
+            self.write_back(views, indices, stmt.target)
             return
         if not isinstance(stmt.target, gast.Name):
             raise self.unsupported(stmt, "augmented assignment into an attribute",
@@ -384,6 +374,9 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
     def call(self, node: gast.Call):
         if isinstance(node.func, gast.Name) and node.func.id in self.local_functions:
             return self.inline_call(self.local_functions[node.func.id], node)
+        written = self.writing_call(node)
+        if written is not None:
+            return written
         special = self.python_call(node)
         if special is None and self.passes_local_function(node):
             special = self.inline_with_functions(node)  # rk4(f, y) with f defined here

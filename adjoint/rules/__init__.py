@@ -19,6 +19,7 @@
     special_more    more of scipy.special: incomplete gamma and beta, Bessel functions, ...
     stats       scipy.stats distributions: logpdf, pdf, cdf, ...
     scipy_linalg    scipy.linalg's solvers and sqrtm, scipy.signal.convolve
+    writes      what np.add.at and np.fill_diagonal lower to
 
 stats and scipy_linalg register lazily, on the first lookup of a primal from scipy.stats,
 scipy.linalg or scipy.signal (registry.LAZY_FAMILIES): importing scipy.stats (which
@@ -28,7 +29,7 @@ scipy.signal imports) takes about a second, so `import adjoint` does not.
 """
 from . import (operators, scalar, unary, binary, reductions, linalg, shaping, selection,  # noqa: F401
                signal, special, nondiff, containers, fft, complex, arrays, decompositions,
-               special_more, objects)
+               special_more, objects, writes)
 
 from .registry import (BUILTIN_NONDIFF, BUILTIN_RULES, NONDIFF as _NONDIFF, RULES as _RULES,  # noqa: F401
                        load_lazy_families)
