@@ -188,10 +188,11 @@ class ReverseSweep(TapeBookkeeping):
 
     def recomputable(self, stmt) -> bool:
         """A loop's xs[t] (a read of a value the loop never changes, at the loop index)
-        is recomputed at the start of the iteration's backward instead of taped."""
+        is recomputed at the start of the iteration's backward instead of taped. Not a
+        parameter: its first value is the caller's, restored so its gradient has its shape."""
         if not (isinstance(stmt, ir.Assign) and isinstance(stmt.target, ir.Var)
                 and isinstance(stmt.value, (ir.Subscript, ir.Attr)) and stmt.target in self.dynamic
-                and self.loop_targets):
+                and stmt.target.kind is not ir.Kind.PARAM and self.loop_targets):
             return False
         if sum(stmt.target in ir.targets(s) for s in ir.walk(self.fn.body)) != 1:
             return False
@@ -291,13 +292,16 @@ class ReverseSweep(TapeBookkeeping):
                 out += backprop_call(self, stmt, self.call_sites[id(stmt)], assigned, own)
             else:
                 out += self.backprop(stmt, assigned, prev, own)
+        resets = []  # the old value's gradient, from this line only
         for t in targets:
-            if t in self.useful and t in restored:  # the old value's gradient, from this line only
-                terms = own[t]
-                total = terms[0] if terms else self.zero(t)
-                for term in terms[1:]:
-                    total = ir.BinOp(operator.add, total, term)
-                out.append(ir.Assign(self.grad_var(t), total, stmt.origin))
+            if t not in self.useful or t.kind is ir.Kind.FLAG or t not in self.dynamic:
+                continue
+            if own[t]:  # read before the restore: the terms may read the new value
+                out.append(ir.Assign(self.grad_var(t), _sum(own[t]), stmt.origin))
+            elif t in restored:  # zeros shaped like the old value: after it is restored
+                resets.append(ir.Assign(self.grad_var(t), self.zero(t), stmt.origin))
+            else:  # recomputed (w = ws[i]): the old value is not at hand; 0.0 fits any shape
+                resets.append(ir.Assign(self.grad_var(t), ir.Const(0.0), stmt.origin))
         for t in restored:
             site = self.pop_sites.setdefault((id(stmt), t), next(self.sites))
             if t in prev and any(prev[t] in _reads_all(s) for s in out):
@@ -306,7 +310,7 @@ class ReverseSweep(TapeBookkeeping):
                 out.append(ir.Assign(t, prev[t], stmt.origin))
             else:
                 out.append(ir.Pop(t, self.tape(t), stmt.origin, site=site))
-        return out
+        return out + resets
 
     def reverse_set_item(self, stmt: ir.SetItem, assigned: set) -> list:
         """x[i] = v: v gets grad_x[i], the overwritten entries get no gradient, and the
@@ -461,6 +465,13 @@ class ReverseSweep(TapeBookkeeping):
         if g not in assigned:
             backward.append(ir.Assign(g, self.zero(param), None))
         return g
+
+def _sum(terms: list):
+    total = terms[0]
+    for term in terms[1:]:
+        total = ir.BinOp(operator.add, total, term)
+    return total
+
 
 def _reads_all(stmt) -> set:
     return {v for s in ir.walk([stmt]) for v in ir.reads(s)}
