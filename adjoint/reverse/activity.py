@@ -11,6 +11,7 @@ import operator
 
 from .. import ir
 from ..rules.registry import is_nondiff
+from .proofs import casts_to_integer
 
 
 def primal_key(value):
@@ -31,7 +32,7 @@ def differentiable(stmt) -> bool:
     value = stmt.value
     if isinstance(value, ir.Var):
         return True
-    if isinstance(value, (ir.Const, ir.Ref, ir.Compare, ir.Logic)):
+    if isinstance(value, (ir.Const, ir.Ref, ir.Compare, ir.Logic)) or casts_to_integer(value):
         return False
     return not is_nondiff(primal_key(value))
 

@@ -31,6 +31,7 @@ from . import shapes
 from .aliases import check_in_place
 from .calls import backprop_call, differentiable_through, rewrite_calls
 from .activity import active_vars, differentiable, primal_key, useful_vars
+from .proofs import check_set_item, no_gradient_slot, tuple_shares
 from ..errors import MissingRule, NonScalarOutput, UnsupportedSyntax
 from ..names import Namer
 from ..rules.registry import Rule, display_name, lookup
@@ -154,6 +155,8 @@ class ReverseSweep(TapeBookkeeping):
         """Every useful statement has a rule; no in-place update of a shared array."""
         check_in_place(self.fn, self.classes)
         for stmt in ir.walk(forward):
+            if isinstance(stmt, ir.SetItem):
+                check_set_item(stmt, self.useful)
             if not isinstance(stmt, ir.Assign):
                 continue
             if not any(t in self.useful for t in ir.targets(stmt)) or not differentiable(stmt) \
@@ -350,14 +353,12 @@ class ReverseSweep(TapeBookkeeping):
         if isinstance(stmt.value, ir.Var):
             self.contribute(stmt.value, g, stmt.origin, assigned, out)
             return out
-        if isinstance(stmt.value, ir.TupleExpr):  # t = (a, b): each element its share
-            for k, element in enumerate(stmt.value.elts):
-                if isinstance(element, ir.Var) and element in self.useful:
-                    share = ir.Subscript(g, ir.Const(k))
-                    if element in own and element in prev:
-                        own[element].append(share)
-                    else:
-                        self.contribute(element, share, stmt.origin, assigned, out)
+        if isinstance(stmt.value, ir.TupleExpr):  # t = (a, (b, c)): each element its share
+            for element, share in tuple_shares(stmt.value, g, self.useful, stmt.origin):
+                if element in own and element in prev:
+                    own[element].append(share)
+                else:
+                    self.contribute(element, share, stmt.origin, assigned, out)
             return out
         r = self.rule_for(stmt)
         operands, bindings = self.bind(stmt, r)
@@ -372,22 +373,22 @@ class ReverseSweep(TapeBookkeeping):
             out.append(local)
             if isinstance(local, ir.Assign) and isinstance(local.target, ir.Var):
                 self.classes[local.target] = shapes.expr_class(local.value, self.classes) or local.target
-        for operand, expr in zip(operands, returns):
-            if expr is None or not any(v in self.useful for v in ir.vars_in(operand)):
+        for name, operand, expr in zip(r.inputs, operands, returns):
+            if not any(v in self.useful for v in ir.vars_in(operand)):
+                continue
+            if expr is None:  # no gradient for a value that depends on wrt: proven or refused
+                out += no_gradient_slot(stmt, r, name, stmt.origin)
                 continue
             expr = simplify(expr, self.classes)
             if isinstance(operand, ir.Var) and operand in own and operand in prev:
                 own[operand].append(expr)
             elif isinstance(operand, ir.Var):
                 self.contribute(operand, expr, stmt.origin, assigned, out)
-            elif isinstance(operand, ir.TupleExpr) and all(
-                    isinstance(e, (ir.Var, ir.Const, ir.Ref)) for e in operand.elts):
+            elif isinstance(operand, ir.TupleExpr):  # np.array([[a, b], [c, 1.0]])
                 parts = ir.Var(self.namer.fresh("grads"), ir.Kind.LOCAL)
                 out.append(ir.Assign(parts, expr, stmt.origin))
-                for k, element in enumerate(operand.elts):
-                    if isinstance(element, ir.Var):
-                        self.contribute(element, ir.Subscript(parts, ir.Const(k)), stmt.origin,
-                                        assigned, out)
+                for element, share in tuple_shares(operand, parts, self.useful, stmt.origin):
+                    self.contribute(element, share, stmt.origin, assigned, out)
             else:  # never drop a gradient silently
                 raise UnsupportedSyntax.at(stmt.origin, "a differentiable value nested inside "
                                            "an argument is not supported here",

@@ -109,12 +109,12 @@ def d_asfortranarray(g, y, a, dtype=None):
 
 @rule(np.array, elementwise=False)
 def d_array(g, y, object, dtype=None, copy=True, order="K", subok=False, ndmin=0):
-    return unpack_like(g, object)
+    return unpack_like(g, object, y)
 
 
 @rule(np.asarray, elementwise=False)
 def d_asarray(g, y, a, dtype=None, order=None):
-    return unpack_like(g, a)
+    return unpack_like(g, a, y)
 
 
 # joining -------------------------------------------------------------------------------

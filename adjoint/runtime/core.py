@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .containers import GradDict, Grads, is_container, plain, unindex_container, zero_entry, zero_like
-from ..errors import NonScalarOutput
+from ..errors import MissingRule, NonScalarOutput
 
 
 def unbroadcast(g, x):
@@ -238,6 +238,17 @@ def unindex(g, x, index):
     if is_container(x):
         return unindex_container(g, x, index, zero_grad)
     return scatter(g, x, index)
+
+
+def indexes_plainly(x) -> None:
+    """Checks, where x[i]'s index depends on the values being differentiated, that x is an
+    array, list, tuple or dict: those index by value, so the index rightly gets no
+    gradient. Any other object's [] may compute with the index: refused."""
+    if not isinstance(x, (np.ndarray, list, tuple, dict, str)):
+        raise MissingRule(f"indexing an object of type {type(x).__name__} with values being "
+                          "differentiated: adjoint has no gradient rule for what its [] computes "
+                          "from them\n  fix: index with integers, or call a function that has "
+                          "a rule instead")
 
 
 def spread(g, items):

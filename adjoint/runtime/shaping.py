@@ -15,12 +15,16 @@ import numpy as np
 
 from .containers import Grads
 from ..errors import AdjointError
-from .core import float_dtype
+from .core import float_dtype, zero_grad
 
 
-def unpack_like(g, obj):
+def unpack_like(g, obj, y=None):
     """g shaped like np.array(obj)'s argument: reshaped for an array or number, and a
-    list with one gradient per element for a list or tuple of differentiable values."""
+    list with one gradient per element for a list or tuple of differentiable values.
+    When the result y has an integer or boolean dtype (np.array(x, int)), it is piecewise
+    constant in obj: zeros."""
+    if y is not None and np.result_type(y).kind in "biu":
+        return zero_grad(obj)
     g = np.reshape(g, np.shape(obj))  # drops the leading axes ndmin= added
     if isinstance(obj, (list, tuple)):
         return Grads((unpack_like(g[k], element) for k, element in enumerate(obj)), type(obj))

@@ -1,0 +1,114 @@
+"""Where the backward passes no gradient, a proof says why; anything unknown is refused.
+
+The reverse sweep gives a value no gradient in exactly these cases:
+
+1. the operation is a registered nondiff function (floor, argmax, .shape, ...) or casts to
+   an integer or boolean dtype (`x.astype(int)`): activity.differentiable;
+2. the value does not depend on the values being differentiated (activity: not useful);
+3. the rule's slot for an operand is None (x[i]'s index, einsum's subscripts) or the
+   operand sits where no rule reads it (an entry of a nested tuple, a list assigned into
+   an array slice). That is right only when the operand carries no gradient, so an
+   operand there that depends on the values being differentiated is refused here, with
+   the line and a fix. An indexing object (np.r_, np.c_, a user class with __getitem__)
+   builds its result from what it is indexed with: without a rule of its own, that is
+   this case too.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import ir
+from ..errors import MissingRule, UnsupportedSyntax
+from ..rules.registry import display_name
+from ..runtime.core import indexes_plainly
+
+INDEXES_PLAINLY_REF = ir.Ref("indexes_plainly", indexes_plainly, (), indexes_plainly)
+
+INTEGER_KINDS = "biu"  # numpy dtype kinds whose values carry no gradient
+
+
+def casts_to_integer(value) -> bool:
+    """A call with a constant dtype= that is integer or boolean (x.astype(int),
+    np.asarray(x, dtype=bool)): its result is piecewise constant in its input."""
+    if not isinstance(value, ir.Call):
+        return False
+    for name, arg in value.kwargs:
+        if name == "dtype" and isinstance(arg, (ir.Const, ir.Ref)):
+            dtype = arg.value
+            try:
+                return dtype is not None and np.dtype(dtype).kind in INTEGER_KINDS
+            except TypeError:
+                return False
+    return False
+
+
+def depends(expr, useful: set) -> bool:
+    return any(v in useful for v in ir.vars_in(expr))
+
+
+def no_gradient_slot(stmt, rule, name: str, origin) -> list:
+    """A rule's None for an operand that depends on the values being differentiated:
+    refused, except for the index of a plain container (an array, list, tuple or dict
+    indexes by value, so x[i] is piecewise constant in i: dict keys in `for k in params`).
+    Whether a local value is plain is known only at run time: the backward checks it."""
+    value = stmt.value
+    if isinstance(value, ir.Subscript) and isinstance(value.value, ir.Ref):
+        if not _builds_from_index(value.value):
+            return []
+        raise MissingRule.at(
+            stmt.origin, f"indexing {_written(value.value)} with values being differentiated: "
+            "adjoint has no gradient rule for what its [] computes from them, and would pass "
+            "them no gradient", "build the array with np.concatenate, np.stack or np.array "
+            "(np.r_[a, b] is np.concatenate([a, b])), or register a rule for it")
+    if isinstance(value, ir.Subscript):
+        return [ir.ExprStmt(ir.Call(INDEXES_PLAINLY_REF, (value.value,)), origin)]
+    raise MissingRule.at(
+        stmt.origin, f"the gradient rule for {display_name(rule.primal)} gives no gradient "
+        f"for its argument {name}, which here depends on the values being differentiated",
+        f"pass a constant for {name} (for np.einsum, the subscripts as a string: "
+        "np.einsum('ij->ji', a)), or register a rule that differentiates it")
+
+
+def tuple_shares(value: ir.TupleExpr, g, useful: set, origin) -> list:
+    """[(element Var, its share of g)] for a tuple or list display, nested ones included:
+    t = ((a, b), c) gives b the share g[0][1]."""
+    shares = []
+    for k, element in enumerate(value.elts):
+        share = ir.Subscript(g, ir.Const(k))
+        if isinstance(element, ir.Var):
+            if element in useful:
+                shares.append((element, share))
+        elif isinstance(element, ir.TupleExpr):
+            shares += tuple_shares(element, share, useful, origin)
+        elif depends(element, useful):  # never drop a gradient silently
+            raise UnsupportedSyntax.at(origin, "a differentiable value inside a "
+                                       f"{type(element).__name__} entry is not supported here",
+                                       "assign it to a name first")
+    return shares
+
+
+def check_set_item(stmt: ir.SetItem, useful: set) -> None:
+    """x[i] = v where x carries a gradient: the index gets none, and v's gradient is
+    handed back only to a named value."""
+    if stmt.target not in useful:
+        return
+    if depends(stmt.index, useful):
+        raise MissingRule.at(stmt.origin, "the index of this assignment depends on the values "
+                             "being differentiated, and an index gets no gradient",
+                             "compute the index as an integer (int(...), np.argmax(...), "
+                             ".astype(int))")
+    if not isinstance(stmt.value, ir.Var) and depends(stmt.value, useful):
+        raise UnsupportedSyntax.at(stmt.origin, "assigning a list or tuple of differentiable "
+                                   "values into an array is not supported",
+                                   "name the array first: v = np.array([a, b]); x[i:j] = v")
+
+
+def _builds_from_index(indexed) -> bool:
+    """A global object other than an array, list, tuple or dict (np.r_, a user class with
+    __getitem__): its [] may compute with the index."""
+    return isinstance(indexed, ir.Ref) and not isinstance(indexed.value, (np.ndarray, list, tuple,
+                                                                          dict, str))
+
+
+def _written(ref: ir.Ref) -> str:
+    return ".".join((ref.root_name,) + tuple(ref.path))
