@@ -272,7 +272,7 @@ def check_differentiable(name, value) -> None:
     if isinstance(value, (bool, np.bool_)):
         raise BadArguments(f"cannot differentiate with respect to {name}: it is a bool",
                            )
-    if isinstance(value, np.ndarray):
+    if isinstance(value, np.ndarray) or is_duck_array(value):
         if value.dtype.kind in "iub":
             raise BadArguments(f"cannot differentiate with respect to {name}: it is "
                                f"{'an integer' if value.dtype.kind in 'iu' else 'a boolean'} array "
@@ -284,4 +284,10 @@ def check_differentiable(name, value) -> None:
     if isinstance(value, numbers.Real):
         return
     raise BadArguments(f"cannot differentiate with respect to {name}: got {type(value).__name__}; "
-                       "pass a float or a numpy float array")
+                       "pass a float or a float array (numpy, or one numpy dispatches to: dask, CuPy)")
+
+
+def is_duck_array(value) -> bool:
+    """An array numpy's functions dispatch to (NEP 18: dask, CuPy, ...), with a dtype."""
+    return hasattr(type(value), "__array_function__") and hasattr(value, "dtype") \
+        and hasattr(value, "shape")

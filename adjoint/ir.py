@@ -10,7 +10,7 @@ is ever decided from a name's spelling.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Union
 
@@ -31,6 +31,9 @@ class Kind(Enum):
 class Var:
     name: str
     kind: Kind
+    # for a gradient (kind GRAD): the kind of the value it is the gradient of. Passes decide
+    # by it, never by spelling (a user's `scale` must not pass for a temporary `s3`).
+    of: Kind | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -326,6 +329,17 @@ def blocks(stmt) -> tuple:
     if isinstance(stmt, (For, While)):
         return (stmt.body,)
     return ()
+
+
+def map_blocks(stmt, transform):
+    """`stmt` with each nested block replaced by `transform(block, in_loop)` (in_loop: the
+    block is a loop's body); a statement without blocks comes back as it is. The one way
+    passes rebuild if/for/while statements."""
+    if isinstance(stmt, If):
+        return replace(stmt, body=transform(stmt.body, False), orelse=transform(stmt.orelse, False))
+    if isinstance(stmt, (For, While)):
+        return replace(stmt, body=transform(stmt.body, True))
+    return stmt
 
 
 def walk(body):

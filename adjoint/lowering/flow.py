@@ -25,6 +25,7 @@ from .. import ir
 from ..syntax import COMPARE
 from ..runtime.containers import iterated
 from .frontend import resolve_free_name
+from .local import renamed
 
 _ITERATED = ir.Ref("iterated", iterated, (), iterated)
 
@@ -166,7 +167,7 @@ class ControlFlowLowering:
                 body = [gast.If(test=condition, body=body, orelse=[])]
             body = [gast.For(target=generator.target, iter=generator.iter, body=body, orelse=[],
                              type_comment=None)]
-        statement = _Renamer(renames).visit(body[0])
+        statement = renamed(body[0], renames)
         for sub in gast.walk(statement):
             if hasattr(sub, "lineno") or isinstance(sub, (gast.stmt, gast.expr)):
                 gast.copy_location(sub, node) if getattr(sub, "lineno", None) is None else None
@@ -248,18 +249,6 @@ class ControlFlowLowering:
 
 def _name(identifier: str, ctx=None):
     return gast.Name(id=identifier, ctx=ctx or gast.Load(), annotation=None, type_comment=None)
-
-
-class _Renamer(gast.NodeTransformer):
-    """Give a comprehension's variables their own names (Python scopes them apart)."""
-
-    def __init__(self, renames: dict):
-        self.renames = renames
-
-    def visit_Name(self, node):
-        if node.id in self.renames:
-            return gast.copy_location(_name(self.renames[node.id], node.ctx), node)
-        return node
 
 
 def is_atom(value) -> bool:

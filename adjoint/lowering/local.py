@@ -55,7 +55,7 @@ class LocalFunctionLowering:
             self.dynamic.add(self.current[name])
         for param, value in self.bind_call(fdef, call, params):
             self.assign_name(renames[param], value, self.at(call))
-        body = [_Rename(renames).visit(copy.deepcopy(s)) for s in fdef.body]
+        body = [renamed(s, renames) for s in fdef.body]
         self.inlining.add(fdef.name)
         try:
             for stmt in body:
@@ -90,14 +90,14 @@ class LocalFunctionLowering:
         return [(name, given[name]) for name in params]
 
 
-class _Rename(gast.NodeTransformer):
-    def __init__(self, renames: dict):
-        self.renames = renames
-
-    def visit_Name(self, node):
-        if node.id in self.renames:
-            node.id = self.renames[node.id]
-        return node
+def renamed(node, renames: dict):
+    """A copy of `node` with every name in `renames` replaced (inlined functions' locals,
+    comprehension variables, which Python scopes apart). The one renamer of the lowering."""
+    node = copy.deepcopy(node)
+    for child in gast.walk(node):
+        if isinstance(child, gast.Name) and child.id in renames:
+            child.id = renames[child.id]
+    return node
 
 
 def lambda_as_def(name: str, node: gast.Lambda):

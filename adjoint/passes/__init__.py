@@ -19,6 +19,7 @@ import operator
 
 from .. import ir
 from ..rules.registry import is_nondiff, lookup
+from ..runtime.core import zero_grad
 from .shape_tapes import tape_shapes_only
 
 
@@ -28,7 +29,7 @@ def fold_zero_starts(fn: ir.Function) -> ir.Function:
 
 
 def _fold_block(block: list) -> list:
-    block = [_with_blocks(s, _fold_block) for s in block]
+    block = [ir.map_blocks(s, lambda b, _: _fold_block(b)) for s in block]
     out = list(block)
     for i, stmt in enumerate(block):
         if not (_is_zero_start(stmt) and out[i] is stmt):
@@ -56,7 +57,7 @@ def _is_zero_start(stmt) -> bool:
     value = stmt.value
     if isinstance(value, ir.Const):
         return value.value == 0.0 and not isinstance(value.value, bool)
-    return isinstance(value, ir.Call) and getattr(value.func.value, "__name__", "") == "zero_grad"
+    return isinstance(value, ir.Call) and value.func.value is zero_grad
 
 
 def _touched(stmt) -> set:
@@ -103,7 +104,7 @@ def _substitute_block(block: list, mapping: dict) -> list:
     for stmt in block:
         if isinstance(stmt, ir.Assign) and stmt.target in mapping and isinstance(stmt.value, ir.Var):
             continue
-        stmt = _with_blocks(stmt, lambda b: _substitute_block(b, mapping))
+        stmt = ir.map_blocks(stmt, lambda b, _: _substitute_block(b, mapping))
         out.append(_substitute_stmt(stmt, mapping))
     return out
 
@@ -145,11 +146,7 @@ def _local_block(block: list, copies: dict) -> list:
                     del copies[var]
         if not isinstance(stmt, ir.Return):  # returned gradients keep their own names
             stmt = _substitute_stmt(stmt, copies)
-        if isinstance(stmt, ir.If):
-            stmt = dataclasses.replace(stmt, body=_local_block(stmt.body, copies),
-                                       orelse=_local_block(stmt.orelse, copies))
-        elif isinstance(stmt, (ir.For, ir.While)):
-            stmt = dataclasses.replace(stmt, body=_local_block(stmt.body, copies))
+        stmt = ir.map_blocks(stmt, lambda block, _: _local_block(block, copies))
         if isinstance(stmt, ir.Assign) and isinstance(stmt.value, ir.Var) and stmt.value == stmt.target:
             continue  # a = a
         changed = _assigned_in(stmt)
@@ -185,7 +182,7 @@ def inline_in_loops(fn: ir.Function) -> ir.Function:
 
 
 def _inline_blocks(block: list, counts, returned, in_loop: bool) -> list:
-    block = [_with_blocks_loop(s, lambda b, loop: _inline_blocks(b, counts, returned, in_loop or loop))
+    block = [ir.map_blocks(s, lambda b, loop: _inline_blocks(b, counts, returned, in_loop or loop))
              for s in block]
     if not in_loop:
         return block
@@ -212,18 +209,9 @@ def _inlinable(stmt, counts, returned) -> bool:
     if not (isinstance(stmt, ir.Assign) and isinstance(stmt.target, ir.Var)):
         return False
     var = stmt.target
-    return var.kind is ir.Kind.GRAD and var.name.startswith("grad_s") and var not in returned \
+    return var.kind is ir.Kind.GRAD and var.of is ir.Kind.TEMP and var not in returned \
         and counts.get(var, 0) == 1 and counts.get(("def", var), 0) == 1 \
         and not isinstance(stmt.value, (ir.Const, ir.Var))
-
-
-def _with_blocks_loop(stmt, transform):
-    if isinstance(stmt, ir.If):
-        return dataclasses.replace(stmt, body=transform(stmt.body, False),
-                                   orelse=transform(stmt.orelse, False))
-    if isinstance(stmt, (ir.For, ir.While)):
-        return dataclasses.replace(stmt, body=transform(stmt.body, True))
-    return stmt
 
 
 # dead code ------------------------------------------------------------------------
@@ -296,7 +284,7 @@ def _drop_pushes(block: list, sites: set) -> list:
     for stmt in block:
         if isinstance(stmt, ir.Push) and stmt.site in sites:
             continue
-        out.append(_with_blocks(stmt, lambda b: _drop_pushes(b, sites)))
+        out.append(ir.map_blocks(stmt, lambda b, _: _drop_pushes(b, sites)))
     return out
 
 
@@ -316,12 +304,6 @@ def _side_effect_free(func) -> bool:
         and getattr(func, "__name__", "") not in ("print", "input", "exec", "eval", "setattr")
 
 
-def _with_blocks(stmt, transform):
-    if isinstance(stmt, ir.If):
-        return dataclasses.replace(stmt, body=transform(stmt.body), orelse=transform(stmt.orelse))
-    if isinstance(stmt, (ir.For, ir.While)):
-        return dataclasses.replace(stmt, body=transform(stmt.body))
-    return stmt
 
 
 OPTIMIZATIONS = [fold_zero_starts, propagate_copies, propagate_local_copies, remove_dead_code,

@@ -81,8 +81,7 @@ def _rewrite(block: list, changes: dict) -> list:
             out.append(ir.Pop(shape, shape_tape, stmt.origin, stmt.backward, stmt.site))
             continue
         if ir.blocks(stmt):
-            fields = ("body", "orelse") if isinstance(stmt, ir.If) else ("body",)
-            stmt = dataclasses.replace(stmt, **{f: _rewrite(getattr(stmt, f), changes) for f in fields})
+            stmt = ir.map_blocks(stmt, lambda block, _: _rewrite(block, changes))
         elif isinstance(stmt, (ir.Assign, ir.ExprStmt, ir.SetItem)) and stmt.backward:
             stmt = dataclasses.replace(stmt, value=_to_shapes(stmt.value, by_var))
         elif isinstance(stmt, ir.Assign) and isinstance(stmt.value, ir.TupleExpr) and stmt.value.is_list \

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import operator
 
+import numpy as np
+
 from .. import ir
 from ..rules.registry import is_nondiff
-from .proofs import casts_to_integer
 
 
 def primal_key(value):
@@ -35,6 +36,24 @@ def differentiable(stmt) -> bool:
     if isinstance(value, (ir.Const, ir.Ref, ir.Compare, ir.Logic)) or casts_to_integer(value):
         return False
     return not is_nondiff(primal_key(value))
+
+
+INTEGER_KINDS = "biu"  # numpy dtype kinds whose values carry no gradient
+
+
+def casts_to_integer(value) -> bool:
+    """A call with a constant dtype= that is integer or boolean (x.astype(int),
+    np.asarray(x, dtype=bool)): its result is piecewise constant in its input."""
+    if not isinstance(value, ir.Call):
+        return False
+    for name, arg in value.kwargs:
+        if name == "dtype" and isinstance(arg, (ir.Const, ir.Ref)):
+            dtype = arg.value
+            try:
+                return dtype is not None and np.dtype(dtype).kind in INTEGER_KINDS
+            except TypeError:
+                return False
+    return False
 
 
 def active_vars(body, wrt) -> set:

@@ -20,11 +20,11 @@ recursive function calls its own pair; every callee is shown by `adjoint show --
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from .. import ir
 from . import shapes
-from ..errors import UnsupportedSyntax
+from ..errors import Problem, UnsupportedSyntax
 from ..origin import is_user_code
 from ..rules.registry import is_nondiff, lookup
 
@@ -52,11 +52,8 @@ def rewrite_calls(rev, block: list, in_loop: bool = False) -> list:
     """Replace each useful call through a user function by its forward half."""
     out = []
     for stmt in block:
-        if isinstance(stmt, ir.If):
-            stmt = ir.If(stmt.test, rewrite_calls(rev, stmt.body, in_loop),
-                         rewrite_calls(rev, stmt.orelse, in_loop), stmt.origin)
-        elif isinstance(stmt, (ir.For, ir.While)):
-            stmt = replace(stmt, body=rewrite_calls(rev, stmt.body, True))
+        if ir.blocks(stmt):
+            stmt = ir.map_blocks(stmt, lambda block, loop: rewrite_calls(rev, block, in_loop or loop))
         elif isinstance(stmt, ir.Assign) and differentiable_through(stmt.value) \
                 and any(t in rev.useful for t in ir.targets(stmt)):
             out += _rewrite(rev, stmt, in_loop)
@@ -65,24 +62,45 @@ def rewrite_calls(rev, block: list, in_loop: bool = False) -> list:
     return out
 
 
-def _rewrite(rev, stmt: ir.Assign, in_loop: bool) -> list:
+@dataclass
+class BoundCall:
+    func: object  # the user's function
+    name: str  # as the call spells it: helper, mod.helper
+    arguments: dict  # parameter name -> the caller's operand
+    wrt: tuple  # the parameters whose arguments carry gradient
+    scalars: frozenset  # the parameters whose arguments are known scalars
+
+
+def bind_call(rev, stmt: ir.Assign) -> BoundCall:
+    """The call's arguments matched to the callee's parameters, and what they carry."""
     call = stmt.value
     func = call.func.value
     name = ".".join((call.func.root_name,) + tuple(call.func.path))
     try:
-        bound = inspect.signature(func).bind(*call.args, **dict(call.kwargs))
+        arguments = inspect.signature(func).bind(*call.args, **dict(call.kwargs)).arguments
     except TypeError as exc:
         raise UnsupportedSyntax.at(stmt.origin, f"the call of {name} does not match its "
                                    f"signature: {exc}", "pass the arguments it takes") from None
-    arguments = bound.arguments
     wrt = tuple(p for p, a in arguments.items() if any(v in rev.useful for v in ir.vars_in(a)))
     scalars = frozenset(p for p, a in arguments.items()
                         if shapes.expr_class(a, rev.classes) == shapes.SCALAR)
-    for p, a in arguments.items():
-        if p in wrt and not isinstance(a, ir.Var):
-            raise UnsupportedSyntax.at(stmt.origin, f"argument {p} of {name} holds differentiable "
-                                       "values inside a tuple or list", "pass them one by one")
-    vjp = rev.compile_callee(func, wrt, scalars, stmt.origin)
+    return BoundCall(func, name, arguments, wrt, scalars)
+
+
+def packed_argument_problems(bound: BoundCall, origin) -> list:
+    """Differentiable values passed inside a tuple or list: not differentiated yet."""
+    return [Problem(origin, f"argument {p} of {bound.name} holds differentiable values inside "
+                    "a tuple or list", "pass them one by one")
+            for p, a in bound.arguments.items() if p in bound.wrt and not isinstance(a, ir.Var)]
+
+
+def _rewrite(rev, stmt: ir.Assign, in_loop: bool) -> list:
+    bound = bind_call(rev, stmt)
+    problems = packed_argument_problems(bound, stmt.origin)
+    if problems:
+        raise UnsupportedSyntax(problems[0].render(), tuple(problems))
+    call, func, arguments = stmt.value, bound.func, bound.arguments
+    vjp = rev.compile_callee(func, bound.wrt, bound.scalars, stmt.origin)
     rev.callees.append(vjp)
     saved = ir.Var(rev.namer.fresh(f"{vjp.name}_saved"), ir.Kind.TEMP)
     unpack = []

@@ -3,7 +3,9 @@
 The reverse sweep gives a value no gradient in exactly these cases:
 
 1. the operation is a registered nondiff function (floor, argmax, .shape, ...) or casts to
-   an integer or boolean dtype (`x.astype(int)`): activity.differentiable;
+   an integer or boolean dtype (`x.astype(int)`): activity.differentiable; any other
+   operation on a differentiated value needs a rule (`rule_for`) or is a user function
+   differentiated through;
 2. the value does not depend on the values being differentiated (activity: not useful);
 3. the rule's slot for an operand is None (x[i]'s index, einsum's subscripts) or the
    operand sits where no rule reads it (an entry of a nested tuple, a list assigned into
@@ -19,31 +21,38 @@ import numpy as np
 
 from .. import ir
 from ..errors import MissingRule, UnsupportedSyntax
-from ..rules.registry import display_name
+from ..rules.registry import Rule, display_name, lookup
+from .activity import primal_key
 from ..runtime.core import indexes_plainly
 
 INDEXES_PLAINLY_REF = ir.Ref("indexes_plainly", indexes_plainly, (), indexes_plainly)
 
-INTEGER_KINDS = "biu"  # numpy dtype kinds whose values carry no gradient
-
-
-def casts_to_integer(value) -> bool:
-    """A call with a constant dtype= that is integer or boolean (x.astype(int),
-    np.asarray(x, dtype=bool)): its result is piecewise constant in its input."""
-    if not isinstance(value, ir.Call):
-        return False
-    for name, arg in value.kwargs:
-        if name == "dtype" and isinstance(arg, (ir.Const, ir.Ref)):
-            dtype = arg.value
-            try:
-                return dtype is not None and np.dtype(dtype).kind in INTEGER_KINDS
-            except TypeError:
-                return False
-    return False
-
-
 def depends(expr, useful: set) -> bool:
     return any(v in useful for v in ir.vars_in(expr))
+
+
+def rule_for(stmt) -> Rule:
+    """The rule of the operation a statement performs; refused when there is none."""
+    key = primal_key(stmt.value)
+    found = lookup(key)
+    if found is None:
+        name = written_name(stmt.value) or display_name(key)
+        if isinstance(stmt.value, ir.Attr):
+            raise MissingRule.at(stmt.origin, f"no gradient rule for the attribute {name}",
+                                 f"register one with @adjoint.rule(\"{name}\")")
+        raise MissingRule.at(
+            stmt.origin, f"no gradient rule for {name}, and adjoint cannot differentiate "
+            "through it", f"register a rule: @adjoint.rule({name}) above a function "
+            f"d_{getattr(key, '__name__', 'f')}(g, y, x) returning the input's gradient; "
+            "or, if it has no gradient, adjoint.nondiff(...)")
+    return found
+
+
+def written_name(value) -> str | None:
+    """The callee as the user wrote it (helper, np.linalg.inv), for messages."""
+    if isinstance(value, ir.Call):
+        return _written(value.func)
+    return None
 
 
 def no_gradient_slot(stmt, rule, name: str, origin) -> list:

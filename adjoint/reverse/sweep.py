@@ -28,13 +28,13 @@ from dataclasses import replace
 
 from .. import ir
 from . import shapes
-from .aliases import check_in_place
+from .aliases import check_in_place, in_place_problems
 from .calls import backprop_call, differentiable_through, rewrite_calls
-from .activity import active_vars, differentiable, primal_key, useful_vars
-from .proofs import check_set_item, no_gradient_slot, tuple_shares
+from .activity import active_vars, differentiable, useful_vars
+from .proofs import check_set_item, no_gradient_slot, rule_for, tuple_shares
 from ..errors import MissingRule, NonScalarOutput, UnsupportedSyntax
 from ..names import Namer
-from ..rules.registry import Rule, display_name, lookup
+from ..rules.registry import Rule, display_name
 from ..runtime.containers import grads_of
 from ..runtime.core import seed, separate, unbroadcast, writeable, zero_grad, zeroed
 from .simplify import simplify
@@ -88,8 +88,7 @@ class ReverseSweep(TapeBookkeeping):
     def run(self, return_value: bool, single: bool, seed=None, has_aux=False) -> ir.Function:
         *forward, ret = self.fn.body
         result, aux = self.result_of(ret, has_aux)
-        self.active = active_vars(forward, self.wrt)
-        self.useful = useful_vars(forward, self.active, result)
+        self.analyze(forward, [result])
         self.check(forward)
         forward = rewrite_calls(self, forward)
         self.fn = replace(self.fn, body=forward + [ret])
@@ -151,36 +150,39 @@ class ReverseSweep(TapeBookkeeping):
                                      f"{self.fn.name} returns None", "return the scalar to differentiate")
         return value, None
 
+    def analyze(self, forward: list, results: list) -> None:
+        """Which values depend on wrt (active) and which of those reach a result (useful)."""
+        self.active = active_vars(forward, self.wrt)
+        self.useful = set()
+        for result in results:
+            self.useful |= useful_vars(forward, self.active, result)
+
+    def needs_gradient(self, stmt) -> bool:
+        """A statement the backward differentiates: through a rule or a user function."""
+        if not isinstance(stmt, ir.Assign) or isinstance(stmt.value, (ir.Var, ir.TupleExpr)):
+            return False  # (a, b = b, a was lowered to copies; a, b = (x, y) is kept whole)
+        return any(t in self.useful for t in ir.targets(stmt)) and differentiable(stmt) \
+            and any(v in self.useful for v in ir.vars_in(stmt.value))
+
+    def in_place_problems(self) -> list:
+        """Every in-place update of an array another name may share (see aliases.py)."""
+        return in_place_problems(self.fn, self.classes)
+
+    def check_rule(self, stmt) -> None:
+        """The statement has a rule, and the rule takes the call as written."""
+        self.bind(stmt, self.rule_for(stmt))
+
     def check(self, forward) -> None:
         """Every useful statement has a rule; no in-place update of a shared array."""
         check_in_place(self.fn, self.classes)
         for stmt in ir.walk(forward):
             if isinstance(stmt, ir.SetItem):
                 check_set_item(stmt, self.useful)
-            if not isinstance(stmt, ir.Assign):
-                continue
-            if not any(t in self.useful for t in ir.targets(stmt)) or not differentiable(stmt) \
-                    or not any(v in self.useful for v in ir.vars_in(stmt.value)):
-                continue
-            if isinstance(stmt.value, ir.TupleExpr) and isinstance(stmt.target, tuple):
-                continue  # a, b = b, a was lowered to copies; this is a, b = (x, y) kept whole
-            if not isinstance(stmt.value, (ir.Var, ir.TupleExpr)) and not differentiable_through(stmt.value):
+            if self.needs_gradient(stmt) and not differentiable_through(stmt.value):
                 self.rule_for(stmt)
 
     def rule_for(self, stmt) -> Rule:
-        key = primal_key(stmt.value)
-        found = lookup(key)
-        if found is None:
-            name = _written_name(stmt.value) or display_name(key)
-            if isinstance(stmt.value, ir.Attr):
-                raise MissingRule.at(stmt.origin, f"no gradient rule for the attribute {name}",
-                                     f"register one with @adjoint.rule(\"{name}\")")
-            raise MissingRule.at(
-                stmt.origin, f"no gradient rule for {name}, and adjoint cannot differentiate "
-                "through it", f"register a rule: @adjoint.rule({name}) above a function "
-                f"d_{getattr(key, '__name__', 'f')}(g, y, x) returning the input's gradient; "
-                "or, if it has no gradient, adjoint.nondiff(...)")
-        return found
+        return rule_for(stmt)
 
     # the backward -------------------------------------------------------------------
     def reverse_block(self, block: list, assigned: set) -> list:
@@ -448,7 +450,7 @@ class ReverseSweep(TapeBookkeeping):
 
     def grad_var(self, var: ir.Var) -> ir.Var:
         if var not in self.grads:
-            g = ir.Var(self.namer.fresh("grad_" + var.name), ir.Kind.GRAD)
+            g = ir.Var(self.namer.fresh("grad_" + var.name), ir.Kind.GRAD, of=var.kind)
             self.grads[var] = g
             self.classes[g] = self.classes.get(var, var)
         return self.grads[var]
@@ -488,10 +490,3 @@ def _operands(value) -> tuple:
     if isinstance(value, ir.Subscript):
         return (value.value, value.index)
     return ()
-
-
-def _written_name(value) -> str | None:
-    """The callee as the user wrote it (helper, np.linalg.inv), for messages."""
-    if isinstance(value, ir.Call):
-        return ".".join((value.func.root_name,) + tuple(value.func.path))
-    return None

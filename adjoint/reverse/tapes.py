@@ -80,11 +80,7 @@ class TapeBookkeeping:
                     if t in kept:
                         out.append(ir.Push(self.tapes[t], t, stmt.origin, site=self.pop_sites[(id(stmt), t)]))
             elif ir.blocks(stmt):
-                if isinstance(stmt, ir.If):
-                    stmt = replace(stmt, body=self.add_pushes(stmt.body, kept),
-                                   orelse=self.add_pushes(stmt.orelse, kept))
-                else:
-                    stmt = replace(stmt, body=self.add_pushes(stmt.body, kept))
+                stmt = ir.map_blocks(stmt, lambda block, _: self.add_pushes(block, kept))
             out.append(stmt)
         return out
 
@@ -112,11 +108,7 @@ def without_pops(block: list, kept: set, tapes: dict) -> list:
     for stmt in block:
         if isinstance(stmt, ir.Pop) and stmt.tape in tapes and tapes[stmt.tape] not in kept:
             continue
-        if isinstance(stmt, ir.If):
-            stmt = replace(stmt, body=without_pops(stmt.body, kept, tapes),
-                           orelse=without_pops(stmt.orelse, kept, tapes))
-        elif isinstance(stmt, (ir.For, ir.While)):
-            stmt = replace(stmt, body=without_pops(stmt.body, kept, tapes))
+        stmt = ir.map_blocks(stmt, lambda block, _: without_pops(block, kept, tapes))
         out.append(stmt)
     return out
 

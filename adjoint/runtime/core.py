@@ -5,9 +5,16 @@ generated code a user reads (`grad_b = unbroadcast(grad_s1, b)`). This module ho
 ones the compiler itself emits (seed, zero_grad, separate) and the ones the operator,
 elementwise, reduction and indexing rules share (unbroadcast, expand_to, matmul_left,
 safe_mul, even_ties, unindex, ...). Helpers that serve one domain of rules (linear
-algebra, shaping, signals, ...) live in adjoint/helpers/, one module per domain.
+algebra, shaping, signals, ...) live beside this module, one module per domain.
+
+Other array libraries: the helpers keep an array's own type (dask stays lazy, CuPy stays on
+the GPU), so they never convert with np.asarray, never build numpy zeros from a shape
+(np.zeros_like instead) and never branch on array data (`if np.all(...)` would compute a
+lazy array); what only numpy has (np.add.at) goes through `is_numpy` first.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -20,11 +27,17 @@ def unbroadcast(g, x):
     return unbroadcast_to(g, np.shape(x))
 
 
+def is_numpy(x) -> bool:
+    """A numpy array or scalar, or a Python number (not a dask or CuPy array)."""
+    return isinstance(x, (np.ndarray, np.generic, float, int))
+
+
 def unbroadcast_to(g, shape):
     """Sum `g` down to `shape` (unbroadcast, where only x's shape was kept)."""
-    if np.shape(g) == shape or np.ndim(g) == 0 and not np.any(g):
+    if np.shape(g) == shape or np.ndim(g) == 0 and is_numpy(g) and not np.any(g):
         return g  # (a scalar zero: the gradient of a value nothing used, any shape)
-    g = np.asarray(g)
+    if not hasattr(g, "ndim"):
+        g = np.asarray(g)
     extra = g.ndim - len(shape)
     if extra > 0:
         g = g.sum(axis=tuple(range(extra)))
@@ -43,7 +56,7 @@ def seed(y):
     shape = np.shape(y)
     if shape != ():
         raise NonScalarOutput(f"grad needs a scalar output; got shape {shape}")
-    if np.iscomplexobj(y) or not np.issubdtype(np.result_type(y), np.number):
+    if np.iscomplexobj(y) or not np.issubdtype(getattr(y, "dtype", None) or np.result_type(y), np.number):
         raise NonScalarOutput(f"grad needs a real scalar output; got {type(y).__name__}")
     return 1.0
 
@@ -56,12 +69,12 @@ def zero_grad(x):
         return zero_like(x, zero_grad)
     if x is None or np.ndim(x) == 0 and not isinstance(x, np.ndarray):
         return 0.0
-    return np.zeros(np.shape(x), dtype=float_dtype(x))
+    return np.zeros_like(x, dtype=float_dtype(x))
 
 
 def float_dtype(x):
     """The dtype a gradient of x has: x's own float dtype, float64 for ints."""
-    dtype = np.result_type(x)
+    dtype = getattr(x, "dtype", None) or np.result_type(x)
     return dtype if np.issubdtype(dtype, np.inexact) else np.float64
 
 
@@ -70,12 +83,17 @@ def expand_to(g, x, axis=None, keepdims=False):
 
     A read-only view, not a copy: generated code never writes into a gradient, and the
     gradients handed back to the caller go through `writeable`/`separate`."""
-    g = np.asarray(g, dtype=np.result_type(g, float_dtype(x)))  # a Python float seed stays weak
+    if is_numpy(g):  # a Python float seed stays weak: float32 stays float32
+        g = np.asarray(g, dtype=np.result_type(g, float_dtype(x)))
     if axis is not None and not keepdims:
         axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
         ndim = np.ndim(x)
         g = np.expand_dims(g, tuple(a % ndim for a in axes))
-    return np.broadcast_to(g, np.shape(x)) if np.ndim(x) else g
+    if not np.ndim(x):
+        return g
+    if is_numpy(x):
+        return np.broadcast_to(g, np.shape(x))
+    return g + np.zeros_like(x, dtype=float_dtype(x))  # in x's library (lazy for dask)
 
 
 def scatter(g, x, index):
@@ -85,12 +103,26 @@ def scatter(g, x, index):
         grads = [zero_grad(item) for item in x]
         grads[index] = grads[index] + g
         return tuple(grads)
-    out = np.zeros(np.shape(x), dtype=np.result_type(float_dtype(x), g))
+    out = np.zeros_like(x, dtype=np.result_type(float_dtype(x), getattr(g, "dtype", g)))
     if _is_basic_index(index):
         out[index] += g
-    else:
+    elif is_numpy(out):
         np.add.at(out, index, g)
+    else:  # np.add.at exists only for numpy: add each entry's share in the array's library
+        out = _scatter_add(out, index, g)
     return out
+
+
+def _scatter_add(out, index, g):
+    """out with g added at an advanced index, repeats adding up, for any array library
+    that numpy dispatches to: a weighted bincount of the flat positions the index picks."""
+    positions = np.arange(out.size).reshape(out.shape)[index]
+    weights = (g + np.zeros_like(out, shape=positions.shape)).reshape(-1)  # in out's library
+    positions = np.asarray(positions.reshape(-1), like=weights)  # (NEP 35)
+    if hasattr(weights, "chunks"):  # dask pairs the two chunk by chunk
+        positions = positions.rechunk(weights.chunks)
+    counts = np.bincount(positions, weights=weights, minlength=out.size)
+    return out + counts.reshape(out.shape).astype(out.dtype)
 
 
 def _is_basic_index(index) -> bool:
@@ -106,7 +138,7 @@ def zeroed(g, index):
         return zero_entry(g, index, zero_grad)
     if np.ndim(g) == 0:
         return g  # a scalar zero: nothing flowed into x yet
-    g = np.array(g, dtype=np.result_type(g, 0.0))
+    g = g.astype(np.result_type(g.dtype, 0.0), copy=True) if hasattr(g, "astype") else np.array(g, float)
     g[index] = 0
     return g
 
@@ -173,10 +205,24 @@ def matmul_right(g, a, b):
 
 def safe_log(x):
     """log(x) where x > 0, else 0: the factor in d(a ** b)/db, which is 0 where a ** b is 0."""
-    x = np.asarray(x)
+    x = np.asarray(x) if is_numpy(x) else x
     positive = x > 0
     out = np.log(np.where(positive, x, 1.0))
     return out[()] if out.ndim == 0 else out
+
+
+def size_ratio(y, a) -> float:
+    """np.size(y) / np.size(a), read from the shapes (a lazy array is not computed), and as
+    numpy divides: an empty `a` gives inf (nan for 0 / 0), never ZeroDivisionError."""
+    top, bottom = _size(y), _size(a)
+    if bottom == 0:
+        return math.nan if top == 0 else math.inf
+    return top / bottom
+
+
+def _size(x) -> int:
+    size = getattr(x, "size", None)
+    return size if isinstance(size, (int, np.integer)) else np.size(x)
 
 
 def inverse_axes(axes):
@@ -210,22 +256,24 @@ def safe_div(g, d):
 
 
 def _zero_where_g_is_zero(g, out):
-    if np.all(np.isfinite(out)):
-        return out
-    out = np.where(np.asarray(g) == 0, 0, out)
+    if is_numpy(out) and np.all(np.isfinite(out)):
+        return out  # (for a lazy array, always take the where: never compute to decide)
+    out = np.where(np.asarray(g) == 0 if is_numpy(g) else g == 0, 0, out)
     return out[()] if out.ndim == 0 else out
 
 
 def even_ties(x, y, axis=None, keepdims=False):
     """For max/min reductions: 1/k on each of the k entries of x equal to the reduced
     value y, 0 elsewhere, in x's float dtype. Ties split evenly (JAX's convention)."""
-    hit = np.asarray(x) == expand_to(y, x, axis, keepdims)
+    hit = (np.asarray(x) if is_numpy(x) else x) == expand_to(y, x, axis, keepdims)
     count = np.sum(hit, axis=axis, keepdims=True)
-    return hit / np.asarray(count, dtype=float_dtype(x))
+    return hit / count.astype(float_dtype(x))
 
 
 def cast_like(g, x):
     """g in x's float dtype (for primals such as np.float_power that compute in float64)."""
+    if not is_numpy(g):
+        return g.astype(float_dtype(x))
     return np.asarray(g, dtype=float_dtype(x))[()] if np.ndim(g) == 0 \
         else np.asarray(g, dtype=float_dtype(x))
 

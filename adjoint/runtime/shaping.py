@@ -41,7 +41,9 @@ def _split_back(g, arrays, axis, promote):
     """g cut along axis into pieces sized like each promoted input, reshaped to the inputs."""
     shapes = [np.shape(promote(np.broadcast_to(0.0, np.shape(a)))) for a in arrays]
     sizes = [shape[axis] for shape in shapes]
-    pieces = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
+    ends = np.cumsum(sizes)
+    before = (slice(None),) * (axis % np.ndim(g))
+    pieces = (g[before + (slice(end - size, end),)] for size, end in zip(sizes, ends))
     return Grads((np.reshape(piece, np.shape(a)) for piece, a in zip(pieces, arrays)), list)
 
 

@@ -30,10 +30,7 @@ import gast
 import numpy as np
 
 from .. import ir
-from ..reverse import shapes
-from ..reverse.activity import active_vars, differentiable, useful_vars
-from ..reverse.aliases import in_place_problems
-from ..reverse.calls import differentiable_through
+from ..reverse.calls import bind_call, differentiable_through, packed_argument_problems
 from ..errors import AdjointError, NoSource, Problem, UnsupportedSyntax
 from ..lowering.fence import check_supported
 from ..lowering.frontend import parse_function
@@ -156,36 +153,27 @@ class _Checker:
                 if lowered_cleanly:  # (a stand-in may have replaced the return)
                     found += exc.problems
                 results = list(ret.value.elts) if isinstance(ret.value, ir.TupleExpr) else []
-        rev.active = active_vars(forward, wrt)
-        rev.useful = set()
-        for result in results:
-            rev.useful |= useful_vars(forward, rev.active, result)
-        found += in_place_problems(rev.fn, rev.classes)
+        rev.analyze(forward, results)
+        found += rev.in_place_problems()
         for stmt in ir.walk(forward):
-            if not _needs_gradient(stmt, rev.useful):
+            if not rev.needs_gradient(stmt):
                 continue
             if differentiable_through(stmt.value):
                 found += self.callee(rev, stmt, callees)
                 continue
             try:
-                rev.bind(stmt, rev.rule_for(stmt))
+                rev.check_rule(stmt)
             except AdjointError as exc:
                 found += exc.problems
         return found, callees
 
     def callee(self, rev, stmt, callees: list) -> list:
         """A call of a user function: its arguments must fit, then it is checked too."""
-        call = stmt.value
-        func = call.func.value
-        name = ".".join((call.func.root_name,) + tuple(call.func.path))
         try:
-            arguments = inspect.signature(func).bind(*call.args, **dict(call.kwargs)).arguments
-        except TypeError as exc:
-            return [Problem(stmt.origin, f"the call of {name} does not match its signature: "
-                            f"{exc}", "pass the arguments it takes")]
-        wrt = tuple(p for p, a in arguments.items() if any(v in rev.useful for v in ir.vars_in(a)))
-        scalars = frozenset(p for p, a in arguments.items()
-                            if shapes.expr_class(a, rev.classes) == shapes.SCALAR)
+            bound = bind_call(rev, stmt)
+        except AdjointError as exc:
+            return list(exc.problems)
+        func, wrt, scalars = bound.func, bound.wrt, bound.scalars
         try:
             parse_function(func)
         except NoSource as exc:
@@ -193,25 +181,13 @@ class _Checker:
             return [Problem(stmt.origin, f"cannot differentiate through the function called "
                             f"here: {what}", "define it with def in a .py file, or give it "
                             "a rule with @adjoint.rule")]
-        found = [Problem(stmt.origin, f"argument {p} of {name} holds differentiable values "
-                         "inside a tuple or list", "pass them one by one")
-                 for p, a in arguments.items() if p in wrt and not isinstance(a, ir.Var)]
+        found = packed_argument_problems(bound, stmt.origin)
         if calls_itself(func):  # as compile_vjp: one pair for all parameters
             wrt = tuple(p.name for p in inspect.signature(func).parameters.values()
                         if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
             scalars = frozenset()
         callees.append((func, wrt, scalars, stmt.origin))
         return found
-
-
-def _needs_gradient(stmt, useful: set) -> bool:
-    """The statements `ReverseSweep.check` asks a rule of (or differentiates through)."""
-    if not isinstance(stmt, ir.Assign):
-        return False
-    if not any(t in useful for t in ir.targets(stmt)) or not differentiable(stmt) \
-            or not any(v in useful for v in ir.vars_in(stmt.value)):
-        return False
-    return not isinstance(stmt.value, (ir.Var, ir.TupleExpr))
 
 
 def _place(problem: Problem):
