@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 
 from .dispatch import Specializer
+from .display import Source
 from .errors import AdjointError
 
 
@@ -25,8 +26,8 @@ class GradientFunction(functools.partial):
     """
 
     @property
-    def source(self) -> str:
-        return self._specializer.current_source()
+    def source(self) -> Source:
+        return Source(self._specializer.current_source())
 
     @property
     def sources(self) -> dict:
@@ -36,6 +37,12 @@ class GradientFunction(functools.partial):
     @property
     def wrt(self) -> tuple:
         return self._specializer.wrt_names
+
+    def _repr_html_(self) -> str:  # in a notebook: the generated code, highlighted
+        return self.source._repr_html_()
+
+    def _repr_markdown_(self) -> str:
+        return self.source._repr_markdown_()
 
     def __repr__(self) -> str:
         kind = "value_and_grad" if self._specializer.return_value else "grad"
@@ -79,7 +86,7 @@ def source(func, wrt=None, *example_args, optimize: bool = True, value: bool = F
     key = spec.key_of(example_args) if example_args else spec.default_key()
     compiled = spec.compile_for(key)
     if not callees:
-        return compiled.source
+        return Source(compiled.source)
     seen, parts = set(), [compiled.source]
     pending = list(compiled.callees)
     while pending:  # every function differentiated through, each once
@@ -88,7 +95,7 @@ def source(func, wrt=None, *example_args, optimize: bool = True, value: bool = F
             seen.add(id(vjp))
             parts.append(vjp.source)
             pending += vjp.callees
-    return "\n\n".join(parts)
+    return Source("\n\n".join(parts))
 
 
 def _make(func, wrt, optimize, return_value, has_aux=False, check_finite=None) -> GradientFunction:

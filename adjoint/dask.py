@@ -20,6 +20,15 @@ import inspect
 
 import numpy as np
 
+try:
+    import dask
+except ImportError as error:  # (adjoint.dask is imported only by those who use it)
+    raise ImportError("adjoint.dask needs dask: pip install 'adjoint[dask]'") from error
+try:
+    from distributed import get_client
+except ImportError:  # dask alone: the local scheduler runs the chunks
+    get_client = None
+
 from . import api
 from .errors import BadArguments
 
@@ -30,7 +39,6 @@ _COMPILED: dict = {}  # (module, name, code, wrt) -> value_and_grad, one per wor
 def value_and_grad(func, wrt=None, *, batch, reduce: str = "mean"):
     """A function with `func`'s parameters returning (value, gradients), computed chunk by
     chunk over the `batch` parameters (dask arrays chunked along axis 0)."""
-    dask = _import_dask()
     params = list(inspect.signature(func).parameters)
     batch = (batch,) if isinstance(batch, str) else tuple(batch)
     unknown = [name for name in batch if name not in params]
@@ -45,15 +53,16 @@ def value_and_grad(func, wrt=None, *, batch, reduce: str = "mean"):
         bound = inspect.signature(func).bind(*args, **kwargs)
         bound.apply_defaults()
         values = dict(bound.arguments)
-        chunks = _row_chunks(dask, {name: values[name] for name in batch})
+        chunks = _row_chunks({name: values[name] for name in batch})
         shared = {name: value for name, value in values.items() if name not in batch}
         client = _current_client()
         if client is not None:  # the parameters travel once per call, to every worker
-            shared = dict(zip(shared, client.scatter(list(shared.values()), broadcast=True)))
+            # (hash=False: equal values of two calls must not share, and so lose, one key)
+            shared = dict(zip(shared, client.scatter(list(shared.values()), broadcast=True, hash=False)))
         leaves = [dask.delayed(_chunk)(func, wrt, reduce, params, shared,
                                        {name: blocks[k] for name, blocks in chunks.items()})
                   for k in range(len(next(iter(chunks.values()))))]
-        total = _tree(dask, leaves)
+        total = _tree(leaves)
         rows, value, grads = (client.compute(total).result() if client is not None
                               else dask.compute(total)[0])
         if reduce == "mean":
@@ -63,23 +72,16 @@ def value_and_grad(func, wrt=None, *, batch, reduce: str = "mean"):
     return run
 
 
-def _import_dask():
-    try:
-        import dask  # optional: pip install 'adjoint[dask]'
-    except ImportError:
-        raise BadArguments("adjoint.dask needs dask: pip install 'adjoint[dask]'") from None
-    return dask
-
-
 def _current_client():
+    if get_client is None:
+        return None
     try:
-        from distributed import get_client
         return get_client()
-    except (ImportError, ValueError):  # no distributed, or no Client: dask's local scheduler
+    except ValueError:  # no Client running: dask's local scheduler
         return None
 
 
-def _row_chunks(dask, arrays: dict) -> dict:
+def _row_chunks(arrays: dict) -> dict:
     """name -> the delayed row blocks of each batch array, after checking they line up."""
     rows = None
     out = {}
@@ -114,7 +116,7 @@ def _chunk(func, wrt, reduce, params, shared: dict, rows: dict):
     return n, value, grads
 
 
-def _tree(dask, parts: list):
+def _tree(parts: list):
     """Pairwise sums of (rows, value, gradients), in a balanced tree of delayed tasks."""
     while len(parts) > 1:
         parts = [dask.delayed(_add_parts)(*parts[k:k + 2]) if k + 1 < len(parts) else parts[k]

@@ -74,3 +74,12 @@ def test_ode_fit_quick(tmp_path):
     errors = [float(e) for e in re.findall(r"^[abcd] .* ([+-]\d+\.\d+)%$", out, re.MULTILINE)]
     assert len(errors) == 4 and max(map(abs, errors)) < 5
     assert_png(plot)
+
+
+@pytest.mark.slow
+@needs("sklearn", "tqdm", "matplotlib", "dask", "distributed")
+def test_train_digits_on_a_dask_cluster_quick(tmp_path):
+    out = run_example("train_digits_dask.py", cwd=tmp_path)
+    parallel, single = map(float, re.search(r"test accuracy: (\S+) on 2 Dask workers .*, (\S+) on one", out).groups())
+    assert parallel == single > 0.5
+    assert float(re.search(r"largest weight difference between the two: (\S+)", out).group(1)) < 1e-9

@@ -22,7 +22,7 @@ LAYERS = [
     ["passes"],
     ["guards", "pipeline"],
     ["dispatch"],
-    ["api", "higher", "testing"],
+    ["api", "higher", "testing", "display"],
     ["tools", "dask"],
     ["__init__", "__main__"],
 ]

@@ -13,7 +13,7 @@
     nondiff     functions with no gradient (floor, argmax, comparisons, ...)
     containers  xs.append(v) and builtin sum
 
-`python -m adjoint.coverage` lists them all in docs/coverage.md.
+`python -m adjoint.tools.coverage` lists them all in docs/coverage.md.
 """
 from . import (operators, scalar, unary, binary, reductions, linalg, shaping, selection,  # noqa: F401
                signal, special, nondiff, containers)

@@ -1,8 +1,8 @@
 """The coverage table: every function with a gradient rule, generated from the registry.
 
-    python -m adjoint.coverage            # rewrite docs/coverage.md
-    python -m adjoint.coverage --check    # exit 1 if docs/coverage.md is out of date
-    python -m adjoint.coverage --stdout   # print instead of writing
+    python -m adjoint.tools.coverage            # rewrite docs/coverage.md
+    python -m adjoint.tools.coverage --check    # exit 1 if docs/coverage.md is out of date
+    python -m adjoint.tools.coverage --stdout   # print instead of writing
 
 Functions are named by where users find them (np.abs, np.linalg.norm,
 scipy.special.expit); other public names bound to the same object are listed as
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import builtins
 import importlib
+import importlib.util
 import inspect
 import math
 import operator
@@ -165,7 +166,7 @@ def render() -> str:
     numpy_count = by_group.get("numpy", 0)
     scipy_count = by_group.get("scipy.special", 0)
     lines = ["# Gradient coverage", "",
-             "Generated from the rule registry by `python -m adjoint.coverage`; do not edit by hand.",
+             "Generated from the rule registry by `python -m adjoint.tools.coverage`; do not edit by hand.",
              f"({versions()}.)",
              "Every function below has a gradient rule that is tested on its own against finite",
              "differences (tests/test_rules_*.py); tests/test_registry.py fails when a rule has no test.",
@@ -226,8 +227,11 @@ def _section(module: str, entries: list) -> list:
     return lines + [""]
 
 
+OPTIONAL = ("scipy",)  # libraries whose rules are registered only where they are installed
+
+
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m adjoint.coverage", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m adjoint.tools.coverage", description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if the file is out of date")
     parser.add_argument("--stdout", action="store_true", help="print instead of writing")
     parser.add_argument("--output", type=Path, default=DOC)
@@ -239,9 +243,14 @@ def main(argv=None) -> int:
     if args.check:
         current = args.output.read_text() if args.output.exists() else ""
         if current != text:
-            print(f"{args.output} is out of date: run python -m adjoint.coverage", file=sys.stderr)
+            print(f"{args.output} is out of date: run python -m adjoint.tools.coverage", file=sys.stderr)
             return 1
         return 0
+    missing = [name for name in OPTIONAL if importlib.util.find_spec(name) is None]
+    if missing and args.output == DOC:  # the table would lose their rules: never shrink it
+        print(f"not writing {args.output}: {', '.join(missing)} is not installed, so its rules "
+              "would be left out (pip install '.[test]' first)", file=sys.stderr)
+        return 1
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text)
     entries = collect()

@@ -29,6 +29,7 @@ from dataclasses import replace
 import numpy as np
 
 from .. import codegen, ir, loader
+from ..display import Graph
 from ..dispatch import SCALAR_TYPES, normalize_wrt, parameters
 from ..errors import AdjointError, UnsupportedSyntax
 from ..pipeline import callee_compiler, lower_function
@@ -128,7 +129,7 @@ def _refuse_control_flow(fn: ir.Function) -> None:
 
 # the graph -----------------------------------------------------------------------------
 
-def graph(func, *args, wrt=None, digits: int = 2) -> str:
+def graph(func, *args, wrt=None, digits: int = 2) -> Graph:
     """Graphviz DOT text of func's computational graph at args, with values and gradients."""
     grad_fn, values, grads, callees = record(func, *args, wrt=wrt)
     names = {id(c.fwd_ref.value): c.name for c in callees}
@@ -179,7 +180,7 @@ def graph(func, *args, wrt=None, digits: int = 2) -> str:
     at = ", ".join(f"{p.name}={fmt(a)}" for p, a in zip(grad_fn.params, args))
     lines.append(f"  label={_quote(f'{grad_fn.name} at {at}: value (green), gradient of {grad_fn.name} (red)')};")
     lines.append("}")
-    return "\n".join(lines) + "\n"
+    return Graph("\n".join(lines) + "\n")
 
 
 def _label(expr, callee_names: dict) -> str:

@@ -11,6 +11,7 @@ import sys
 
 from .. import api
 from ..dispatch import Specializer
+from ..display import highlighted
 from ..errors import BadArguments
 from .targets import UsageError, add_target_arguments, resolve_target
 
@@ -72,10 +73,7 @@ def highlight(text: str, color: bool | None = None) -> str:
         color = wants_color()
     if not color:
         return text
-    try:
-        from pygments import formatters, highlight as colored, lexers  # optional: only for color
-    except ImportError:
-        return text
-    return colored(text, lexers.PythonLexer(), formatters.TerminalFormatter())
+    colored = highlighted(text, "terminal")
+    return text if colored is None else colored
 
 
