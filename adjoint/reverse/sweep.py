@@ -28,6 +28,7 @@ from dataclasses import replace
 
 from .. import ir
 from . import shapes
+from .handback import handed_back
 from .aliases import check_in_place, in_place_problems
 from .calls import backprop_call, differentiable_through, rewrite_calls
 from .activity import active_vars, differentiable, useful_vars
@@ -36,15 +37,13 @@ from ..errors import MissingRule, NonScalarOutput, UnsupportedSyntax
 from ..names import Namer
 from ..rules.registry import Rule, display_name
 from ..runtime.containers import grads_of
-from ..runtime.core import seed, separate, unbroadcast, writeable, zero_grad, zeroed
+from ..runtime.core import seed, unbroadcast, zero_grad, zeroed
 from .simplify import simplify
 from .tapes import TapeBookkeeping, without_pops
 from .template import instantiate, template_of
 
 SEED_REF = ir.Ref("seed", seed, (), seed)
 ZERO_REF = ir.Ref("zero_grad", zero_grad, (), zero_grad)
-SEPARATE_REF = ir.Ref("separate", separate, (), separate)
-WRITEABLE_REF = ir.Ref("writeable", writeable, (), writeable)
 GRADS_OF_REF = ir.Ref("grads_of", grads_of, (), grads_of)
 ZEROED_REF = ir.Ref("zeroed", zeroed, (), zeroed)
 UNBROADCAST_REF = ir.Ref("unbroadcast", unbroadcast, (), unbroadcast)
@@ -101,13 +100,7 @@ class ReverseSweep(TapeBookkeeping):
         elif seed is None:  # the output does not depend on wrt, but it must still be a scalar
             backward.append(ir.ExprStmt(ir.Call(SEED_REF, (result,)), ret.origin))
         grads = [self.final_grad(p, assigned, backward) for p in self.wrt]
-        grads_expr = grads[0] if single else ir.TupleExpr(tuple(grads))
-        arrays = [p for p in self.wrt if self.classes.get(p) != shapes.SCALAR]
-        if len(grads) > 1 and arrays:  # never two names for one array, never a read-only view
-            grads_expr = ir.Call(SEPARATE_REF, tuple(grads))
-        elif arrays:
-            grads_expr = ir.Call(WRITEABLE_REF, (grads_expr,)) if single else \
-                ir.Call(SEPARATE_REF, tuple(grads))
+        grads_expr, given = handed_back(self, grads, single, callee=seed is not None)
         for stmt in ir.walk(backward):
             stmt.backward = True
         kept = self.restored_vars(backward)
@@ -122,7 +115,7 @@ class ReverseSweep(TapeBookkeeping):
             grads_expr = grads_expr if return_value else ir.TupleExpr((grads_expr, aux))
         value = ir.TupleExpr((result, grads_expr)) if return_value else grads_expr
         prelude = self.prelude(forward, kept)
-        body = prelude + forward + backward + [ir.Return(value, ret.origin)]
+        body = prelude + given + forward + backward + [ir.Return(value, ret.origin)]
         return replace(self.fn, body=body, dynamic=frozenset(self.dynamic))
 
     # checks ------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import numpy as np
 from ..runtime.shaping import (uncolumn_stack, unconcatenate, undstack, unhstack, unpack_like,
                                unpad, unrepeat, unstack, untile, unvstack)
 from .registry import nondiff, rule
-from ..runtime.core import inverse_axes, unbroadcast
+from ..runtime.core import inverse_axes, structured_like, unbroadcast
 
 
 @rule(".T", elementwise=False)
@@ -125,7 +125,7 @@ def d_concatenate(g, y, arrays, axis=0):
 
 @rule(np.stack, elementwise=False)
 def d_stack(g, y, arrays, axis=0):
-    return unstack(g, axis)
+    return unstack(g, axis, arrays)
 
 
 @rule(np.hstack, elementwise=False)
@@ -152,7 +152,7 @@ def d_column_stack(g, y, tup):
 def d_append(g, y, arr, values, axis=None):
     # np.append(arr, values, axis) = np.concatenate((arr, values), axis), flattened for None
     parts = unconcatenate(g, (arr, values), axis)
-    return parts[0], parts[1]
+    return structured_like(parts[0], arr), structured_like(parts[1], values)  # a list for a list
 
 
 # splitting: the result is a list, so g and y arrive as tuples (zeros for unused parts) -

@@ -73,9 +73,29 @@ def zero_grad(x):
 
 
 def float_dtype(x):
-    """The dtype a gradient of x has: x's own float dtype, float64 for ints."""
+    """The dtype a gradient of x has: x's own float dtype, float64 for ints. A list or
+    tuple (np.sum([1, a * a]), a function's returned pair) has the dtype of its entries."""
+    if isinstance(x, (list, tuple)):  # (np.result_type would read a list as a dtype spec)
+        return np.result_type(np.float64, *(float_dtype(v) for v in x)) if x else np.float64
     dtype = getattr(x, "dtype", None) or np.result_type(x)
     return dtype if np.issubdtype(dtype, np.inexact) else np.float64
+
+
+def structured_like(g, x):
+    """g in x's structure: for a list, tuple or dict, one gradient per entry (a numpy
+    function given a list returns an array gradient); for an array or number, one array
+    (np.vstack(a) on one array gives one gradient per row)."""
+    nothing = not isinstance(g, (tuple, list, dict)) and _is_zero_scalar(g)  # nothing flowed
+    if isinstance(x, dict):
+        return g if nothing else GradDict({k: structured_like(g[k], v) for k, v in x.items()})
+    if isinstance(x, (list, tuple)):
+        if nothing:
+            return zero_like(x, zero_grad)
+        return Grads((structured_like(g[k], v) for k, v in enumerate(x)), type(x))
+    if isinstance(g, (list, tuple)):
+        stacked = np.array([np.asarray(part) for part in g], dtype=float_dtype(x))
+        return np.reshape(stacked, np.shape(x))
+    return g
 
 
 def expand_to(g, x, axis=None, keepdims=False):
@@ -143,10 +163,13 @@ def zeroed(g, index):
     return g
 
 
-def writeable(g):
+def writeable(g, like=None):
     """A gradient the caller may update in place without touching anything else: views
     (read-only broadcasts, or windows onto another array) are copied; gradients of
-    tuples, lists and dicts become plain tuples, lists and dicts."""
+    tuples, lists and dicts become plain tuples, lists and dicts. `like`: the argument it
+    is the gradient of, whose structure it takes (see structured_like)."""
+    if like is not None:
+        g = structured_like(g, like)
     if isinstance(g, (Grads, GradDict)):
         return plain(g, writeable)
     if isinstance(g, np.ndarray) and (g.base is not None or not g.flags.writeable):
@@ -154,13 +177,14 @@ def writeable(g):
     return g
 
 
-def separate(*grads):
-    """The gradients, each `writeable`, with any array that is the same object as an
-    earlier one copied, so that updating one gradient in place never changes another."""
+def separate(*grads, like=()):
+    """The gradients, each `writeable` (in the structure of its argument in `like`), with
+    any array that is the same object as an earlier one copied, so that updating one
+    gradient in place never changes another."""
     seen = set()
     out = []
-    for g in grads:
-        g = writeable(g)
+    for k, g in enumerate(grads):
+        g = writeable(g, like[k] if k < len(like) else None)
         if isinstance(g, np.ndarray):
             if id(g) in seen:
                 g = g.copy()
