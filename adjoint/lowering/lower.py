@@ -163,8 +163,8 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering):
             values = [self.operand(v) for v in value_node.elts]  # a, b = b, a swaps
             for sub_target, value in zip(target.elts, values):
                 self.bind_atom(sub_target, value)
-        else:
-            value = self.value(value_node)
+        else:  # a, b = f(x): f's result is one value, then unpacked (a tuple, or an array's rows)
+            value = self.operand(value_node)
             self.emit(ir.Assign(self.unpack_targets(target), value, self.at(value_node)))
 
     def bind_atom(self, target, value) -> None:

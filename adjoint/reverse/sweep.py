@@ -343,7 +343,8 @@ class ReverseSweep(TapeBookkeeping):
             g, target = self.grad_var(stmt.target), stmt.target
         if isinstance(stmt.value, ir.Var) and isinstance(stmt.target, tuple):  # a, b = t
             parts = tuple(self.grad_var(t) if t in self.useful else self.zero(t) for t in stmt.target)
-            self.contribute(stmt.value, ir.Call(GRADS_OF_REF, parts), stmt.origin, assigned, out)
+            self.contribute(stmt.value, ir.Call(GRADS_OF_REF, parts, (("like", stmt.value),)),
+                            stmt.origin, assigned, out)
             return out
         if isinstance(stmt.value, ir.Var):
             self.contribute(stmt.value, g, stmt.origin, assigned, out)
