@@ -227,6 +227,17 @@ def matmul_right(g, a, b):
     return unbroadcast(gb, b)
 
 
+def power_slope(a, b):
+    """d(a ** b)/da = b * a ** (b - 1), as numpy computes it: 0 wherever b is 0 (a ** 0 is 1
+    everywhere, a = 0 included), inf (with numpy's warning) at a = 0 for 0 < b < 1, and
+    never a ZeroDivisionError from Python floats. (simplify writes c * a ** (c - 1) for a
+    constant exponent c where that is safe.)"""
+    b = np.asarray(b)
+    base = np.where(b == 0, 1, np.asarray(a, dtype=float_dtype(a)))  # no 0 ** -1 to discard
+    slope = np.where(b == 0, 0, b * np.power(base, b - 1))
+    return slope[()] if slope.ndim == 0 else slope
+
+
 def safe_log(x):
     """log(x) where x > 0, else 0: the factor in d(a ** b)/db, which is 0 where a ** b is 0."""
     x = np.asarray(x) if is_numpy(x) else x
