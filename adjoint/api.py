@@ -1,10 +1,13 @@
 """The public entry points: grad, value_and_grad and source.
 
 `grad(f)` returns a `GradientFunction`: call it like `f`. On each call a small dispatcher
-(generated with f's own signature, so it costs a dict lookup) picks the compiled
-gradient for the argument types seen (Python/numpy scalars compile to code without
-broadcasting bookkeeping), and recompiles when a global or closure value `f` reads has
-been rebound since, so a redefined helper or constant never leaves a stale gradient.
+(generated with f's own signature) picks the compiled gradient for the argument types
+seen (Python/numpy scalars compile to code without broadcasting bookkeeping), and
+recompiles when anything that code was compiled against changed since: a global or
+closure value f reads, a module attribute it calls (np.tanh), the code of f or of a
+function it calls through (`__code__` replaced in place, as IPython's %autoreload does).
+Source read from a file edited since import is refused (NoSource), never differentiated.
+Calls from several threads are safe (see dispatch.py).
 An exception leaving the generated code gets a note naming the user's line it comes from
 (adjoint/debug.py); `check_finite=True` (or ADJOINT_CHECK_FINITE=1) compiles code that
 stops at the first gradient holding nan or inf.

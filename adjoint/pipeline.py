@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from . import codegen, ir, loader, passes
 from .codegen import Pending
 from .errors import Location, NoSource, UnsupportedSyntax
-from .guards import guards_of
+from .guards import code_guard, guards_of, is_stale
 from .lowering.fence import check_supported
 from .lowering.frontend import Parsed, parse_function
 from .lowering.lower import Lowering, namer_for
@@ -51,7 +51,7 @@ class Compiled:
     return_location: Location | None
     stages: dict  # stage name -> IR text, for dumps
     callees: list = field(default_factory=list)  # VJPs of functions differentiated through
-    guards: tuple = ()  # what the code assumed of the user's modules (see guards.py)
+    guards: tuple = ()  # what the code assumed: free names, module attributes (guards.py)
     check_finite: bool = False  # compiled with a finite check after each backward assignment
 
 
@@ -90,7 +90,7 @@ def compile_gradient(func, wrt_names: tuple, scalar_params: frozenset, *,
         function.__kwdefaults__ = getattr(func, "__kwdefaults__", None)
         return Compiled(generated.source, function, fn.body[-1].origin,
                         {name: codegen.function_source(stage) for name, stage in stages.items()},
-                        callees, guards_of(lowered.parsed, fn, names=False), check_finite)
+                        callees, guards_of(lowered.parsed, fn), check_finite)
 
 
 # functions called through ---------------------------------------------------------------
@@ -137,7 +137,7 @@ def compile_callee_pair(func, wrt_names: tuple, scalar_params: frozenset, optimi
             wrt_names = parameter_names(parsed)
             scalar_params = frozenset()
         key = (func, wrt_names, scalar_params, optimize, check_finite)
-        if key in _CALLEES:
+        if key in _CALLEES and not pair_is_stale(_CALLEES[key]):
             return _CALLEES[key]
         name = pair_name(parsed, wrt_names, scalar_params)
         fwd, bwd = Pending(f"fwd_{name}"), Pending(f"bwd_{name}")
@@ -174,4 +174,21 @@ def _build_pair(parsed, func, name, wrt_names, scalar_params, optimize, check_fi
     functions[fwd.name].__kwdefaults__ = getattr(func, "__kwdefaults__", None)
     make = lambda f: ir.Ref(f.__name__, f, (), f)  # noqa: E731
     return VJP(fn.name, make(functions[fwd.name]), make(functions[bwd.name]), wrt_names,
-               generated.source, guards_of(parsed, fn), callees)
+               generated.source, guards_of(parsed, fn) + (code_guard(func),), callees)
+
+
+def pair_is_stale(vjp: VJP) -> bool:
+    """Whether anything a cached pair, or a pair it calls, was compiled against changed."""
+    return is_stale(pair_guards([vjp]))
+
+
+def pair_guards(callees) -> list:
+    """The guards of these pairs and of every pair they call, each pair once."""
+    seen, out, pending = set(), [], list(callees)
+    while pending:  # a worklist: call chains can be deeper than Python's recursion limit
+        vjp = pending.pop()
+        if id(vjp) not in seen:
+            seen.add(id(vjp))
+            out += vjp.guards
+            pending += vjp.callees
+    return out

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import gast
 
 from ..errors import Location, NoSource
+from .livesource import is_source_of
 
 
 @dataclass
@@ -37,7 +38,8 @@ class Parsed:
 def parse_function(func) -> Parsed:
     """Read, dedent and parse `func`'s source, keeping real line and column numbers."""
     if not inspect.isfunction(func):
-        raise NoSource.at(None, f"adjoint can only differentiate Python functions; got {func!r}",
+        raise NoSource.at(definition_location(func),
+                          f"adjoint can only differentiate Python functions; got {func!r}",
                           "pass a function written in Python (def ...), or register a rule for "
                           "this callable with @adjoint.rule")
     name = func.__qualname__
@@ -54,6 +56,11 @@ def parse_function(func) -> Parsed:
     except SyntaxError as exc:
         raise NoSource.at(None, f"the source of {name} does not parse on its own: {exc}",
                           "define the function with a plain def statement") from None
+    if not is_source_of(func, text, first, "".join(all_lines)):
+        raise NoSource.at(definition_location(func), f"the source of {name} in {filename} is not "
+                          "the code that runs: the file changed on disk since it was imported",
+                          "reload the module (importlib.reload, or restart the kernel) so that the "
+                          "code that runs is the code in the file")
     node = module.body[0]
     if func.__name__ == "<lambda>":
         node = _lambda_as_def(module, func)
@@ -72,6 +79,7 @@ def _source_lines(func):
     function inside a decorator, and the wrapper is the code that actually runs."""
     code = func.__code__
     filename = code.co_filename
+    linecache.checkcache(filename)  # a file edited since it was read: read it again
     lines = linecache.getlines(filename, func.__globals__)
     start = code.co_firstlineno - 1
     if not lines or start >= len(lines):
@@ -81,6 +89,20 @@ def _source_lines(func):
     except (SyntaxError, IndentationError, ValueError):  # tokenize trouble: take the line
         block = lines[start:start + 1]
     return filename, block, code.co_firstlineno
+
+
+def definition_location(func) -> Location | None:
+    """Where `func` (or the function a bound method or functools.partial wraps) is
+    defined: its file and first line, for errors about the function as a whole."""
+    for _ in range(8):  # bound method -> function, partial -> function, ...
+        code = getattr(func, "__code__", None)
+        if code is not None:
+            text = linecache.getline(code.co_filename, code.co_firstlineno)
+            return Location(code.co_filename, code.co_firstlineno, 0, text)
+        func = getattr(func, "__func__", None) or getattr(func, "func", None)
+        if func is None:
+            return None
+    return None
 
 
 def _lambda_as_def(module, func):

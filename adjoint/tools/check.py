@@ -34,7 +34,7 @@ from ..reverse.calls import bind_call, differentiable_through, packed_argument_p
 from ..errors import AdjointError, NoSource, Problem, UnsupportedSyntax
 from ..lowering.fence import check_supported
 from ..lowering.frontend import parse_function
-from ..dispatch import SCALAR_TYPES, Specializer, normalize_wrt
+from ..dispatch import SCALAR_TYPES, Specializer, bind_examples, normalize_wrt
 from ..lowering.lower import Lowering, namer_for
 from ..lowering.structure import structure
 from ..reverse.sweep import ReverseSweep
@@ -55,7 +55,7 @@ def check(func, wrt=None, *example_args, has_aux: bool = False) -> list:
     wrt_names, _ = normalize_wrt(func, params, wrt)
     scalars = frozenset()
     if example_args:
-        bound = inspect.signature(func).bind(*example_args)
+        bound = bind_examples(func, example_args)
         scalars = frozenset(n for n, v in bound.arguments.items() if isinstance(v, SCALAR_TYPES)
                             and not isinstance(v, (bool, np.bool_)))
     checker = _Checker(has_aux)

@@ -33,6 +33,7 @@ import numpy as np
 
 from ..pipeline import cached_callees
 from ..dispatch import Specializer
+from ..loader import KEEPER
 from ..errors import AdjointError
 from ..origin import is_installed_module, module_of
 from .targets import add_target_arguments, resolve_target
@@ -80,7 +81,7 @@ def eject(func, wrt=None, *example_args, value: bool = False, optimize: bool = T
         scope = piece.functions[0].__globals__
         defined = {f.__name__ for f in piece.functions}
         for name in sorted(scope):
-            if name != "__builtins__" and name not in defined:
+            if name not in ("__builtins__", KEEPER) and name not in defined:
                 ejector.bind(name, scope[name], piece.home)
     label = label or f"{os.path.basename(inspect.getsourcefile(func) or '?')}:{func.__qualname__}"
     return ejector.render(pieces, label, spec.wrt_names)
