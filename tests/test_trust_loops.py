@@ -4,9 +4,13 @@ The backward of `W = value` resets W's gradient for the value W held before; tha
 must be shaped like the old value (it ran before the old value was restored, so it had
 the new one's shape), and a loop target recomputed in the backward (`W = Ws[i]`) must get
 the reset too (it got none, so one element's gradient leaked into the previous one).
+The same resets fixed the random-program families "copy assignment" (a = M[1, 1] in a
+loop: the old a kept receiving gradient) and "NoneType len"; `a = a` is now no statement at
+all, and the old value of x = f(x) has x's shape class only where f provably keeps it.
 Every gradient here is checked against finite differences, shapes included.
 """
 import numpy as np
+import pytest
 
 from adjoint.testing import check_grads
 
@@ -87,3 +91,57 @@ def test_parameter_rebound_by_loop_gets_its_own_shape():
     grads = check_grads(parameter_as_loop_variable, RNG.standard_normal(2),
                         [RNG.standard_normal(3), RNG.standard_normal(3)], wrt=(0, 1))
     assert np.shape(grads[0]) == (2,) and not np.any(grads[0])
+
+
+# copies in loops and branches (random-program families "copy assignment", "NoneType len")
+def self_assignment_in_branch(a):
+    if a > 0.0:
+        a = a
+    return a * 2.0
+
+
+def self_assignment_in_loop(a, M):
+    for row in M:
+        a = a
+    return a * 2.0 + np.sum(M)
+
+
+def copy_of_entry_in_loop(a, M):
+    for i in range(2):
+        a = M[1, 1]
+    return a * 2.0
+
+
+def entry_of_array_rebound_in_branch(y, a):
+    s = a * 2.0
+    if a > 10.0:
+        s = s + 1.0
+        a = a - y[0]
+    return a + s
+
+
+def scalar_rebound_to_array_in_branch(y, a):
+    if a > 10.0:
+        a = a - y
+    return np.sum(a * np.array([1.0, 3.0]))
+
+
+def test_self_assignment_keeps_the_gradient():
+    check_grads(self_assignment_in_branch, 0.7)
+    check_grads(self_assignment_in_branch, -0.7)
+    check_grads(self_assignment_in_loop, 0.7, np.ones((2, 2)), wrt=(0, 1))
+
+
+def test_copy_of_an_entry_in_a_loop_replaces_the_old_value():
+    check_grads(copy_of_entry_in_loop, 0.7, np.full((2, 2), 0.3), wrt=(0, 1))
+
+
+@pytest.mark.parametrize("a", [0.3, 30.0])
+def test_float_rebound_to_an_expression_with_an_array_entry(a):
+    check_grads(entry_of_array_rebound_in_branch, np.array([0.5, 0.2]), a, wrt=(0, 1))
+
+
+@pytest.mark.parametrize("a", [0.3, 30.0])
+def test_float_rebound_to_an_array_gets_a_float_gradient(a):
+    grads = check_grads(scalar_rebound_to_array_in_branch, np.array([0.5, 0.2]), a, wrt=(0, 1))
+    assert np.ndim(grads[1]) == 0 and not isinstance(grads[1], np.ndarray)

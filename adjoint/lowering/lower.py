@@ -177,6 +177,8 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering):
             self.emit(ir.Assign(self.unpack_targets(target), value, self.origin))
 
     def assign_name(self, name: str, value, origin) -> None:
+        if value == self.current.get(name) and name in self.merged:
+            return  # a = a does nothing (as a statement it would restore and reset a's gradient)
         self.emit(ir.Assign(self.define(name), value, origin))
 
     def set_item(self, target: gast.Subscript, value) -> None:

@@ -277,8 +277,9 @@ class ReverseSweep(TapeBookkeeping):
         self_read = [t for t in restored if t in ir.vars_in(stmt.value) and isinstance(stmt.target, ir.Var)
                      and not isinstance(stmt.value, ir.Var)]
         prev = {t: ir.Var(self.namer.fresh(t.name + "_prev"), ir.Kind.LOCAL) for t in self_read}
-        for t, p in prev.items():
-            self.classes[p] = self.classes.get(t, t)
+        for t, p in prev.items():  # the old value has t's shape only if the line keeps it
+            kept = shapes.expr_class(stmt.value, self.classes) == self.classes.get(t, t)
+            self.classes[p] = self.classes.get(t, t) if kept else p
         out, own = [], {t: [] for t in targets}
         if any(t in self.useful for t in targets) and differentiable(stmt) \
                 and any(v in self.useful for v in ir.vars_in(stmt.value)):

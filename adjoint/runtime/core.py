@@ -95,6 +95,8 @@ def structured_like(g, x):
     if isinstance(g, (list, tuple)):
         stacked = np.array([np.asarray(part) for part in g], dtype=float_dtype(x))
         return np.reshape(stacked, np.shape(x))
+    if isinstance(g, np.ndarray) and g.ndim == 0 and not isinstance(x, np.ndarray):
+        return g[()]  # a number's gradient is a number
     return g
 
 
