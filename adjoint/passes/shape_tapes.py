@@ -101,7 +101,8 @@ def _rewrite(block: list, changes: dict) -> list:
                 _, shape, shape_tape = by_var[var]
                 out.append(ir.Push(shape_tape, shape, push.origin, push.backward, push.site))
                 out.append(ir.Assign(shape, ir.Call(NP_SHAPE, (var,)), push.origin))
-            elif var in by_var and isinstance(stmt, ir.Assign) and not stmt.backward:
+            elif var in by_var and isinstance(stmt, ir.Assign) and not stmt.backward \
+                    and stmt.value != ir.Const(None):  # (not a placeholder: its shape is None)
                 # an assignment nothing had to be kept for (r = 0.0 before the loop): the
                 # shape follows the value all the same, for the next push to keep
                 out.append(ir.Assign(by_var[var][1], ir.Call(NP_SHAPE, (var,)), stmt.origin))

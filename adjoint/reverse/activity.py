@@ -12,7 +12,7 @@ import operator
 import numpy as np
 
 from .. import ir
-from ..rules.registry import is_nondiff
+from ..rules.registry import is_nondiff, lookup
 
 
 def primal_key(value):
@@ -24,6 +24,9 @@ def primal_key(value):
     if isinstance(value, ir.Attr):
         return "." + value.name
     if isinstance(value, ir.Subscript):
+        subscripted = value.value.value if isinstance(value.value, ir.Ref) else None
+        if subscripted is not None and lookup(subscripted) is not None:
+            return subscripted  # np.r_[a, b]: an indexing object with a rule of its own
         return operator.getitem
     return None
 
@@ -46,14 +49,16 @@ def casts_to_integer(value) -> bool:
     np.asarray(x, dtype=bool)): its result is piecewise constant in its input."""
     if not isinstance(value, ir.Call):
         return False
-    for name, arg in value.kwargs:
-        if name == "dtype" and isinstance(arg, (ir.Const, ir.Ref)):
-            dtype = arg.value
-            try:
-                return dtype is not None and np.dtype(dtype).kind in INTEGER_KINDS
-            except TypeError:
-                return False
-    return False
+    r = lookup(value.func.value)
+    given = dict(zip(r.params, value.args)) if r is not None else {}  # np.astype(x, int)
+    given.update(value.kwargs)
+    dtype = given.get("dtype")
+    if not isinstance(dtype, (ir.Const, ir.Ref)) or dtype.value is None:
+        return False
+    try:
+        return np.dtype(dtype.value).kind in INTEGER_KINDS
+    except TypeError:
+        return False
 
 
 def active_vars(body, wrt) -> set:

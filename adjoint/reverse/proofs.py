@@ -17,6 +17,8 @@ The reverse sweep gives a value no gradient in exactly these cases:
 """
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from .. import ir
@@ -61,16 +63,21 @@ def no_gradient_slot(stmt, rule, name: str, origin) -> list:
     indexes by value, so x[i] is piecewise constant in i: dict keys in `for k in params`).
     Whether a local value is plain is known only at run time: the backward checks it."""
     value = stmt.value
+    if not (isinstance(value, ir.Subscript) and rule.primal is operator.getitem):
+        value = None  # (np.r_[...] with a rule of its own is a call like any other)
     if isinstance(value, ir.Subscript) and isinstance(value.value, ir.Ref):
         if not _builds_from_index(value.value):
             return []
         raise MissingRule.at(
             stmt.origin, f"indexing {_written(value.value)} with values being differentiated: "
-            "adjoint has no gradient rule for what its [] computes from them, and would pass "
-            "them no gradient", "build the array with np.concatenate, np.stack or np.array "
+            "x[i] gives no gradient for its argument index, and this object is not an array, "
+            "list, tuple or dict, whose [] only selects: adjoint has no rule for what its [] "
+            "computes", "build the array with np.concatenate, np.stack or np.array "
             "(np.r_[a, b] is np.concatenate([a, b])), or register a rule for it")
     if isinstance(value, ir.Subscript):
         return [ir.ExprStmt(ir.Call(INDEXES_PLAINLY_REF, (value.value,)), origin)]
+    if name in rule.indices:  # the rule says it holds only indices (np.take's): none by type
+        return []
     raise MissingRule.at(
         stmt.origin, f"the gradient rule for {display_name(rule.primal)} gives no gradient "
         f"for its argument {name}, which here depends on the values being differentiated",
