@@ -29,7 +29,7 @@ from .. import ir
 from . import shapes
 from .handback import handed_back
 from .aliases import check_in_place, in_place_problems
-from .calls import backprop_call, differentiable_through, rewrite_calls
+from .calls import backprop_call, differentiable_through, refuse_starred, rewrite_calls
 from .activity import active_vars, differentiable, useful_vars
 from .complex_values import complex_rule_for, complex_vars
 from .proofs import check_set_item, no_gradient_slot, rule_for, tuple_shares
@@ -360,6 +360,7 @@ class ReverseSweep(TapeBookkeeping):
             self.contribute(stmt.value, g, stmt.origin, assigned, out)
             return out
         if isinstance(stmt.value, ir.TupleExpr):  # t = (a, (b, c)): each element its share
+            refuse_starred(self, stmt, stmt.value.elts)
             for element, share in tuple_shares(stmt.value, g, self.useful, stmt.origin):
                 if element in own and element in prev:
                     own[element].append(share)
@@ -414,6 +415,8 @@ class ReverseSweep(TapeBookkeeping):
 
     def bind(self, stmt, r: Rule):
         """The primal's operands in rule-input order, and every rule parameter's value."""
+        if isinstance(stmt.value, ir.Call):
+            refuse_starred(self, stmt, stmt.value.args)
         return bind_rule(stmt, r, self.useful)
 
     def contribute(self, var: ir.Var, expr, origin, assigned: set, out: list) -> None:

@@ -19,6 +19,7 @@ import math
 import numpy as np
 
 from .containers import GradDict, Grads, is_container, plain, unindex_container, zero_entry, zero_like
+from .pytrees import GradObject, finish_object, is_object, zero_object
 from ..errors import MissingRule, NonScalarOutput
 
 
@@ -64,7 +65,9 @@ def seed(y):
 def zero_grad(x):
     """A zero gradient for x: zeros of its shape (0.0 for scalars, and for None, the
     placeholder of a value not yet computed); for a tuple, list or dict, zeros in its
-    structure."""
+    structure; for an object (see pytrees.py), an empty GradObject."""
+    if is_object(x):
+        return zero_object(x)
     if is_container(x):
         return zero_like(x, zero_grad)
     if x is None or np.ndim(x) == 0 and not isinstance(x, np.ndarray):
@@ -85,6 +88,8 @@ def structured_like(g, x):
     """g in x's structure: for a list, tuple or dict, one gradient per entry (a numpy
     function given a list returns an array gradient); for an array or number, one array
     (np.vstack(a) on one array gives one gradient per row)."""
+    if isinstance(g, GradObject) or is_object(x):
+        return g  # an object's gradient (pytrees.py) has its structure already
     nothing = not isinstance(g, (tuple, list, dict)) and _is_zero_scalar(g)  # nothing flowed
     if isinstance(x, dict):
         return g if nothing else GradDict({k: structured_like(g[k], v) for k, v in x.items()})
@@ -174,6 +179,8 @@ def writeable(g, like=None):
         g = structured_like(g, like)
     if isinstance(g, (Grads, GradDict)):
         return plain(g, writeable)
+    if isinstance(g, GradObject):
+        return finish_object(g, writeable, zero_grad)
     if isinstance(g, np.ndarray) and (g.base is not None or not g.flags.writeable):
         return g.copy()
     return g
