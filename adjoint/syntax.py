@@ -13,5 +13,19 @@ BINARY = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mu
           gast.RShift: operator.rshift}
 UNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_,
          gast.Invert: operator.invert}
+
+
+def contained(item, container) -> bool:
+    """item in container (operator.contains takes its arguments the other way round)."""
+    return item in container
+
+
+def not_contained(item, container) -> bool:
+    """item not in container."""
+    return item not in container
+
+
 COMPARE = {gast.Lt: operator.lt, gast.LtE: operator.le, gast.Gt: operator.gt,
-           gast.GtE: operator.ge, gast.Eq: operator.eq, gast.NotEq: operator.ne}
+           gast.GtE: operator.ge, gast.Eq: operator.eq, gast.NotEq: operator.ne,
+           gast.Is: operator.is_, gast.IsNot: operator.is_not, gast.In: contained,
+           gast.NotIn: not_contained}

@@ -649,7 +649,7 @@ def grad_golden_net(x, w):
     golden_layer_grads = bwd_golden_layer(grad_h, golden_layer_saved)
     grad_x = golden_layer_grads[0]
     grad_w = golden_layer_grads[1]
-    return separate(grad_x, grad_w)
+    return separate(grad_x, grad_w, like=(x, w))
 """
     expected_callee = f"""\
 # golden_layer, differentiated through: forward keeps what the backward needs;

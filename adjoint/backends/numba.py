@@ -7,7 +7,7 @@ The rewrite works on the text codegen printed (so the default backend's code, an
     s1 = None                      ->  s1 = UNSET          (a typed placeholder, see
                                                             numba_runtime.py)
     for i in reversed(range(n)):   ->  for i in range(n - 1, -1, -1):
-    return separate(ga, gb)        ->  return (writeable(ga), writeable(gb))
+    return separate(ga, gb, like=(a, b))  ->  return (writeable(ga), writeable(gb))
 
 Only the placeholders the compiler itself binds are rewritten (their line comes from the
 function's own `def`); a `None` the user wrote keeps numba's meaning of None. The helpers
@@ -85,7 +85,11 @@ class _Rewriter(ast.NodeTransformer):
             if _is_call_of(inner, "range") and not inner.keywords:
                 return _reversed_range(inner.args)
             return ast.Subscript(inner, ast.Slice(None, None, ast.Constant(-1)), ast.Load())
-        if self.separate and _is_call_of(node, self.separate) and not node.keywords:
+        if _is_call_of(node, self.writeable) and len(node.args) == 2:  # writeable(g, like)
+            self.changed.add(node.lineno)  # (like: a container's structure; numba has none)
+            node.args = node.args[:1]
+        if self.separate and _is_call_of(node, self.separate) \
+                and all(k.arg == "like" for k in node.keywords):
             self.changed.add(node.lineno)
             calls = [ast.Call(ast.Name(self.writeable, ast.Load()), [arg], []) for arg in node.args]
             return ast.Tuple(calls, ast.Load())

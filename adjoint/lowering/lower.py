@@ -188,8 +188,8 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
                 self.bind_atom(sub_target, value)
         elif not all(isinstance(t, gast.Name) for t in target.elts):  # a, *rest = xs; (a, b), c = t
             self.unpack_into(target, self.operand(value_node))
-        else:
-            value = self.value(value_node)
+        else:  # a, b = f(x): f's result is one value, then unpacked (a tuple, or an array's rows)
+            value = self.operand(value_node)
             self.emit(ir.Assign(self.unpack_targets(target), value, self.at(value_node)))
 
     def bind_atom(self, target, value) -> None:
@@ -204,6 +204,8 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
             self.emit(ir.Assign(self.unpack_targets(target), value, self.origin))
 
     def assign_name(self, name: str, value, origin) -> None:
+        if value == self.current.get(name) and name in self.merged:
+            return  # a = a does nothing (as a statement it would restore and reset a's gradient)
         var = self.define(name)
         self.emit(ir.Assign(var, value, origin))
         example = self.static_value(value) if isinstance(value, (ir.Var, ir.Ref)) else MISSING

@@ -38,7 +38,8 @@ class _Exit:
 
 def structure(fn: ir.Function, namer) -> ir.Function:
     fn = _structure_jumps(fn, namer.fresh)
-    snapshots = _TestSnapshots(namer, set(fn.dynamic))
+    # statements copied into several paths define their variables on each: not SSA
+    snapshots = _TestSnapshots(namer, set(fn.dynamic) | _defined_twice(fn.body))
     body = snapshots.block(fn.body, in_loop=False)
     return replace(fn, body=body, dynamic=frozenset(snapshots.dynamic))
 
@@ -145,7 +146,7 @@ def _tail(stmts: list) -> list:
             rest = stmts[index + 1:]
             if rest and (_may_leave(body) or _may_leave(orelse)):
                 body = body if _always_leaves(body) else _tail(body + rest)
-                orelse = orelse if _always_leaves(orelse) else _tail(orelse + rest)
+                orelse = orelse if _always_leaves(orelse) else _tail(orelse + _copies(rest))
                 result.append(replace(stmt, body=body, orelse=orelse))
                 return result
             result.append(replace(stmt, body=body, orelse=orelse))
@@ -154,6 +155,30 @@ def _tail(stmts: list) -> list:
         else:
             result.append(stmt)
     return result
+
+
+def _copies(stmts: list) -> list:
+    """New statement objects (expressions are immutable and shared): a statement placed on
+    two paths is two statements, each with its own tape sites in the backward."""
+    out = []
+    for stmt in stmts:
+        if isinstance(stmt, _Exit):
+            out.append(_Exit())
+        elif isinstance(stmt, ir.If):
+            out.append(replace(stmt, body=_copies(stmt.body), orelse=_copies(stmt.orelse)))
+        elif isinstance(stmt, (ir.For, ir.While)):
+            out.append(replace(stmt, body=_copies(stmt.body)))
+        else:
+            out.append(replace(stmt))
+    return out
+
+
+def _defined_twice(body: list) -> set:
+    seen, twice = set(), set()
+    for stmt in ir.walk(body):
+        for var in ir.targets(stmt):
+            (twice if var in seen else seen).add(var)
+    return twice
 
 
 def _may_leave(block: list) -> bool:

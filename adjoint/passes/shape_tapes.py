@@ -36,13 +36,15 @@ def tape_shapes_only(fn: ir.Function) -> ir.Function:
     changes = {}
     for tape in dict.fromkeys(s.tape for s in pops):  # program order: deterministic names
         var = _single_variable(tape, pops, pushes)
-        if var is not None and _only_shape_read(var, fn):
+        if var is not None and _only_shape_read(var, fn) and not _loop_target(var, statements):
             shape = ir.Var(namer.fresh(var.name + "_shape"), ir.Kind.TEMP)
             changes[tape] = (var, shape, ir.Var(namer.fresh(var.name + "_shape_tape"), ir.Kind.TAPE))
     if not changes:
         return fn
     body = _rewrite(fn.body, changes)
-    inits = [ir.Assign(shape, ir.Const(None), fn.origin) for _, shape, _ in changes.values()]
+    # a parameter's shape is known from the start (its first value is pushed like any other)
+    inits = [ir.Assign(shape, ir.Call(NP_SHAPE, (var,)) if var in fn.params else ir.Const(None),
+                       fn.origin) for var, shape, _ in changes.values()]
     dynamic = fn.dynamic | {shape for _, shape, _ in changes.values()}
     return dataclasses.replace(fn, body=inits + body, dynamic=frozenset(dynamic))
 
@@ -54,6 +56,11 @@ def _single_variable(tape, pops, pushes):
         var = popped.pop()
         return var if isinstance(var, ir.Var) else None
     return None
+
+
+def _loop_target(var, statements) -> bool:
+    """Assigned by a for loop's header (its shape would have to follow inside the loop)."""
+    return any(isinstance(s, ir.For) and s.target == var for s in statements)
 
 
 def _only_shape_read(var, fn) -> bool:
@@ -94,6 +101,11 @@ def _rewrite(block: list, changes: dict) -> list:
                 _, shape, shape_tape = by_var[var]
                 out.append(ir.Push(shape_tape, shape, push.origin, push.backward, push.site))
                 out.append(ir.Assign(shape, ir.Call(NP_SHAPE, (var,)), push.origin))
+            elif var in by_var and isinstance(stmt, ir.Assign) and not stmt.backward \
+                    and stmt.value != ir.Const(None):  # (not a placeholder: its shape is None)
+                # an assignment nothing had to be kept for (r = 0.0 before the loop): the
+                # shape follows the value all the same, for the next push to keep
+                out.append(ir.Assign(by_var[var][1], ir.Call(NP_SHAPE, (var,)), stmt.origin))
     return out
 
 

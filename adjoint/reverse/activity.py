@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import operator
 
+import numpy as np
+
 from .. import ir
 from ..rules.registry import is_nondiff, lookup
 
@@ -34,9 +36,29 @@ def differentiable(stmt) -> bool:
     value = stmt.value
     if isinstance(value, ir.Var):
         return True
-    if isinstance(value, (ir.Const, ir.Ref, ir.Compare, ir.Logic)):
+    if isinstance(value, (ir.Const, ir.Ref, ir.Compare, ir.Logic)) or casts_to_integer(value):
         return False
     return not is_nondiff(primal_key(value))
+
+
+INTEGER_KINDS = "biu"  # numpy dtype kinds whose values carry no gradient
+
+
+def casts_to_integer(value) -> bool:
+    """A call with a constant dtype= that is integer or boolean (x.astype(int),
+    np.asarray(x, dtype=bool)): its result is piecewise constant in its input."""
+    if not isinstance(value, ir.Call):
+        return False
+    r = lookup(value.func.value)
+    given = dict(zip(r.params, value.args)) if r is not None else {}  # np.astype(x, int)
+    given.update(value.kwargs)
+    dtype = given.get("dtype")
+    if not isinstance(dtype, (ir.Const, ir.Ref)) or dtype.value is None:
+        return False
+    try:
+        return np.dtype(dtype.value).kind in INTEGER_KINDS
+    except TypeError:
+        return False
 
 
 def active_vars(body, wrt) -> set:

@@ -1,7 +1,7 @@
 """Simplification of pasted rule expressions (always on; it never changes a value).
 
 - unbroadcast(e, a) -> e when the shape classes prove e already has a's shape;
-- constant arithmetic is folded (2 - 1 -> 1) and e ** 1 -> e;
+- constant arithmetic is folded (2 - 1 -> 1) and e ** 1 -> e; power_slope(x, 3) -> 3 * x ** 2;
 - (grad_a, grad_b)[1] -> grad_b;
 - trailing arguments equal to the defaults of adjoint's own helpers are dropped
   (expand_to(g, x, None, False) -> expand_to(g, x)).
@@ -13,12 +13,16 @@ import operator
 
 from .. import ir
 from . import shapes
-from ..runtime.core import unbroadcast
+from ..runtime.core import power_slope, unbroadcast
 
 
 def simplify(expr, classes: dict):
     if isinstance(expr, ir.Call):
         args = tuple(simplify(a, classes) for a in expr.args)
+        if expr.func.value is power_slope and len(args) == 2 and _plain_exponent(args[1]):
+            c = args[1]  # x ** 3: 3 * x ** 2
+            return simplify(ir.BinOp(operator.mul, c, ir.BinOp(operator.pow, args[0],
+                                                                ir.Const(c.value - 1))), classes)
         if expr.func.value is unbroadcast and len(args) == 2:
             c = shapes.expr_class(args[0], classes)
             if c is not None and c == shapes.expr_class(args[1], classes):
@@ -62,6 +66,12 @@ def _without_default_tail(func, args: tuple) -> tuple:
             break
         args = args[:-1]
     return args
+
+
+def _plain_exponent(c) -> bool:
+    """A constant exponent whose slope c * a ** (c - 1) Python computes wherever the power
+    itself is defined: not 0 <= c < 1 (0.0 ** (c - 1) would raise; the slope is 0 or inf)."""
+    return isinstance(c, ir.Const) and _numbers(c) and not 0 <= c.value < 1
 
 
 def _numbers(*consts) -> bool:

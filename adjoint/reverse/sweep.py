@@ -27,17 +27,19 @@ from dataclasses import replace
 
 from .. import ir
 from . import shapes
+from .handback import handed_back
 from .aliases import check_callee_writes, check_in_place, in_place_problems, written_params
 from .memory import integer_valued, user_effects
 from .calls import backprop_call, differentiable_through, refuse_starred, rewrite_calls
-from .activity import active_vars, differentiable, primal_key, useful_vars
+from .activity import active_vars, differentiable, useful_vars
 from .complex_values import complex_rule_for, complex_vars
+from .proofs import check_set_item, no_gradient_slot, rule_for, tuple_shares
 from .shares import bind_rule, element_share, operand_share
-from ..errors import MissingRule, NonScalarOutput, UnsupportedSyntax
+from ..errors import NonScalarOutput, UnsupportedSyntax
 from ..names import Namer
-from ..rules.registry import Rule, display_name, lookup
+from ..rules.registry import Rule
 from ..runtime.containers import grads_of
-from ..runtime.core import seed, separate, writeable, zero_grad
+from ..runtime.core import seed, zero_grad
 from .simplify import simplify
 from .tapes import TapeBookkeeping, without_pops
 from .writes import WriteReversal
@@ -45,8 +47,6 @@ from .template import instantiate, template_of
 
 SEED_REF = ir.Ref("seed", seed, (), seed)
 ZERO_REF = ir.Ref("zero_grad", zero_grad, (), zero_grad)
-SEPARATE_REF = ir.Ref("separate", separate, (), separate)
-WRITEABLE_REF = ir.Ref("writeable", writeable, (), writeable)
 GRADS_OF_REF = ir.Ref("grads_of", grads_of, (), grads_of)
 
 
@@ -105,13 +105,7 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
         elif seed is None:  # the output does not depend on wrt, but it must still be a scalar
             backward.append(ir.ExprStmt(ir.Call(SEED_REF, (result,)), ret.origin))
         grads = [self.final_grad(p, assigned, backward) for p in self.wrt]
-        grads_expr = grads[0] if single else ir.TupleExpr(tuple(grads))
-        arrays = [p for p in self.wrt if self.classes.get(p) != shapes.SCALAR]
-        if len(grads) > 1 and arrays:  # never two names for one array, never a read-only view
-            grads_expr = ir.Call(SEPARATE_REF, tuple(grads))
-        elif arrays:
-            grads_expr = ir.Call(WRITEABLE_REF, (grads_expr,)) if single else \
-                ir.Call(SEPARATE_REF, tuple(grads))
+        grads_expr, given = handed_back(self, grads, single, callee=seed is not None)
         for stmt in ir.walk(backward):
             stmt.backward = True
         kept = self.restored_vars(backward)
@@ -126,7 +120,7 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
             grads_expr = grads_expr if return_value else ir.TupleExpr((grads_expr, aux))
         value = ir.TupleExpr((result, grads_expr)) if return_value else grads_expr
         prelude = self.prelude(forward, kept)
-        body = prelude + forward + backward + [ir.Return(value, ret.origin)]
+        body = prelude + given + forward + backward + [ir.Return(value, ret.origin)]
         return replace(self.fn, body=body, dynamic=frozenset(self.dynamic))
 
     # checks ------------------------------------------------------------------------
@@ -189,6 +183,8 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
         self.entry_checks |= self.memory.entry_ops
         check_callee_writes(self.memory, self.useful)
         for stmt in ir.walk(forward):
+            if isinstance(stmt, ir.SetItem):
+                check_set_item(stmt, self.useful)
             if not self.needs_gradient(stmt):
                 continue
             self.check_complex(stmt)
@@ -196,19 +192,7 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
                 self.rule_for(stmt)
 
     def rule_for(self, stmt) -> Rule:
-        key = primal_key(stmt.value)
-        found = lookup(key)
-        if found is None:
-            name = _written_name(stmt.value) or display_name(key)
-            if isinstance(stmt.value, ir.Attr):
-                raise MissingRule.at(stmt.origin, f"no gradient rule for the attribute {name}",
-                                     f"register one with @adjoint.rule(\"{name}\")")
-            raise MissingRule.at(
-                stmt.origin, f"no gradient rule for {name}, and adjoint cannot differentiate "
-                "through it", f"register a rule: @adjoint.rule({name}) above a function "
-                f"d_{getattr(key, '__name__', 'f')}(g, y, x) returning the input's gradient; "
-                "or, if it has no gradient, adjoint.nondiff(...)")
-        return found
+        return rule_for(stmt)
 
     # the backward -------------------------------------------------------------------
     def reverse_block(self, block: list, assigned: set) -> list:
@@ -219,10 +203,11 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
 
     def recomputable(self, stmt) -> bool:
         """A loop's xs[t] (a read of a value the loop never changes, at the loop index)
-        is recomputed at the start of the iteration's backward instead of taped."""
+        is recomputed at the start of the iteration's backward instead of taped. Not a
+        parameter: its first value is the caller's, restored so its gradient has its shape."""
         if not (isinstance(stmt, ir.Assign) and isinstance(stmt.target, ir.Var)
                 and isinstance(stmt.value, (ir.Subscript, ir.Attr)) and stmt.target in self.dynamic
-                and self.loop_targets):
+                and stmt.target.kind is not ir.Kind.PARAM and self.loop_targets):
             return False
         if sum(stmt.target in ir.targets(s) for s in ir.walk(self.fn.body)) != 1:
             return False
@@ -310,8 +295,9 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
         self_read = [t for t in restored if t in ir.vars_in(stmt.value) and isinstance(stmt.target, ir.Var)
                      and not isinstance(stmt.value, ir.Var)]
         prev = {t: ir.Var(self.namer.fresh(t.name + "_prev"), ir.Kind.LOCAL) for t in self_read}
-        for t, p in prev.items():
-            self.classes[p] = self.classes.get(t, t)
+        for t, p in prev.items():  # the old value has t's shape only if the line keeps it
+            kept = shapes.expr_class(stmt.value, self.classes) == self.classes.get(t, t)
+            self.classes[p] = self.classes.get(t, t) if kept else p
         out, own = [], {t: [] for t in targets}
         if any(t in self.useful for t in targets) and differentiable(stmt) \
                 and any(v in self.useful for v in ir.vars_in(stmt.value)):
@@ -323,13 +309,16 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
                 out += backprop_call(self, stmt, self.call_sites[id(stmt)], assigned, own)
             else:
                 out += self.backprop(stmt, assigned, prev, own)
+        resets = []  # the old value's gradient, from this line only
         for t in targets:
-            if t in self.useful and t in restored:  # the old value's gradient, from this line only
-                terms = own[t]
-                total = terms[0] if terms else self.zero(t)
-                for term in terms[1:]:
-                    total = ir.BinOp(operator.add, total, term)
-                out.append(ir.Assign(self.grad_var(t), total, stmt.origin))
+            if t not in self.useful or t.kind is ir.Kind.FLAG or t not in self.dynamic:
+                continue
+            if own[t]:  # read before the restore: the terms may read the new value
+                out.append(ir.Assign(self.grad_var(t), _sum(own[t]), stmt.origin))
+            elif t in restored:  # zeros shaped like the old value: after it is restored
+                resets.append(ir.Assign(self.grad_var(t), self.zero(t), stmt.origin))
+            else:  # recomputed (w = ws[i]): the old value is not at hand; 0.0 fits any shape
+                resets.append(ir.Assign(self.grad_var(t), ir.Const(0.0), stmt.origin))
         for t in restored:
             site = self.pop_sites.setdefault((id(stmt), t), next(self.sites))
             if t in prev and any(prev[t] in _reads_all(s) for s in out):
@@ -338,7 +327,7 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
                 out.append(ir.Assign(t, prev[t], stmt.origin))
             else:
                 out.append(ir.Pop(t, self.tape(t), stmt.origin, site=site))
-        return out
+        return out + resets
 
     def backprop(self, stmt: ir.Assign, assigned: set, prev: dict, own: dict) -> list:
         """The rule's statements and every operand's contribution. Contributions to a
@@ -353,20 +342,19 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
             g, target = self.grad_var(stmt.target), stmt.target
         if isinstance(stmt.value, ir.Var) and isinstance(stmt.target, tuple):  # a, b = t
             parts = tuple(self.grad_var(t) if t in self.useful else self.zero(t) for t in stmt.target)
-            self.contribute(stmt.value, ir.Call(GRADS_OF_REF, parts), stmt.origin, assigned, out)
+            self.contribute(stmt.value, ir.Call(GRADS_OF_REF, parts, (("like", stmt.value),)),
+                            stmt.origin, assigned, out)
             return out
         if isinstance(stmt.value, ir.Var):
             self.contribute(stmt.value, g, stmt.origin, assigned, out)
             return out
-        if isinstance(stmt.value, ir.TupleExpr):  # t = (a, b): each element its share
+        if isinstance(stmt.value, ir.TupleExpr):  # t = (a, (b, c)): each element its share
             refuse_starred(self, stmt, stmt.value.elts)
-            for k, element in enumerate(stmt.value.elts):
-                if isinstance(element, ir.Var) and element in self.useful:
-                    share = ir.Subscript(g, ir.Const(k))
-                    if element in own and element in prev:
-                        own[element].append(share)
-                    else:
-                        self.contribute(element, share, stmt.origin, assigned, out)
+            for element, share in tuple_shares(stmt.value, g, self.useful, stmt.origin):
+                if element in own and element in prev:
+                    own[element].append(share)
+                else:
+                    self.contribute(element, share, stmt.origin, assigned, out)
             return out
         r = complex_rule_for(stmt, self.complex) or self.rule_for(stmt)
         operands, bindings = self.bind(stmt, r)
@@ -382,6 +370,9 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
             if isinstance(local, ir.Assign) and isinstance(local.target, ir.Var):
                 self.classes[local.target] = shapes.expr_class(local.value, self.classes) or local.target
         for name, operand, expr in zip(r.inputs, operands, returns):
+            if expr is None and any(v in self.useful for v in ir.vars_in(operand)):
+                out += no_gradient_slot(stmt, r, name, stmt.origin)  # proven, checked, or refused
+                continue
             expr = operand_share(self, stmt, r, name, operand, expr)
             if expr is None:
                 continue
@@ -390,15 +381,21 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
                 own[operand].append(expr)
             elif isinstance(operand, ir.Var):
                 self.contribute(operand, expr, stmt.origin, assigned, out)
-            elif isinstance(operand, ir.TupleExpr) and all(
-                    isinstance(e, ir.Var) or not any(v in self.useful for v in ir.vars_in(e))
-                    for e in operand.elts):  # constant entries (einsum's sublists) get nothing
+            elif isinstance(operand, ir.TupleExpr):  # np.array([[a, b], [c, 1.0]]), einsum's operands
                 parts = ir.Var(self.namer.fresh("grads"), ir.Kind.LOCAL)
                 out.append(ir.Assign(parts, expr, stmt.origin))
                 for k, element in enumerate(operand.elts):
                     if isinstance(element, ir.Var):
-                        self.contribute(element, element_share(self, stmt, r, k, element, parts),
-                                        stmt.origin, assigned, out)
+                        share = element_share(self, stmt, r, k, element, parts)
+                        self.contribute(element, share, stmt.origin, assigned, out)
+                    elif isinstance(element, ir.TupleExpr):  # a nested list: each entry its share
+                        for inner, share in tuple_shares(element, ir.Subscript(parts, ir.Const(k)),
+                                                         self.useful, stmt.origin):
+                            self.contribute(inner, share, stmt.origin, assigned, out)
+                    elif any(v in self.useful for v in ir.vars_in(element)):
+                        raise UnsupportedSyntax.at(stmt.origin, "a differentiable value inside a "
+                                                   f"{type(element).__name__} is not supported "
+                                                   "here", "assign it to a name first")
             else:  # never drop a gradient silently
                 raise UnsupportedSyntax.at(stmt.origin, "a differentiable value nested inside "
                                            "an argument is not supported here",
@@ -453,12 +450,14 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
             backward.append(ir.Assign(g, self.zero(param), None))
         return g
 
+def _sum(terms: list):
+    total = terms[0]
+    for term in terms[1:]:
+        total = ir.BinOp(operator.add, total, term)
+    return total
+
+
 def _reads_all(stmt) -> set:
     return {v for s in ir.walk([stmt]) for v in ir.reads(s)}
 
 
-def _written_name(value) -> str | None:
-    """The callee as the user wrote it (helper, np.linalg.inv), for messages."""
-    if isinstance(value, ir.Call):
-        return ".".join((value.func.root_name,) + tuple(value.func.path))
-    return None

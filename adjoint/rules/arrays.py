@@ -55,4 +55,4 @@ if hasattr(np, "astype"):  # numpy >= 2.1
     @rule(np.astype, elementwise=True)
     def d_astype(g, y, x, dtype=None, copy=True, device=None):
         """The gradient in x's own dtype (the real part for a real x)."""
-        return as_gradient_of(g, x)
+        return as_gradient_of(g, x, y)  # (zeros for an integer y)

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..runtime.elementwise import split_clip
 from .registry import rule
-from ..runtime.core import cast_like, safe_log, unbroadcast
+from ..runtime.core import power_slope, cast_like, safe_log, unbroadcast
 
 LN2 = math.log(2.0)
 
@@ -47,7 +47,7 @@ def d_divide(g, y, a, b):
 
 @rule(np.power, elementwise=True)
 def d_power(g, y, a, b):
-    return unbroadcast(g * b * a ** (b - 1), a), unbroadcast(g * y * safe_log(a), b)
+    return unbroadcast(g * power_slope(a, b), a), unbroadcast(g * y * safe_log(a), b)
 
 
 @rule(np.float_power, elementwise=True)

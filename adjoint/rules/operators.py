@@ -9,7 +9,7 @@ import operator
 import numpy as np
 
 from .registry import nondiff, rule
-from ..runtime.core import matmul_left, matmul_right, safe_log, unbroadcast
+from ..runtime.core import power_slope, matmul_left, matmul_right, safe_log, unbroadcast
 
 
 @rule(operator.add, elementwise=True)
@@ -35,7 +35,7 @@ def d_truediv(g, y, a, b):
 @rule(operator.pow, elementwise=True)
 def d_pow(g, y, a, b):
     # safe_log: where a == 0 the gradient for b is 0 (a ** b is flat there), not nan
-    return unbroadcast(g * b * a ** (b - 1), a), unbroadcast(g * y * safe_log(a), b)
+    return unbroadcast(g * power_slope(a, b), a), unbroadcast(g * y * safe_log(a), b)
 
 
 @rule(operator.matmul)

@@ -19,7 +19,7 @@ from ..runtime.shaping import (uncolumn_stack, unconcatenate, undstack, unhstack
                                unpad, unrepeat, unstack, untile, unvstack)
 from ..runtime.complex import as_gradient_of
 from .registry import nondiff, rule
-from ..runtime.core import inverse_axes, unbroadcast
+from ..runtime.core import inverse_axes, structured_like, unbroadcast
 
 
 @rule(".T", elementwise=False)
@@ -109,12 +109,12 @@ def d_asfortranarray(g, y, a, dtype=None):
 
 @rule(np.array, elementwise=False)
 def d_array(g, y, object, dtype=None, copy=True, order="K", subok=False, ndmin=0):
-    return unpack_like(g, object)
+    return unpack_like(g, object, y)
 
 
 @rule(np.asarray, elementwise=False)
 def d_asarray(g, y, a, dtype=None, order=None):
-    return unpack_like(g, a)
+    return unpack_like(g, a, y)
 
 
 # joining -------------------------------------------------------------------------------
@@ -125,7 +125,7 @@ def d_concatenate(g, y, arrays, axis=0):
 
 @rule(np.stack, elementwise=False)
 def d_stack(g, y, arrays, axis=0):
-    return unstack(g, axis)
+    return unstack(g, axis, arrays)
 
 
 @rule(np.hstack, elementwise=False)
@@ -152,7 +152,7 @@ def d_column_stack(g, y, tup):
 def d_append(g, y, arr, values, axis=None):
     # np.append(arr, values, axis) = np.concatenate((arr, values), axis), flattened for None
     parts = unconcatenate(g, (arr, values), axis)
-    return parts[0], parts[1]
+    return structured_like(parts[0], arr), structured_like(parts[1], values)  # a list for a list
 
 
 # splitting: the result is a list, so g and y arrive as tuples (zeros for unused parts) -

@@ -13,8 +13,11 @@ import numpy as np
 from .core import float_dtype, safe_div
 
 
-def as_gradient_of(grad, x):
-    """grad in x's own dtype: its real part, when x is real."""
+def as_gradient_of(grad, x, y=None):
+    """grad in x's own dtype: its real part, when x is real. When y, the value x became,
+    has an integer or boolean dtype (x.astype(int)), it is piecewise constant in x: zeros."""
+    if y is not None and np.result_type(y).kind in "biu":
+        return _zeros(x)
     if np.iscomplexobj(x):
         return np.asarray(grad, dtype=np.result_type(x))
     return np.asarray(np.real(grad), dtype=float_dtype(x))

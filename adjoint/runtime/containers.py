@@ -82,9 +82,13 @@ def zero_entry(g, index, zero):
     return Grads(parts, g.kind)
 
 
-def grads_of(*parts):
-    """The gradient of a tuple unpacked as a, b = t: one part per element."""
-    return Grads(parts)
+def grads_of(*parts, like=None):
+    """The gradient of t unpacked as a, b = t (`like` is t): one part per element; for an
+    array t, whose unpacking iterates its first axis, the parts stacked into one array."""
+    if isinstance(like, np.ndarray):
+        rows = [np.broadcast_to(part, like.shape[1:]) for part in parts]
+        return np.array(rows, dtype=like.dtype if like.dtype.kind in "fc" else np.float64)
+    return Grads(parts, list if isinstance(like, list) else tuple)
 
 
 def plain(g, leaf):

@@ -20,7 +20,7 @@ import numpy as np
 
 from .containers import GradDict, Grads, is_container, plain, unindex_container, zero_entry, zero_like
 from .pytrees import GradObject, finish_object, is_object, zero_object
-from ..errors import NonScalarOutput
+from ..errors import MissingRule, NonScalarOutput
 
 
 def unbroadcast(g, x):
@@ -76,9 +76,33 @@ def zero_grad(x):
 
 
 def float_dtype(x):
-    """The dtype a gradient of x has: x's own float dtype, float64 for ints."""
+    """The dtype a gradient of x has: x's own float dtype, float64 for ints. A list or
+    tuple (np.sum([1, a * a]), a function's returned pair) has the dtype of its entries."""
+    if isinstance(x, (list, tuple)):  # (np.result_type would read a list as a dtype spec)
+        return np.result_type(np.float64, *(float_dtype(v) for v in x)) if x else np.float64
     dtype = getattr(x, "dtype", None) or np.result_type(x)
     return dtype if np.issubdtype(dtype, np.inexact) else np.float64
+
+
+def structured_like(g, x):
+    """g in x's structure: for a list, tuple or dict, one gradient per entry (a numpy
+    function given a list returns an array gradient); for an array or number, one array
+    (np.vstack(a) on one array gives one gradient per row)."""
+    if isinstance(g, GradObject) or is_object(x):
+        return g  # an object's gradient (pytrees.py) has its structure already
+    nothing = not isinstance(g, (tuple, list, dict)) and _is_zero_scalar(g)  # nothing flowed
+    if isinstance(x, dict):
+        return g if nothing else GradDict({k: structured_like(g[k], v) for k, v in x.items()})
+    if isinstance(x, (list, tuple)):
+        if nothing:
+            return zero_like(x, zero_grad)
+        return Grads((structured_like(g[k], v) for k, v in enumerate(x)), type(x))
+    if isinstance(g, (list, tuple)):
+        stacked = np.array([np.asarray(part) for part in g], dtype=float_dtype(x))
+        return np.reshape(stacked, np.shape(x))
+    if isinstance(g, np.ndarray) and g.ndim == 0 and not isinstance(x, np.ndarray):
+        return g[()]  # a number's gradient is a number
+    return g
 
 
 def expand_to(g, x, axis=None, keepdims=False):
@@ -146,10 +170,13 @@ def zeroed(g, index):
     return g
 
 
-def writeable(g):
+def writeable(g, like=None):
     """A gradient the caller may update in place without touching anything else: views
     (read-only broadcasts, or windows onto another array) are copied; gradients of
-    tuples, lists and dicts become plain tuples, lists and dicts."""
+    tuples, lists and dicts become plain tuples, lists and dicts. `like`: the argument it
+    is the gradient of, whose structure it takes (see structured_like)."""
+    if like is not None:
+        g = structured_like(g, like)
     if isinstance(g, (Grads, GradDict)):
         return plain(g, writeable)
     if isinstance(g, GradObject):
@@ -159,13 +186,14 @@ def writeable(g):
     return g
 
 
-def separate(*grads):
-    """The gradients, each `writeable`, with any array that is the same object as an
-    earlier one copied, so that updating one gradient in place never changes another."""
+def separate(*grads, like=()):
+    """The gradients, each `writeable` (in the structure of its argument in `like`), with
+    any array that is the same object as an earlier one copied, so that updating one
+    gradient in place never changes another."""
     seen = set()
     out = []
-    for g in grads:
-        g = writeable(g)
+    for k, g in enumerate(grads):
+        g = writeable(g, like[k] if k < len(like) else None)
         if isinstance(g, np.ndarray):
             if id(g) in seen:
                 g = g.copy()
@@ -206,6 +234,17 @@ def matmul_right(g, a, b):
     else:
         gb = np.swapaxes(a, -1, -2) @ g
     return unbroadcast(gb, b)
+
+
+def power_slope(a, b):
+    """d(a ** b)/da = b * a ** (b - 1), as numpy computes it: 0 wherever b is 0 (a ** 0 is 1
+    everywhere, a = 0 included), inf (with numpy's warning) at a = 0 for 0 < b < 1, and
+    never a ZeroDivisionError from Python floats. (simplify writes c * a ** (c - 1) for a
+    constant exponent c where that is safe.)"""
+    b = np.asarray(b)
+    base = np.where(b == 0, 1, np.asarray(a, dtype=float_dtype(a)))  # no 0 ** -1 to discard
+    slope = np.where(b == 0, 0, b * np.power(base, b - 1))
+    return slope[()] if slope.ndim == 0 else slope
 
 
 def safe_log(x):
@@ -291,6 +330,17 @@ def unindex(g, x, index):
     if is_container(x):
         return unindex_container(g, x, index, zero_grad)
     return scatter(g, x, index)
+
+
+def indexes_plainly(x) -> None:
+    """Checks, where x[i]'s index depends on the values being differentiated, that x is an
+    array, list, tuple or dict: those index by value, so the index rightly gets no
+    gradient. Any other object's [] may compute with the index: refused."""
+    if not isinstance(x, (np.ndarray, list, tuple, dict, str)):
+        raise MissingRule(f"indexing an object of type {type(x).__name__} with values being "
+                          "differentiated: adjoint has no gradient rule for what its [] computes "
+                          "from them\n  fix: index with integers, or call a function that has "
+                          "a rule instead")
 
 
 def spread(g, items):

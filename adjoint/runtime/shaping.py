@@ -15,22 +15,27 @@ import numpy as np
 
 from .containers import Grads
 from ..errors import AdjointError
-from .core import float_dtype
+from .core import float_dtype, structured_like, zero_grad
 
 
-def unpack_like(g, obj):
+def unpack_like(g, obj, y=None):
     """g shaped like np.array(obj)'s argument: reshaped for an array or number, and a
-    list with one gradient per element for a list or tuple of differentiable values."""
+    list with one gradient per element for a list or tuple of differentiable values.
+    When the result y has an integer or boolean dtype (np.array(x, int)), it is piecewise
+    constant in obj: zeros."""
+    if y is not None and np.result_type(y).kind in "biu":
+        return zero_grad(obj)
     g = np.reshape(g, np.shape(obj))  # drops the leading axes ndmin= added
     if isinstance(obj, (list, tuple)):
         return Grads((unpack_like(g[k], element) for k, element in enumerate(obj)), type(obj))
     return g
 
 
-def unstack(g, axis=0):
-    """The slices of g along axis, one per array np.stack stacked (np.unstack in numpy 2.1+)."""
+def unstack(g, axis=0, arrays=()):
+    """The slices of g along axis, one per array np.stack stacked (np.unstack in numpy
+    2.1+), in the structure of `arrays` (one array when np.stack was given one array)."""
     g = np.asarray(g)
-    return Grads((np.take(g, k, axis=axis) for k in range(g.shape[axis])), list)
+    return _like_sequence((np.take(g, k, axis=axis) for k in range(g.shape[axis])), arrays)
 
 
 def _split_back(g, arrays, axis, promote):
@@ -40,7 +45,15 @@ def _split_back(g, arrays, axis, promote):
     ends = np.cumsum(sizes)
     before = (slice(None),) * (axis % np.ndim(g))
     pieces = (g[before + (slice(end - size, end),)] for size, end in zip(sizes, ends))
-    return Grads((np.reshape(piece, np.shape(a)) for piece, a in zip(pieces, arrays)), list)
+    return _like_sequence((np.reshape(piece, np.shape(a)) for piece, a in zip(pieces, arrays)), arrays)
+
+
+def _like_sequence(parts, arrays):
+    """One gradient per entry of what np.concatenate, np.stack, ... joined: a list or tuple
+    of them, or one array when they were given one array (its rows were joined)."""
+    if isinstance(arrays, np.ndarray):
+        return structured_like(Grads(parts, list), arrays)
+    return Grads(parts, tuple if isinstance(arrays, tuple) else list)
 
 
 def unconcatenate(g, arrays, axis=0):
@@ -48,7 +61,8 @@ def unconcatenate(g, arrays, axis=0):
     (axis=None concatenated the flattened arrays)."""
     if axis is None:
         pieces = _split_back(np.ravel(g), [np.ravel(a) for a in arrays], 0, np.asarray)
-        return Grads((np.reshape(piece, np.shape(a)) for piece, a in zip(pieces, arrays)), list)
+        return _like_sequence((np.reshape(piece, np.shape(a)) for piece, a in zip(pieces, arrays)),
+                              arrays)
     return _split_back(g, arrays, axis, np.asarray)
 
 
