@@ -25,7 +25,6 @@ import itertools
 import operator
 from dataclasses import replace
 
-
 from .. import ir
 from . import shapes
 from .aliases import check_in_place, in_place_problems
@@ -36,6 +35,7 @@ from ..names import Namer
 from ..rules.registry import Rule, display_name, lookup
 from ..runtime.containers import grads_of
 from ..runtime.core import seed, separate, unbroadcast, writeable, zero_grad, zeroed
+from .rematerialize import rematerialize
 from .simplify import simplify
 from .tapes import TapeBookkeeping, without_pops
 from .template import instantiate, template_of
@@ -196,9 +196,8 @@ class ReverseSweep(TapeBookkeeping):
     # the backward -------------------------------------------------------------------
     def reverse_block(self, block: list, assigned: set) -> list:
         out = [self.recompute(stmt) for stmt in block if self.recomputable(stmt)]
-        for stmt in reversed(block):
-            out += self.reverse_stmt(stmt, assigned)
-        return out
+        parts = {k: self.reverse_stmt(block[k], assigned) for k in reversed(range(len(block)))}
+        return out + rematerialize(self, block, parts)
 
     def recomputable(self, stmt) -> bool:
         """A loop's xs[t] (a read of a value the loop never changes, at the loop index)
@@ -395,9 +394,11 @@ class ReverseSweep(TapeBookkeeping):
                 parts = ir.Var(self.namer.fresh("grads"), ir.Kind.LOCAL)
                 out.append(ir.Assign(parts, expr, stmt.origin))
                 for k, element in enumerate(operand.elts):
-                    if isinstance(element, ir.Var):
-                        self.contribute(element, ir.Subscript(parts, ir.Const(k)), stmt.origin,
-                                        assigned, out)
+                    share = ir.Subscript(parts, ir.Const(k))
+                    if isinstance(element, ir.Var) and element in own and element in prev:
+                        own[element].append(share)  # x = f([.., x]): the old x's share
+                    elif isinstance(element, ir.Var):
+                        self.contribute(element, share, stmt.origin, assigned, out)
             else:  # never drop a gradient silently
                 raise UnsupportedSyntax.at(stmt.origin, "a differentiable value nested inside "
                                            "an argument is not supported here",
