@@ -50,8 +50,8 @@ def rematerialize(sweep, block: list, parts: dict) -> list:
     values, shapes = facts.candidates()
     needed = facts.needed(values)
     for k, (var, _, _) in shapes.items():
+        parts[k] = [s for s in parts[k] if s not in facts.resets]
         facts.rewrite_shape_reads(k, var)
-        parts[k] = [s for s in parts[k] if id(s) not in facts.resets]
     for k in list(needed) + list(shapes):
         parts[k] = [s for s in parts[k] if not (isinstance(s, ir.Pop) and s.target == block[k].target)]
         sweep.tapes.pop(block[k].target, None)
@@ -78,10 +78,10 @@ class _Facts:
         self.written = {s.target for s in everything if isinstance(s, ir.SetItem)}
         self.assigned_at = [{t for s in ir.walk([stmt]) for t in ir.targets(s)} for stmt in block]
         self.back_reads = set()  # what the backward of this block reads (not counting pops)
-        self.resets = {id(s) for k in parts for s in _resets(parts[k])}
+        self.resets = IdentitySet(s for k in parts for s in _resets(parts[k]))
         for k in parts:
             self.back_reads |= {v for s in ir.walk(parts[k])
-                                if not isinstance(s, ir.Pop) and id(s) not in self.resets
+                                if not isinstance(s, ir.Pop) and s not in self.resets
                                 for v in ir.reads(s)}
         self.position = {id(stmt): k for k, stmt in enumerate(block)}
         self.loop_counters = {t for t in sweep.loop_targets if t is not None and len(self.defs.get(t, ())) == 1}
@@ -196,7 +196,7 @@ class _Facts:
         found = False
         for j in range(k, end):
             for stmt in ir.walk(self.parts[j]):
-                if isinstance(stmt, ir.Pop) or id(stmt) in self.resets:
+                if isinstance(stmt, ir.Pop) or stmt in self.resets:
                     continue
                 for expr in ir.expressions(stmt) + ([stmt.target] if isinstance(stmt, ir.SetItem) else []):
                     if var in _value_reads(expr, var):
@@ -214,6 +214,17 @@ class _Facts:
             shape_of = lambda g: ir.Call(UNBROADCAST_REF, (g, source))
         for j in range(k, len(self.block)):
             self.parts[j] = [_rewrite_stmt(s, var, shape_of) for s in self.parts[j]]
+
+
+class IdentitySet:
+    """Statements by identity (ir statements compare by value), holding them so that
+    their ids stay theirs while the set lives."""
+
+    def __init__(self, items):
+        self.items = {id(item): item for item in items}
+
+    def __contains__(self, item) -> bool:
+        return id(item) in self.items
 
 
 def _resets(part: list) -> list:
