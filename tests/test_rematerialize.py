@@ -26,7 +26,7 @@ def test_the_scalar_loop_keeps_only_x():
     source = adjoint.source(scalar_loop, (0, 1), 2.0, 0.1)
     assert tapes_of(source) == ["x"], source
     backward = source.split("reversed(")[1]
-    assert "s0 = math.sin(x)" in backward and "s1 = 0.01 * s0" in backward, source
+    assert "grad_s2 * (0.01 * math.sin(x))" in backward, source  # read once: written in
     check_grads(scalar_loop, 2.0, 0.1, wrt=(0, 1))
     check_grads(scalar_loop, -1.3, 2.5, wrt=(0, 1))
 

@@ -55,13 +55,43 @@ def rematerialize(sweep, block: list, parts: dict) -> list:
     for k in list(needed) + list(shapes):
         parts[k] = [s for s in parts[k] if not (isinstance(s, ir.Pop) and s.target == block[k].target)]
         sweep.tapes.pop(block[k].target, None)
+    exprs = _inline_single_uses(block, parts, needed)
     out = []
     for j in reversed(range(len(block) + 1)):
-        out += [ir.Assign(block[k].target, block[k].value, block[k].origin)
-                for k in sorted(needed) if values[k][1] == j]
+        out += [ir.Assign(block[k].target, exprs[k], block[k].origin)
+                for k in sorted(exprs) if values[k][1] == j]
         if j:
             out += parts[j - 1]
     return out
+
+
+def _inline_single_uses(block, parts, needed) -> dict:
+    """Write a recomputed value read once into its reader, as the forward wrote it
+    (`grad_y = grad_y + grad_s2 * (0.01 * math.sin(x))`: no stores); -> {k: expression}
+    of the values still assigned. The reader runs later in the backward than the
+    recomputation would, before any operand is restored to an older value (each reader
+    is before the value's e), so it reads the same operands."""
+    uses: dict = {}  # var -> [(statement list or None, index)] of each read
+    for j in parts:
+        for i, stmt in enumerate(parts[j]):
+            for s in ir.walk([stmt]):
+                if not isinstance(s, ir.Pop):
+                    top = s is stmt and isinstance(s, (ir.Assign, ir.ExprStmt))
+                    for var in ir.reads(s):
+                        uses.setdefault(var, []).append((j, i) if top else None)
+    for k in needed:
+        for var in ir.vars_in(block[k].value):
+            uses.setdefault(var, []).append(("value", k))
+    exprs, inlined = {}, {}
+    for k in sorted(needed):
+        exprs[k] = ir.substitute(block[k].value, inlined)
+        found = uses.get(block[k].target, [])
+        if len(found) == 1 and found[0] is not None:
+            inlined[block[k].target] = exprs.pop(k)
+            if found[0][0] != "value":
+                j, i = found[0]
+                parts[j][i] = ir.with_value(parts[j][i], {block[k].target: inlined[block[k].target]})
+    return exprs
 
 
 class _Facts:
