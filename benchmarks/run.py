@@ -27,7 +27,9 @@ import time
 
 import numpy as np
 
-import adjoint
+# the adjoint of this checkout, not whichever one is installed
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import adjoint  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numba_section  # noqa: E402
@@ -251,7 +253,7 @@ def main(argv=None) -> int:
             print(df.source)
         if args.tapes:
             import tapes
-            lines = tapes.report(bench, df, candidates[1].args, workloads)
+            lines = tapes.report(bench, df, candidates[1].args, workloads, candidates[0].func)
             tape_lines += lines + [""]
         measure(candidates, target, repeats)
         results.append((bench, candidates))

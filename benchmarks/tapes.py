@@ -176,12 +176,36 @@ def generated_globals(df, args, module) -> dict:
         return dict(vars(runtime), **vars(module))
 
 
-def report(label, df, args, module) -> list:
-    """Lines describing the tapes of the code adjoint generated for df(*args)."""
+def peak_bytes(call, args) -> int:
+    """The most memory one call had allocated at once, above what was allocated before it
+    (tracemalloc sees Python objects and numpy's buffers): tapes, temporaries, results."""
+    import tracemalloc
+    call(*args)  # compiled and cached before measuring
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        call(*args)
+        return tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+
+
+def memory_line(df, hand, args) -> str:
+    ours, theirs = peak_bytes(df, args), peak_bytes(hand, args)
+    return (f"  peak memory of one call (tracemalloc): adjoint {kib(ours)}, hand-written "
+            f"{kib(theirs)}: {ours / max(theirs, 1):.2f}x")
+
+
+def report(label, df, args, module, hand=None) -> list:
+    """Lines describing the tapes of the code adjoint generated for df(*args), and, given
+    the hand-written version, both one's peak memory."""
     df(*args)
     source = df.source
     tree, fn, tapes, pushed, defined, read = analyse(source)
     lines = [f"[{label}] tapes in adjoint's generated {fn.name}"]
+    if hand is not None:
+        lines.append(memory_line(df, hand, args))
     if not tapes:
         return lines + ["  none (no loop, or nothing in it the backward needs)"]
     book = Book()

@@ -241,6 +241,20 @@ def matmul_right(g, a, b):
     raise TypingError(f"the numba backend supports @ on 1-d and 2-d arrays; got {a} @ {b}")
 
 
+@overload(core.unbroadcast_matmul)
+def unbroadcast_matmul(g, a, b):
+    """g summed to the shape of a @ b, from a's and b's shapes (1-d and 2-d arrays)."""
+    if not (_is_array(a) and _is_array(b) and a.ndim <= 2 and b.ndim <= 2):
+        raise TypingError(f"the numba backend supports @ on 1-d and 2-d arrays; got {a} @ {b}")
+    if a.ndim == 2 and b.ndim == 2:
+        return lambda g, a, b: core.unbroadcast_to(g, (a.shape[0], b.shape[1]))
+    if a.ndim == 2:
+        return lambda g, a, b: core.unbroadcast_to(g, (a.shape[0],))
+    if b.ndim == 2:
+        return lambda g, a, b: core.unbroadcast_to(g, (b.shape[1],))
+    return lambda g, a, b: core.unbroadcast_to(g, ())
+
+
 # safe_mul, safe_div: exactly 0 where g is 0 ---------------------------------------------
 @overload(core.safe_mul)
 def safe_mul(g, d):
@@ -278,5 +292,5 @@ def unindex(g, x, index):
 
 # the helpers above, by the runtime function they stand for (what generated code names)
 SUPPORTED = (core.seed, core.zero_grad, core.writeable, core.size_ratio, core.unbroadcast,
-             core.unbroadcast_to, core.expand_to, core.matmul_left, core.matmul_right,
-             core.safe_mul, core.safe_div, core.unindex)
+             core.unbroadcast_to, core.unbroadcast_matmul, core.expand_to, core.matmul_left,
+             core.matmul_right, core.safe_mul, core.safe_div, core.unindex)

@@ -40,6 +40,7 @@ from ..names import Namer
 from ..rules.registry import Rule
 from ..runtime.containers import grads_of
 from ..runtime.core import seed, zero_grad
+from .rematerialize import rematerialize
 from .simplify import simplify
 from .tapes import TapeBookkeeping, without_pops
 from .writes import WriteReversal
@@ -197,9 +198,8 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
     # the backward -------------------------------------------------------------------
     def reverse_block(self, block: list, assigned: set) -> list:
         out = [self.recompute(stmt) for stmt in block if self.recomputable(stmt)]
-        for stmt in reversed(block):
-            out += self.reverse_stmt(stmt, assigned)
-        return out
+        parts = {k: self.reverse_stmt(block[k], assigned) for k in reversed(range(len(block)))}
+        return out + rematerialize(self, block, parts)
 
     def recomputable(self, stmt) -> bool:
         """A loop's xs[t] (a read of a value the loop never changes, at the loop index)
@@ -387,7 +387,10 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
                 for k, element in enumerate(operand.elts):
                     if isinstance(element, ir.Var):
                         share = element_share(self, stmt, r, k, element, parts)
-                        self.contribute(element, share, stmt.origin, assigned, out)
+                        if element in own and element in prev:
+                            own[element].append(share)  # x = f([.., x]): the old x's share
+                        else:
+                            self.contribute(element, share, stmt.origin, assigned, out)
                     elif isinstance(element, ir.TupleExpr):  # a nested list: each entry its share
                         for inner, share in tuple_shares(element, ir.Subscript(parts, ir.Const(k)),
                                                          self.useful, stmt.origin):

@@ -247,6 +247,22 @@ def power_slope(a, b):
     return slope[()] if slope.ndim == 0 else slope
 
 
+def unbroadcast_matmul(g, a, b):
+    """unbroadcast(g, a @ b) without a @ b: its shape follows from a's and b's (the
+    backward keeps a and b anyway, so neither the product nor its shape is taped)."""
+    if type(a) is not np.ndarray or type(b) is not np.ndarray:
+        return unbroadcast(g, a @ b)  # other array types may have other shape rules
+    if a.ndim == 2 and b.ndim == 2:  # the common case first
+        shape = (a.shape[0], b.shape[1])
+    elif a.ndim == 1:
+        shape = b.shape[:-2] + b.shape[-1:] if b.ndim > 1 else ()
+    elif b.ndim == 1:
+        shape = a.shape[:-1]
+    else:
+        shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])
+    return unbroadcast_to(g, shape)
+
+
 def safe_log(x):
     """log(x) where x > 0, else 0: the factor in d(a ** b)/db, which is 0 where a ** b is 0."""
     x = np.asarray(x) if is_numpy(x) else x
