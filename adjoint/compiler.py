@@ -7,6 +7,7 @@ parameters, and returns a `Compiled` holding the generated source and the live f
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from . import codegen, ir, loader, passes, rules  # noqa: F401  (rules register themselves)
@@ -23,7 +24,7 @@ class Compiled:
     source: str
     function: object  # the live generated function
     return_location: Location | None
-    stages: dict  # stage name -> IR text, for dumps
+    stages: Mapping  # stage name -> IR text, for dumps (printed when first asked for)
     callees: list = field(default_factory=list)  # VJPs of functions differentiated through
     guards: tuple = ()  # what the code assumed of the user's modules (see guards.py)
     check_finite: bool = False  # compiled with a finite check after each backward assignment
@@ -53,6 +54,27 @@ def compile_gradient(func, wrt_names: tuple, scalar_params: frozenset, *,
     function = loader.load(generated.source, grad_fn.name, generated.namespace, generated.origins)
     function.__defaults__ = getattr(func, "__defaults__", None)
     function.__kwdefaults__ = getattr(func, "__kwdefaults__", None)
-    return Compiled(generated.source, function, fn.body[-1].origin,
-                    {name: str(stage) for name, stage in stages.items()}, callees,
+    return Compiled(generated.source, function, fn.body[-1].origin, _StageTexts(stages), callees,
                     guards_of(parsed, fn, names=False), check_finite)
+
+
+class _StageTexts(Mapping):
+    """Stage name -> the IR's text, printed on first use: printing every stage of every
+    compile took as long as the rest of the compile, and only dumps read them. The IR
+    is not changed after its stage (passes build new statements), so the text is the
+    stage's."""
+
+    def __init__(self, stages: dict):
+        self._stages = dict(stages)
+        self._texts: dict = {}
+
+    def __getitem__(self, name: str) -> str:
+        if name not in self._texts:
+            self._texts[name] = str(self._stages[name])
+        return self._texts[name]
+
+    def __iter__(self):
+        return iter(self._stages)
+
+    def __len__(self) -> int:
+        return len(self._stages)
