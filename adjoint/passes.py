@@ -231,7 +231,7 @@ def remove_dead_code(fn: ir.Function) -> ir.Function:
     body = fn.body
     for _ in range(10):
         dead_sites: set = set()
-        new_body, _ = _Liveness(dead_sites).block(body, set(), None, None)
+        new_body = _Liveness.kept(body, dead_sites)
         if dead_sites:
             new_body = _drop_pushes(new_body, dead_sites)
         if new_body == body:
@@ -241,54 +241,87 @@ def remove_dead_code(fn: ir.Function) -> ir.Function:
 
 
 class _Liveness:
-    """Backward liveness over structured code; drops statements whose results are dead."""
+    """Backward liveness over structured code; drops statements whose results are dead.
 
-    def __init__(self, dead_sites: set):
-        self.dead_sites = dead_sites
-        self.recording = True  # off while a loop's live set is still being found
+    A loop's live set at its head is a fixed point (what the body reads flows around the
+    back edge). Solving it per loop, inside the solving of each enclosing loop, costs
+    passes^depth; instead the heads are kept per loop across passes over the whole
+    function and only grow, until a pass changes none (one pass for code without loops,
+    about depth + 2 with them). Live sets are updated in place: copying them at every
+    statement made long functions quadratic."""
 
-    def block(self, block: list, live_out: set, exit_live, head_live):
-        live = set(live_out)
+    def __init__(self, heads: dict):
+        self.heads = heads  # id(loop) -> live at the loop's head, grown across passes
+        self.grown = False  # did a head grow during this pass?
+        self.dead_sites: set = set()
+
+    @classmethod
+    def kept(cls, body: list, dead_sites: set) -> list:
+        """The statements of body that something live reads; dead pops' sites go to
+        dead_sites."""
+        heads: dict = {}
+        while True:
+            liveness = cls(heads)
+            kept = liveness.block(body, set(), None, None)
+            if not liveness.grown:  # every head was already its fixed point: final
+                dead_sites |= liveness.dead_sites
+                return kept
+
+    def block(self, block: list, live: set, exit_live, head_live) -> list:
+        """The kept statements of block; `live` (live after it) becomes live before it."""
         kept = []
         for stmt in reversed(block):
-            stmt, live = self.statement(stmt, live, exit_live, head_live)
+            stmt = self.statement(stmt, live, exit_live, head_live)
             if stmt is not None:
                 kept.append(stmt)
-        return list(reversed(kept)), live
+        kept.reverse()
+        return kept
 
     def statement(self, stmt, live: set, exit_live, head_live):
-        if isinstance(stmt, ir.Break):
-            return stmt, set(exit_live or ())
-        if isinstance(stmt, ir.Continue):
-            return stmt, set(head_live or ())
+        if isinstance(stmt, (ir.Break, ir.Continue)):
+            live.clear()
+            live.update((exit_live if isinstance(stmt, ir.Break) else head_live) or ())
+            return stmt
         if isinstance(stmt, ir.If):
-            body, live_body = self.block(stmt.body, live, exit_live, head_live)
-            orelse, live_else = self.block(stmt.orelse, live, exit_live, head_live)
+            live_else = set(live)
+            orelse = self.block(stmt.orelse, live_else, exit_live, head_live)
+            before = set(live)
+            body = self.block(stmt.body, live, exit_live, head_live)
             if not body and not orelse:
-                return None, live
-            return dataclasses.replace(stmt, body=body, orelse=orelse), \
-                live_body | live_else | set(ir.reads(stmt))
+                live.clear()
+                live.update(before)
+                return None
+            live |= live_else
+            live.update(ir.reads(stmt))
+            return dataclasses.replace(stmt, body=body, orelse=orelse)
         if isinstance(stmt, (ir.For, ir.While)):
-            header = set(ir.reads(stmt))
-            head = live | header
-            recording, self.recording = self.recording, False
-            for _ in range(50):
-                body, body_live = self.block(stmt.body, head, live, head)
-                new_head = live | header | body_live
-                if new_head == head:
-                    break
-                head = new_head
-            self.recording = recording
-            body, body_live = self.block(stmt.body, head, live, head)
-            return dataclasses.replace(stmt, body=body), head - set(ir.targets(stmt)) | header
-        defines = set(ir.targets(stmt))
+            return self.loop(stmt, live)
+        defines = ir.targets(stmt)
         if isinstance(stmt, ir.Pop) and stmt.target not in live:
-            if self.recording:
-                self.dead_sites.add(stmt.site)
-            return None, live
-        if isinstance(stmt, ir.Assign) and not (defines & live) and _pure(stmt.value):
-            return None, live
-        return stmt, (live - defines) | set(ir.reads(stmt))
+            self.dead_sites.add(stmt.site)
+            return None
+        if isinstance(stmt, ir.Assign) and not any(t in live for t in defines) and _pure(stmt.value):
+            return None
+        live.difference_update(defines)
+        live.update(ir.reads(stmt))
+        return stmt
+
+    def loop(self, loop, live: set):
+        header = set(ir.reads(loop))
+        head = self.heads.setdefault(id(loop), set())
+        head_in = head | live | header
+        body_live = set(head_in)
+        body = self.block(loop.body, body_live, set(live), head_in)
+        body_live |= live
+        body_live |= header
+        if not body_live <= head:
+            head |= body_live
+            self.grown = True
+        live.clear()
+        live |= head
+        live.difference_update(ir.targets(loop))
+        live |= header
+        return dataclasses.replace(loop, body=body)
 
 
 def _drop_pushes(block: list, sites: set) -> list:

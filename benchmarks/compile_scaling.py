@@ -15,7 +15,7 @@ its source like any user's):
     long_sum N        one line summing N terms
     nested_calls D    np.sin(np.sin(...(x)...)), D calls deep
 
-For each size it prints the compile time of `adjoint.source` (parse, lower,
+For each size it prints the compile time (CPU seconds) of `adjoint.source` (parse, lower,
 differentiate, optimize, generate, load; nothing is cached between sizes). Then the
 median and percentiles of the compile time over every function of the fixture modules
 tests/*_functions.py (default `wrt`, each compiled from scratch).
@@ -139,10 +139,12 @@ def make_program(kind: str, size: int):
 
 # timing -----------------------------------------------------------------------------
 def compile_seconds(func, wrt=None) -> float:
+    """CPU seconds of this process (not wall time: on a shared machine other processes'
+    load would be counted too)."""
     forget_vjps()  # every function differentiated through is compiled again
-    start = time.perf_counter()
+    start = time.process_time()
     adjoint.source(func, wrt)
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 def time_program(kind: str, size: int) -> str:
