@@ -299,13 +299,18 @@ _unresolved = object()
 
 
 def _callee_guards(callees, seen=None) -> list:
+    """Every callee's guards, depth first, each callee once; a stack rather than
+    recursion, since chains of callees are as long as the user's."""
     seen = set() if seen is None else seen
     out = []
-    for vjp in callees:
+    stack = list(reversed(callees))
+    while stack:
+        vjp = stack.pop()
         if id(vjp) in seen:
             continue
         seen.add(id(vjp))
-        out += list(vjp.guards) + _callee_guards(vjp.callees, seen)
+        out += vjp.guards
+        stack += reversed(vjp.callees)
     return out
 
 

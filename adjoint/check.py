@@ -39,6 +39,7 @@ from .errors import AdjointError, BadArguments, NoSource, Problem, UnsupportedSy
 from .fence import check_supported
 from .frontend import parse_function
 from .lower import _Lowering, namer_for
+from .recursion import with_room
 from .reverse import _Reverse
 from .vjp import _calls_itself, _check_base_case, _one_result
 
@@ -108,6 +109,7 @@ class _Checker:
         for callee in callees:
             self.run(*callee)
 
+    @with_room  # deep code, and callees checked inside their callers: see recursion.py
     def function(self, func, wrt_names, scalars, call_site):
         """(problems of func itself, [(callee, wrt, scalars, call site), ...])."""
         top = call_site is None

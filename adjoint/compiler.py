@@ -16,6 +16,7 @@ from .guards import guards_of
 from .fence import check_supported
 from .frontend import parse_function
 from .lower import lower, namer_for
+from .recursion import with_room
 from .reverse import differentiate
 
 
@@ -30,6 +31,7 @@ class Compiled:
     check_finite: bool = False  # compiled with a finite check after each backward assignment
 
 
+@with_room  # deep code (long expressions) may need a higher recursion limit: see recursion.py
 def compile_gradient(func, wrt_names: tuple, scalar_params: frozenset, *,
                      return_value: bool, optimize: bool = True, single: bool = True,
                      has_aux: bool = False, check_finite: bool = False) -> Compiled:

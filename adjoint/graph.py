@@ -30,6 +30,7 @@ import numpy as np
 
 from . import codegen, ir, loader
 from .errors import AdjointError, UnsupportedSyntax
+from .recursion import with_room
 
 _SYMBOLS = {op: sym for sym, op in [
     ("+", operator.add), ("-", operator.sub), ("*", operator.mul), ("/", operator.truediv),
@@ -87,6 +88,7 @@ def _write_text(path: str, text: str) -> None:
 
 # recording ---------------------------------------------------------------------------
 
+@with_room  # deep code may need a higher recursion limit: see recursion.py
 def record(func, *args, wrt=None):
     """(value-and-gradient IR function, {name: value after one run at args}, {primal
     name: name of its gradient}, callees)."""

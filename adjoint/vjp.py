@@ -22,6 +22,7 @@ from .fence import check_supported
 from .frontend import parse_function
 from .guards import guards_of
 from .lower import lower, namer_for
+from .recursion import with_room
 from .reverse import differentiate
 
 
@@ -45,6 +46,7 @@ def forget_vjps() -> None:
     _VJPS.clear()
 
 
+@with_room  # a chain of callees compiles each inside its caller: see recursion.py
 def compile_vjp(func, wrt_names: tuple, scalar_params: frozenset, optimize: bool,
                 call_site: Location | None = None, check_finite: bool = False) -> VJP:
     try:
