@@ -14,6 +14,7 @@ The pipeline is the explicit list `OPTIMIZATIONS`; `--no-optimize` skips it all.
 """
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import operator
 
@@ -30,11 +31,16 @@ def fold_zero_starts(fn: ir.Function) -> ir.Function:
 def _fold_block(block: list) -> list:
     block = [_with_blocks(s, _fold_block) for s in block]
     out = list(block)
+    touching: dict = {}  # var -> positions of the statements reading or writing it, in order
+    for j, stmt in enumerate(block):
+        for var in _touched(stmt):
+            touching.setdefault(var, []).append(j)
     for i, stmt in enumerate(block):
         if not (_is_zero_start(stmt) and out[i] is stmt):
             continue
         g = stmt.target
-        for j in range(i + 1, len(out)):
+        positions = touching[g]
+        for j in positions[bisect.bisect_right(positions, i):]:  # the next statements touching g
             later = out[j]
             if later is None:
                 continue
@@ -43,9 +49,7 @@ def _fold_block(block: list) -> list:
                     and g not in ir.vars_in(later.value.right):
                 out[j] = dataclasses.replace(later, value=later.value.right)
                 out[i] = None
-                break
-            if g in _touched(later):
-                break
+            break
     return [s for s in out if s is not None]
 
 
@@ -250,8 +254,9 @@ class _Liveness:
     about depth + 2 with them). Live sets are updated in place: copying them at every
     statement made long functions quadratic."""
 
-    def __init__(self, heads: dict):
+    def __init__(self, heads: dict, reads: dict):
         self.heads = heads  # id(loop) -> live at the loop's head, grown across passes
+        self.reads = reads  # id(statement) -> (it, what it reads itself), across passes
         self.grown = False  # did a head grow during this pass?
         self.dead_sites: set = set()
 
@@ -260,8 +265,9 @@ class _Liveness:
         """The statements of body that something live reads; dead pops' sites go to
         dead_sites."""
         heads: dict = {}
+        reads: dict = {}
         while True:
-            liveness = cls(heads)
+            liveness = cls(heads, reads)
             kept = liveness.block(body, set(), None, None)
             if not liveness.grown:  # every head was already its fixed point: final
                 dead_sites |= liveness.dead_sites
@@ -303,8 +309,14 @@ class _Liveness:
         if isinstance(stmt, ir.Assign) and not any(t in live for t in defines) and _pure(stmt.value):
             return None
         live.difference_update(defines)
-        live.update(ir.reads(stmt))
+        live.update(self.reads_of(stmt))
         return stmt
+
+    def reads_of(self, stmt) -> tuple:
+        found = self.reads.get(id(stmt))
+        if found is None or found[0] is not stmt:
+            found = self.reads[id(stmt)] = (stmt, tuple(ir.reads(stmt)))
+        return found[1]
 
     def loop(self, loop, live: set):
         header = set(ir.reads(loop))

@@ -14,6 +14,7 @@ its source like any user's):
     chain K           K user functions, each calling the one before it
     long_sum N        one line summing N terms
     nested_calls D    np.sin(np.sin(...(x)...)), D calls deep
+    loop_body N       one loop of N statements (each reads xs[t], recomputed, not taped)
 
 For each size it prints the compile time (CPU seconds) of `adjoint.source` (parse, lower,
 differentiate, optimize, generate, load; nothing is cached between sizes). Then the
@@ -50,6 +51,7 @@ SIZES = {
     "chain": [50, 160, 300],
     "long_sum": [50, 250],
     "nested_calls": [50, 190],
+    "loop_body": [100, 300, 1000],
 }
 QUICK_SIZES = {
     "straight_line": [100, 1000],
@@ -58,6 +60,7 @@ QUICK_SIZES = {
     "chain": [50, 300],
     "long_sum": [250],
     "nested_calls": [190],
+    "loop_body": [300],
 }
 
 
@@ -108,6 +111,15 @@ def chain(k: int) -> str:
     return "\n".join(lines)
 
 
+def loop_body(n: int) -> str:
+    lines = ["def f(x, y):", "    xs = np.linspace(0.5, 1.5, 5) * x", "    a0 = x", "    a1 = y",
+             "    for t in range(3):"]
+    for i in range(2, n):
+        lines.append(f"        a{i} = 0.5 * a{i - 1} + 0.3 * np.sin(a{i - 2}) * xs[t]")
+    lines.append(f"    return a{n - 1}")
+    return "\n".join(lines)
+
+
 def long_sum(n: int) -> str:
     terms = " + ".join(f"{(i % 7) + 1} * x * y" if i % 2 else f"np.sin(x * {i + 1})"
                        for i in range(n))
@@ -119,7 +131,8 @@ def nested_calls(depth: int) -> str:
 
 
 PROGRAMS = {"straight_line": straight_line, "nested_for": nested_for, "for_if": for_if,
-            "chain": chain, "long_sum": long_sum, "nested_calls": nested_calls}
+            "chain": chain, "long_sum": long_sum, "nested_calls": nested_calls,
+            "loop_body": loop_body}
 
 
 def make_program(kind: str, size: int):

@@ -4,7 +4,8 @@ programs of benchmarks/compile_scaling.py, which times them; no timing is assert
 Each is checked against central finite differences at non-uniform inputs: 1000
 straight-line statements, 19 nested loops (Python allows 20), 30 levels alternating
 `for` and `if`, a chain of 300 user functions, one-line sums of 250 and 2000 terms, and
-190 nested calls np.sin(np.sin(...)) (Python's parser allows 200 nested parentheses).
+190 nested calls np.sin(np.sin(...)) (Python's parser allows 200 nested parentheses), and
+a loop whose body is 300 statements.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ compile_scaling = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(compile_scaling)
 
 BIG = [("straight_line", 1000), ("nested_for", 19), ("for_if", 30), ("chain", 300),
-       ("long_sum", 250), ("long_sum", 2000), ("nested_calls", 190)]
+       ("long_sum", 250), ("long_sum", 2000), ("nested_calls", 190), ("loop_body", 300)]
 
 
 @pytest.mark.slow
