@@ -42,7 +42,7 @@ TESTS = os.path.join(ROOT, "tests")
 sys.path.insert(0, ROOT)  # this checkout's adjoint, not an installed one
 
 import adjoint  # noqa: E402
-from adjoint.api import forget_vjps  # noqa: E402
+from adjoint.pipeline import forget_callees  # noqa: E402
 
 SIZES = {
     "straight_line": [100, 1000, 5000],
@@ -154,7 +154,7 @@ def make_program(kind: str, size: int):
 def compile_seconds(func, wrt=None) -> float:
     """CPU seconds of this process (not wall time: on a shared machine other processes'
     load would be counted too)."""
-    forget_vjps()  # every function differentiated through is compiled again
+    forget_callees()  # every function differentiated through is compiled again
     start = time.process_time()
     adjoint.source(func, wrt)
     return time.process_time() - start

@@ -15,10 +15,11 @@ Limits:
 """
 import numpy as np
 
-from ..helpers.shaping import (uncolumn_stack, unconcatenate, undstack, unhstack, unpack_like,
+from ..runtime.shaping import (uncolumn_stack, unconcatenate, undstack, unhstack, unpack_like,
                                unpad, unrepeat, unstack, untile, unvstack)
-from ..registry import nondiff, rule
-from ..runtime import inverse_axes, unbroadcast
+from ..runtime.complex import as_gradient_of
+from .registry import nondiff, rule
+from ..runtime.core import inverse_axes, unbroadcast
 
 
 @rule(".T", elementwise=False)
@@ -33,8 +34,7 @@ def d_attr_mT(g, y, x):
 
 @rule(".real", elementwise=True)
 def d_attr_real(g, y, x):
-    """Real inputs only."""
-    return g
+    return as_gradient_of(g, x)
 
 
 @rule(np.transpose, elementwise=False)

@@ -1,0 +1,242 @@
+"""The pipeline: every compile runs these stages, in this order, here and nowhere else.
+
+    parse (lowering/frontend) -> fence -> lower -> structure -> verify        lower_function
+      -> reverse (reverse/sweep; each user function it calls through comes back
+         here as a callee: compile_callee)
+      -> passes.optimize -> codegen -> load (exec of exactly that text)     compile_gradient
+
+`compile_gradient` compiles one function for one `wrt` and one set of scalar parameters
+and returns a `Compiled`. `compile_callee` compiles a function called through into a
+cached forward/backward pair (a `VJP`, see reverse/vjp.py). `adjoint check`, `show --dump`
+and `graph` use `lower_function` and the stage list from here too.
+
+Compiling is serialized by one lock: callees are cached across gradients, and a pair half
+compiled by one thread must never be seen by another.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from . import backends, codegen, ir, loader, passes
+from .codegen import Pending
+from .errors import BadArguments, Location, NoSource, UnsupportedSyntax
+from .guards import code_guard, guards_of, is_stale
+from .lowering.fence import check_supported
+from .lowering.frontend import Parsed, definition_location, parse_function
+from .lowering.lower import Lowering, namer_for
+from .lowering.structure import structure
+from .names import Namer
+from .recursion import with_room
+from .reverse.sweep import differentiate
+from .reverse.vjp import (VJP, calls_itself, check_base_case, one_result, pair_name, parameter_names,
+                          split_vjp)
+
+COMPILE_LOCK = threading.RLock()
+
+
+@dataclass
+class Lowered:
+    parsed: Parsed
+    fn: ir.Function  # structured, verified SSA IR
+
+    def namer(self, extra=()) -> Namer:
+        """Names for what later stages add, avoiding every name the function uses."""
+        return namer_for(self.parsed, self.fn, extra)
+
+
+@dataclass
+class Compiled:
+    source: str
+    function: object  # the live generated function
+    return_location: Location | None
+    stages: Mapping  # stage name -> IR text, for dumps (printed when first asked for)
+    callees: list = field(default_factory=list)  # VJPs of functions differentiated through
+    guards: tuple = ()  # what the code assumed: free names, module attributes (guards.py)
+    check_finite: bool = False  # compiled with a finite check after each backward assignment
+    backend: str = "python"  # what runs the code: exec of the text, or numba (backends/)
+
+
+def lower_function(func=None, parsed: Parsed | None = None) -> Lowered:
+    """The front half: source -> structured, verified SSA IR."""
+    parsed = parse_function(func) if parsed is None else parsed
+    check_supported(parsed)
+    lowering = Lowering(parsed)
+    fn = structure(lowering.run(), lowering.namer)
+    ir.verify(fn)
+    return Lowered(parsed, fn)
+
+
+@with_room  # deep code (long expressions) may need a higher recursion limit: see recursion.py
+def compile_gradient(func, wrt_names: tuple, scalar_params: frozenset, *,
+                     return_value: bool, optimize: bool = True, single: bool = True,
+                     has_aux: bool = False, check_finite: bool = False,
+                     backend: str = "python") -> Compiled:
+    with COMPILE_LOCK:
+        refuse_check_finite(backend, check_finite, func)
+        lowered = lower_function(func)
+        fn = lowered.fn
+        stages = {"lower": fn}
+        wrt = [next(p for p in fn.params if p.name == name) for name in wrt_names]
+        callee = callee_compiler(optimize, check_finite, backend)
+        grad_fn, callees = differentiate(fn, wrt, scalar_params, lowered.namer(), return_value, single,
+                                         has_aux=has_aux, compile_callee=callee)
+        stages["reverse"] = grad_fn
+        if optimize:
+            grad_fn = passes.optimize(grad_fn)
+            stages["optimize"] = grad_fn
+        prefix = "value_and_grad_" if return_value else "grad_"
+        grad_fn = replace(grad_fn, name=prefix + fn.name)
+        ir.verify(grad_fn)
+        header = f"# gradient of {fn.name} with respect to {', '.join(wrt_names)}"
+        generated = codegen.generate(grad_fn, header, check_finite)
+        if backend == "python":
+            source = generated.source
+            function = loader.load(source, grad_fn.name, generated.namespace, generated.origins)
+            function.__defaults__ = getattr(func, "__defaults__", None)
+            function.__kwdefaults__ = getattr(func, "__kwdefaults__", None)
+        else:
+            source, functions = backends.compile_functions(backend, generated, [grad_fn], grad_fn.name,
+                                                           func)
+            function = backends.entry_point(backend, functions[grad_fn.name], fn.name)
+        return Compiled(source, function, fn.body[-1].origin, StageTexts(stages),
+                        callees, guards_of(lowered.parsed, fn), check_finite, backend)
+
+
+class StageTexts(Mapping):
+    """Stage name -> the IR's text, printed on first use: printing every stage of every
+    compile took as long as the rest of the compile, and only dumps read them. The IR
+    is not changed after its stage (passes build new statements), so the text is the
+    stage's."""
+
+    def __init__(self, stages: dict):
+        self.stages = dict(stages)
+        self.texts: dict = {}
+
+    def __getitem__(self, name: str) -> str:
+        if name not in self.texts:
+            self.texts[name] = codegen.function_source(self.stages[name])
+        return self.texts[name]
+
+    def __iter__(self):
+        return iter(self.stages)
+
+    def __len__(self) -> int:
+        return len(self.stages)
+
+
+def refuse_check_finite(backend: str, check_finite: bool, func) -> None:
+    if check_finite and backend != "python":
+        raise BadArguments.at(definition_location(func), f"check_finite is not available with "
+                              f"backend={backend!r}", "drop check_finite (or unset "
+                              "ADJOINT_CHECK_FINITE), or use the default backend")
+
+
+# functions called through ---------------------------------------------------------------
+_CALLEES: dict = {}  # (function, wrt, scalars, optimize, check_finite) -> VJP
+_IN_PROGRESS: dict = {}  # function -> the VJP (of Pending halves) being compiled, in order
+
+
+def forget_callees() -> None:
+    """Drop every cached pair (a function called through, or a global, changed)."""
+    with COMPILE_LOCK:
+        _CALLEES.clear()
+
+
+def cached_callees() -> list:
+    """[(key, VJP)] of every pair compiled so far, oldest first."""
+    with COMPILE_LOCK:
+        return list(_CALLEES.items())
+
+
+def callee_compiler(optimize: bool, check_finite: bool = False, backend: str = "python"):
+    """What the reverse sweep calls for each user function it differentiates through."""
+    def compile_callee(func, wrt_names: tuple, scalar_params: frozenset, call_site: Location | None):
+        return compile_callee_pair(func, wrt_names, scalar_params, optimize, call_site, check_finite,
+                                   backend)
+    return compile_callee
+
+
+@with_room  # a chain of callees compiles each inside its caller: see recursion.py
+def compile_callee_pair(func, wrt_names: tuple, scalar_params: frozenset, optimize: bool,
+                        call_site: Location | None = None, check_finite: bool = False,
+                        backend: str = "python") -> VJP:
+    with COMPILE_LOCK:
+        try:
+            parsed = parse_function(func)
+        except NoSource as exc:
+            raise NoSource.at(call_site, f"cannot differentiate through the function called "
+                              f"here: {exc.problems[0].what if exc.problems else exc}",
+                              "define it with def in a .py file, or give it a rule with "
+                              "@adjoint.rule") from None
+        if func in _IN_PROGRESS:
+            if next(reversed(_IN_PROGRESS)) is func:  # a recursive call: the pair being compiled
+                return _IN_PROGRESS[func]
+            raise UnsupportedSyntax.at(call_site, f"{parsed.node.name} is part of a cycle of "
+                                       "functions calling each other, which adjoint cannot "
+                                       "differentiate yet", "give one of them a rule with @adjoint.rule")
+        if calls_itself(func):  # one pair for every level: all arguments, generic shapes
+            wrt_names = parameter_names(parsed)
+            scalar_params = frozenset()
+        key = (func, wrt_names, scalar_params, optimize, check_finite, backend)
+        if key in _CALLEES and not pair_is_stale(_CALLEES[key]):
+            return _CALLEES[key]
+        name = pair_name(parsed, wrt_names, scalar_params)
+        fwd, bwd = Pending(f"fwd_{name}"), Pending(f"bwd_{name}")
+        _IN_PROGRESS[func] = VJP(parsed.node.name, ir.Ref(fwd.name, fwd, (), fwd),
+                                 ir.Ref(bwd.name, bwd, (), bwd), wrt_names)
+        try:
+            vjp = _build_pair(parsed, func, name, wrt_names, scalar_params, optimize, check_finite,
+                              backend)
+        finally:
+            del _IN_PROGRESS[func]
+        _CALLEES[key] = vjp
+        return vjp
+
+
+def _build_pair(parsed, func, name, wrt_names, scalar_params, optimize, check_finite,
+                backend="python") -> VJP:
+    lowered = lower_function(parsed=parsed)
+    fn = one_result(lowered.fn)
+    ir.verify(fn)
+    check_base_case(fn, func)
+    wrt = [next(p for p in fn.params if p.name == n) for n in wrt_names]
+    namer = namer_for(parsed, fn, {"saved", f"fwd_{name}", f"bwd_{name}"})
+    seed = ir.Var(namer.fresh("grad_value"), ir.Kind.PARAM)
+    combined, callees = differentiate(fn, wrt, scalar_params, namer, True, False, seed=seed,
+                                      compile_callee=callee_compiler(optimize, check_finite, backend))
+    if optimize:
+        combined = passes.optimize(combined)
+    fwd, bwd = split_vjp(combined, seed, f"fwd_{name}", f"bwd_{name}")
+    ir.verify(fwd)
+    header = (f"# {fn.name}, differentiated through: forward keeps what the backward needs;\n"
+              f"# backward gives the gradients of {', '.join(wrt_names) or 'nothing'}")
+    generated = codegen.generate([fwd, bwd], header, check_finite)
+    label, source = f"{fwd.name}, {bwd.name}", generated.source
+    if backend == "python":
+        functions = loader.load_module(source, label, generated.namespace, generated.origins)
+        functions[fwd.name].__defaults__ = getattr(func, "__defaults__", None)
+        functions[fwd.name].__kwdefaults__ = getattr(func, "__kwdefaults__", None)
+    else:
+        source, functions = backends.compile_functions(backend, generated, [fwd, bwd], label, func)
+    make = lambda name: ir.Ref(name, functions[name], (), functions[name])  # noqa: E731
+    return VJP(fn.name, make(fwd.name), make(bwd.name), wrt_names,
+               source, guards_of(parsed, fn) + (code_guard(func),), callees)
+
+
+def pair_is_stale(vjp: VJP) -> bool:
+    """Whether anything a cached pair, or a pair it calls, was compiled against changed."""
+    return is_stale(pair_guards([vjp]))
+
+
+def pair_guards(callees) -> list:
+    """The guards of these pairs and of every pair they call, each pair once."""
+    seen, out, pending = set(), [], list(callees)
+    while pending:  # a worklist: call chains can be deeper than Python's recursion limit
+        vjp = pending.pop()
+        if id(vjp) not in seen:
+            seen.add(id(vjp))
+            out += vjp.guards
+            pending += vjp.callees
+    return out

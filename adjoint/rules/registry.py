@@ -1,0 +1,171 @@
+"""The gradient rule registry: one table keyed by the primal callable.
+
+A rule is an ordinary, runnable Python function `d(g, y, *inputs, **options)`: `g` is the
+gradient of the output, `y` the output, then the primal's inputs. Parameters with a
+default are options (axis, keepdims, ...) and get no gradient. It returns one expression
+per input (a tuple when there are several; `None` means "no contribution"). Because a
+rule runs on its own, every rule gets its own finite-difference test; the compiler
+instead parses the rule body and pastes it into the generated code with names
+substituted, so the output reads like the math:
+
+    @rule(np.tanh)
+    def d_tanh(g, y, x):
+        return g * (1 - y * y)          ->   grad_s1 = grad_h * (1 - h * h)
+
+Operators are keyed by `operator.add`, `operator.matmul`, ...; attributes by ".T";
+indexing by `operator.getitem`.
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import AdjointError
+
+RULES: dict = {}
+NONDIFF: dict = {}  # callable or ".attr" -> short reason, for calls whose output has no gradient
+COMPLEX_RULES: dict = {}  # primal -> the Rule used when an operand or result is complex
+# adjoint's own entries of RULES and NONDIFF (the coverage table and registry tests are
+# about these, not rules a user adds); filled by rules/__init__ and by each lazy family
+BUILTIN_RULES: dict = {}
+BUILTIN_NONDIFF: dict = {}
+
+# Rule modules registered on first use, by the package their primals come from: importing
+# scipy.stats costs about a second (scipy.signal imports it too), and a program that calls
+# scipy.stats.norm.logpdf has imported it already. The first lookup, rule or nondiff of a
+# primal from one of these packages imports the module, so every question the registry
+# answers sees the same table as if it had been imported with the others.
+LAZY_FAMILIES = {"scipy.stats": "stats", "scipy.linalg": "scipy_linalg",
+                 "scipy.signal": "scipy_linalg"}
+_PENDING = dict(LAZY_FAMILIES)
+
+
+@dataclass
+class Rule:
+    primal: object
+    func: object
+    func_params: tuple  # the rule's own names for g and y
+    params: tuple  # every parameter name after g and y, in order
+    inputs: tuple  # parameter names that receive a gradient slot
+    options: dict  # parameter name -> default
+    elementwise: bool | None  # result shape = broadcast of the inputs' shapes
+    variadic: bool | int = False  # the first input receives every positional argument, as one tuple
+    input_defaults: dict = field(default_factory=dict)  # defaults of `differentiable` inputs
+    indices: tuple = ()  # inputs that hold indices or keys: no gradient, by their type
+
+
+def rule(primal, *, elementwise: bool | None = None, differentiable: tuple = (),
+         variadic: bool | int = False, indices: tuple = (), table: dict | None = None):
+    """Register the decorated function as the gradient rule of `primal`.
+
+    `elementwise=True` says the primal's result has the broadcast shape of its inputs,
+    which lets the compiler drop shape bookkeeping (unbroadcast) it can prove useless.
+    Left as None, a rule whose formula is itself elementwise counts as elementwise.
+    `differentiable` names parameters with a default that still get a gradient
+    (norm.logpdf's loc and scale); the other defaulted parameters are options.
+    `variadic=True` is for a primal taking `*args` (np.einsum): the rule's first input
+    receives all positional arguments as one tuple and returns one gradient per entry;
+    `variadic=n` says only the first n entries get one (the others are refused when they
+    depend on the values differentiated).
+    `indices` names inputs that can only hold indices or keys (ints, bools, slices,
+    strings), so their gradient is None by type even where dataflow reaches them; any
+    other input a rule gives None is refused when it depends on the values differentiated.
+    `table` registers into another table than RULES (COMPLEX_RULES, via complex_rule).
+    """
+    def register(func):
+        params = list(inspect.signature(func).parameters.values())
+        if len(params) < 3 or any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
+            raise AdjointError(f"rule {func.__qualname__} must be written d(g, y, x, ...): the "
+                               "output's gradient, the output, then each input by name")
+        inputs = tuple(p.name for p in params[2:]
+                       if p.default is inspect.Parameter.empty or p.name in differentiable)
+        options = {p.name: p.default for p in params[2:]
+                   if p.default is not inspect.Parameter.empty and p.name not in inputs}
+        names = tuple(p.name for p in params[2:])
+        defaults = {p.name: p.default for p in params[2:] if p.name in differentiable}
+        found = Rule(primal, func, (params[0].name, params[1].name), names, inputs, options,
+                     elementwise, variadic, defaults, tuple(indices))
+        load_family_of(primal)  # a user's rule for norm.logpdf replaces adjoint's, not vice versa
+        (RULES if table is None else table)[primal] = found
+        func.primal = primal
+        return func
+    return register
+
+
+def nondiff(*primals, reason: str = "its output does not change smoothly with its inputs"):
+    """Declare calls whose result carries no gradient (floor, argmax, .shape, ...)."""
+    for primal in primals:
+        load_family_of(primal)
+        NONDIFF[primal] = reason
+
+
+def complex_rule(primal, **options):
+    """Register the decorated function as primal's rule when a value involved is complex
+    (see adjoint/reverse/complex_values.py)."""
+    return rule(primal, table=COMPLEX_RULES, **options)
+
+
+def lookup(primal) -> Rule | None:
+    try:
+        found = RULES.get(primal)
+        return RULES.get(primal) if found is None and load_family_of(primal) else found
+    except TypeError:  # unhashable callables have no rule
+        return None
+
+
+def is_nondiff(primal) -> bool:
+    try:
+        return primal in NONDIFF or (load_family_of(primal) and primal in NONDIFF)
+    except TypeError:
+        return False
+
+
+def load_family_of(primal) -> bool:
+    """Register the lazy rule module of primal's package if it is still pending; True when
+    this call did."""
+    module = getattr(primal, "__module__", None) if _PENDING else None
+    if not isinstance(module, str):
+        return False
+    package = ".".join(module.split(".")[:2])  # scipy.stats._continuous_distns -> scipy.stats
+    return package in _PENDING and _load_family(package)
+
+
+def load_lazy_families():
+    """Register every pending lazy family now (the coverage table, the registry tests)."""
+    for package in list(_PENDING):
+        _load_family(package)
+
+
+def _load_family(package: str) -> bool:
+    family = _PENDING.get(package)
+    if family is None:
+        return False
+    for other in [k for k, name in _PENDING.items() if name == family]:
+        del _PENDING[other]  # one module may serve several packages
+    rules_before, nondiff_before = set(RULES), set(NONDIFF)
+    importlib.import_module(f"{__package__}.{family}")  # registers as it is imported
+    BUILTIN_RULES.update({k: r for k, r in RULES.items() if k not in rules_before})
+    BUILTIN_NONDIFF.update({k: r for k, r in NONDIFF.items() if k not in nondiff_before})
+    return True
+
+
+def display_name(primal) -> str:
+    if isinstance(primal, str):
+        return primal
+    for name in ("r_", "c_"):  # numpy's indexing objects (np.r_[a, b])
+        if primal is getattr(np, name):
+            return "np." + name
+    owner = getattr(primal, "__self__", None)
+    if owner is not None and type(owner).__module__.startswith("scipy.stats"):  # norm.logpdf
+        name = getattr(owner, "name", None) or type(owner).__name__.removesuffix("_gen")
+        return f"scipy.stats.{name}.{primal.__name__}"
+    module = getattr(primal, "__module__", None) or ""
+    name = getattr(primal, "__qualname__", None) or getattr(primal, "__name__", repr(primal))
+    if module in ("numpy", "math", "builtins", "_operator", "operator"):
+        prefix = {"numpy": "np.", "math": "math.", "builtins": "", "_operator": "operator.",
+                  "operator": "operator."}[module]
+        return prefix + name
+    return f"{module}.{name}" if module and module != "__main__" else name
