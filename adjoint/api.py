@@ -114,7 +114,7 @@ def _make(func, wrt, optimize, return_value, has_aux=False, check_finite=None,
     if isinstance(func, GradientFunction):
         raise AdjointError("gradients of gradients are not supported yet")
     spec = Specializer(func, wrt, optimize, return_value, has_aux, check_finite, backend)
-    out = GradientFunction(spec.dispatcher)
+    out = GradientFunction(spec.dispatcher, *spec.bound)
     out._specializer = spec
     functools.update_wrapper(out, func, assigned=("__module__", "__name__", "__qualname__", "__doc__"),
                              updated=())

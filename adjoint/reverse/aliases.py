@@ -19,6 +19,7 @@ import numpy as np
 from .. import ir
 from . import shapes
 from ..runtime.containers import appended, dict_items, dict_values, make_dict
+from ..runtime.python import with_default
 from ..errors import Problem, UnsupportedSyntax
 
 SHAPE_ATTRIBUTES = {"shape", "ndim", "size", "dtype"}
@@ -53,7 +54,12 @@ def in_place_problems(fn: ir.Function, classes: dict):
             value.args[0] if isinstance(value, ir.Call) and value.args else None  # xs.append(v)
         if isinstance(old, ir.Var) and old in unsafe and classes.get(old) != shapes.SCALAR:
             name = stmt.may_alias
-            if isinstance(value, ir.Call):
+            if isinstance(value, ir.Call) and value.func.value is with_default:
+                yield Problem(
+                    stmt.origin, f"{name}.setdefault(...) would change a dict that {name} may share "
+                    "with another name (or with the caller), which adjoint does not track",
+                    f"set it on a new dict: {name} = dict({name}) first")
+            elif isinstance(value, ir.Call):
                 yield Problem(
                     stmt.origin, f"{name}.append(...) would change a list that {name} may share "
                     "with another name (or with the caller), which adjoint does not track",
@@ -120,8 +126,8 @@ def _integer_valued(fn: ir.Function) -> set:
 
 
 def _integer_expression(expr, integers) -> bool:
-    if isinstance(expr, ir.Const):
-        return isinstance(expr.value, int) and not isinstance(expr.value, bool)
+    if isinstance(expr, ir.Const):  # (a string: a dict's entry, not a view of it)
+        return isinstance(expr.value, (int, str)) and not isinstance(expr.value, bool)
     if isinstance(expr, ir.Var):
         return expr in integers
     if isinstance(expr, ir.BinOp):
@@ -170,7 +176,7 @@ def _fresh_callable(func) -> bool:
         return False
 
 
-_FRESH = {appended, make_dict, dict_values, dict_items, builtins.sum, np.zeros, np.ones, np.full, np.empty, np.zeros_like, np.ones_like, np.full_like,
+_FRESH = {appended, with_default, make_dict, dict_values, dict_items, builtins.sum, np.zeros, np.ones, np.full, np.empty, np.zeros_like, np.ones_like, np.full_like,
           np.empty_like, np.array, np.copy, np.arange, np.linspace, np.eye, np.identity,
           np.sum, np.mean, np.prod, np.cumsum, np.dot, np.outer, np.concatenate, np.stack,
           np.where, np.clip, np.max, np.min, builtins.float, builtins.abs, builtins.len}

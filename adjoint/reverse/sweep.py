@@ -28,7 +28,7 @@ from dataclasses import replace
 from .. import ir
 from . import shapes
 from .aliases import check_in_place, in_place_problems
-from .calls import backprop_call, differentiable_through, rewrite_calls
+from .calls import backprop_call, differentiable_through, refuse_starred, rewrite_calls
 from .activity import active_vars, differentiable, primal_key, useful_vars
 from .complex_values import complex_rule_for, complex_vars
 from .shares import bind_rule, element_share, operand_share
@@ -382,6 +382,7 @@ class ReverseSweep(TapeBookkeeping):
             self.contribute(stmt.value, g, stmt.origin, assigned, out)
             return out
         if isinstance(stmt.value, ir.TupleExpr):  # t = (a, b): each element its share
+            refuse_starred(self, stmt, stmt.value.elts)
             for k, element in enumerate(stmt.value.elts):
                 if isinstance(element, ir.Var) and element in self.useful:
                     share = ir.Subscript(g, ir.Const(k))
@@ -429,6 +430,8 @@ class ReverseSweep(TapeBookkeeping):
 
     def bind(self, stmt, r: Rule):
         """The primal's operands in rule-input order, and every rule parameter's value."""
+        if isinstance(stmt.value, ir.Call):
+            refuse_starred(self, stmt, stmt.value.args)
         return bind_rule(stmt, r, self.useful)
 
     def contribute(self, var: ir.Var, expr, origin, assigned: set, out: list) -> None:

@@ -28,7 +28,7 @@ scipy.signal imports) takes about a second, so `import adjoint` does not.
 """
 from . import (operators, scalar, unary, binary, reductions, linalg, shaping, selection,  # noqa: F401
                signal, special, nondiff, containers, fft, complex, arrays, decompositions,
-               special_more)
+               special_more, objects)
 
 from .registry import (BUILTIN_NONDIFF, BUILTIN_RULES, NONDIFF as _NONDIFF, RULES as _RULES,  # noqa: F401
                        load_lazy_families)
