@@ -16,6 +16,7 @@ compiled by one thread must never be seen by another.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from . import backends, codegen, ir, loader, passes
@@ -28,6 +29,7 @@ from .lowering.lower import Lowering, namer_for
 from .lowering.statics import statics_key
 from .lowering.structure import structure
 from .names import Namer
+from .recursion import with_room
 from .reverse.sweep import differentiate
 from .reverse.vjp import (VJP, calls_itself, check_base_case, one_result, pair_name, parameter_names,
                           split_vjp)
@@ -50,7 +52,7 @@ class Compiled:
     source: str
     function: object  # the live generated function
     return_location: Location | None
-    stages: dict  # stage name -> IR text, for dumps
+    stages: Mapping  # stage name -> IR text, for dumps (printed when first asked for)
     callees: list = field(default_factory=list)  # VJPs of functions differentiated through
     guards: tuple = ()  # what the code assumed: free names, module attributes (guards.py)
     check_finite: bool = False  # compiled with a finite check after each backward assignment
@@ -68,6 +70,7 @@ def lower_function(func=None, parsed: Parsed | None = None, statics: dict | None
     return Lowered(parsed, fn)
 
 
+@with_room  # deep code (long expressions) may need a higher recursion limit: see recursion.py
 def compile_gradient(func, wrt_names: tuple, scalar_params: frozenset, *,
                      return_value: bool, optimize: bool = True, single: bool = True,
                      has_aux: bool = False, check_finite: bool = False,
@@ -99,9 +102,30 @@ def compile_gradient(func, wrt_names: tuple, scalar_params: frozenset, *,
             source, functions = backends.compile_functions(backend, generated, [grad_fn], grad_fn.name,
                                                            func)
             function = backends.entry_point(backend, functions[grad_fn.name], fn.name)
-        return Compiled(source, function, fn.body[-1].origin,
-                        {name: codegen.function_source(stage) for name, stage in stages.items()},
+        return Compiled(source, function, fn.body[-1].origin, StageTexts(stages),
                         callees, guards_of(lowered.parsed, fn), check_finite, backend)
+
+
+class StageTexts(Mapping):
+    """Stage name -> the IR's text, printed on first use: printing every stage of every
+    compile took as long as the rest of the compile, and only dumps read them. The IR
+    is not changed after its stage (passes build new statements), so the text is the
+    stage's."""
+
+    def __init__(self, stages: dict):
+        self.stages = dict(stages)
+        self.texts: dict = {}
+
+    def __getitem__(self, name: str) -> str:
+        if name not in self.texts:
+            self.texts[name] = codegen.function_source(self.stages[name])
+        return self.texts[name]
+
+    def __iter__(self):
+        return iter(self.stages)
+
+    def __len__(self) -> int:
+        return len(self.stages)
 
 
 def refuse_check_finite(backend: str, check_finite: bool, func) -> None:
@@ -137,6 +161,7 @@ def callee_compiler(optimize: bool, check_finite: bool = False, backend: str = "
     return compile_callee
 
 
+@with_room  # a chain of callees compiles each inside its caller: see recursion.py
 def compile_callee_pair(func, wrt_names: tuple, scalar_params: frozenset, optimize: bool,
                         call_site: Location | None = None, check_finite: bool = False,
                         backend: str = "python", statics: dict | None = None) -> VJP:

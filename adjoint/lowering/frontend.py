@@ -7,6 +7,7 @@ Guarantees: either a `Parsed` or a `NoSource` error saying why and what to do.
 """
 from __future__ import annotations
 
+import ast
 import builtins
 import inspect
 import linecache
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 import gast
 
 from ..errors import Location, NoSource
+from ..recursion import call_with_room, make_room
 from .livesource import is_source_of
 
 
@@ -52,7 +54,7 @@ def parse_function(func) -> Parsed:
     text = textwrap.dedent("".join(lines))
     indent = len(lines[0]) - len(lines[0].lstrip())
     try:
-        module = gast.parse(text)
+        module = call_with_room(gast.ast_to_gast, ast.parse(text))
     except SyntaxError as exc:
         raise NoSource.at(None, f"the source of {name} does not parse on its own: {exc}",
                           "define the function with a plain def statement") from None
@@ -67,7 +69,7 @@ def parse_function(func) -> Parsed:
     if not isinstance(node, gast.FunctionDef):
         raise NoSource.at(None, f"the source of {name} is not a def statement",
                           "write the function with def")
-    _shift_locations(node, first - 1, indent)
+    make_room(_shift_locations(node, first - 1, indent))  # the compile's walks go as deep
     closure = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))
     return Parsed(func, node, filename, all_lines, func.__globals__, closure)
 
@@ -134,14 +136,20 @@ def _argument_names(args) -> list:
     return [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
 
 
-def _shift_locations(tree, line_offset: int, col_offset: int) -> None:
-    """Move locations from the dedented snippet back to the real file."""
-    for sub in gast.walk(tree):
+def _shift_locations(tree, line_offset: int, col_offset: int) -> int:
+    """Move locations from the dedented snippet back to the real file; return how many
+    nodes deep the tree goes (the same walk, for recursion.make_room)."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        sub, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in gast.iter_child_nodes(sub))
         if hasattr(sub, "lineno") and sub.lineno is not None:
             sub.lineno += line_offset
             sub.col_offset = (sub.col_offset or 0) + col_offset
         if getattr(sub, "end_lineno", None) is not None:
             sub.end_lineno += line_offset
+    return deepest
 
 
 MISSING = object()

@@ -16,6 +16,8 @@ import functools
 import inspect
 import symtable
 
+from ..recursion import call_with_room
+
 _FUTURE_FLAGS = 0
 for _feature in __future__.all_feature_names:
     _FUTURE_FLAGS |= getattr(__future__, _feature).compiler_flag
@@ -42,15 +44,18 @@ def is_source_of(func, text: str, first: int, file_text: str) -> bool:
                                 decorator_list=[], returns=None)]
     imports = [ast.Import(names=[ast.alias(name=name)]) for name in _imported_names(file_text)]
     tree.body = imports + body  # Python compiles `np.f(x)` differently for imported names
-    ast.fix_missing_locations(tree)
-    try:
-        compiled = compile(tree, code.co_filename, "exec", dont_inherit=True,
-                           flags=code.co_flags & _FUTURE_FLAGS)
+    try:  # (both steps recurse once per level of the user's nesting: room for deep code)
+        compiled = call_with_room(_compile, tree, code.co_filename, code.co_flags & _FUTURE_FLAGS)
     except (SyntaxError, ValueError):
         return True  # not comparable here; the parser reports real syntax problems
     want = _shape(code)
     return any(_shape(c) == want for c in _code_objects(compiled)
                if c.co_name == code.co_name and c.co_firstlineno == code.co_firstlineno)
+
+
+def _compile(tree: ast.Module, filename: str, flags: int):
+    ast.fix_missing_locations(tree)
+    return compile(tree, filename, "exec", dont_inherit=True, flags=flags)
 
 
 def _class_name(func) -> str:

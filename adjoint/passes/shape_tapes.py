@@ -34,9 +34,12 @@ def tape_shapes_only(fn: ir.Function) -> ir.Function:
     namer = Namer({v.name for s in statements for v in ir.targets(s)} | {p.name for p in fn.params}
                   | {s.tape.name for s in pops + pushes})
     changes = {}
+    value_read, read = _backward_reads(fn)
+    popped, pushed = _by_tape(pops, "target"), _by_tape(pushes, "value")
     for tape in dict.fromkeys(s.tape for s in pops):  # program order: deterministic names
-        var = _single_variable(tape, pops, pushes)
-        if var is not None and _only_shape_read(var, fn) and not _loop_target(var, statements):
+        var = _single_variable(popped.get(tape, set()), pushed.get(tape, set()))
+        if var is not None and var in read and var not in value_read \
+                and not _loop_target(var, statements):  # read only for its shape
             shape = ir.Var(namer.fresh(var.name + "_shape"), ir.Kind.TEMP)
             changes[tape] = (var, shape, ir.Var(namer.fresh(var.name + "_shape_tape"), ir.Kind.TAPE))
     if not changes:
@@ -49,9 +52,17 @@ def tape_shapes_only(fn: ir.Function) -> ir.Function:
     return dataclasses.replace(fn, body=inits + body, dynamic=frozenset(dynamic))
 
 
-def _single_variable(tape, pops, pushes):
-    popped = {s.target for s in pops if s.tape == tape}
-    pushed = {s.value for s in pushes if s.tape == tape}
+def _by_tape(statements, field: str) -> dict:
+    """tape -> the set of what its pops restore (or its pushes keep)."""
+    out: dict = {}
+    for stmt in statements:
+        out.setdefault(stmt.tape, set()).add(getattr(stmt, field))
+    return out
+
+
+def _single_variable(popped: set, pushed: set):
+    """The one variable a tape's pops restore and its pushes keep, if there is one."""
+    popped = set(popped)
     if len(popped) == 1 and popped == pushed:
         var = popped.pop()
         return var if isinstance(var, ir.Var) else None
@@ -63,17 +74,18 @@ def _loop_target(var, statements) -> bool:
     return any(isinstance(s, ir.For) and s.target == var for s in statements)
 
 
-def _only_shape_read(var, fn) -> bool:
-    """Does the backward read var only as unbroadcast's second argument (and read it)?"""
-    shape_read = False
+def _backward_reads(fn) -> tuple:
+    """(variables the backward reads for their values, variables it reads at all): one
+    pass for every tape (a var read only as unbroadcast's second argument is in the
+    second set only)."""
+    value_read, read = set(), set()
     for stmt in ir.walk(fn.body):
         if isinstance(stmt, (ir.Pop, ir.Push)) or not getattr(stmt, "backward", isinstance(stmt, ir.Return)):
             continue
         for expr in _expressions(stmt):
-            if var in _value_reads(expr):
-                return False
-            shape_read = shape_read or var in ir.vars_in(expr)
-    return shape_read
+            value_read |= _value_reads(expr)
+            read.update(ir.vars_in(expr))
+    return value_read, read
 
 
 def _rewrite(block: list, changes: dict) -> list:

@@ -2,8 +2,8 @@
 
 A value is *active* when it is computed from a `wrt` parameter by a differentiable
 operation; it is *useful* when it also flows into the returned value. Only values that
-are both get backward code. Loops are handled by iterating to a fixed point, so a
-loop-carried value (s = s + x * w) is found active from its second assignment.
+are both get backward code. Both are reachability over def-use edges (worklists), so a
+loop-carried value (s = s + x * w) is found active whatever the order of its assignments.
 """
 from __future__ import annotations
 
@@ -62,44 +62,50 @@ def casts_to_integer(value) -> bool:
 
 
 def active_vars(body, wrt) -> set:
+    """The least set holding wrt and closed under "an operand is active, so are the
+    targets": a forward worklist over def-use edges, each statement visited once per
+    operand that turns active (not a whole-function pass per new fact)."""
+    readers: dict = {}  # var -> the statements that pass its gradient on to their targets
+    for stmt in ir.walk(body):
+        if isinstance(stmt, ir.SetItem):  # x[i] = v: x carries v's gradient from here on
+            gives = (stmt.target,)
+        elif isinstance(stmt, ir.Assign) and differentiable(stmt):
+            gives = ir.targets(stmt)
+        else:
+            continue
+        for var in dict.fromkeys(ir.vars_in(stmt.value)):
+            readers.setdefault(var, []).append(gives)
     active = set(wrt)
-    changed = True
-    while changed:
-        changed = False
-        for stmt in ir.walk(body):
-            if isinstance(stmt, ir.SetItem):  # x[i] = v: x carries v's gradient from here on
-                if stmt.target not in active and any(v in active for v in ir.vars_in(stmt.value)):
-                    active.add(stmt.target)
-                    changed = True
-                continue
-            if not isinstance(stmt, ir.Assign) or not differentiable(stmt):
-                continue
-            if any(v in active for v in ir.vars_in(stmt.value)):
-                new = set(ir.targets(stmt)) - active
-                if new:
-                    active |= new
-                    changed = True
+    pending = list(active)
+    while pending:
+        for gives in readers.get(pending.pop(), ()):
+            for target in gives:
+                if target not in active:
+                    active.add(target)
+                    pending.append(target)
     return active
 
 
 def useful_vars(body, active: set, result) -> set:
-    """Active values the result depends on."""
+    """Active values the result depends on: a backward worklist from the result over
+    the statements defining each value found useful (x[i] = v defines x too)."""
+    operands: dict = {}  # var -> the active operands of each statement that defines it
+    for stmt in ir.walk(body):
+        if isinstance(stmt, ir.SetItem):
+            defines = (stmt.target,)
+        elif isinstance(stmt, ir.Assign) and differentiable(stmt):
+            defines = ir.targets(stmt)
+        else:
+            continue
+        reads = [v for v in dict.fromkeys(ir.vars_in(stmt.value)) if v in active]
+        for var in defines:
+            operands.setdefault(var, []).append(reads)
     useful = {result} if result in active else set()
-    changed = True
-    while changed:
-        changed = False
-        for stmt in ir.walk(body):
-            if isinstance(stmt, ir.SetItem) and stmt.target in useful:
-                new = {v for v in ir.vars_in(stmt.value) if v in active} - useful
-                if new:
-                    useful |= new
-                    changed = True
-                continue
-            if not isinstance(stmt, ir.Assign) or not differentiable(stmt):
-                continue
-            if any(t in useful for t in ir.targets(stmt)):
-                new = {v for v in ir.vars_in(stmt.value) if v in active} - useful
-                if new:
-                    useful |= new
-                    changed = True
+    pending = list(useful)
+    while pending:
+        for reads in operands.get(pending.pop(), ()):
+            for var in reads:
+                if var not in useful:
+                    useful.add(var)
+                    pending.append(var)
     return useful

@@ -107,8 +107,9 @@ class TapeBookkeeping:
             if isinstance(stmt, ir.Assign):
                 top_level.update(ir.targets(stmt))
             elif ir.blocks(stmt):
+                inside = {t for s in ir.walk([stmt]) for t in ir.targets(s)}
                 for v in sorted(kept - top_level - set(self.fn.params), key=lambda v: v.name):
-                    if any(v in ir.targets(s) for s in ir.walk([stmt])):
+                    if v in inside:
                         out.append(ir.Assign(v, ir.Const(None), self.fn.origin))
                         top_level.add(v)
         return out

@@ -37,6 +37,7 @@ from ..lowering.frontend import parse_function
 from ..dispatch import SCALAR_TYPES, Specializer, bind_examples, normalize_wrt
 from ..lowering.lower import Lowering, namer_for
 from ..lowering.structure import structure
+from ..recursion import with_room
 from ..reverse.sweep import ReverseSweep
 from ..reverse.vjp import calls_itself, check_base_case, one_result
 from .targets import add_target_arguments, resolve_target
@@ -103,6 +104,7 @@ class _Checker:
         for callee in callees:
             self.run(*callee)
 
+    @with_room  # deep code, and callees checked inside their callers: see recursion.py
     def function(self, func, wrt_names, scalars, call_site):
         """(problems of func itself, [(callee, wrt, scalars, call site), ...])."""
         top = call_site is None

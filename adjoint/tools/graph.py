@@ -33,6 +33,7 @@ from ..display import Graph
 from ..dispatch import SCALAR_TYPES, normalize_wrt, parameters
 from ..errors import AdjointError, UnsupportedSyntax
 from ..pipeline import callee_compiler, lower_function
+from ..recursion import with_room
 from ..reverse.sweep import ReverseSweep
 from .targets import UsageError, add_target_arguments, resolve_target
 
@@ -90,6 +91,7 @@ def _write_text(path: str, text: str) -> None:
 
 # recording ---------------------------------------------------------------------------
 
+@with_room  # deep code may need a higher recursion limit: see recursion.py
 def record(func, *args, wrt=None):
     """(value-and-gradient IR function, {name: value after one run at args}, {primal
     name: name of its gradient}, callees)."""
