@@ -8,12 +8,13 @@ from . import rules as _rules  # noqa: F401  (registers the built-in gradient ru
 from . import testing
 from .api import GradientFunction, grad, source, value_and_grad
 from .check import check
+from .higher import hessian, hvp, jacfwd, jacobian, jacrev, jvp
 from .errors import (AdjointError, BadArguments, MissingRule, NonFiniteGradient, NonScalarOutput,
                      NoSource, UnsupportedSyntax)
 from .registry import nondiff, rule
 from .runtime import unbroadcast
 
 __version__ = "0.1.0"
-__all__ = ["grad", "value_and_grad", "source", "check", "rule", "nondiff", "testing", "AdjointError",
-           "BadArguments", "MissingRule", "NonFiniteGradient", "NonScalarOutput", "NoSource",
+__all__ = ["grad", "value_and_grad", "source", "jvp", "jacfwd", "jacrev", "jacobian", "hessian",
+           "hvp", "check", "rule", "nondiff", "testing", "AdjointError", "BadArguments", "MissingRule", "NonFiniteGradient", "NonScalarOutput", "NoSource",
            "UnsupportedSyntax", "GradientFunction", "unbroadcast"]

@@ -19,6 +19,7 @@ import numpy as np
 from . import ir, shapes
 from .containers import appended, dict_items, dict_values, make_dict
 from .errors import Problem, UnsupportedSyntax
+from .forward.runtime import writable_tangent, zero_tangent
 
 SHAPE_ATTRIBUTES = {"shape", "ndim", "size", "dtype"}
 
@@ -172,4 +173,5 @@ def _fresh_callable(func) -> bool:
 _FRESH = {appended, make_dict, dict_values, dict_items, builtins.sum, np.zeros, np.ones, np.full, np.empty, np.zeros_like, np.ones_like, np.full_like,
           np.empty_like, np.array, np.copy, np.arange, np.linspace, np.eye, np.identity,
           np.sum, np.mean, np.prod, np.cumsum, np.dot, np.outer, np.concatenate, np.stack,
-          np.where, np.clip, np.max, np.min, builtins.float, builtins.abs, builtins.len}
+          np.where, np.clip, np.max, np.min, builtins.float, builtins.abs, builtins.len,
+          writable_tangent, zero_tangent}  # (the last two: in forward-mode code)

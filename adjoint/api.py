@@ -48,6 +48,13 @@ class GradientFunction(functools.partial):
     def wrt(self) -> tuple:
         return self._specializer.wrt_names
 
+    @property
+    def adjoint_rule(self):
+        """The rule for calls of this gradient inside a function being differentiated:
+        its backward is a Hessian-vector product (see adjoint/higher_calls.py)."""
+        from .higher_calls import grad_call_rule
+        return grad_call_rule(self)
+
     def __repr__(self) -> str:
         kind = "value_and_grad" if self._specializer.return_value else "grad"
         return f"<adjoint {kind} of {self._specializer.func.__qualname__} wrt {self.wrt}>"
@@ -79,13 +86,21 @@ def value_and_grad(func=None, wrt=None, *, has_aux: bool = False, optimize: bool
 
 
 def source(func, wrt=None, *example_args, optimize: bool = True, value: bool = False,
-           has_aux: bool = False, callees: bool = False, check_finite: bool | None = None) -> str:
+           has_aux: bool = False, callees: bool = False, check_finite: bool | None = None,
+           mode: str = "grad") -> str:
     """The generated gradient code for `func`, as `grad(func, wrt)` would run it.
 
     With example arguments, the code specialized to their types (scalars drop the
     broadcasting bookkeeping); without, the code for array arguments. `callees=True`
     appends the forward/backward pair of every function differentiated through.
+    `mode="jvp"` gives the forward-mode code `adjoint.jvp` runs instead (with the code
+    of every function it calls through).
     """
+    if mode == "jvp":
+        from .higher import forward_source
+        return forward_source(func, wrt, *example_args)
+    if mode != "grad":
+        raise BadArguments(f"mode is 'grad' or 'jvp'; got {mode!r}")
     spec = _Specializer(func, wrt, optimize, value, has_aux, check_finite)
     key = spec.key_of(example_args) if example_args else spec.default_key()
     compiled = spec.compile_for(key)
@@ -116,8 +131,9 @@ class _Specializer:
 
     def __init__(self, func, wrt, optimize: bool, return_value: bool, has_aux: bool = False,
                  check_finite: bool | None = None):
-        if isinstance(func, GradientFunction):
-            raise AdjointError("gradients of gradients are not supported yet",)
+        if isinstance(func, GradientFunction):  # grad of grad: reverse over forward code
+            from .higher import derivative_function
+            func = derivative_function(func)
         self.func = func
         self.has_aux = has_aux
         self.optimize = optimize

@@ -36,6 +36,9 @@ class Rule:
     options: dict  # parameter name -> default
     elementwise: bool | None  # result shape = broadcast of the inputs' shapes
     _template: object = field(default=None, repr=False)
+    # the forward-mode (JVP) rule of the same primal, one table for both directions:
+    # a forward.rules.ForwardRule, set by @d_f.forward or derived (see adjoint/forward/rules.py)
+    forward: object = field(default=None, repr=False)
 
     @property
     def template(self):
@@ -46,12 +49,16 @@ class Rule:
         return self._template
 
 
-def rule(primal, *, elementwise: bool | None = None):
+def rule(primal, *, elementwise: bool | None = None, forward=None):
     """Register the decorated function as the gradient rule of `primal`.
 
     `elementwise=True` says the primal's result has the broadcast shape of its inputs,
     which lets the compiler drop shape bookkeeping (unbroadcast) it can prove useless.
     Left as None, a rule whose formula is itself elementwise counts as elementwise.
+    `forward=j` (or `@d_f.forward` above `j`) adds the forward-mode rule
+    `j(dx, ..., y, x, ...)`: one tangent per input, then y and the inputs, returning
+    each input's contribution to y's tangent (see adjoint/forward/rules.py); elementwise
+    rules get theirs derived.
     """
     def register(func):
         params = list(inspect.signature(func).parameters.values())
@@ -64,8 +71,16 @@ def rule(primal, *, elementwise: bool | None = None):
         RULES[primal] = Rule(primal, func, (params[0].name, params[1].name), names, inputs,
                              options, elementwise)
         func.primal = primal
+        func.forward = lambda jvp: _add_forward(primal, jvp)
+        if forward is not None:
+            _add_forward(primal, forward)
         return func
     return register
+
+
+def _add_forward(primal, jvp):
+    from .forward.rules import forward_rule
+    return forward_rule(primal)(jvp)
 
 
 def nondiff(*primals, reason: str = "its output does not change smoothly with its inputs"):
@@ -76,9 +91,12 @@ def nondiff(*primals, reason: str = "its output does not change smoothly with it
 
 def lookup(primal) -> Rule | None:
     try:
-        return RULES.get(primal)
+        found = RULES.get(primal)
     except TypeError:  # unhashable callables have no rule
         return None
+    if found is None and hasattr(type(primal), "adjoint_rule"):  # a call of grad(f): see higher.py
+        return primal.adjoint_rule
+    return found
 
 
 def is_nondiff(primal) -> bool:

@@ -1,0 +1,253 @@
+"""Forward-mode rules: each registry entry's JVP, kept beside its reverse rule.
+
+A forward rule says how the tangent of a primal's output follows from the tangents of
+its inputs. It lives on the same registry entry as the reverse rule (`Rule.forward`),
+so the two directions cannot drift into two tables. Four kinds:
+
+- written: a runnable function `j(dx, ..., y, x, ..., options)`: one tangent per input,
+  then the output y and the inputs under the reverse rule's names. It returns one
+  contribution per input, each linear in that input's tangent alone; the compiler
+  pastes its body (as it does reverse rules) and sums the contributions of the inputs
+  that carry tangents, dropping the others unevaluated:
+
+      @d_inv.forward
+      def j_inv(da, y, a):
+          return -(y @ da @ y)
+
+- elementwise, derived for every rule declared (or found) elementwise: the reverse
+  template with g replaced by the input's tangent and unbroadcast dropped, because an
+  elementwise Jacobian is diagonal (d_mul's `unbroadcast(g * b, a)` gives `dot_a * b`);
+- linear, declared with `linear(...)`: the primal applied to the tangents
+  (`np.sum(dot_x, axis=1)`), for functions linear in their inputs jointly;
+- multilinear, declared with `multilinear(...)`: the product rule, one term per input
+  with that input replaced by its tangent (`dot_a @ b + a @ dot_b`).
+
+`run_forward` evaluates a rule on concrete values through the very code the compiler
+pastes, so each rule gets its own finite-difference test (tests/test_forward_rules.py).
+"""
+from __future__ import annotations
+
+import inspect
+import operator
+from dataclasses import dataclass, field
+
+from .. import ir
+from ..errors import AdjointError, NoSource, UnsupportedSyntax
+from ..registry import RULES, Rule, display_name
+from ..runtime import unbroadcast
+from ..template import Template
+
+
+@dataclass
+class ForwardRule:
+    kind: str  # "written", "elementwise", "linear" or "multilinear"
+    over: tuple | None = None  # linear kinds: the inputs with a contribution (None: all with a gradient)
+    func: object = None  # the written rule
+    _template: object = field(default=None, repr=False)
+
+
+def forward_of(r: Rule) -> ForwardRule | None:
+    """The forward rule of a registry entry: the one declared, else derived when the
+    rule is elementwise, else None."""
+    if r.forward is None and _is_elementwise(r):
+        r.forward = ForwardRule("elementwise")
+    return r.forward
+
+
+def linear_inputs(r: Rule) -> tuple:
+    """The inputs a linear or multilinear rule has contributions for: those declared, else
+    every input whose reverse gradient is not None (not an index, shape or condition)."""
+    fr = r.forward
+    if fr.over is not None:
+        return fr.over
+    return tuple(name for name, ret in zip(r.inputs, r.template.returns) if ret is not None)
+
+
+# declaring --------------------------------------------------------------------------
+def forward_rule(primal):
+    """Decorator: the written forward rule of `primal` (which already has a reverse rule)."""
+    def register(func):
+        r = _registered(primal)
+        _check_signature(r, func)
+        r.forward = ForwardRule("written", func=func)
+        return func
+    return register
+
+
+def linear(*primals, over: tuple | None = None) -> None:
+    """Declare primals linear in their inputs jointly: the tangent is the primal applied
+    to the tangents, inputs without one given zeros."""
+    for primal in primals:
+        _registered(primal).forward = ForwardRule("linear", over)
+
+
+def multilinear(*primals, over: tuple | None = None) -> None:
+    """Declare primals linear in each input separately (products): the product rule."""
+    for primal in primals:
+        _registered(primal).forward = ForwardRule("multilinear", over)
+
+
+def _registered(primal) -> Rule:
+    if primal not in RULES:
+        raise AdjointError(f"{display_name(primal)} has no gradient rule to add a forward rule to; "
+                           "register the reverse rule first with @adjoint.rule")
+    return RULES[primal]
+
+
+def _check_signature(r: Rule, func) -> None:
+    params = list(inspect.signature(func).parameters)
+    n = len(r.inputs)
+    if params[n + 1:] != list(r.params) or len(params) != n + 1 + len(r.params):
+        wanted = ", ".join([f"d{name}" for name in r.inputs] + ["y"] + list(r.params))
+        raise AdjointError(f"forward rule {func.__qualname__} must be written "
+                           f"{func.__name__}({wanted}): one tangent per input, the output, "
+                           "then the reverse rule's parameters by the same names")
+
+
+def _is_elementwise(r: Rule) -> bool:
+    if r.elementwise:
+        return True
+    if r.elementwise is None:
+        from ..shapes import is_elementwise_rule
+        return is_elementwise_rule(r)
+    return False
+
+
+# templates --------------------------------------------------------------------------
+def template_of(r: Rule) -> Template:
+    """The pasteable template of a written or elementwise forward rule: params are the
+    tangents (one per input), y, then the reverse rule's parameters."""
+    fr = r.forward
+    if fr._template is None:
+        fr._template = _written_template(r, fr.func) if fr.kind == "written" else _derived_template(r)
+    return fr._template
+
+
+def _written_template(r: Rule, func) -> Template:
+    from ..fence import check_supported
+    from ..frontend import parse_function
+    from ..lower import lower
+    n = len(r.inputs)
+    try:
+        parsed = parse_function(func)
+        check_supported(parsed)
+        fn = lower(parsed, flatten=False)
+    except (NoSource, UnsupportedSyntax):
+        return _call_template(func, n)
+    *body, ret = fn.body
+    value = ret.value
+    if n == 1 and not (isinstance(value, ir.TupleExpr) and len(value.elts) == 1):
+        returns = (value,)
+    elif isinstance(value, ir.TupleExpr) and len(value.elts) == n:
+        returns = tuple(value.elts)
+    else:
+        raise AdjointError(f"forward rule {func.__qualname__} ({parsed.filename}:"
+                           f"{ret.origin.line if ret.origin else '?'}) must return {n} "
+                           f"contributions, one per input ({', '.join(r.inputs)}); return None "
+                           "for an input that contributes nothing")
+    returns = tuple(None if isinstance(e, ir.Const) and e.value is None else e for e in returns)
+    return Template(fn.params, body, returns)
+
+
+def _call_template(func, n: int) -> Template:
+    """A written rule that cannot be pasted is called: its contributions come back summed."""
+    params = [ir.Var(name, ir.Kind.PARAM) for name in inspect.signature(func).parameters]
+    call = ir.Call(ir.Ref(func.__name__, func, (), func), tuple(params))
+    out = ir.Var(func.__name__.lstrip("_") + "_terms", ir.Kind.USER)
+    returns = tuple(ir.Subscript(out, ir.Const(k)) for k in range(n)) if n > 1 else (call,)
+    template = Template(params, [ir.Assign(out, call)] if n > 1 else [], returns)
+    template.called = True  # every tangent must be bound (zeros for constants)
+    return template
+
+
+def _derived_template(r: Rule) -> Template:
+    """An elementwise rule's reverse template, once per input with g := that input's
+    tangent: locals that read g are copied per input, the others shared."""
+    rev = r.template
+    g, y, *params = rev.params
+    dots = [ir.Var(f"dot_{name}", ir.Kind.PARAM) for name in r.inputs]
+    reads_g = {g}
+    for stmt in rev.body:
+        if isinstance(stmt, ir.Assign) and reads_g & set(ir.vars_in(stmt.value)):
+            reads_g.update(ir.targets(stmt))
+    body, maps = [], [{g: dot} for dot in dots]
+    for stmt in rev.body:
+        if not (isinstance(stmt, ir.Assign) and reads_g & set(ir.vars_in(stmt.value))):
+            body.append(stmt)
+            continue
+        for k, mapping in enumerate(maps):
+            copies = tuple(ir.Var(f"{t.name}_{k}", t.kind) for t in ir.targets(stmt))
+            value = ir.substitute(stmt.value, mapping)
+            mapping.update(zip(ir.targets(stmt), copies))
+            body.append(ir.Assign(copies if isinstance(stmt.target, tuple) else copies[0], value))
+    returns = tuple(None if ret is None else _without_unbroadcast(ir.substitute(ret, mapping))
+                    for ret, mapping in zip(rev.returns, maps))
+    return Template(dots + [y] + params, body, returns)
+
+
+def _without_unbroadcast(expr):
+    """unbroadcast(e, x) -> e everywhere in expr: a tangent keeps its broadcast shape."""
+    if isinstance(expr, ir.Call) and expr.func.value is unbroadcast and len(expr.args) == 2:
+        return _without_unbroadcast(expr.args[0])
+    if isinstance(expr, ir.Call):
+        return ir.Call(expr.func, tuple(_without_unbroadcast(a) for a in expr.args),
+                       tuple((k, _without_unbroadcast(v)) for k, v in expr.kwargs))
+    if isinstance(expr, ir.BinOp):
+        return ir.BinOp(expr.op, _without_unbroadcast(expr.left), _without_unbroadcast(expr.right))
+    if isinstance(expr, ir.UnaryOp):
+        return ir.UnaryOp(expr.op, _without_unbroadcast(expr.operand))
+    if isinstance(expr, ir.Subscript):
+        return ir.Subscript(_without_unbroadcast(expr.value), expr.index)
+    if isinstance(expr, ir.TupleExpr):
+        return ir.TupleExpr(tuple(_without_unbroadcast(e) for e in expr.elts), expr.is_list)
+    return expr
+
+
+def instantiate(template: Template, bindings: dict, carried: tuple, fresh_name):
+    """Paste a forward template. `bindings` maps parameter names to expressions;
+    `carried[k]` says whether input k has a tangent. Statements that read the tangent of
+    an input without one are dropped, with everything computed from them.
+
+    Returns (statements, one contribution or None per input)."""
+    n = len(carried)
+    mapping = {p: bindings[p.name] for p in template.params if p.name in bindings}
+    dropped = {p for k, p in enumerate(template.params[:n]) if not carried[k]}
+    statements = []
+    for stmt in template.body:
+        if dropped & _reads(stmt):
+            dropped.update(ir.targets(stmt))
+            continue
+        if isinstance(stmt, ir.Assign):
+            new = tuple(ir.Var(fresh_name(v.name), ir.Kind.LOCAL) for v in ir.targets(stmt))
+            value = ir.substitute(stmt.value, mapping)
+            mapping.update(zip(ir.targets(stmt), new))
+            statements.append(ir.Assign(new if isinstance(stmt.target, tuple) else new[0], value))
+        else:
+            statements.append(ir.ExprStmt(ir.substitute(stmt.value, mapping)))
+    terms = []
+    for k, ret in enumerate(template.returns):
+        if ret is None or not carried[k]:
+            terms.append(None)
+            continue
+        if dropped & set(ir.vars_in(ret)):
+            raise AdjointError(f"a forward rule's contribution for input {k} reads the tangent "
+                               "of another input; write each contribution from its own tangent")
+        terms.append(ir.substitute(ret, mapping))
+    return statements, tuple(terms)
+
+
+def _reads(stmt) -> set:
+    return set(ir.reads(stmt))
+
+
+def add_terms(terms):
+    """term_1 + term_2 + ..., with a + -b written a - b."""
+    total = None
+    for term in terms:
+        if total is None:
+            total = term
+        elif isinstance(term, ir.UnaryOp) and term.op is operator.neg:
+            total = ir.BinOp(operator.sub, total, term.operand)
+        else:
+            total = ir.BinOp(operator.add, total, term)
+    return total

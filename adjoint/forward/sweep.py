@@ -1,0 +1,362 @@
+"""Forward mode: a lowered function -> one function computing its value and tangent.
+
+Input: the structured SSA IR of the user's function (what the reverse sweep gets), the
+parameters that carry tangents (`wrt`) and which parameters are scalars. Output: an
+`ir.Function` in which every primal line that an active value flows through is followed
+by its tangent line, pasted from the operation's forward rule (adjoint/forward/rules.py):
+
+    s0 = h @ W                          s0 = h @ W
+                                 ->     dot_s0 = dot_h @ W + h @ dot_W
+    h_1 = np.tanh(s0)                   h_1 = np.tanh(s0)
+                                        dot_h_1 = dot_s0 * (1 - h_1 * h_1)
+
+No tapes: loops and branches stay as they are, each carrying its tangents along.
+Only values that depend on `wrt` and reach the result get a tangent; an operand without
+one contributes nothing (no zeros are built, except where a name that carries a tangent
+is reassigned from a constant). A tangent may be smaller than its primal (the tangent
+of a + b is dot_a when only a carries one); `broadcast_like` spreads it where a
+non-elementwise operation needs the full shape (see forward/runtime.py).
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .. import ir, shapes
+from ..activity import active_vars, differentiable, primal_key, useful_vars
+from ..aliases import check_in_place
+from ..calls import differentiable_through
+from ..errors import MissingRule
+from ..registry import display_name, lookup
+from ..simplify import simplify
+from . import rules as forward_rules
+from .runtime import broadcast_like, unit_tangent, writable_tangent, zero_tangent
+
+BROADCAST = ir.Ref("broadcast_like", broadcast_like, (), broadcast_like)
+WRITABLE = ir.Ref("writable_tangent", writable_tangent, (), writable_tangent)
+ZERO = ir.Ref("zero_tangent", zero_tangent, (), zero_tangent)
+UNIT = ir.Ref("unit_tangent", unit_tangent, (), unit_tangent)
+
+
+def forward(fn: ir.Function, wrt: list, scalar_params: frozenset, namer, mode: str = "pair",
+            callees: list | None = None) -> ir.Function:
+    """mode "pair": f(params, dot_<wrt>...) -> (value, tangent); "tangent": -> tangent;
+    "unit": f(params) -> the tangent along the single (scalar) wrt, seeded with 1.0."""
+    return _Forward(fn, wrt, scalar_params, namer, callees).run(mode)
+
+
+class _Forward:
+    def __init__(self, fn, wrt, scalar_params, namer, callees=None):
+        self.fn = fn
+        self.wrt = wrt
+        self.scalar_params = scalar_params
+        self.namer = namer
+        self.callees = [] if callees is None else callees  # forward functions called through
+        self.classes = shapes.infer(fn, scalar_params)
+        self.tangents: dict = {}  # primal Var -> its tangent Var
+        self.exact: set = set()  # tangent Vars known to have their primal's shape
+        self.written = {s.target for s in ir.walk(fn.body) if isinstance(s, ir.SetItem)}
+
+    def run(self, mode: str) -> ir.Function:
+        *body, ret = self.fn.body
+        self.active = active_vars(body, self.wrt)
+        self.useful = set()
+        for result in set(ir.vars_in(ret.value)):
+            self.useful |= useful_vars(body, self.active, result)
+        check_in_place(self.fn, self.classes)
+        prelude, dots = [], []
+        for p in self.wrt:
+            dot = self.tangent_var(p, ir.Kind.GRAD if mode == "unit" else ir.Kind.PARAM)
+            if mode == "unit":
+                prelude.append(ir.Assign(dot, ir.Call(UNIT, (p,)), ret.origin))
+            else:
+                dots.append(dot)
+            if p in self.written:
+                prelude.append(ir.Assign(dot, ir.Call(WRITABLE, (dot, p)), ret.origin))
+            self.exact.add(dot)
+        for var in sorted(self.fn.dynamic & self.active & self.useful, key=lambda v: v.name):
+            if var not in self.tangents:
+                self.tangent_var(var)
+                if var in self.fn.params:  # reassigned later from an active value
+                    prelude.append(ir.Assign(self.tangents[var], self.zero(var), ret.origin))
+        body = prelude + self.block(body)
+        tangent = self.exact_tangent(ret.value)
+        value = tangent if mode in ("tangent", "unit") else ir.TupleExpr((ret.value, tangent))
+        for stmt in ir.walk(body):
+            stmt.backward = True  # printed with the user's line above each group
+        params = list(self.fn.params) + dots
+        kwonly = self.fn.kwonly + len(dots) if self.fn.kwonly else 0
+        dynamic = self.fn.dynamic | {t for v, t in self.tangents.items() if v in self.fn.dynamic or v in self.wrt}
+        return replace(self.fn, params=params, kwonly=kwonly, dynamic=frozenset(dynamic),
+                       body=body + [ir.Return(value, ret.origin)])
+
+    # statements ---------------------------------------------------------------------
+    def block(self, block: list) -> list:
+        out = []
+        for stmt in block:
+            out += self.statement(stmt)
+        return out
+
+    def statement(self, stmt) -> list:
+        if isinstance(stmt, ir.Assign):
+            return self.assign(stmt)
+        if isinstance(stmt, ir.SetItem):
+            return self.set_item(stmt)
+        if isinstance(stmt, ir.If):
+            return [replace(stmt, body=self.block(stmt.body), orelse=self.block(stmt.orelse))]
+        if isinstance(stmt, (ir.For, ir.While)):
+            return [replace(stmt, body=self.block(stmt.body))]
+        return [stmt]
+
+    def assign(self, stmt: ir.Assign) -> list:
+        wanted = [t for t in ir.targets(stmt) if t in self.active and t in self.useful]
+        if not wanted:
+            return [stmt]
+        if differentiable_through(stmt.value):
+            from .calls import call_through
+            return call_through(self, stmt)
+        out = [stmt]
+        if isinstance(stmt.target, tuple):
+            return out + self.unpack(stmt)
+        expr, exact, lines = self.tangent_of(stmt)
+        out += lines
+        self.define(stmt.target, expr, exact, stmt.origin, out)
+        return out
+
+    def define(self, target: ir.Var, expr, exact: bool, origin, out: list) -> None:
+        """dot_target = expr (None: no contribution), where target carries a tangent."""
+        known = target in self.tangents  # a reassigned name: its tangent always exists
+        if expr is None and not known and target not in self.written:
+            return
+        if expr is None:
+            expr, exact = self.zero(target), True
+        if target in self.written:  # x[i] = v follows: a private, full-shape tangent
+            expr, exact = ir.Call(WRITABLE, (expr, target)), True
+        dot = self.tangent_var(target)
+        out.append(ir.Assign(dot, expr, origin))
+        if exact and (not known or self.classes.get(target) == shapes.SCALAR):
+            self.exact.add(dot)
+
+    def unpack(self, stmt: ir.Assign) -> list:
+        """a, b = value: the tangent of the whole, then each part's."""
+        if isinstance(stmt.value, ir.Var):
+            whole, lines = self.exact_tangent(stmt.value), []
+            if whole is None:
+                whole = None
+        else:
+            expr, _, lines = self.tangent_of(stmt)
+            whole = expr
+        if whole is not None and not isinstance(whole, ir.Var):
+            packed = ir.Var(self.namer.fresh("dot_" + "_".join(t.name for t in stmt.target)),
+                            ir.Kind.LOCAL)
+            lines.append(ir.Assign(packed, whole, stmt.origin))
+            whole = packed
+        for k, target in enumerate(stmt.target):
+            if target in self.active and target in self.useful:
+                part = None if whole is None else ir.Subscript(whole, ir.Const(k))
+                self.define(target, part, True, stmt.origin, lines)
+        return lines
+
+    def set_item(self, stmt: ir.SetItem) -> list:
+        if stmt.target not in self.tangents:
+            return [stmt]
+        value = self.raw_tangent(stmt.value) if isinstance(stmt.value, ir.Var) else None
+        dot = self.tangents[stmt.target]
+        return [stmt, ir.SetItem(dot, stmt.index, value if value is not None else ir.Const(0.0),
+                                 stmt.origin)]
+
+    # one operation's tangent ----------------------------------------------------------
+    def tangent_of(self, stmt: ir.Assign):
+        """(tangent expression or None, whether it has the result's full shape, the rule's
+        local statements)."""
+        value = stmt.value
+        if isinstance(value, ir.Var):
+            if value not in self.tangents:
+                return None, True, []
+            return self.tangents[value], self.tangents[value] in self.exact, []
+        if isinstance(value, ir.TupleExpr):
+            if not any(self.carries(e) for e in value.elts):
+                return None, True, []
+            return self.exact_tangent(value), True, []
+        if not differentiable(stmt) or not any(self.carries(v) for v in ir.vars_in(value)):
+            return None, True, []
+        r = self.rule_for(stmt)
+        fr = forward_rules.forward_of(r)
+        if fr is None:
+            raise MissingRule.at(stmt.origin, f"no forward-mode rule for {_name(stmt.value, r)}",
+                                 _forward_fix(r))
+        given = self.bind(stmt, r)
+        carried = tuple(name in given and self.carries(given[name]) for name in r.inputs)
+        if fr.kind in ("linear", "multilinear"):
+            return self.linear(stmt, r, fr, given, carried) + ([],)
+        return self.pasted(stmt, r, fr, given, carried)
+
+    def linear(self, stmt, r, fr, given, carried):
+        over = forward_rules.linear_inputs(r)
+        names = [n for n, c in zip(r.inputs, carried) if c and n in over]
+        if not names:
+            return None, True
+        if fr.kind == "linear":
+            swapped = {n: self.exact_tangent(given[n]) for n in over if n in given}
+            return simplify(_with_operands(stmt.value, r, swapped), self.classes), True
+        terms = [_with_operands(stmt.value, r, {n: self.exact_tangent(given[n])}) for n in names]
+        return forward_rules.add_terms(simplify(t, self.classes) for t in terms), True
+
+    def pasted(self, stmt, r, fr, given, carried):
+        template = forward_rules.template_of(r)
+        called = getattr(template, "called", False)
+        n = len(r.inputs)
+        bindings = {p.name: given.get(name, ir.Const(r.options.get(name)))
+                    for p, name in zip(template.params[n + 1:], r.params)}
+        bindings[template.params[n].name] = stmt.target
+        elementwise = fr.kind == "elementwise"
+        for p, name, has in zip(template.params, r.inputs, carried):
+            if has:
+                bindings[p.name] = self.raw_tangent(given[name]) if elementwise \
+                    else self.exact_tangent(given[name])
+            elif called:
+                bindings[p.name] = self.exact_tangent(given.get(name, ir.Const(0.0)))
+        lines, terms = forward_rules.instantiate(template, bindings, (True,) * n if called else carried,
+                                                 self.namer.fresh)
+        for line in lines:
+            line.origin = stmt.origin
+            line.value = simplify(line.value, self.classes)
+        kept = [simplify(t, self.classes) for t, has in zip(terms, carried) if has and t is not None]
+        if not kept:
+            return None, True, lines
+        exact = not elementwise or self.covers(stmt.target, r, given, carried, terms)
+        return forward_rules.add_terms(kept), exact, lines
+
+    def covers(self, target, r, given, carried, terms) -> bool:
+        """Does an elementwise tangent have the result's full shape? Yes when the result
+        is a scalar, when a full-shape tangent comes from an operand of the result's
+        shape class, or when every operand that may be an array contributes a full-shape
+        tangent (their broadcast is the result's shape)."""
+        y_class = self.classes.get(target)
+        if y_class == shapes.SCALAR:
+            return True
+        full = [given[n] for n, has, t in zip(r.inputs, carried, terms)
+                if has and t is not None and isinstance(given[n], ir.Var)
+                and self.tangents.get(given[n]) in self.exact]
+        if any(y_class is not None and self.classes.get(v) == y_class for v in full):
+            return True
+        operands = [given[n] for n in r.inputs if n in given]
+        return all(shapes.expr_class(e, self.classes) == shapes.SCALAR or e in full for e in operands)
+
+    def rule_for(self, stmt):
+        key = primal_key(stmt.value)
+        found = lookup(key)
+        if found is None:
+            raise MissingRule.at(stmt.origin, f"no rule for {_name(stmt.value, None, key)}, "
+                                 "and adjoint cannot differentiate through it",
+                                 f"register one with @adjoint.rule({_name(stmt.value, None, key)}) "
+                                 "(and its forward rule), or declare it adjoint.nondiff(...)")
+        return found
+
+    def bind(self, stmt, r) -> dict:
+        """Rule parameter name -> the operand given for it."""
+        value = stmt.value
+        if isinstance(value, ir.Call):
+            if len(value.args) > len(r.params):
+                raise MissingRule.at(stmt.origin, f"the rule for {display_name(r.primal)} takes "
+                                     f"{len(r.params)} arguments; got {len(value.args)}")
+            given = dict(zip(r.params, value.args))
+            given.update(value.kwargs)
+        else:
+            given = dict(zip(r.params, _operands(value)))
+        for name in r.options:
+            if name in given and self.carries(given[name]):
+                raise MissingRule.at(stmt.origin, f"the rule for {display_name(r.primal)} has no "
+                                     f"derivative for its argument {name}=, which depends on the "
+                                     "values being differentiated", f"pass a constant for {name}=")
+        unknown = [k for k, _ in getattr(value, "kwargs", ()) if k not in r.params]
+        if unknown:
+            raise MissingRule.at(stmt.origin, f"the rule for {display_name(r.primal)} does not "
+                                 f"handle the keyword argument {unknown[0]}=", "leave it out")
+        return given
+
+    # tangents of operands -------------------------------------------------------------
+    def carries(self, expr) -> bool:
+        return any(v in self.tangents for v in ir.vars_in(expr))
+
+    def raw_tangent(self, expr):
+        """The tangent as it is (possibly smaller than expr), or None."""
+        if isinstance(expr, ir.Var):
+            return self.tangents.get(expr)
+        return self.exact_tangent(expr) if self.carries(expr) else None
+
+    def exact_tangent(self, expr):
+        """The tangent with expr's full shape and structure (zeros where it has none)."""
+        if isinstance(expr, ir.TupleExpr):
+            return ir.TupleExpr(tuple(self.exact_tangent(e) for e in expr.elts), expr.is_list)
+        if isinstance(expr, ir.Var) and expr in self.tangents:
+            dot = self.tangents[expr]
+            if dot in self.exact or self.classes.get(expr) == shapes.SCALAR:
+                return dot
+            return ir.Call(BROADCAST, (dot, expr))
+        return self.zero(expr)
+
+    def zero(self, expr):
+        if shapes.expr_class(expr, self.classes) == shapes.SCALAR:
+            return ir.Const(0.0)
+        if isinstance(expr, ir.Const) and expr.value is None:
+            return expr
+        return ir.Call(ZERO, (expr,))
+
+    def tangent_var(self, var: ir.Var, kind=ir.Kind.GRAD) -> ir.Var:
+        if var not in self.tangents:
+            self.tangents[var] = ir.Var(self.namer.fresh("dot_" + var.name), kind)
+        return self.tangents[var]
+
+
+def _operands(value) -> tuple:
+    if isinstance(value, ir.BinOp):
+        return (value.left, value.right)
+    if isinstance(value, ir.UnaryOp):
+        return (value.operand,)
+    if isinstance(value, ir.Attr):
+        return (value.value,)
+    if isinstance(value, ir.Subscript):
+        return (value.value, value.index)
+    return ()
+
+
+def _with_operands(value, r, swapped: dict):
+    """The primal expression with the operands of the named rule parameters replaced."""
+    if isinstance(value, ir.Call):
+        position = {name: k for k, name in enumerate(r.params)}
+        args = list(value.args)
+        for name, new in swapped.items():
+            if position[name] < len(args):
+                args[position[name]] = new
+        kwargs = tuple((k, swapped.get(k, v)) for k, v in value.kwargs)
+        return ir.Call(value.func, tuple(args), kwargs)
+    parts = list(_operands(value))
+    for k, name in enumerate(r.params[:len(parts)]):
+        if name in swapped:
+            parts[k] = swapped[name]
+    if isinstance(value, ir.BinOp):
+        return ir.BinOp(value.op, parts[0], parts[1])
+    if isinstance(value, ir.UnaryOp):
+        return ir.UnaryOp(value.op, parts[0])
+    if isinstance(value, ir.Attr):
+        return ir.Attr(parts[0], value.name)
+    return ir.Subscript(parts[0], parts[1])
+
+
+def _name(value, r, key=None) -> str:
+    if isinstance(value, ir.Call):
+        return ".".join((value.func.root_name,) + tuple(value.func.path))
+    return display_name(r.primal if r is not None else key)
+
+
+def _forward_fix(r) -> str:
+    import inspect
+    func = r.func
+    try:
+        where = f" ({inspect.getsourcefile(func)}:{inspect.getsourcelines(func)[1]})"
+    except (OSError, TypeError):
+        where = ""
+    tangents = ", ".join(f"d{name}" for name in r.inputs)
+    return (f"its reverse rule {func.__name__}{where} has no forward rule; add one: "
+            f"@{func.__name__}.forward above def j(" + tangents + ", y, "
+            + ", ".join(r.params) + ") returning each input's contribution to y's tangent")
