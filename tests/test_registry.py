@@ -37,6 +37,48 @@ def test_every_rule_has_a_finite_difference_case():
     assert not missing, f"rules without a case in tests/test_rules_*.py: {', '.join(missing)}"
 
 
+def test_every_rule_has_a_forward_rule():
+    """Declared, written or derived; tests/test_forward_rules.py checks each on every case
+    above against finite differences, so a rule without a forward rule fails there too."""
+    from adjoint.forward.rules import forward_of
+    missing = sorted(display_name(k) for k, r in BUILTIN_RULES.items() if forward_of(r) is None)
+    assert not missing, f"rules without a forward rule: {', '.join(missing)}"
+
+
+def test_a_custom_rule_gets_a_forward_rule_by_decorator_or_derivation():
+    def cube(x):
+        return x * x * x
+
+    def shifted(x):
+        return x[1:] - x[:-1]
+
+    try:
+        @adjoint.rule(cube)  # elementwise formula: its forward rule is derived
+        def d_cube(g, y, x):
+            return g * 3 * x * x
+
+        @adjoint.rule(shifted)
+        def d_shifted(g, y, x):
+            return np.concatenate([[0.0], g]) - np.concatenate([g, [0.0]])
+
+        def f(x):
+            return np.sum(shifted(cube(x)) ** 2)
+        x, v = np.array([0.5, -1.0, 2.0]), np.array([1.0, 0.5, -2.0])
+        with pytest.raises(adjoint.MissingRule, match=r"forward-mode rule for shifted(.|\n)*d_shifted "
+                           r"\(.*test_registry.py:\d+\)(.|\n)*@d_shifted.forward"):
+            adjoint.jvp(f, (x,), (v,))
+
+        @d_shifted.forward
+        def j_shifted(dx, y, x):
+            return dx[1:] - dx[:-1]
+        _, tangent = adjoint.jvp(f, (x,), (v,))
+        eps = 1e-6
+        assert tangent == pytest.approx((f(x + eps * v) - f(x - eps * v)) / (2 * eps), rel=1e-6)
+    finally:
+        RULES.pop(cube, None)
+        RULES.pop(shifted, None)
+
+
 def test_every_case_is_for_a_registered_rule():
     unknown = sorted({str(c) for c in all_cases() if c.primal not in RULES})
     assert not unknown, f"cases for functions without a rule: {unknown}"

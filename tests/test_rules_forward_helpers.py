@@ -4,14 +4,16 @@ need gradients too."""
 import numpy as np
 import pytest
 
-from adjoint.forward.runtime import broadcast_like, writable_tangent
+from adjoint.forward.runtime import broadcast_like, diff_tangent, writable_tangent
 from rule_harness import Case, check_case, check_float32, uniform
 
 CASES = [Case(broadcast_like, (uniform((3,)), uniform((2, 3)))),
          Case(broadcast_like, (uniform((2, 1)), uniform((2, 3)))),
          Case(broadcast_like, (uniform((2, 3)), uniform((2, 3)))),
          Case(writable_tangent, (uniform((3,)), uniform((4, 3)))),
-         Case(writable_tangent, (uniform(()), uniform((2,))))]
+         Case(writable_tangent, (uniform(()), uniform((2,)))),
+         Case(diff_tangent, (uniform((5,)),)), Case(diff_tangent, (uniform((3, 4)), 2, 0)),
+         Case(diff_tangent, (uniform((4,)),), {"prepend": 0.5, "append": np.ones(2)})]
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)

@@ -14,6 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import NonScalarOutput
+from ..helpers.elementwise import split_clip
+from ..helpers.reductions import prod_of_others
+from ..helpers.signal import _interp_parts, undiff
 from ..registry import nondiff, rule
 from ..runtime import float_dtype, unbroadcast
 
@@ -61,6 +64,56 @@ def unit_tangent(x):
     return 1.0
 
 
+def cumprod_tangent(da, a, axis=None):
+    """The tangent of np.cumprod(a, axis): entry k is sum over j <= k of da[j] times the
+    product of a[i] for i <= k, i != j (exact where a has zeros)."""
+    if axis is None:
+        da, a, axis = np.ravel(broadcast_like(da, a)), np.ravel(a), 0
+    da = np.moveaxis(np.broadcast_to(da, np.shape(a)), axis, -1)
+    moved = np.moveaxis(np.asarray(a), axis, -1)
+    out = np.zeros(moved.shape, dtype=np.result_type(da, float_dtype(a)))
+    for k in range(moved.shape[-1]):
+        head = moved[..., :k + 1]
+        out[..., k] = np.sum(da[..., :k + 1] * prod_of_others(head, -1), axis=-1)
+    return np.moveaxis(out, -1, axis)
+
+
+def multi_dot_tangent(darrays, arrays):
+    """The tangent of np.linalg.multi_dot(arrays): the product rule over the arrays."""
+    arrays = list(arrays)
+    total = 0.0
+    for k, d in enumerate(darrays):
+        total = total + np.linalg.multi_dot(arrays[:k] + [d] + arrays[k + 1:])
+    return total
+
+
+def zero_or_none(value):
+    """Zeros in place of a constant term (np.diff's prepend=, np.interp's left=), None
+    for None: the term's tangent."""
+    return None if value is None else zero_tangent(value)
+
+
+def diff_tangent(da, n=1, axis=-1, prepend=None, append=None):
+    """np.diff of a tangent, with zeros for the constants prepend= and append= (numpy
+    reads an explicit None as a value to prepend, so None leaves them out)."""
+    ends = {key: np.zeros_like(value, dtype=float) for key, value in
+            (("prepend", prepend), ("append", append)) if value is not None}
+    return np.diff(da, n, axis, **ends)
+
+
+def clip_weights(a, a_min, a_max):
+    """The share of np.clip's tangent each of a, a_min, a_max gives (ties evenly)."""
+    return split_clip(np.ones(np.broadcast_shapes(np.shape(a), np.shape(a_min), np.shape(a_max))),
+                      a, a_min, a_max)
+
+
+def interp_tangent_xp(dxp, x, xp, fp):
+    """The tangent of np.interp(x, xp, fp) along the knots xp (0 outside them)."""
+    x, xp, fp, j, h, t, inside = _interp_parts(x, xp, fp)
+    slope = (fp[j + 1] - fp[j]) / h
+    return np.where(inside, slope * ((t - 1) * dxp[j] - t * dxp[j + 1]), 0.0)
+
+
 def _part(t, key):
     """Entry `key` of a container tangent; a scalar zero stands for zeros everywhere."""
     if isinstance(t, (tuple, list, dict)):
@@ -69,12 +122,19 @@ def _part(t, key):
 
 
 # their rules ------------------------------------------------------------------------
-nondiff(zero_tangent, unit_tangent, reason="a tangent that does not depend on the inputs' values")
+nondiff(zero_tangent, unit_tangent, zero_or_none,
+        reason="a tangent that does not depend on the inputs' values")
+nondiff(clip_weights, reason="its output is piecewise constant (which bound is active)")
 
 
 @rule(broadcast_like, elementwise=False)
 def d_broadcast_like(g, y, t, x):
     return unbroadcast(g, t), None
+
+
+@rule(diff_tangent, elementwise=False)
+def d_diff_tangent(g, y, da, n=1, axis=-1, prepend=None, append=None):
+    return undiff(g, da, n, axis, prepend, append)
 
 
 @rule(writable_tangent, elementwise=False)

@@ -9,14 +9,13 @@ a @ dot_b`). Only functions whose options cannot add a constant belong here: np.
 Elementwise rules need no declaration: their forward rules are derived (see
 adjoint/forward/rules.py).
 """
-
 import operator
 
 import numpy as np
 
 from ..containers import appended, dict_items, dict_values, iterated, make_dict
 from ..forward.rules import linear, multilinear
-from ..forward.runtime import broadcast_like, writable_tangent
+from ..forward.runtime import broadcast_like, diff_tangent, writable_tangent
 
 
 def _all(*names, module=np):
@@ -35,7 +34,8 @@ linear(np.sum, np.mean, np.average, np.cumsum, np.trace, np.diagonal, np.diag, n
        np.trapezoid if hasattr(np, "trapezoid") else np.trapz,
        *_all("cumulative_sum", "unstack", "matrix_transpose"),
        *_all("trace", "diagonal", "matrix_transpose", module=np.linalg),
-       appended, make_dict, iterated, dict_values, dict_items, broadcast_like, writable_tangent)
+       appended, make_dict, iterated, dict_values, dict_items, broadcast_like, writable_tangent,
+       diff_tangent)
 
 multilinear(operator.matmul, np.matmul, np.dot, np.vdot, np.inner, np.outer, np.tensordot,
             np.einsum, np.kron, np.cross, np.convolve, np.correlate, *_all("vecdot"),
