@@ -5,7 +5,11 @@ import numpy as np
 import pytest
 
 from adjoint.forward.runtime import broadcast_like, diff_tangent, writable_tangent
-from rule_harness import Case, check_case, check_float32, uniform
+from adjoint.helpers.linalg import as_columns, as_lower, lower_halved
+from adjoint.helpers.reductions import weighted_by
+from adjoint.rules.forward_helpers import sinc_slope
+from adjoint.runtime import cast_like, safe_div, safe_log, safe_mul
+from rule_harness import Case, binary_cases, check_case, check_float32, unary_cases, uniform
 
 CASES = [Case(broadcast_like, (uniform((3,)), uniform((2, 3)))),
          Case(broadcast_like, (uniform((2, 1)), uniform((2, 3)))),
@@ -14,6 +18,18 @@ CASES = [Case(broadcast_like, (uniform((3,)), uniform((2, 3)))),
          Case(writable_tangent, (uniform(()), uniform((2,)))),
          Case(diff_tangent, (uniform((5,)),)), Case(diff_tangent, (uniform((3, 4)), 2, 0)),
          Case(diff_tangent, (uniform((4,)),), {"prepend": 0.5, "append": np.ones(2)})]
+CASES += binary_cases(safe_div, lo2=0.5, hi2=2.0) + binary_cases(safe_mul)
+CASES += unary_cases(safe_log, 0.2, 2.0) + unary_cases(sinc_slope)
+CASES += [Case(sinc_slope, (np.array([0.0, 0.5, -1.5]),), note="at 0", eps=1e-4, rtol=1e-4),
+          Case(cast_like, (uniform((2, 3)), uniform((2, 3)))),
+          Case(weighted_by, (uniform((2, 3)),)), Case(weighted_by, (uniform((2, 3)), uniform((2, 3)))),
+          Case(as_columns, (uniform((3,)), uniform((3,)))), Case(as_columns, (uniform((3, 2)), uniform((3, 2)))),
+          Case(as_lower, (uniform((3, 3)),)), Case(as_lower, (uniform((2, 3, 3)), True)),
+          Case(lower_halved, (uniform((3, 3)),)), Case(lower_halved, (uniform((2, 3, 3)),))]
+special = pytest.importorskip("scipy.special")
+for f in (special.jv, special.iv, special.ive):
+    CASES += [Case(f, (1, uniform((4,), -3.0, 3.0))), Case(f, (2, uniform((2, 3), -3.0, 3.0)))]
+CASES += [Case(special.yv, (1, uniform((4,), 0.3, 4.0)))]
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
@@ -21,7 +37,7 @@ def test_rule_matches_finite_differences(case):
     check_case(case)
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
+@pytest.mark.parametrize("case", [c for c in CASES if c.primal is not cast_like], ids=str)
 def test_float32_stays_float32(case):
     check_float32(case)
 

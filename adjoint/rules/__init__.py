@@ -19,7 +19,7 @@ from . import (operators, scalar, unary, binary, reductions, linalg, shaping, se
                signal, special, nondiff, containers)
 from ..forward import runtime as _forward_runtime  # noqa: F401,E402  (helpers of forward code)
 from . import (forward_linear, forward_reductions, forward_linalg,  # noqa: F401,E402 (forward rules)
-               forward_other)
+               forward_other, forward_helpers)
 
 from ..registry import NONDIFF as _NONDIFF, RULES as _RULES
 

@@ -1,0 +1,110 @@
+"""Gradient rules for the helpers that forward-mode code calls, so that code can be
+differentiated again (reverse over forward: Hessian-vector products, grad of grad).
+
+The elementwise rules' templates use safe_div, safe_mul, safe_log and cast_like, so the
+forward rules derived from them do too; the written forward rules use as_columns,
+as_lower, lower_halved and weighted_by; the Bessel-function rules (j1, y1, i1, i1e) use jv, yv, iv and
+ive; sinc's forward rule uses sinc_slope. Each is elementwise or linear, so its own
+forward rule is derived or declared and the next order works the same way.
+"""
+import math
+
+import numpy as np
+
+from ..forward.rules import linear
+from ..helpers.linalg import as_columns, as_lower, lower_halved
+from ..helpers.reductions import weighted_by
+from ..registry import rule
+from ..runtime import cast_like, safe_div, safe_log, safe_mul, unbroadcast
+from .special import special
+from .unary import d_sinc
+
+PI_SQUARED_OVER_3 = math.pi ** 2 / 3
+
+
+@rule(safe_div, elementwise=True)
+def d_safe_div(grad, y, g, d):
+    # y = g / d, and 0 where g is 0: so its slope in d is 0 there too
+    return unbroadcast(safe_div(grad, d), g), unbroadcast(-safe_div(grad * y, d), d)
+
+
+@rule(safe_mul, elementwise=True)
+def d_safe_mul(grad, y, g, d):
+    return unbroadcast(safe_mul(grad, d), g), unbroadcast(grad * g, d)
+
+
+@rule(safe_log, elementwise=True)
+def d_safe_log(g, y, x):
+    # log(x) where x > 0, else the constant 0
+    return safe_div(g, x) * (x > 0)
+
+
+@rule(cast_like, elementwise=True)
+def d_cast_like(grad, y, g, x):
+    return cast_like(grad, g), None
+
+
+@rule(weighted_by, elementwise=True)
+def d_weighted_by(g, y, w, b=None):
+    """No gradient to b (logsumexp's scale factors are an option there too)."""
+    return weighted_by(g, b)
+
+
+@rule(as_columns, elementwise=False)
+def d_as_columns(g, y, v, b):
+    return np.reshape(g, np.shape(v)), None
+
+
+@rule(as_lower, elementwise=False)
+def d_as_lower(g, y, m, upper=False):
+    return as_lower(g, upper)
+
+
+@rule(lower_halved, elementwise=False)
+def d_lower_halved(g, y, x):
+    return lower_halved(g)
+
+
+linear(as_columns, as_lower, lower_halved)
+
+
+def sinc_slope(x):
+    """d sinc(x) / dx = (cos(pi x) - sinc(x)) / x, and 0 at x = 0 (where it is smooth)."""
+    return np.where(x == 0, 0.0, (np.cos(np.pi * x) - np.sinc(x)) / np.where(x == 0, 1, x))
+
+
+@rule(sinc_slope, elementwise=True)
+def d_sinc_slope(g, y, x):
+    # (-pi sin(pi x) - 2 y) / x, whose limit at 0 is -pi^2 / 3
+    safe_x = np.where(x == 0, 1, x)
+    return g * np.where(x == 0, -PI_SQUARED_OVER_3, (-np.pi * np.sin(np.pi * x) - 2 * y) / safe_x)
+
+
+@d_sinc.forward
+def j_sinc(dx, y, x):
+    """Written out (not derived) so that its own derivative is right at x = 0 as well."""
+    return dx * sinc_slope(x)
+
+
+if special is not None:
+    @rule(special.jv, elementwise=True)
+    def d_jv(g, y, v, z):
+        """Gradient in z only (the order v is an integer or a constant)."""
+        return None, unbroadcast(g * (special.jv(v - 1, z) - special.jv(v + 1, z)) / 2, z)
+
+    @rule(special.yv, elementwise=True)
+    def d_yv(g, y, v, z):
+        """Gradient in z only."""
+        return None, unbroadcast(g * (special.yv(v - 1, z) - special.yv(v + 1, z)) / 2, z)
+
+    @rule(special.iv, elementwise=True)
+    def d_iv(g, y, v, z):
+        """Gradient in z only."""
+        return None, unbroadcast(g * (special.iv(v - 1, z) + special.iv(v + 1, z)) / 2, z)
+
+    @rule(special.ive, elementwise=True)
+    def d_ive(g, y, v, z):
+        """Gradient in z only; ive(v, z) = iv(v, z) exp(-|z|)."""
+        slope = (special.ive(v - 1, z) + special.ive(v + 1, z)) / 2 - np.sign(z) * y
+        return None, unbroadcast(g * slope, z)
+
