@@ -221,6 +221,8 @@ class _Forward:
             line.origin = stmt.origin
             line.value = simplify(line.value, self.classes)
         kept = [simplify(t, self.classes) for t, has in zip(terms, carried) if has and t is not None]
+        if getattr(template, "combined", False):  # one term holds every input's contribution
+            kept = [terms[0]]
         if not kept:
             return None, True, lines
         exact = not elementwise or self.covers(stmt.target, r, given, carried, terms)
