@@ -1,6 +1,7 @@
-"""Command line: `adjoint show FILE.py:FUNC [--wrt a,b] [--at "x=1.0,y=2"] [--no-optimize]`.
+"""Command line: `adjoint show FILE.py:FUNC [--wrt a,b] [--at "x=1.0,y=2"] [--no-optimize]
+[--mode jvp]`.
 
-`show` prints the generated gradient source. Exit status: 0 on success, 1 with a short
+`show` prints the generated gradient source (with --mode jvp, the forward-mode code). Exit status: 0 on success, 1 with a short
 message (no traceback) when adjoint cannot differentiate the function, 2 on bad usage.
 Each command is a pair add_<name>(subparsers) / run_<name>(args) listed in COMMANDS.
 """
@@ -59,6 +60,9 @@ def add_show(commands) -> None:
                       help="keep one backward line per forward operation")
     show.add_argument("--all", action="store_true",
                       help="also print the code of every function differentiated through")
+    show.add_argument("--mode", choices=("grad", "jvp"), default="grad",
+                      help="grad: the reverse-mode gradient code (default); jvp: the "
+                           "forward-mode code adjoint.jvp runs")
     from .check import STAGES
     show.add_argument("--dump", metavar="STAGE", choices=STAGES,
                       help="print the IR after STAGE instead of the code; STAGE is one of "
@@ -73,10 +77,13 @@ def run_show(args) -> str:
     func, wrt, examples = resolve_target(args)
     if args.dump == "optimize" and args.no_optimize:
         raise UsageError("--dump optimize shows the optimized IR: drop --no-optimize")
+    if args.dump and args.mode == "jvp":
+        raise UsageError("--dump shows the reverse-mode stages: drop --mode jvp")
     if args.dump:
         text = dump_stage(func, wrt, examples, args.dump, optimize=not args.no_optimize)
     else:
-        text = api.source(func, wrt, *examples, optimize=not args.no_optimize, callees=args.all)
+        text = api.source(func, wrt, *examples, optimize=not args.no_optimize, callees=args.all,
+                          mode=args.mode)
     return highlight(text, args.color)
 
 

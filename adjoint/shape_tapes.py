@@ -95,6 +95,10 @@ def _rewrite(block: list, changes: dict) -> list:
                 _, shape, shape_tape = by_var[var]
                 out.append(ir.Push(shape_tape, shape, push.origin, push.backward, push.site))
                 out.append(ir.Assign(shape, ir.Call(NP_SHAPE, (var,)), push.origin))
+            elif var in by_var and not isinstance(stmt, ir.Pop) and not getattr(stmt, "backward", False):
+                # an assignment with no push (before the loop): its shape is the first one
+                # a pop in the backward restores, so it must be recorded too
+                out.append(ir.Assign(by_var[var][1], ir.Call(NP_SHAPE, (var,)), stmt.origin))
     return out
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from adjoint.forward.runtime import broadcast_like, diff_tangent, writable_tangent
-from adjoint.helpers.linalg import as_columns, as_lower, lower_halved
+from adjoint.helpers.linalg import as_columns, as_lower, inverse_gaps, lower_halved
 from adjoint.helpers.reductions import weighted_by
 from adjoint.rules.forward_helpers import sinc_slope
 from adjoint.runtime import cast_like, safe_div, safe_log, safe_mul
@@ -25,7 +25,8 @@ CASES += [Case(sinc_slope, (np.array([0.0, 0.5, -1.5]),), note="at 0", eps=1e-4,
           Case(weighted_by, (uniform((2, 3)),)), Case(weighted_by, (uniform((2, 3)), uniform((2, 3)))),
           Case(as_columns, (uniform((3,)), uniform((3,)))), Case(as_columns, (uniform((3, 2)), uniform((3, 2)))),
           Case(as_lower, (uniform((3, 3)),)), Case(as_lower, (uniform((2, 3, 3)), True)),
-          Case(lower_halved, (uniform((3, 3)),)), Case(lower_halved, (uniform((2, 3, 3)),))]
+          Case(lower_halved, (uniform((3, 3)),)), Case(lower_halved, (uniform((2, 3, 3)),)),
+          Case(inverse_gaps, (np.array([0.5, 1.3, -2.0]),)), Case(inverse_gaps, (uniform((2, 4)),))]
 special = pytest.importorskip("scipy.special")
 for f in (special.jv, special.iv, special.ive):
     CASES += [Case(f, (1, uniform((4,), -3.0, 3.0))), Case(f, (2, uniform((2, 3), -3.0, 3.0)))]

@@ -27,7 +27,7 @@ from ..aliases import check_in_place
 from ..calls import differentiable_through
 from ..errors import MissingRule
 from ..registry import display_name, lookup
-from ..simplify import simplify
+from ..simplify import simplify as _simplify
 from . import rules as forward_rules
 from .runtime import broadcast_like, unit_tangent, writable_tangent, zero_tangent
 
@@ -55,6 +55,7 @@ class _Forward:
         self.tangents: dict = {}  # primal Var -> its tangent Var
         self.exact: set = set()  # tangent Vars known to have their primal's shape
         self.written = {s.target for s in ir.walk(fn.body) if isinstance(s, ir.SetItem)}
+        self.dynamic: set = set()  # variables the sweep adds that are assigned in loops
 
     def run(self, mode: str) -> ir.Function:
         *body, ret = self.fn.body
@@ -85,7 +86,8 @@ class _Forward:
             stmt.backward = True  # printed with the user's line above each group
         params = list(self.fn.params) + dots
         kwonly = self.fn.kwonly + len(dots) if self.fn.kwonly else 0
-        dynamic = self.fn.dynamic | {t for v, t in self.tangents.items() if v in self.fn.dynamic or v in self.wrt}
+        dynamic = self.fn.dynamic | self.dynamic | \
+            {t for v, t in self.tangents.items() if v in self.fn.dynamic or v in self.wrt}
         return replace(self.fn, params=params, kwonly=kwonly, dynamic=frozenset(dynamic),
                        body=body + [ir.Return(value, ret.origin)])
 
@@ -114,6 +116,9 @@ class _Forward:
         if differentiable_through(stmt.value):
             from .calls import call_through
             return call_through(self, stmt)
+        read_back = [t for t in ir.targets(stmt) if t in ir.vars_in(stmt.value)]
+        if read_back:  # x = f(x): the tangent line reads the old x, kept as x_prev
+            return self.self_assign(stmt, read_back)
         out = [stmt]
         if isinstance(stmt.target, tuple):
             return out + self.unpack(stmt)
@@ -121,6 +126,19 @@ class _Forward:
         out += lines
         self.define(stmt.target, expr, exact, stmt.origin, out)
         return out
+
+    def self_assign(self, stmt: ir.Assign, read_back: list) -> list:
+        prev = {t: ir.Var(self.namer.fresh(t.name + "_prev"), ir.Kind.LOCAL) for t in read_back}
+        for t, p in prev.items():
+            self.classes[p] = self.classes.get(t, t)
+            self.dynamic.add(p)
+            if t in self.tangents:
+                self.tangents[p] = self.tangents[t]
+        renamed = ir.Assign(stmt.target, ir.substitute(stmt.value, prev), stmt.origin)
+        lines = self.assign(renamed)[1:]
+        reads = {v for line in ir.walk(lines) for v in ir.reads(line)}
+        saves = [ir.Assign(p, t, stmt.origin) for t, p in prev.items() if p in reads]
+        return saves + [stmt] + lines
 
     def define(self, target: ir.Var, expr, exact: bool, origin, out: list) -> None:
         """dot_target = expr (None: no contribution), where target carries a tangent."""
@@ -207,7 +225,8 @@ class _Forward:
         n = len(r.inputs)
         bindings = {p.name: given.get(name, ir.Const(r.options.get(name)))
                     for p, name in zip(template.params[n + 1:], r.params)}
-        bindings[template.params[n].name] = stmt.target
+        bindings[template.params[n].name] = ir.TupleExpr(stmt.target) \
+            if isinstance(stmt.target, tuple) else stmt.target
         elementwise = fr.kind == "elementwise"
         for p, name, has in zip(template.params, r.inputs, carried):
             if has:
@@ -308,6 +327,24 @@ class _Forward:
         if var not in self.tangents:
             self.tangents[var] = ir.Var(self.namer.fresh("dot_" + var.name), kind)
         return self.tangents[var]
+
+
+def simplify(expr, classes):
+    """simplify.simplify, also inside tuple displays (a pasted (w, v)[1] becomes v)."""
+    if isinstance(expr, ir.TupleExpr):
+        return ir.TupleExpr(tuple(simplify(e, classes) for e in expr.elts), expr.is_list)
+    if isinstance(expr, ir.Subscript) and isinstance(expr.value, ir.TupleExpr):
+        return _simplify(ir.Subscript(simplify(expr.value, classes), expr.index), classes)
+    if isinstance(expr, (ir.BinOp, ir.UnaryOp, ir.Call)):
+        expr = _simplify(expr, classes)
+        parts = {ir.BinOp: lambda e: ir.BinOp(e.op, simplify(e.left, classes), simplify(e.right, classes)),
+                 ir.UnaryOp: lambda e: ir.UnaryOp(e.op, simplify(e.operand, classes))}
+        if type(expr) in parts:
+            return parts[type(expr)](expr)
+        if isinstance(expr, ir.Call):
+            return ir.Call(expr.func, tuple(simplify(a, classes) for a in expr.args),
+                           tuple((k, simplify(v, classes)) for k, v in expr.kwargs))
+    return _simplify(expr, classes)
 
 
 def _operands(value) -> tuple:

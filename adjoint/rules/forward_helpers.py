@@ -3,8 +3,8 @@ differentiated again (reverse over forward: Hessian-vector products, grad of gra
 
 The elementwise rules' templates use safe_div, safe_mul, safe_log and cast_like, so the
 forward rules derived from them do too; the written forward rules use as_columns,
-as_lower, lower_halved and weighted_by; the Bessel-function rules (j1, y1, i1, i1e) use jv, yv, iv and
-ive; sinc's forward rule uses sinc_slope. Each is elementwise or linear, so its own
+as_lower, lower_halved, inverse_gaps and weighted_by; the Bessel-function rules (j1,
+y1, i1, i1e) use jv, yv, iv and ive; sinc's forward rule uses sinc_slope. Each is elementwise or linear, so its own
 forward rule is derived or declared and the next order works the same way.
 """
 import math
@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from ..forward.rules import linear
-from ..helpers.linalg import as_columns, as_lower, lower_halved
+from ..helpers.linalg import as_columns, as_lower, inverse_gaps, lower_halved
 from ..helpers.reductions import weighted_by
 from ..registry import rule
 from ..runtime import cast_like, safe_div, safe_log, safe_mul, unbroadcast
@@ -66,6 +66,18 @@ def d_lower_halved(g, y, x):
 
 
 linear(as_columns, as_lower, lower_halved)
+
+
+@rule(inverse_gaps, elementwise=False)
+def d_inverse_gaps(g, y, w):
+    # y[i, j] = 1 / (w[j] - w[i]):  dy/dw[j] = -y^2,  dy/dw[i] = y^2  (0 where y is 0)
+    squared = g * y * y
+    return np.sum(squared, axis=-1) - np.sum(squared, axis=-2)
+
+
+@d_inverse_gaps.forward
+def j_inverse_gaps(dw, y, w):
+    return -(y * y) * (np.expand_dims(dw, -2) - np.expand_dims(dw, -1))
 
 
 def sinc_slope(x):
