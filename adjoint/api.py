@@ -98,7 +98,7 @@ def source(func, wrt=None, *example_args, optimize: bool = True, value: bool = F
     """
     if mode == "jvp":
         from .higher import forward_source
-        return forward_source(func, wrt, *example_args)
+        return forward_source(func, wrt, *example_args, optimize=optimize)
     if mode != "grad":
         raise BadArguments(f"mode is 'grad' or 'jvp'; got {mode!r}")
     spec = _Specializer(func, wrt, optimize, value, has_aux, check_finite)

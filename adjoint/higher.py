@@ -111,12 +111,14 @@ def _owned(tangent, inputs):
     return writeable(tangent)
 
 
-def forward_source(func, wrt=None, *example_args, mode: str = "pair") -> str:
-    """The generated forward-mode code (`adjoint.source(f, wrt, mode="jvp")`)."""
+def forward_source(func, wrt=None, *example_args, mode: str = "pair", optimize: bool = True) -> str:
+    """The generated forward-mode code (`adjoint.source(f, wrt, mode="jvp")`), with the
+    code of every function it calls through."""
     func = _plain(func)
     params = _parameters(func)
     names, _ = _normalize_wrt(func, params, wrt)
-    compiled = compile_forward(func, names, _scalars(func, example_args), mode=mode)
+    compiled = compile_forward(func, names, _scalars(func, example_args), mode=mode,
+                               optimize=optimize)
     parts, seen = [compiled.source], set()
     for callee in compiled.callees:
         if callee.source not in seen:
