@@ -52,6 +52,8 @@ def infer(fn: ir.Function, scalar_params: frozenset) -> dict:
                 if isinstance(stmt, ir.Assign) and isinstance(stmt.target, ir.Var):
                     c = expr_class(stmt.value, classes)
                     c = var if c is None else c
+                elif isinstance(stmt, ir.For):
+                    c = SCALAR  # a counter over range(...): an int
                 else:
                     c = var  # unpacked values and loop counters: nothing known
                 options.setdefault(var, []).append(c)

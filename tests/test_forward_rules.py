@@ -8,6 +8,8 @@ import pytest
 from forward_harness import check_forward_case
 from test_registry import all_cases
 
+pytestmark = pytest.mark.filterwarnings("ignore:Arrays of 2-dimensional vectors:DeprecationWarning")
+
 
 @pytest.mark.parametrize("case", all_cases(), ids=str)
 def test_forward_rule_matches_finite_differences(case):

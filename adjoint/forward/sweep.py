@@ -19,6 +19,7 @@ non-elementwise operation needs the full shape (see forward/runtime.py).
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
 
 from .. import ir, shapes
@@ -40,12 +41,23 @@ UNIT = ir.Ref("unit_tangent", unit_tangent, (), unit_tangent)
 def forward(fn: ir.Function, wrt: list, scalar_params: frozenset, namer, mode: str = "pair",
             callees: list | None = None) -> ir.Function:
     """mode "pair": f(params, dot_<wrt>...) -> (value, tangent); "tangent": -> tangent;
-    "unit": f(params) -> the tangent along the single (scalar) wrt, seeded with 1.0."""
-    return _Forward(fn, wrt, scalar_params, namer, callees).run(mode)
+    "unit": f(params) -> the tangent along the single (scalar) wrt, seeded with 1.0.
+
+    A reassigned name's tangent has its primal's full shape only if every assignment
+    gives it that: assumed for all, then dropped for each name a trial sweep finds
+    broken, until the assumption holds."""
+    assumed = set(fn.dynamic)
+    for _ in range(len(assumed) + 1):
+        trial = _Forward(fn, wrt, scalar_params, copy.deepcopy(namer), [], assumed)
+        trial.run(mode)
+        if not trial.broken:
+            break
+        assumed -= trial.broken
+    return _Forward(fn, wrt, scalar_params, namer, callees, assumed).run(mode)
 
 
 class _Forward:
-    def __init__(self, fn, wrt, scalar_params, namer, callees=None):
+    def __init__(self, fn, wrt, scalar_params, namer, callees=None, assumed=frozenset()):
         self.fn = fn
         self.wrt = wrt
         self.scalar_params = scalar_params
@@ -56,6 +68,8 @@ class _Forward:
         self.exact: set = set()  # tangent Vars known to have their primal's shape
         self.written = {s.target for s in ir.walk(fn.body) if isinstance(s, ir.SetItem)}
         self.dynamic: set = set()  # variables the sweep adds that are assigned in loops
+        self.assumed = assumed  # reassigned names whose tangents are taken to be full-shape
+        self.broken: set = set()  # ... of which an assignment was not
 
     def run(self, mode: str) -> ir.Function:
         *body, ret = self.fn.body
@@ -73,10 +87,13 @@ class _Forward:
                 dots.append(dot)
             if p in self.written:
                 prelude.append(ir.Assign(dot, ir.Call(WRITABLE, (dot, p)), ret.origin))
-            self.exact.add(dot)
+            if p not in self.fn.dynamic or p in self.assumed:
+                self.exact.add(dot)
         for var in sorted(self.fn.dynamic & self.active & self.useful, key=lambda v: v.name):
             if var not in self.tangents:
                 self.tangent_var(var)
+                if var in self.assumed:
+                    self.exact.add(self.tangents[var])
                 if var in self.fn.params:  # reassigned later from an active value
                     prelude.append(ir.Assign(self.tangents[var], self.zero(var), ret.origin))
         body = prelude + self.block(body)
@@ -151,6 +168,9 @@ class _Forward:
             expr, exact = ir.Call(WRITABLE, (expr, target)), True
         dot = self.tangent_var(target)
         out.append(ir.Assign(dot, expr, origin))
+        if known and target in self.assumed and not exact and \
+                self.classes.get(target) != shapes.SCALAR:
+            self.broken.add(target)
         if exact and (not known or self.classes.get(target) == shapes.SCALAR):
             self.exact.add(dot)
 
