@@ -236,3 +236,18 @@ def test_gradient_penalty_gradient_and_jvp():
                                rtol=1e-6, atol=1e-8)
     _, tangent = adjoint.jvp(penalized, args, (V, None, None))
     assert tangent == pytest.approx(directional(penalized, args, 0, V), rel=1e-6)
+
+
+# tangents smaller than their primals -----------------------------------------------
+def grows_in_loop(x, c):
+    h = x
+    for _ in range(2):
+        h = h * 1.5 + c  # c (2, 3) broadcasts h from (3,) up; only x carries a tangent
+    return np.sum(h) + np.sum(h[0] * h[1])
+
+
+def test_a_tangent_smaller_than_its_primal_is_spread_before_a_reduction():
+    c = RNG.normal(size=(2, 3))
+    _, tangent = adjoint.jvp(grows_in_loop, (X, c), (V, None))
+    assert tangent == pytest.approx(directional(grows_in_loop, (X, c), 0, V), rel=1e-6)
+    assert "broadcast_like(dot_h, h)" in adjoint.source(grows_in_loop, "x", mode="jvp")

@@ -278,10 +278,16 @@ class _Forward:
         full = [given[n] for n, has, t in zip(r.inputs, carried, terms)
                 if has and t is not None and isinstance(given[n], ir.Var)
                 and self.tangents.get(given[n]) in self.exact]
-        if any(y_class is not None and self.classes.get(v) == y_class for v in full):
+        if self.trusted(y_class) and any(self.classes.get(v) == y_class for v in full):
             return True
         operands = [given[n] for n in r.inputs if n in given]
         return all(shapes.expr_class(e, self.classes) == shapes.SCALAR or e in full for e in operands)
+
+    def trusted(self, shape_class) -> bool:
+        """A shape class that means one shape: not a name assigned more than once (whose
+        class may stand for its shape before and after a reassignment that changed it)."""
+        return shape_class is not None and not (isinstance(shape_class, ir.Var)
+                                                and shape_class in self.fn.dynamic)
 
     def rule_for(self, stmt):
         key = primal_key(stmt.value)
