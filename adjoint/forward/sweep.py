@@ -28,8 +28,8 @@ from ..aliases import check_in_place
 from ..calls import differentiable_through
 from ..errors import MissingRule
 from ..registry import display_name, lookup
-from ..simplify import simplify as _simplify
 from . import rules as forward_rules
+from .expressions import forward_fix, operands, simplify, with_operands, written_name
 from .runtime import broadcast_like, unit_tangent, writable_tangent, zero_tangent
 
 BROADCAST = ir.Ref("broadcast_like", broadcast_like, (), broadcast_like)
@@ -220,8 +220,8 @@ class _Forward:
         r = self.rule_for(stmt)
         fr = forward_rules.forward_of(r)
         if fr is None:
-            raise MissingRule.at(stmt.origin, f"no forward-mode rule for {_name(stmt.value, r)}",
-                                 _forward_fix(r))
+            raise MissingRule.at(stmt.origin, f"no forward-mode rule for {written_name(stmt.value, r)}",
+                                 forward_fix(r))
         given = self.bind(stmt, r)
         carried = tuple(name in given and self.carries(given[name]) for name in r.inputs)
         if fr.kind in ("linear", "multilinear"):
@@ -235,8 +235,8 @@ class _Forward:
             return None, True
         if fr.kind == "linear":
             swapped = {n: self.exact_tangent(given[n]) for n in over if n in given}
-            return simplify(_with_operands(stmt.value, r, swapped), self.classes), True
-        terms = [_with_operands(stmt.value, r, {n: self.exact_tangent(given[n])}) for n in names]
+            return simplify(with_operands(stmt.value, r, swapped), self.classes), True
+        terms = [with_operands(stmt.value, r, {n: self.exact_tangent(given[n])}) for n in names]
         return forward_rules.add_terms(simplify(t, self.classes) for t in terms), True
 
     def pasted(self, stmt, r, fr, given, carried):
@@ -280,8 +280,8 @@ class _Forward:
                 and self.tangents.get(given[n]) in self.exact]
         if self.trusted(y_class) and any(self.classes.get(v) == y_class for v in full):
             return True
-        operands = [given[n] for n in r.inputs if n in given]
-        return all(shapes.expr_class(e, self.classes) == shapes.SCALAR or e in full for e in operands)
+        present = [given[n] for n in r.inputs if n in given]
+        return all(shapes.expr_class(e, self.classes) == shapes.SCALAR or e in full for e in present)
 
     def trusted(self, shape_class) -> bool:
         """A shape class that means one shape: not a name assigned more than once (whose
@@ -293,9 +293,9 @@ class _Forward:
         key = primal_key(stmt.value)
         found = lookup(key)
         if found is None:
-            raise MissingRule.at(stmt.origin, f"no rule for {_name(stmt.value, None, key)}, "
+            raise MissingRule.at(stmt.origin, f"no rule for {written_name(stmt.value, None, key)}, "
                                  "and adjoint cannot differentiate through it",
-                                 f"register one with @adjoint.rule({_name(stmt.value, None, key)}) "
+                                 f"register one with @adjoint.rule({written_name(stmt.value, None, key)}) "
                                  "(and its forward rule), or declare it adjoint.nondiff(...)")
         return found
 
@@ -309,7 +309,7 @@ class _Forward:
             given = dict(zip(r.params, value.args))
             given.update(value.kwargs)
         else:
-            given = dict(zip(r.params, _operands(value)))
+            given = dict(zip(r.params, operands(value)))
         for name in r.options:
             if name in given and self.carries(given[name]):
                 raise MissingRule.at(stmt.origin, f"the rule for {display_name(r.primal)} has no "
@@ -353,75 +353,3 @@ class _Forward:
         if var not in self.tangents:
             self.tangents[var] = ir.Var(self.namer.fresh("dot_" + var.name), kind)
         return self.tangents[var]
-
-
-def simplify(expr, classes):
-    """simplify.simplify, also inside tuple displays (a pasted (w, v)[1] becomes v)."""
-    if isinstance(expr, ir.TupleExpr):
-        return ir.TupleExpr(tuple(simplify(e, classes) for e in expr.elts), expr.is_list)
-    if isinstance(expr, ir.Subscript) and isinstance(expr.value, ir.TupleExpr):
-        return _simplify(ir.Subscript(simplify(expr.value, classes), expr.index), classes)
-    if isinstance(expr, (ir.BinOp, ir.UnaryOp, ir.Call)):
-        expr = _simplify(expr, classes)
-        parts = {ir.BinOp: lambda e: ir.BinOp(e.op, simplify(e.left, classes), simplify(e.right, classes)),
-                 ir.UnaryOp: lambda e: ir.UnaryOp(e.op, simplify(e.operand, classes))}
-        if type(expr) in parts:
-            return parts[type(expr)](expr)
-        if isinstance(expr, ir.Call):
-            return ir.Call(expr.func, tuple(simplify(a, classes) for a in expr.args),
-                           tuple((k, simplify(v, classes)) for k, v in expr.kwargs))
-    return _simplify(expr, classes)
-
-
-def _operands(value) -> tuple:
-    if isinstance(value, ir.BinOp):
-        return (value.left, value.right)
-    if isinstance(value, ir.UnaryOp):
-        return (value.operand,)
-    if isinstance(value, ir.Attr):
-        return (value.value,)
-    if isinstance(value, ir.Subscript):
-        return (value.value, value.index)
-    return ()
-
-
-def _with_operands(value, r, swapped: dict):
-    """The primal expression with the operands of the named rule parameters replaced."""
-    if isinstance(value, ir.Call):
-        position = {name: k for k, name in enumerate(r.params)}
-        args = list(value.args)
-        for name, new in swapped.items():
-            if position[name] < len(args):
-                args[position[name]] = new
-        kwargs = tuple((k, swapped.get(k, v)) for k, v in value.kwargs)
-        return ir.Call(value.func, tuple(args), kwargs)
-    parts = list(_operands(value))
-    for k, name in enumerate(r.params[:len(parts)]):
-        if name in swapped:
-            parts[k] = swapped[name]
-    if isinstance(value, ir.BinOp):
-        return ir.BinOp(value.op, parts[0], parts[1])
-    if isinstance(value, ir.UnaryOp):
-        return ir.UnaryOp(value.op, parts[0])
-    if isinstance(value, ir.Attr):
-        return ir.Attr(parts[0], value.name)
-    return ir.Subscript(parts[0], parts[1])
-
-
-def _name(value, r, key=None) -> str:
-    if isinstance(value, ir.Call):
-        return ".".join((value.func.root_name,) + tuple(value.func.path))
-    return display_name(r.primal if r is not None else key)
-
-
-def _forward_fix(r) -> str:
-    import inspect
-    func = r.func
-    try:
-        where = f" ({inspect.getsourcefile(func)}:{inspect.getsourcelines(func)[1]})"
-    except (OSError, TypeError):
-        where = ""
-    tangents = ", ".join(f"d{name}" for name in r.inputs)
-    return (f"its reverse rule {func.__name__}{where} has no forward rule; add one: "
-            f"@{func.__name__}.forward above def j(" + tangents + ", y, "
-            + ", ".join(r.params) + ") returning each input's contribution to y's tangent")
