@@ -59,8 +59,9 @@ def zero_tangent(x):
 def unit_tangent(x):
     """1.0, the tangent of x in d/dx of a function of a scalar x (grad of grad)."""
     if isinstance(x, (tuple, list, dict, str, bool)) or np.shape(x) != ():
-        raise NonScalarOutput(f"grad of grad needs a scalar inner parameter; got "
-                              f"{'shape ' + str(np.shape(x)) if np.ndim(x) else type(x).__name__}")
+        got = f"shape {np.shape(x)}" if np.ndim(x) else type(x).__name__
+        raise NonScalarOutput(f"grad of grad needs a scalar inner parameter; got {got} (for "
+                              "arrays use adjoint.hessian or adjoint.hvp)")
     return 1.0
 
 
