@@ -80,7 +80,7 @@ def jvp(f, primals, tangents):
     wrt = tuple(p for p, t in zip(params, tangents) if t is not None)
     dots = [_checked_tangent(p, x, t) for p, x, t in zip(params, primals, tangents) if t is not None]
     compiled = _forward(f, wrt, primals, "pair")
-    value, tangent = compiled.function(*primals, *dots)
+    value, tangent = compiled.function(*primals, **_named(compiled.function, dots))
     return value, _owned(tangent, dots)
 
 
@@ -136,7 +136,8 @@ def jacfwd(f, wrt=0):
         for name, k in zip(names, positions):
             x = _float_array(args[k], name)
             compiled = _forward(f, (name,), args, "tangent")
-            columns = [np.asarray(compiled.function(*args, _basis(x, i)), dtype=float)
+            columns = [np.asarray(compiled.function(*args, **_named(compiled.function, [_basis(x, i)])),
+                                  dtype=float)
                        for i in range(x.size)]
             stacked = np.stack(columns, axis=-1) if columns else np.zeros((0,))
             out_shape = np.shape(columns[0]) if columns else ()
@@ -207,18 +208,25 @@ def hvp(f, primals, tangents):
     floats = tuple(p for p, x in zip(params, primals) if _is_float(x))
     if not wrt:
         raise BadArguments("hvp needs a tangent for at least one primal")
-    grads = _tangent_gradient(f, wrt, primals, floats)(*primals, *dots)
+    gradient, names = _tangent_gradient(f, wrt, primals, floats)
+    grads = gradient(*primals, **dict(zip(names, dots)))
     by_name = dict(zip(floats, grads))
     return tuple(by_name.get(p) for p in params[:len(primals)])
 
 
-def _tangent_gradient(f, wrt: tuple, args, of: tuple) -> GradientFunction:
-    """grad of f's forward code (tangent output) with respect to `of`: an HVP function."""
+def _tangent_gradient(f, wrt: tuple, args, of: tuple):
+    """(grad of f's forward code (tangent output) with respect to `of`: an HVP function,
+    the names of its tangent parameters, which it takes by keyword)."""
     compiled = _forward(f, wrt, args, "tangent")
     key = (compiled.function, of)
     if key not in _REVERSE:
         _REVERSE[key] = _grad(compiled.function, wrt=of)
-    return _REVERSE[key]
+    return _REVERSE[key], compiled.function.dot_names
+
+
+def _named(function, dots) -> dict:
+    """Tangents by keyword: a call that leaves parameters to their defaults still binds them."""
+    return dict(zip(function.dot_names, dots))
 
 
 def hessian(f, wrt=0):
@@ -228,8 +236,8 @@ def hessian(f, wrt=0):
         xs = [_float_array(args[k], n) for n, k in zip(names, positions)]
         blocks = [[None] * len(names) for _ in names]
         for b, (name, x) in enumerate(zip(names, xs)):
-            gradient = _tangent_gradient(f, (name,), args, names)
-            columns = [gradient(*args, _basis(x, i)) for i in range(x.size)]
+            gradient, (dot_name,) = _tangent_gradient(f, (name,), args, names)
+            columns = [gradient(*args, **{dot_name: _basis(x, i)}) for i in range(x.size)]
             for a, xa in enumerate(xs):
                 cols = [np.asarray(c[a] if len(names) > 1 else c, dtype=float) for c in columns]
                 block = np.stack([np.reshape(c, np.shape(xa)) for c in cols], axis=-1)

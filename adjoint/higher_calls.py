@@ -68,7 +68,8 @@ def grad_call_vjp(gf, g, *args):
     floats = tuple(p for p, a in zip(params, args) if _is_float(a))
     tangents = [np.broadcast_to(part, np.shape(args[params.index(n)])) if np.ndim(part) == 0
                 and np.ndim(args[params.index(n)]) else part for n, part in zip(spec.wrt_names, parts)]
-    grads = _tangent_gradient(spec.func, spec.wrt_names, args, floats)(*args, *tangents)
+    gradient, names = _tangent_gradient(spec.func, spec.wrt_names, args, floats)
+    grads = gradient(*args, **dict(zip(names, tangents)))
     grads = (grads,) if len(floats) == 1 else tuple(grads)
     by_name = dict(zip(floats, grads))
     if value_g is not None and np.any(value_g):
@@ -87,10 +88,12 @@ def grad_call_jvp(gf, args, dots):
     params = list(inspect.signature(spec.func).parameters)[:len(args)]
     carried = [(p, d) for p, a, d in zip(params, args, dots) if _is_float(a)]
     wrt = tuple(p for p, _ in carried)
-    tangent = _tangent_gradient(spec.func, wrt, args, spec.wrt_names)(*args, *[d for _, d in carried])
+    gradient, names = _tangent_gradient(spec.func, wrt, args, spec.wrt_names)
+    tangent = gradient(*args, **dict(zip(names, [d for _, d in carried])))
     if not spec.return_value:
         return tangent
-    value_tangent = _forward(spec.func, wrt, args, "tangent").function(*args, *[d for _, d in carried])
+    function = _forward(spec.func, wrt, args, "tangent").function
+    value_tangent = function(*args, **dict(zip(function.dot_names, [d for _, d in carried])))
     return value_tangent, tangent
 
 

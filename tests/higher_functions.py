@@ -203,7 +203,20 @@ def sorted_tail(x, W):
     return np.sum(s[1:] * s[:-1])
 
 
-FUNCTIONS = [tanh_layers, rnn, branch_in_loop, while_loop, while_until_converged, early_return,
+def attention(x, W):
+    scores = np.outer(x, x) @ W
+    weights = special.softmax(scores, axis=1)
+    return np.sum(weights @ x) + np.sum(special.log_softmax(scores[0]) * x)
+
+
+def gaussian_loglik(x, W):
+    cov = W @ W.T + np.diag(np.exp(x)) + np.eye(3)
+    low = np.linalg.cholesky(cov)
+    z = np.linalg.solve(low, x)
+    return -0.5 * np.sum(z * z) - np.sum(np.log(np.diagonal(low)))
+
+
+FUNCTIONS = [attention, gaussian_loglik, tanh_layers, rnn, branch_in_loop, while_loop, while_until_converged, early_return,
              break_in_loop, calls, recursion, containers, list_append, tuple_unpack, in_place,
              fancy_index_write, augmented, linalg_solve, linalg_inv_det, slogdet, eigh, norms,
              reductions, softmax_ce, shaping, where_clip, math_scalars, einsum_dot, sorted_tail]

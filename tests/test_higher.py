@@ -251,3 +251,15 @@ def test_a_tangent_smaller_than_its_primal_is_spread_before_a_reduction():
     _, tangent = adjoint.jvp(grows_in_loop, (X, c), (V, None))
     assert tangent == pytest.approx(directional(grows_in_loop, (X, c), 0, V), rel=1e-6)
     assert "broadcast_like(dot_h, h)" in adjoint.source(grows_in_loop, "x", mode="jvp")
+
+
+def scaled(x, W, k=2.0, *, shift=0.5):
+    return np.sum(np.tanh(W @ x) * k + shift * x * x)
+
+
+def test_parameters_left_to_their_defaults():
+    _, tangent = adjoint.jvp(scaled, (X, W), (V, None))
+    assert tangent == pytest.approx(directional(scaled, (X, W), 0, V), rel=1e-6)
+    np.testing.assert_allclose(adjoint.hessian(scaled)(X, W),
+                               numerical_jacobian(adjoint.grad(scaled), (X, W), 0, 1e-5), rtol=1e-5)
+    np.testing.assert_allclose(adjoint.jacfwd(scaled)(X, W), adjoint.grad(scaled)(X, W), rtol=1e-10)
