@@ -29,8 +29,9 @@ from dataclasses import dataclass, field
 import gast
 
 from . import ir
-from .containers import make_dict
-from .lower import BINARY, COMPARE, UNARY
+from .runtime.containers import make_dict
+from .runtime.debug import check_finite as finite_checker
+from .syntax import BINARY, COMPARE, UNARY
 
 _BINARY_NODES = {op: node for node, op in BINARY.items()}
 _UNARY_NODES = {op: node for node, op in UNARY.items()}
@@ -60,8 +61,7 @@ def generate(functions, header: str = "", check_finite: bool = False) -> Generat
         _Writer(printer, lines, origins, check).block(fn.body, 1)
     namespace = {name: obj for obj_id, (name, obj) in names.items() if not _is_pending(obj)}
     if check:
-        from .debug import check_finite as checker
-        namespace[check] = checker
+        namespace[check] = finite_checker
     return Generated("\n".join(lines) + "\n", namespace, origins)
 
 

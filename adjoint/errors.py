@@ -85,6 +85,12 @@ class NonScalarOutput(BadArguments):
     """grad was asked of a function whose result is not a scalar."""
 
 
+class InternalError(AdjointError):
+    """A bug in adjoint, not a refusal: something other than an AdjointError escaped while
+    compiling. The message starts with "internal error in adjoint", names the user's
+    function and line, and the original exception is chained (`__cause__`)."""
+
+
 class NonFiniteGradient(AdjointError):
     """With check_finite on, a gradient came out nan or inf. Names the generated line,
     the user's line it comes from and the values it read (see adjoint/debug.py)."""

@@ -1,20 +1,20 @@
 """Guards: what compiled code assumed about the world, checked before it runs again.
 
 Generated code binds the objects its function's free names meant when it was compiled
-(a helper, a constant, a module's function). If one is rebound later (a redefined
-helper in a notebook, a changed constant, `mod.f = g`, a closure variable changed by
-`nonlocal`), the code must be compiled again rather than give a stale gradient. A guard
-is a triple (table, key, object): stale when `table.get(key, MISSING) is not object`.
+(a helper, a constant, a module's function) and was written from one version of each
+function's code. If one is rebound later (a redefined helper in a notebook, a changed
+constant, `mod.f = g`, `np.tanh = ...`, a closure variable changed by `nonlocal`, a
+function's `__code__` replaced in place by IPython's %autoreload), the code must be
+compiled again rather than give a stale gradient. A guard is a triple
+(table, key, object): stale when `table.get(key, MISSING) is not object`.
 """
 from __future__ import annotations
 
-import sys
+import functools
 import types
 
 from . import ir
-from .frontend import MISSING
-
-LIBRARIES = {"numpy", "scipy", "adjoint", "jax", "torch"}
+from .lowering.frontend import MISSING
 
 
 class CellTable:
@@ -30,12 +30,27 @@ class CellTable:
             return default
 
 
-def guards_of(parsed, fn: ir.Function, names: bool = True) -> tuple:
-    """Guards for the free names a lowered function read (unless names=False: the
-    dispatcher checks those itself), and for the attributes it read from the user's own
-    modules (mod.helper)."""
+class AttributeTable:
+    """An object's attributes seen as a table: guards a function's `__code__`."""
+
+    def __init__(self, owner):
+        self.owner = owner
+
+    def get(self, key, default=None):
+        return getattr(self.owner, key, default)
+
+
+def code_guard(func) -> tuple:
+    """Stale once `func.__code__` is replaced (IPython's %autoreload does that in place)."""
+    return (AttributeTable(func), "__code__", func.__code__)
+
+
+def guards_of(parsed, fn: ir.Function, skip_names=frozenset()) -> tuple:
+    """Guards for the free names a lowered function read (except `skip_names`: the
+    dispatcher checks those itself), and for the module attributes it read (np.tanh,
+    math.sin, mymodule.helper)."""
     out = []
-    for name in sorted(fn.free or {}) if names else ():
+    for name in sorted(set(fn.free or {}) - set(skip_names)):
         if name in parsed.closure:
             cell = parsed.closure[name]
             out.append((CellTable(cell), name, CellTable(cell).get(name, MISSING)))
@@ -50,9 +65,10 @@ def guards_of(parsed, fn: ir.Function, names: bool = True) -> tuple:
 
 
 def _attribute_guards(ref: ir.Ref, seen: set) -> list:
+    """np.linalg.norm -> guards on np's `linalg` and on np.linalg's `norm`."""
     out, owner = [], ref.root
     for attr in ref.path:
-        if not isinstance(owner, types.ModuleType) or _is_library(owner):
+        if not isinstance(owner, types.ModuleType):
             break
         value = getattr(owner, attr, MISSING)
         if (id(owner), attr) not in seen:
@@ -62,7 +78,33 @@ def _attribute_guards(ref: ir.Ref, seen: set) -> list:
     return out
 
 
-def _is_library(module) -> bool:
-    top = module.__name__.split(".")[0]
-    return top in LIBRARIES or top in sys.stdlib_module_names
+def is_stale(guards) -> bool:
+    """Whether anything a guard recorded has been rebound since."""
+    for table, key, obj in guards:
+        if table.get(key, MISSING) is not obj:
+            return True
+    return False
 
+
+def readers(guards) -> tuple:
+    """One C-level callable per guard reading what it guards now, for the dispatcher to
+    check `all(map(is_, map(call, readers), objects))` without a Python frame (so the
+    fast path costs little and pdb steps from the call straight into the gradient)."""
+    out = []
+    for table, key, _ in guards:
+        if isinstance(table, CellTable):  # an empty cell raises ValueError: not fresh
+            out.append(functools.partial(getattr, table.cell, "cell_contents"))
+        elif isinstance(table, AttributeTable):
+            out.append(functools.partial(getattr, table.owner, key, MISSING))
+        else:
+            out.append(functools.partial(table.get, key, MISSING))
+    return tuple(out)
+
+
+def merged(*groups) -> tuple:
+    """The guards of several groups, each (table, key) once."""
+    out = {}
+    for group in groups:
+        for table, key, obj in group:
+            out.setdefault((id(table), key), (table, key, obj))
+    return tuple(out.values())

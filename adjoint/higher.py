@@ -12,9 +12,10 @@ each. That code is plain numpy, exec'd from its own text, so the reverse mode
 differentiates it like any user function: an HVP is the gradient of the forward code's
 tangent output (reverse over forward), a Hessian is one HVP per basis vector (a Python
 loop over the basis: a batched leading axis would change what reductions, reshapes and
-indexing in the user's code mean), and grad(grad(f)) is reverse mode over the forward
-code seeded with tangent 1.0 (see `derivative_function`). jacrev runs the reverse pair
-(forward half, backward half) once per output entry.
+indexing in the user's code mean), and grad(grad(f)) is reverse mode over
+the forward code seeded with tangent 1.0 (`Specializer.derivative_function` in
+dispatch.py). jacrev runs the reverse pair (forward half, backward half) once per output
+entry. Forward code is compiled by pipeline.compile_forward.
 """
 from __future__ import annotations
 
@@ -22,48 +23,45 @@ import numbers
 
 import numpy as np
 
-from .api import SCALAR_TYPES, GradientFunction, _check_differentiable, _normalize_wrt, _parameters
-from .api import grad as _grad
-from .errors import AdjointError, BadArguments
-from .forward.calls import forget_forward_callees
-from .forward.compile import compile_forward
-from .frontend import MISSING
-from .runtime import writeable
+from .dispatch import (SCALAR_TYPES, Specializer, check_differentiable, internal_errors, normalize_wrt,
+                       parameters)
+from .errors import BadArguments
+from .guards import is_stale
+from .pipeline import compile_callee_pair, compile_forward, forward_guards
+from .runtime.core import writeable
 
 __all__ = ["jvp", "jacfwd", "jacrev", "jacobian", "hessian", "hvp", "forward_source"]
 
 
 # compiled forward code, per function, tangent parameters, scalars and mode ------------
 _FORWARD: dict = {}
-_REVERSE: dict = {}  # (forward function, wrt) -> GradientFunction of its tangent output
+_REVERSE: dict = {}  # (forward function, wrt) -> gradient (dispatcher) of its tangent output
 
 
-def _forward(func, wrt: tuple, args, mode: str):
-    scalars = _scalars(func, args)
+def forward_code(func, wrt: tuple, args, mode: str):
+    """The ForwardCompiled of func (pipeline.compile_forward) for these tangent
+    parameters, the scalars among `args` and `mode`, compiled again when stale."""
+    func = plain(func)  # (a derivative function made again when stale is a new key)
+    scalars = scalar_names(func, args)
     key = (func, wrt, scalars, mode)
     compiled = _FORWARD.get(key)
-    if compiled is None or _stale(compiled):
-        if compiled is not None:
-            forget_forward_callees()
-        compiled = _FORWARD[key] = compile_forward(_plain(func), wrt, scalars, mode=mode)
+    if compiled is None or is_stale(forward_guards([compiled])):
+        with internal_errors(func, "compiling the forward-mode code of"):
+            compiled = _FORWARD[key] = compile_forward(func, wrt, scalars, mode=mode)
     return compiled
 
 
-def _stale(compiled) -> bool:
-    guards = list(compiled.guards) + [g for c in compiled.callees for g in c.guards]
-    return any(table.get(name, MISSING) is not obj for table, name, obj in guards)
-
-
-def _scalars(func, args) -> frozenset:
-    params = _parameters(_plain(func))
+def scalar_names(func, args) -> frozenset:
+    params = parameters(plain(func))
     return frozenset(p for p, a in zip(params, args)
                      if isinstance(a, SCALAR_TYPES) and not isinstance(a, (bool, np.bool_)))
 
 
-def _plain(func):
+def plain(func):
     """The Python function to compile: grad(f) of a scalar x is its derivative function."""
-    if isinstance(func, GradientFunction):
-        return derivative_function(func)
+    spec = getattr(func, "_specializer", None)
+    if isinstance(spec, Specializer):
+        return spec.derivative_function()
     return func
 
 
@@ -72,20 +70,20 @@ def jvp(f, primals, tangents):
     """(f(*primals), the output's tangent along `tangents`): one tangent per primal, each
     with its primal's structure, None for a primal held constant."""
     primals, tangents = tuple(primals), tuple(tangents)
-    params = _parameters(_plain(f))
+    params = parameters(plain(f))
     if len(primals) != len(tangents) or len(primals) > len(params):
         raise BadArguments(f"jvp takes one tangent per primal; got {len(primals)} primals and "
                            f"{len(tangents)} tangents for {getattr(f, '__name__', f)}"
                            f"({', '.join(params)})")
     wrt = tuple(p for p, t in zip(params, tangents) if t is not None)
     dots = [_checked_tangent(p, x, t) for p, x, t in zip(params, primals, tangents) if t is not None]
-    compiled = _forward(f, wrt, primals, "pair")
+    compiled = forward_code(f, wrt, primals, "pair")
     value, tangent = compiled.function(*primals, **_named(compiled.function, dots))
     return value, _owned(tangent, dots)
 
 
 def _checked_tangent(name, primal, tangent):
-    _check_differentiable(name, primal)
+    check_differentiable(name, primal)
     if isinstance(primal, (tuple, list, dict)):
         if type(tangent) is not type(primal) or len(tangent) != len(primal):
             raise BadArguments(f"the tangent for {name} must have its primal's structure "
@@ -114,16 +112,19 @@ def _owned(tangent, inputs):
 def forward_source(func, wrt=None, *example_args, mode: str = "pair", optimize: bool = True) -> str:
     """The generated forward-mode code (`adjoint.source(f, wrt, mode="jvp")`), with the
     code of every function it calls through."""
-    func = _plain(func)
-    params = _parameters(func)
-    names, _ = _normalize_wrt(func, params, wrt)
-    compiled = compile_forward(func, names, _scalars(func, example_args), mode=mode,
-                               optimize=optimize)
-    parts, seen = [compiled.source], set()
-    for callee in compiled.callees:
-        if callee.source not in seen:
-            seen.add(callee.source)
-            parts.append(callee.source)
+    func = plain(func)
+    params = parameters(func)
+    names, _ = normalize_wrt(func, params, wrt)
+    with internal_errors(func, "compiling the forward-mode code of"):
+        compiled = compile_forward(func, names, scalar_names(func, example_args), mode=mode,
+                                   optimize=optimize)
+    parts, seen, pending = [], set(), [compiled]
+    while pending:  # this function's code, then every function it calls through, each once
+        item = pending.pop(0)
+        if item.source not in seen:
+            seen.add(item.source)
+            parts.append(item.source)
+            pending += item.callees
     return "\n\n".join(parts)
 
 
@@ -135,7 +136,7 @@ def jacfwd(f, wrt=0):
         blocks = []
         for name, k in zip(names, positions):
             x = _float_array(args[k], name)
-            compiled = _forward(f, (name,), args, "tangent")
+            compiled = forward_code(f, (name,), args, "tangent")
             columns = [np.asarray(compiled.function(*args, **_named(compiled.function, [_basis(x, i)])),
                                   dtype=float)
                        for i in range(x.size)]
@@ -148,13 +149,11 @@ def jacfwd(f, wrt=0):
 
 def jacrev(f, wrt=0):
     """A function giving f's Jacobian by reverse mode: one backward per output entry."""
-    from .vjp import compile_vjp
-
     def jacobian_rev(*args):
         names, single, positions = _wrt_of(f, wrt)
         for name, k in zip(names, positions):
             _float_array(args[k], name)
-        vjp = compile_vjp(_plain(f), names, _scalars(f, args), True)
+        vjp = compile_callee_pair(plain(f), names, scalar_names(f, args), True)
         out, saved = vjp.fwd_ref.value(*args)
         out = np.asarray(out)
         rows = [[] for _ in names]
@@ -174,14 +173,14 @@ jacobian = jacrev
 
 
 def _wrt_of(f, wrt):
-    func = _plain(f)
-    params = _parameters(func)
-    names, single = _normalize_wrt(func, params, wrt)
+    func = plain(f)
+    params = parameters(func)
+    names, single = normalize_wrt(func, params, wrt)
     return names, single, tuple(params.index(n) for n in names)
 
 
 def _float_array(x, name):
-    _check_differentiable(name, x)
+    check_differentiable(name, x)
     if isinstance(x, (tuple, list, dict)):
         raise BadArguments(f"Jacobians and Hessians need {name} to be an array or a number; "
                            f"got a {type(x).__name__} (pass its entries as parameters)")
@@ -202,25 +201,25 @@ def hvp(f, primals, tangents):
     """The gradient of <grad f, v> with respect to every primal: H v (with the cross
     terms for primals that carry no tangent); None for primals that are not floats."""
     primals, tangents = tuple(primals), tuple(tangents)
-    params = _parameters(_plain(f))
+    params = parameters(plain(f))
     wrt = tuple(p for p, t in zip(params, tangents) if t is not None)
     dots = [_checked_tangent(p, x, t) for p, x, t in zip(params, primals, tangents) if t is not None]
-    floats = tuple(p for p, x in zip(params, primals) if _is_float(x))
+    floats = tuple(p for p, x in zip(params, primals) if is_float(x))
     if not wrt:
         raise BadArguments("hvp needs a tangent for at least one primal")
-    gradient, names = _tangent_gradient(f, wrt, primals, floats)
+    gradient, names = tangent_gradient(f, wrt, primals, floats)
     grads = gradient(*primals, **dict(zip(names, dots)))
     by_name = dict(zip(floats, grads))
     return tuple(by_name.get(p) for p in params[:len(primals)])
 
 
-def _tangent_gradient(f, wrt: tuple, args, of: tuple):
+def tangent_gradient(f, wrt: tuple, args, of: tuple):
     """(grad of f's forward code (tangent output) with respect to `of`: an HVP function,
     the names of its tangent parameters, which it takes by keyword)."""
-    compiled = _forward(f, wrt, args, "tangent")
+    compiled = forward_code(f, wrt, args, "tangent")
     key = (compiled.function, of)
-    if key not in _REVERSE:
-        _REVERSE[key] = _grad(compiled.function, wrt=of)
+    if key not in _REVERSE:  # (grad(forward code), without the GradientFunction wrapper)
+        _REVERSE[key] = Specializer(compiled.function, of, optimize=True, return_value=False).dispatcher
     return _REVERSE[key], compiled.function.dot_names
 
 
@@ -236,7 +235,7 @@ def hessian(f, wrt=0):
         xs = [_float_array(args[k], n) for n, k in zip(names, positions)]
         blocks = [[None] * len(names) for _ in names]
         for b, (name, x) in enumerate(zip(names, xs)):
-            gradient, (dot_name,) = _tangent_gradient(f, (name,), args, names)
+            gradient, (dot_name,) = tangent_gradient(f, (name,), args, names)
             columns = [gradient(*args, **{dot_name: _basis(x, i)}) for i in range(x.size)]
             for a, xa in enumerate(xs):
                 cols = [np.asarray(c[a] if len(names) > 1 else c, dtype=float) for c in columns]
@@ -246,32 +245,13 @@ def hessian(f, wrt=0):
     return hessian_of
 
 
-def _is_float(x) -> bool:
+def is_float(x) -> bool:
     if isinstance(x, (bool, np.bool_)):
         return False
     if isinstance(x, (tuple, list)):
-        return bool(x) and all(_is_float(v) for v in x)
+        return bool(x) and all(is_float(v) for v in x)
     if isinstance(x, dict):
-        return bool(x) and all(_is_float(v) for v in x.values())
+        return bool(x) and all(is_float(v) for v in x.values())
     if isinstance(x, np.ndarray):
         return x.dtype.kind == "f"
     return isinstance(x, numbers.Real) and not isinstance(x, numbers.Integral)
-
-
-# grad of grad ----------------------------------------------------------------------
-def derivative_function(gf: GradientFunction):
-    """A Python function computing what grad(f) computes, for a scalar parameter x:
-    f's forward code seeded with dot_x = 1.0, which reverse mode can differentiate
-    again (and whose own derivative function gives the next order)."""
-    spec = gf._specializer
-    if spec.return_value or spec.has_aux or not spec.single:
-        kind = "value_and_grad" if spec.return_value else "grad with has_aux" if spec.has_aux \
-            else "grad with a tuple wrt"
-        raise AdjointError(f"the derivative of {kind} of {spec.func.__name__} is not supported: "
-                           "its output is not one scalar; take grad(grad(f)) of a single scalar "
-                           "parameter, or adjoint.hessian(f) for arrays")
-    made = getattr(gf, "_derivative", None)
-    if made is None or _stale(made):
-        made = compile_forward(spec.func, spec.wrt_names, frozenset(), mode="unit")
-        gf._derivative = made
-    return made.function

@@ -1,4 +1,5 @@
-"""The SSA intermediate representation: plain data, a printer and a verifier.
+"""The SSA intermediate representation: plain data and a verifier (codegen.function_source
+prints it).
 
 A `Function` is a list of statements over expressions. After lowering, every statement
 is one operation on atoms (`Var`, `Const`, `Ref`): three-address SSA where each name is
@@ -9,7 +10,7 @@ is ever decided from a name's spelling.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Union
 
@@ -30,6 +31,9 @@ class Kind(Enum):
 class Var:
     name: str
     kind: Kind
+    # for a gradient (kind GRAD): the kind of the value it is the gradient of. Passes decide
+    # by it, never by spelling (a user's `scale` must not pass for a temporary `s3`).
+    of: Kind | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -232,9 +236,6 @@ class Function:
     # assigned inside loops): not SSA, so the backward restores them from tapes
     dynamic: frozenset = frozenset()
 
-    def __str__(self) -> str:
-        from .codegen import function_source
-        return function_source(self)
 
 
 
@@ -328,6 +329,17 @@ def blocks(stmt) -> tuple:
     if isinstance(stmt, (For, While)):
         return (stmt.body,)
     return ()
+
+
+def map_blocks(stmt, transform):
+    """`stmt` with each nested block replaced by `transform(block, in_loop)` (in_loop: the
+    block is a loop's body); a statement without blocks comes back as it is. The one way
+    passes rebuild if/for/while statements."""
+    if isinstance(stmt, If):
+        return replace(stmt, body=transform(stmt.body, False), orelse=transform(stmt.orelse, False))
+    if isinstance(stmt, (For, While)):
+        return replace(stmt, body=transform(stmt.body, True))
+    return stmt
 
 
 def walk(body):

@@ -6,7 +6,11 @@ ones, and a failure names the argument, the entry and both numbers.
 """
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
+
+from .api import grad as make_grad
 
 __all__ = ["check_grads", "numerical_grad", "GradientMismatch"]
 
@@ -31,8 +35,6 @@ def check_grads(f, *args, wrt=0, rtol: float = 1e-5, atol: float = 1e-6, eps: fl
     Inputs with more than `max_entries` entries are checked along `directions` random
     directions (seeded) instead of entry by entry. Returns adjoint's gradients.
     """
-    from .api import grad as make_grad
-
     positions = (wrt,) if isinstance(wrt, (int, str)) else tuple(wrt)
     names = _parameter_names(f)
     positions = tuple(names.index(p) if isinstance(p, str) else p for p in positions)
@@ -126,5 +128,4 @@ def _like(original, value):
 
 
 def _parameter_names(f) -> list:
-    import inspect
     return list(inspect.signature(f).parameters)

@@ -16,6 +16,7 @@ interleaved (timing.py): the ratios are medians of same-round ratios.
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import sys
 
@@ -58,7 +59,7 @@ def _check_hvp(f, args, tangents, names, params):
 
 
 def workload_rows(name, f, args, names, target, repeats):
-    params = list(adjoint.api._parameters(f))
+    params = list(inspect.signature(f).parameters)
     rng = np.random.default_rng(0)
     tangents = _tangents(args, names, params, rng)
     _check_jvp(f, args, tangents)

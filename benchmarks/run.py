@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import subprocess
 import sys
 import time
 
@@ -183,15 +182,7 @@ def _version(name) -> str:
 
 
 def _adjoint_version() -> str:
-    here = os.path.dirname(os.path.abspath(adjoint.__file__))
-    try:
-        out = subprocess.run(["git", "-C", here, "rev-parse", "--short", "HEAD"],
-                             capture_output=True, text=True, timeout=5)
-        dirty = subprocess.run(["git", "-C", here, "status", "--porcelain", "--", "."],
-                               capture_output=True, text=True, timeout=5).stdout.strip()
-        return out.stdout.strip() + ("+dirty" if dirty else "") if out.returncode == 0 else "?"
-    except Exception:
-        return "?"
+    return adjoint.__version__
 
 
 def fmt_time(seconds: float) -> str:

@@ -1,4 +1,4 @@
-"""Functions `adjoint.check` is pointed at (tests/test_check.py). Lines the tests look for
+"""Functions `adjoint.tools.check` is pointed at (tests/test_check.py). Lines the tests look for
 carry a `# <tag>` comment; the tests find them by reading this file."""
 import math
 

@@ -18,9 +18,9 @@ import operator
 import numpy as np
 
 from adjoint import loader
-from adjoint.containers import dict_items, dict_values, make_dict
-from adjoint.forward.compile import compile_forward
-from adjoint.registry import RULES
+from adjoint.runtime.containers import dict_items, dict_values, make_dict
+from adjoint.pipeline import compile_forward
+from adjoint.rules.registry import RULES
 from rule_harness import RNG
 
 SYNTAX = {operator.add: "{} + {}", operator.sub: "{} - {}", operator.mul: "{} * {}",

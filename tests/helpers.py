@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import pathlib
 import subprocess
 import sys
@@ -31,5 +32,6 @@ def line_of(path, tag: str) -> int:
 
 def run_cli(*args, cwd=ROOT, timeout=60):
     """Run `python -m adjoint ARGS` in a fresh interpreter; returns CompletedProcess."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     return subprocess.run([sys.executable, "-m", "adjoint", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout)
+                          text=True, timeout=timeout, env=env)

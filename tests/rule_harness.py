@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from adjoint.registry import RULES, display_name
+from adjoint.rules.registry import RULES, display_name
 
 RNG = np.random.default_rng(20240601)
 

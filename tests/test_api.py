@@ -475,7 +475,7 @@ def test_neuron_calls_take_the_dispatchers_fast_path():
     df = adjoint.value_and_grad(load_example("neuron").f, wrt=(0, 1, 2, 3, 4))
     df(2.0, -1.0, -3.0, -2.0, -3.0)
     spec = df._specializer
-    assert spec.ns["_ad_callee_guards"] == ()
-    last = spec.ns["_ad_last"]
+    state = spec.state
+    assert state[-1] == ()  # no guards beyond those written into the dispatcher
     df(1.0, -1.0, -3.0, -2.0, -3.0)
-    assert spec.ns["_ad_last"] is last
+    assert spec.state is state

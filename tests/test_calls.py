@@ -24,7 +24,7 @@ import pytest
 import adjoint
 import calls_functions as cf
 import calls_other_module as other
-from adjoint.vjp import _VJPS, forget_vjps
+from adjoint.pipeline import cached_callees, forget_callees
 from adjoint.testing import check_grads, numerical_grad
 from helpers import ROOT, line_of
 
@@ -278,7 +278,7 @@ def test_helper_defined_after_a_decorated_function():
 
 def test_each_level_of_a_deep_chain_gets_its_own_pair():
     adjoint.grad(cf.deep, wrt=(0, 1))(0.7, -0.4)
-    names = {vjp.name for vjp in _VJPS.values()}
+    names = {vjp.name for vjp in dict(cached_callees()).values()}
     assert {"level1", "level2", "level3", "level4"} <= names
 
 
@@ -321,8 +321,8 @@ def test_same_variable_as_argument_and_result():
 
 def test_inactive_arguments_of_a_helper_get_no_gradient_slot():
     adjoint.grad(cf.uses_modes)(_r(3))
-    pairs = [vjp for key, vjp in _VJPS.items() if vjp.name == "activate"]
-    assert pairs and all(key[1] == ("x",) for key, vjp in _VJPS.items() if vjp.name == "activate")
+    pairs = [vjp for key, vjp in cached_callees() if vjp.name == "activate"]
+    assert pairs and all(key[1] == ("x",) for key, vjp in cached_callees() if vjp.name == "activate")
     assert all("grad_mode" not in vjp.source and "grad_k" not in vjp.source for vjp in pairs)
 
 
@@ -351,7 +351,7 @@ def test_recursion_values_by_hand():
 
 def test_recursive_callee_calls_its_own_pair():
     adjoint.grad(cf.calls_power)(0.8)
-    sources = [vjp.source for vjp in _VJPS.values() if vjp.name == "power"]
+    sources = [vjp.source for vjp in dict(cached_callees()).values() if vjp.name == "power"]
     assert sources
     for src in sources:
         fwd = src.split("def bwd_power")[0]
@@ -639,7 +639,7 @@ def _lines(func):
 
 
 def test_golden_caller_and_callee_pair():
-    forget_vjps()
+    forget_callees()
     n, m = _lines(cf.golden_net), _lines(cf.golden_layer)
     expected_caller = f"""\
 # gradient of golden_net with respect to x, w
@@ -713,7 +713,7 @@ def test_forward_and_backward_halves_carry_the_same_name(func, args):
 
 def test_sources_are_deterministic():
     def sources():
-        forget_vjps()
+        forget_callees()
         df = adjoint.grad(cf.mlp_loss, wrt=(0, 1, 2, 3))
         df(*MLP_PARAMS, MLP_X, LABELS)
         callees = sorted(v.source for v in _callees_of_compiled(df))
@@ -734,7 +734,7 @@ def test_sources_are_the_same_in_a_fresh_interpreter():
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
                          text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    forget_vjps()
+    forget_callees()
     df = adjoint.grad(cf.golden_twice, wrt=(0, 1, 2))
     df(0.5, -0.7, 1.2)
     here = df.source + "\n" + "".join(v.source + "\n" for v in _callees_of_compiled(df))

@@ -1,4 +1,4 @@
-"""`adjoint.check` and `adjoint check`: every problem in a function and its callees, at once,
+"""`adjoint.tools.check` and `adjoint check`: every problem in a function and its callees, at once,
 each with its file, line and fix."""
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import os
 import pytest
 
 import adjoint
-from adjoint import cli
-from adjoint.check import add_check, report, run_check
+from adjoint.tools import cli
+from adjoint.tools.check import add_check, report, run_check
 from adjoint.errors import AdjointError, BadArguments
 
 import check_functions as cf
@@ -80,11 +80,8 @@ def test_report_counts_and_renders_every_problem():
 # -- the command ---------------------------------------------------------------------------
 
 def _main(monkeypatch, *argv):
-    """cli.main with the check command registered (as adjoint/cli.py does)."""
-    if "check" not in cli.COMMANDS:
-        monkeypatch.setattr(cli, "COMMANDS", cli.COMMANDS + ["check"])
-        monkeypatch.setattr(cli, "add_check", add_check, raising=False)
-        monkeypatch.setattr(cli, "run_check", run_check, raising=False)
+    """cli.main, which registers the check command."""
+    assert cli.COMMANDS["check"] == (add_check, run_check)
     return cli.main(list(argv))
 
 

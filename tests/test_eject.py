@@ -20,8 +20,8 @@ import pytest
 from helpers import EXAMPLES
 
 import adjoint
-from adjoint import cli
-from adjoint.eject import add_eject, eject, run_eject
+from adjoint.tools import cli, targets
+from adjoint.tools.eject import add_eject, eject, run_eject
 from adjoint.errors import AdjointError
 
 MODEL = '''\
@@ -151,7 +151,7 @@ def test_neuron_ejected_runs_without_adjoint(tmp_path):
 
 
 def _load(target):
-    return cli.load_function(target)
+    return targets.load_function(target)
 
 
 def test_array_model_with_callee_constants_and_helpers(tmp_path):

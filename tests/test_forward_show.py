@@ -8,6 +8,7 @@ import pytest
 
 import adjoint
 import higher_functions as hf
+from adjoint.pipeline import compile_forward
 from helpers import load_example, run_cli
 
 NEURON = os.path.join("examples", "neuron.py")
@@ -37,7 +38,6 @@ def test_show_mode_jvp_prints_a_tangent_line_beside_each_primal_line():
 def test_source_mode_jvp_is_deterministic_and_is_the_code_that_runs():
     first = adjoint.source(hf.rnn, "x", mode="jvp")
     assert first == adjoint.source(hf.rnn, "x", mode="jvp")
-    from adjoint.forward.compile import compile_forward
     compiled = compile_forward(hf.rnn, ("x",))
     assert inspect.getsource(compiled.function) in compiled.source
 

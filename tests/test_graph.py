@@ -13,10 +13,10 @@ import pytest
 from helpers import EXAMPLES
 
 import adjoint
-from adjoint import cli
-from adjoint import graph as graph_module
+from adjoint.tools import cli, targets
+from adjoint.tools import graph as graph_module
 from adjoint.errors import UnsupportedSyntax
-from adjoint.graph import add_graph, graph, run_graph
+from adjoint.tools.graph import add_graph, graph, run_graph
 
 EDGE = re.compile(r'^  "(?P<src>[^"]+)" -> "(?P<dst>[^"]+)" \[label=<(?P<name>[^<]+)<br/>'
                   r'<font color="darkgreen">(?P<value>[^<]*)</font>'
@@ -80,7 +80,7 @@ def test_constants_callees_and_fan_out(tmp_path):
             t = g(r, y)
             return -t / 2.0 + np.exp(q)
         '''))
-    func = cli.load_function(f"{path}:f")
+    func = targets.load_function(f"{path}:f")
     dot = graph(func, 1.5, 2.0, digits=4)
     edges, nodes = _edges(dot), _nodes(dot)
     assert sorted(nodes.values()) == sorted(["*", "+", "g", "-", "/ 2.0", "np.exp", "+"])
@@ -112,7 +112,7 @@ def test_loops_and_branches_are_refused(tmp_path):
 
 
 def test_at_is_required():
-    with pytest.raises(cli.UsageError, match="--at"):
+    with pytest.raises(targets.UsageError, match="--at"):
         _cli([f"{EXAMPLES}/add_mul.py:f"])
 
 

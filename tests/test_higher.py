@@ -263,3 +263,26 @@ def test_parameters_left_to_their_defaults():
     np.testing.assert_allclose(adjoint.hessian(scaled)(X, W),
                                numerical_jacobian(adjoint.grad(scaled), (X, W), 0, 1e-5), rtol=1e-5)
     np.testing.assert_allclose(adjoint.jacfwd(scaled)(X, W), adjoint.grad(scaled)(X, W), rtol=1e-10)
+
+
+# grad of grad after the function's globals change -----------------------------------
+SCALE = 3.0
+
+
+def scaled_cube(x):
+    return SCALE * x ** 3
+
+
+def test_grad_of_grad_refuses_once_the_inner_function_changed():
+    global SCALE
+    second = adjoint.grad(adjoint.grad(scaled_cube))
+    assert second(0.5) == pytest.approx(6 * 3.0 * 0.5, rel=1e-12)
+    try:
+        SCALE = 5.0  # the inner derivative was compiled against SCALE = 3.0
+        assert adjoint.grad(scaled_cube)(0.5) == pytest.approx(3 * 5.0 * 0.25, rel=1e-12)
+        with pytest.raises(adjoint.AdjointError, match="changed since the gradient of its gradient"):
+            second(0.5)
+        again = adjoint.grad(adjoint.grad(scaled_cube))
+        assert again(0.5) == pytest.approx(6 * 5.0 * 0.5, rel=1e-12)
+    finally:
+        SCALE = 3.0

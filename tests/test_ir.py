@@ -7,15 +7,16 @@ import numpy as np
 import pytest
 
 import adjoint
+from adjoint.codegen import function_source
 from adjoint import ir
-from adjoint.frontend import parse_function
-from adjoint.lower import lower
+from adjoint.lowering.frontend import parse_function
+from adjoint.lowering.lower import lower
 
 
 def ir_text(func) -> str:
     fn = lower(parse_function(func))
     ir.verify(fn)  # every lowering is valid SSA
-    return str(fn)
+    return function_source(fn)
 
 
 def nested(x, W, b):
@@ -161,7 +162,7 @@ def test_gradient_with_user_named_s0():
 ])
 @pytest.mark.parametrize("optimize", [True, False])
 def test_every_stage_prints_valid_python(func, args, optimize):
-    from adjoint.compiler import compile_gradient
+    from adjoint.pipeline import compile_gradient
     compiled = compile_gradient(func, (func.__code__.co_varnames[0],), frozenset(),
                                 return_value=True, optimize=optimize)
     for name, text in compiled.stages.items():
@@ -186,7 +187,7 @@ def test_verify_accepts_valid_ssa():
     s0 = _var("s0")
     fn = ir.Function("f", [x], [ir.Assign(s0, ir.BinOp(operator.mul, x, x)), ir.Return(s0)])
     ir.verify(fn)
-    assert str(fn) == "def f(x):\n    s0 = x * x\n    return s0\n"
+    assert function_source(fn) == "def f(x):\n    s0 = x * x\n    return s0\n"
 
 
 def test_verify_rejects_double_assignment():

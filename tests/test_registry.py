@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 
 import adjoint
-from adjoint.fence import check_supported
-from adjoint.frontend import parse_function
-from adjoint.lower import lower
-from adjoint.registry import RULES, display_name
+from adjoint.forward.rules import forward_of
+from adjoint.lowering.fence import check_supported
+from adjoint.lowering.frontend import parse_function
+from adjoint.lowering.lower import lower
+from adjoint.reverse.template import template_of
+from adjoint.rules.registry import RULES, display_name
 from adjoint.rules import BUILTIN_NONDIFF, BUILTIN_RULES
 
 from rule_harness import Case, check_case
@@ -40,7 +42,6 @@ def test_every_rule_has_a_finite_difference_case():
 def test_every_rule_has_a_forward_rule():
     """Declared, written or derived; tests/test_forward_rules.py checks each on every case
     above against finite differences, so a rule without a forward rule fails there too."""
-    from adjoint.forward.rules import forward_of
     missing = sorted(display_name(k) for k, r in BUILTIN_RULES.items() if forward_of(r) is None)
     assert not missing, f"rules without a forward rule: {', '.join(missing)}"
 
@@ -90,7 +91,7 @@ def test_rule_template_parses_without_falling_back_to_a_call(rule):
     parsed = parse_function(rule.func)
     check_supported(parsed)
     lower(parsed, flatten=False)
-    template = rule.template
+    template = template_of(rule)
     assert len(template.returns) == len(rule.inputs)
     assert rule.func.__name__ not in str(template), "the rule fell back to being called"
 
@@ -176,8 +177,8 @@ def test_harness_catches_a_transposed_gradient():
 
 
 def test_coverage_document_is_up_to_date():
-    from adjoint.coverage import DOC, render, versions
+    from adjoint.tools.coverage import DOC, render, versions
     text = DOC.read_text()
     if f"({versions()}.)" not in text:
         pytest.skip("docs/coverage.md was generated with other numpy/scipy versions")
-    assert text == render(), "docs/coverage.md is stale: run python -m adjoint.coverage"
+    assert text == render(), "docs/coverage.md is stale: run python -m adjoint.tools.coverage"

@@ -4,7 +4,7 @@ import builtins
 import numpy as np
 import pytest
 
-from adjoint.containers import appended, dict_items, dict_values, iterated, make_dict
+from adjoint.runtime.containers import appended, dict_items, dict_values, iterated, make_dict
 from rule_harness import Case, check_case, uniform
 
 CASES = [

@@ -4,11 +4,10 @@ need gradients too."""
 import numpy as np
 import pytest
 
-from adjoint.forward.runtime import broadcast_like, diff_tangent, writable_tangent
-from adjoint.helpers.linalg import as_columns, as_lower, inverse_gaps, lower_halved
-from adjoint.helpers.reductions import weighted_by
-from adjoint.rules.forward_helpers import sinc_slope
-from adjoint.runtime import cast_like, safe_div, safe_log, safe_mul
+from adjoint.runtime.tangents import broadcast_like, diff_tangent, sinc_slope, writable_tangent
+from adjoint.runtime.linalg import as_columns, as_lower, inverse_gaps, lower_halved
+from adjoint.runtime.reductions import weighted_by
+from adjoint.runtime.core import cast_like, safe_div, safe_log, safe_mul
 from rule_harness import Case, binary_cases, check_case, check_float32, unary_cases, uniform
 
 CASES = [Case(broadcast_like, (uniform((3,)), uniform((2, 3)))),

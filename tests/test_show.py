@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from adjoint.check import STAGES, dump_stage, highlight
+from adjoint.tools.show import STAGES, dump_stage, highlight
 from helpers import EXAMPLES, run_cli
 
 NEURON = str(EXAMPLES / "neuron.py")

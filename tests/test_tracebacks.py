@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import adjoint
-from adjoint import debug
+from adjoint.runtime import debug
 
 
 def line_of(func, text: str) -> int:

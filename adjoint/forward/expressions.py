@@ -6,8 +6,15 @@ from __future__ import annotations
 import inspect
 
 from .. import ir
-from ..registry import display_name
-from ..simplify import simplify as _simplify
+from ..reverse.simplify import simplify as simplify_expression
+from ..rules.registry import display_name
+from ..runtime.tangents import broadcast_like, unit_tangent, writable_tangent, zero_tangent
+
+# the helpers forward code calls (runtime/tangents.py)
+BROADCAST = ir.Ref("broadcast_like", broadcast_like, (), broadcast_like)
+WRITABLE = ir.Ref("writable_tangent", writable_tangent, (), writable_tangent)
+ZERO = ir.Ref("zero_tangent", zero_tangent, (), zero_tangent)
+UNIT = ir.Ref("unit_tangent", unit_tangent, (), unit_tangent)
 
 
 def simplify(expr, classes):
@@ -15,9 +22,9 @@ def simplify(expr, classes):
     if isinstance(expr, ir.TupleExpr):
         return ir.TupleExpr(tuple(simplify(e, classes) for e in expr.elts), expr.is_list)
     if isinstance(expr, ir.Subscript) and isinstance(expr.value, ir.TupleExpr):
-        return _simplify(ir.Subscript(simplify(expr.value, classes), expr.index), classes)
+        return simplify_expression(ir.Subscript(simplify(expr.value, classes), expr.index), classes)
     if isinstance(expr, (ir.BinOp, ir.UnaryOp, ir.Call)):
-        expr = _simplify(expr, classes)
+        expr = simplify_expression(expr, classes)
         parts = {ir.BinOp: lambda e: ir.BinOp(e.op, simplify(e.left, classes), simplify(e.right, classes)),
                  ir.UnaryOp: lambda e: ir.UnaryOp(e.op, simplify(e.operand, classes))}
         if type(expr) in parts:
@@ -25,7 +32,7 @@ def simplify(expr, classes):
         if isinstance(expr, ir.Call):
             return ir.Call(expr.func, tuple(simplify(a, classes) for a in expr.args),
                            tuple((k, simplify(v, classes)) for k, v in expr.kwargs))
-    return _simplify(expr, classes)
+    return simplify_expression(expr, classes)
 
 
 def operands(value) -> tuple:

@@ -1,8 +1,10 @@
 """Forward-mode rules: each registry entry's JVP, kept beside its reverse rule.
 
 A forward rule says how the tangent of a primal's output follows from the tangents of
-its inputs. It lives on the same registry entry as the reverse rule (`Rule.forward`),
-so the two directions cannot drift into two tables. Four kinds:
+its inputs. It lives on the same registry entry as the reverse rule (`Rule.forward`,
+declared in rules/registry.py), so the two directions cannot drift into two tables.
+This module reads them: it derives the missing elementwise ones, makes their templates
+and pastes them. Four kinds:
 
 - written: a runnable function `j(dx, ..., y, x, ..., options)`: one tangent per input,
   then the output y and the inputs under the reverse rule's names. It returns one
@@ -22,28 +24,23 @@ so the two directions cannot drift into two tables. Four kinds:
 - multilinear, declared with `multilinear(...)`: the product rule, one term per input
   with that input replaced by its tangent (`dot_a @ b + a @ dot_b`).
 
-`run_forward` evaluates a rule on concrete values through the very code the compiler
-pastes, so each rule gets its own finite-difference test (tests/test_forward_rules.py).
+tests/forward_harness.py compiles every rule case of tests/test_rules_*.py through the
+forward-mode pipeline, so each forward rule gets its own finite-difference test.
 """
 from __future__ import annotations
 
 import inspect
 import operator
-from dataclasses import dataclass, field
 
 from .. import ir
 from ..errors import AdjointError, NoSource, UnsupportedSyntax
-from ..registry import RULES, Rule, display_name
-from ..runtime import unbroadcast
-from ..template import Template
-
-
-@dataclass
-class ForwardRule:
-    kind: str  # "written", "elementwise", "linear" or "multilinear"
-    over: tuple | None = None  # linear kinds: the inputs with a contribution (None: all with a gradient)
-    func: object = None  # the written rule
-    _template: object = field(default=None, repr=False)
+from ..lowering.fence import check_supported
+from ..lowering.frontend import parse_function
+from ..lowering.lower import lower
+from ..reverse.shapes import is_elementwise_rule
+from ..reverse.template import Template, template_of as reverse_template
+from ..rules.registry import ForwardRule, Rule
+from ..runtime.core import unbroadcast
 
 
 def forward_of(r: Rule) -> ForwardRule | None:
@@ -60,55 +57,13 @@ def linear_inputs(r: Rule) -> tuple:
     fr = r.forward
     if fr.over is not None:
         return fr.over
-    return tuple(name for name, ret in zip(r.inputs, r.template.returns) if ret is not None)
-
-
-# declaring --------------------------------------------------------------------------
-def forward_rule(primal):
-    """Decorator: the written forward rule of `primal` (which already has a reverse rule)."""
-    def register(func):
-        r = _registered(primal)
-        _check_signature(r, func)
-        r.forward = ForwardRule("written", func=func)
-        return func
-    return register
-
-
-def linear(*primals, over: tuple | None = None) -> None:
-    """Declare primals linear in their inputs jointly: the tangent is the primal applied
-    to the tangents, inputs without one given zeros."""
-    for primal in primals:
-        _registered(primal).forward = ForwardRule("linear", over)
-
-
-def multilinear(*primals, over: tuple | None = None) -> None:
-    """Declare primals linear in each input separately (products): the product rule."""
-    for primal in primals:
-        _registered(primal).forward = ForwardRule("multilinear", over)
-
-
-def _registered(primal) -> Rule:
-    if primal not in RULES:
-        raise AdjointError(f"{display_name(primal)} has no gradient rule to add a forward rule to; "
-                           "register the reverse rule first with @adjoint.rule")
-    return RULES[primal]
-
-
-def _check_signature(r: Rule, func) -> None:
-    params = list(inspect.signature(func).parameters)
-    n = len(r.inputs)
-    if params[n + 1:] != list(r.params) or len(params) != n + 1 + len(r.params):
-        wanted = ", ".join([f"d{name}" for name in r.inputs] + ["y"] + list(r.params))
-        raise AdjointError(f"forward rule {func.__qualname__} must be written "
-                           f"{func.__name__}({wanted}): one tangent per input, the output, "
-                           "then the reverse rule's parameters by the same names")
+    return tuple(name for name, ret in zip(r.inputs, reverse_template(r).returns) if ret is not None)
 
 
 def _is_elementwise(r: Rule) -> bool:
     if r.elementwise:
         return True
     if r.elementwise is None:
-        from ..shapes import is_elementwise_rule
         return is_elementwise_rule(r)
     return False
 
@@ -118,15 +73,12 @@ def template_of(r: Rule) -> Template:
     """The pasteable template of a written or elementwise forward rule: params are the
     tangents (one per input), y, then the reverse rule's parameters."""
     fr = r.forward
-    if fr._template is None:
-        fr._template = _written_template(r, fr.func) if fr.kind == "written" else _derived_template(r)
-    return fr._template
+    if fr.template is None:
+        fr.template = _written_template(r, fr.func) if fr.kind == "written" else _derived_template(r)
+    return fr.template
 
 
 def _written_template(r: Rule, func) -> Template:
-    from ..fence import check_supported
-    from ..frontend import parse_function
-    from ..lower import lower
     n = len(r.inputs)
     try:
         parsed = parse_function(func)
@@ -163,7 +115,7 @@ def _call_template(func, n: int) -> Template:
 def _derived_template(r: Rule) -> Template:
     """An elementwise rule's reverse template, once per input with g := that input's
     tangent: locals that read g are copied per input, the others shared."""
-    rev = r.template
+    rev = reverse_template(r)
     g, y, *params = rev.params
     dots = [ir.Var(f"dot_{name}", ir.Kind.PARAM) for name in r.inputs]
     reads_g = {g}

@@ -15,54 +15,56 @@ Only values that depend on `wrt` and reach the result get a tangent; an operand 
 one contributes nothing (no zeros are built, except where a name that carries a tangent
 is reassigned from a constant). A tangent may be smaller than its primal (the tangent
 of a + b is dot_a when only a carries one); `broadcast_like` spreads it where a
-non-elementwise operation needs the full shape (see forward/runtime.py).
+non-elementwise operation needs the full shape (see runtime/tangents.py).
 """
 from __future__ import annotations
 
 import copy
 from dataclasses import replace
 
-from .. import ir, shapes
-from ..activity import active_vars, differentiable, primal_key, useful_vars
-from ..aliases import check_in_place
-from ..calls import differentiable_through
+from .. import ir
 from ..errors import MissingRule
-from ..registry import display_name, lookup
+from ..reverse import shapes
+from ..reverse.activity import active_vars, differentiable, primal_key, useful_vars
+from ..reverse.aliases import check_in_place
+from ..reverse.calls import differentiable_through
+from ..rules.registry import display_name, lookup
 from . import rules as forward_rules
-from .expressions import forward_fix, operands, simplify, with_operands, written_name
-from .runtime import broadcast_like, unit_tangent, writable_tangent, zero_tangent
-
-BROADCAST = ir.Ref("broadcast_like", broadcast_like, (), broadcast_like)
-WRITABLE = ir.Ref("writable_tangent", writable_tangent, (), writable_tangent)
-ZERO = ir.Ref("zero_tangent", zero_tangent, (), zero_tangent)
-UNIT = ir.Ref("unit_tangent", unit_tangent, (), unit_tangent)
+from .calls import call_through
+from .expressions import (BROADCAST, UNIT, WRITABLE, ZERO, forward_fix, operands, simplify,
+                          with_operands, written_name)
 
 
-def forward(fn: ir.Function, wrt: list, scalar_params: frozenset, namer, mode: str = "pair",
-            callees: list | None = None) -> ir.Function:
+def forward(fn: ir.Function, wrt: list, scalar_params: frozenset, namer, mode: str,
+            compile_callee) -> tuple[ir.Function, list]:
     """mode "pair": f(params, dot_<wrt>...) -> (value, tangent); "tangent": -> tangent;
     "unit": f(params) -> the tangent along the single (scalar) wrt, seeded with 1.0.
+    `compile_callee(func, wrt, scalars, call_site) -> (ref, wrt, compiled)` compiles each
+    user function called through (adjoint/pipeline.py). Returns (the function, the
+    compiled forward functions it calls).
 
     A reassigned name's tangent has its primal's full shape only if every assignment
     gives it that: assumed for all, then dropped for each name a trial sweep finds
     broken, until the assumption holds."""
     assumed = set(fn.dynamic)
     for _ in range(len(assumed) + 1):
-        trial = _Forward(fn, wrt, scalar_params, copy.deepcopy(namer), [], assumed)
+        trial = ForwardSweep(fn, wrt, scalar_params, copy.deepcopy(namer), compile_callee, assumed)
         trial.run(mode)
         if not trial.broken:
             break
         assumed -= trial.broken
-    return _Forward(fn, wrt, scalar_params, namer, callees, assumed).run(mode)
+    sweep = ForwardSweep(fn, wrt, scalar_params, namer, compile_callee, assumed)
+    return sweep.run(mode), sweep.callees
 
 
-class _Forward:
-    def __init__(self, fn, wrt, scalar_params, namer, callees=None, assumed=frozenset()):
+class ForwardSweep:
+    def __init__(self, fn, wrt, scalar_params, namer, compile_callee, assumed=frozenset()):
         self.fn = fn
         self.wrt = wrt
         self.scalar_params = scalar_params
         self.namer = namer
-        self.callees = [] if callees is None else callees  # forward functions called through
+        self.compile_callee = compile_callee
+        self.callees: list = []  # compiled forward functions of the functions called through
         self.classes = shapes.infer(fn, scalar_params)
         self.tangents: dict = {}  # primal Var -> its tangent Var
         self.exact: set = set()  # tangent Vars known to have their primal's shape
@@ -131,7 +133,6 @@ class _Forward:
         if not wanted:
             return [stmt]
         if differentiable_through(stmt.value):
-            from .calls import call_through
             return call_through(self, stmt)
         read_back = [t for t in ir.targets(stmt) if t in ir.vars_in(stmt.value)]
         if read_back:  # x = f(x): the tangent line reads the old x, kept as x_prev

@@ -12,16 +12,17 @@
     special     scipy.special (when scipy is installed)
     nondiff     functions with no gradient (floor, argmax, comparisons, ...)
     containers  xs.append(v) and builtin sum
+    forward_*   forward-mode (JVP) rules: linear/multilinear declarations, reductions,
+                linalg, the others; forward_helpers: rules of what forward code calls
 
-`python -m adjoint.coverage` lists them all in docs/coverage.md.
+`python -m adjoint.tools.coverage` lists them all in docs/coverage.md.
 """
 from . import (operators, scalar, unary, binary, reductions, linalg, shaping, selection,  # noqa: F401
                signal, special, nondiff, containers)
-from ..forward import runtime as _forward_runtime  # noqa: F401,E402  (helpers of forward code)
-from . import (forward_linear, forward_reductions, forward_linalg,  # noqa: F401,E402 (forward rules)
-               forward_other, forward_helpers)
+from . import (forward_helpers, forward_linear, forward_reductions,  # noqa: F401,E402 (forward rules)
+               forward_linalg, forward_other)
 
-from ..registry import NONDIFF as _NONDIFF, RULES as _RULES
+from .registry import NONDIFF as _NONDIFF, RULES as _RULES
 
 # adjoint's own rules and nondiff declarations, before any user adds theirs (the coverage
 # table and the registry tests are about these)

@@ -18,9 +18,9 @@ import math
 
 import numpy as np
 
-from ..helpers.elementwise import split_clip
-from ..registry import rule
-from ..runtime import cast_like, safe_log, unbroadcast
+from ..runtime.elementwise import split_clip
+from .registry import rule
+from ..runtime.core import cast_like, safe_log, unbroadcast
 
 LN2 = math.log(2.0)
 

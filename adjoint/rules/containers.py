@@ -1,9 +1,10 @@
 """Rules for building and reducing Python containers: xs.append(v), {k: v} and builtin sum."""
 import builtins
 
-from ..containers import (appended, dict_items, dict_values, dict_values_grad, gather_back,
-                          iterated, make_dict, spread, through_iterated, without_last)
-from ..registry import rule
+from ..runtime.containers import (appended, dict_items, dict_values, dict_values_grad, gather_back,
+                          iterated, make_dict, through_iterated, without_last)
+from ..runtime.core import spread
+from .registry import rule
 
 
 @rule(appended)

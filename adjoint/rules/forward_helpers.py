@@ -1,25 +1,50 @@
 """Gradient rules for the helpers that forward-mode code calls, so that code can be
 differentiated again (reverse over forward: Hessian-vector products, grad of grad).
 
+The helpers of runtime/tangents.py (broadcast_like, writable_tangent, diff_tangent, ...)
+get theirs first.
+
 The elementwise rules' templates use safe_div, safe_mul, safe_log and cast_like, so the
 forward rules derived from them do too; the written forward rules use as_columns,
 as_lower, lower_halved, inverse_gaps and weighted_by; the Bessel-function rules (j1,
-y1, i1, i1e) use jv, yv, iv and ive; sinc's forward rule uses sinc_slope. Each is elementwise or linear, so its own
-forward rule is derived or declared and the next order works the same way.
+y1, i1, i1e) use jv, yv, iv and ive; sinc's forward rule uses sinc_slope. Each is
+elementwise or linear, so its own forward rule is derived or declared and the next
+order works the same way.
 """
 import math
 
 import numpy as np
 
-from ..forward.rules import linear
-from ..helpers.linalg import as_columns, as_lower, inverse_gaps, lower_halved
-from ..helpers.reductions import weighted_by
-from ..registry import rule
-from ..runtime import cast_like, safe_div, safe_log, safe_mul, unbroadcast
+from ..runtime.core import cast_like, safe_div, safe_log, safe_mul, unbroadcast
+from ..runtime.linalg import as_columns, as_lower, inverse_gaps, lower_halved
+from ..runtime.reductions import weighted_by
+from ..runtime.signal import undiff
+from ..runtime.tangents import (broadcast_like, clip_weights, diff_tangent, sinc_slope, unit_tangent,
+                                writable_tangent, zero_or_none, zero_tangent)
+from .registry import linear, nondiff, rule
 from .special import special
 from .unary import d_sinc
 
 PI_SQUARED_OVER_3 = math.pi ** 2 / 3
+
+nondiff(zero_tangent, unit_tangent, zero_or_none,
+        reason="a tangent that does not depend on the inputs' values")
+nondiff(clip_weights, reason="its output is piecewise constant (which bound is active)")
+
+
+@rule(broadcast_like, elementwise=False)
+def d_broadcast_like(g, y, t, x):
+    return unbroadcast(g, t), None
+
+
+@rule(diff_tangent, elementwise=False)
+def d_diff_tangent(g, y, da, n=1, axis=-1, prepend=None, append=None):
+    return undiff(g, da, n, axis, prepend, append)
+
+
+@rule(writable_tangent, elementwise=False)
+def d_writable_tangent(g, y, t, x):
+    return unbroadcast(g, t), None
 
 
 @rule(safe_div, elementwise=True)
@@ -78,11 +103,6 @@ def d_inverse_gaps(g, y, w):
 @d_inverse_gaps.forward
 def j_inverse_gaps(dw, y, w):
     return -(y * y) * (np.expand_dims(dw, -2) - np.expand_dims(dw, -1))
-
-
-def sinc_slope(x):
-    """d sinc(x) / dx = (cos(pi x) - sinc(x)) / x, and 0 at x = 0 (where it is smooth)."""
-    return np.where(x == 0, 0.0, (np.cos(np.pi * x) - np.sinc(x)) / np.where(x == 0, 1, x))
 
 
 @rule(sinc_slope, elementwise=True)

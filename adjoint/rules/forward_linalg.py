@@ -8,10 +8,10 @@ product with the tangent over the reduced axes.
 """
 import numpy as np
 
-from ..forward.rules import forward_rule
-from ..forward.runtime import multi_dot_tangent
-from ..helpers.linalg import (as_columns, as_lower, inverse_gaps, lower_halved, matrix_norm_grad,
+from ..runtime.tangents import multi_dot_tangent
+from ..runtime.linalg import (as_columns, as_lower, inverse_gaps, lower_halved, matrix_norm_grad,
                               matrix_power_grad, norm_grad, vector_norm_grad)
+from .registry import forward_rule
 
 
 @forward_rule(np.linalg.inv)

@@ -13,9 +13,9 @@ import operator
 
 import numpy as np
 
-from ..containers import appended, dict_items, dict_values, iterated, make_dict
-from ..forward.rules import linear, multilinear
-from ..forward.runtime import broadcast_like, diff_tangent, writable_tangent
+from ..runtime.containers import appended, dict_items, dict_values, iterated, make_dict
+from ..runtime.tangents import broadcast_like, diff_tangent, writable_tangent
+from .registry import linear, multilinear
 
 
 def _all(*names, module=np):

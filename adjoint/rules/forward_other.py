@@ -8,10 +8,10 @@ left out or zeroed (`zero_or_none`).
 """
 import numpy as np
 
-from ..forward.rules import forward_rule
-from ..forward.runtime import clip_weights, diff_tangent, interp_tangent_xp, zero_or_none
-from ..helpers.reductions import weighted_by
-from ..helpers.signal import interp_grad_x
+from ..runtime.reductions import weighted_by
+from ..runtime.signal import interp_grad_x, interp_tangent_xp
+from ..runtime.tangents import clip_weights, diff_tangent, zero_or_none
+from .registry import forward_rule
 from .special import special
 
 

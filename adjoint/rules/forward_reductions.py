@@ -10,11 +10,10 @@ import builtins
 
 import numpy as np
 
-from ..forward.rules import forward_rule
-from ..forward.runtime import cumprod_tangent
-from ..helpers.reductions import median_weights, nan_count, prod_of_others
-from ..registry import nondiff
-from ..runtime import even_ties
+from ..runtime.core import even_ties
+from ..runtime.reductions import median_weights, nan_count, prod_of_others
+from ..runtime.tangents import cumprod_tangent
+from .registry import forward_rule, nondiff
 
 nondiff(even_ties, median_weights, nan_count,
         reason="its output is piecewise constant in its inputs (which entries tie, which "

@@ -17,13 +17,13 @@ Conventions and limits:
 """
 import numpy as np
 
-from ..helpers.linalg import (as_columns, as_lower, cross_left, cross_right, diag_grad, dot_left,
+from ..runtime.linalg import (as_columns, as_lower, cross_left, cross_right, diag_grad, dot_left,
                               dot_right, einsum_grad, inner_left, inner_right, inverse_gaps,
                               kron_left, kron_right, lower_halved, matrix_norm_grad,
                               matrix_power_grad, multi_dot_grads, norm_grad, place_diagonal,
                               symmetric_part, tensordot_left, tensordot_right, vector_norm_grad)
-from ..registry import rule
-from ..runtime import matmul_left, matmul_right, unbroadcast
+from .registry import rule
+from ..runtime.core import matmul_left, matmul_right, unbroadcast
 
 
 # products ------------------------------------------------------------------------------

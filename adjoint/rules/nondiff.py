@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from ..registry import nondiff
+from .registry import nondiff
 
 PIECEWISE = "its output is piecewise constant (its derivative is 0 almost everywhere)"
 INDEX = "its output is an index or a count, not a differentiable value"

@@ -8,8 +8,8 @@ import operator
 
 import numpy as np
 
-from ..registry import nondiff, rule
-from ..runtime import matmul_left, matmul_right, safe_log, unbroadcast
+from .registry import nondiff, rule
+from ..runtime.core import matmul_left, matmul_right, safe_log, unbroadcast
 
 
 @rule(operator.add, elementwise=True)

@@ -15,10 +15,10 @@ Conventions:
 """
 import numpy as np
 
-from ..helpers.reductions import (average_weights, cumprod_grad, median_weights, nan_count,
+from ..runtime.reductions import (average_weights, cumprod_grad, median_weights, nan_count,
                                   prod_of_others, reverse_cumsum, uncumulative_sum)
-from ..registry import rule
-from ..runtime import even_ties, expand_to
+from .registry import rule
+from ..runtime.core import even_ties, expand_to, size_ratio
 
 
 @rule(np.sum, elementwise=False)
@@ -28,7 +28,7 @@ def d_sum(g, y, a, axis=None, dtype=None, out=None, keepdims=False):
 
 @rule(np.mean, elementwise=False)
 def d_mean(g, y, a, axis=None, dtype=None, out=None, keepdims=False):
-    return expand_to(g * (np.size(y) / np.size(a)), a, axis, keepdims)  # scale the small array
+    return expand_to(g * size_ratio(y, a), a, axis, keepdims)  # scale the small array
 
 
 @rule(np.prod, elementwise=False)
@@ -75,14 +75,14 @@ def d_ptp(g, y, a, axis=None, out=None, keepdims=False):
 
 @rule(np.var, elementwise=False)
 def d_var(g, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-    n = np.size(a) / np.size(y)
+    n = size_ratio(a, y)
     centered = a - np.mean(a, axis=axis, keepdims=True)
     return expand_to(g, a, axis, keepdims) * (2 / (n - ddof)) * centered
 
 
 @rule(np.std, elementwise=False)
 def d_std(g, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-    n = np.size(a) / np.size(y)
+    n = size_ratio(a, y)
     scale = expand_to(g / np.where(y == 0, 1, y), a, axis, keepdims) / (n - ddof)
     return scale * (a - np.mean(a, axis=axis, keepdims=True))
 

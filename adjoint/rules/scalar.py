@@ -9,8 +9,8 @@ import math
 
 import numpy as np
 
-from ..registry import rule
-from ..runtime import safe_log
+from .registry import rule
+from ..runtime.core import safe_log
 
 LN2 = math.log(2.0)
 LN10 = math.log(10.0)

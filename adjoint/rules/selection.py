@@ -12,9 +12,9 @@ import operator
 
 import numpy as np
 
-from ..helpers.selection import unselect, unsort, untake, untake_along_axis
-from ..registry import rule
-from ..runtime import scatter, unindex
+from ..runtime.selection import unselect, unsort, untake, untake_along_axis
+from .registry import rule
+from ..runtime.core import scatter, unindex
 
 
 @rule(operator.getitem, elementwise=False)

@@ -15,10 +15,10 @@ Limits:
 """
 import numpy as np
 
-from ..helpers.shaping import (uncolumn_stack, unconcatenate, undstack, unhstack, unpack_like,
+from ..runtime.shaping import (uncolumn_stack, unconcatenate, undstack, unhstack, unpack_like,
                                unpad, unrepeat, unstack, untile, unvstack)
-from ..registry import nondiff, rule
-from ..runtime import inverse_axes, unbroadcast
+from .registry import nondiff, rule
+from ..runtime.core import inverse_axes, unbroadcast
 
 
 @rule(".T", elementwise=False)

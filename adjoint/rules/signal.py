@@ -9,11 +9,11 @@ Limits:
 """
 import numpy as np
 
-from ..helpers.signal import (convolve_left, convolve_right, correlate_left, correlate_right,
+from ..runtime.signal import (convolve_left, convolve_right, correlate_left, correlate_right,
                               interp_grad_fp, interp_grad_x, interp_grad_xp, linspace_fraction,
                               trapezoid_weights, undiff)
-from ..registry import rule
-from ..runtime import cast_like, unbroadcast
+from .registry import rule
+from ..runtime.core import cast_like, unbroadcast
 
 
 @rule(np.diff, elementwise=False)

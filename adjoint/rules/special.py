@@ -11,9 +11,9 @@ import math
 
 import numpy as np
 
-from ..helpers.reductions import weighted_by
-from ..registry import rule
-from ..runtime import cast_like, expand_to, safe_div, safe_mul, unbroadcast
+from ..runtime.reductions import weighted_by
+from .registry import rule
+from ..runtime.core import cast_like, expand_to, safe_div, safe_mul, unbroadcast
 
 try:
     import scipy.special as special

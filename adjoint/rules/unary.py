@@ -16,8 +16,8 @@ import math
 
 import numpy as np
 
-from ..registry import rule
-from ..runtime import safe_div, safe_mul
+from .registry import rule
+from ..runtime.core import safe_div, safe_mul
 
 LN2 = math.log(2.0)
 LN10 = math.log(10.0)

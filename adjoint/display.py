@@ -1,0 +1,49 @@
+"""How generated code shows itself in Jupyter: highlighted, not as a quoted string.
+
+`adjoint.source(...)` returns a `Source` (a str: print it, compare it, write it to a file)
+that a notebook displays as highlighted Python (HTML from pygments when installed, else
+a fenced Markdown block). `adjoint.graph(...)` returns a `Graph` (the DOT text) that a
+notebook draws as SVG when Graphviz's dot program is installed, and otherwise shows as
+DOT text.
+"""
+from __future__ import annotations
+
+import html
+import shutil
+import subprocess
+
+
+class Source(str):
+    """Generated Python source, displayed highlighted in notebooks."""
+
+    def _repr_html_(self) -> str:
+        colored = highlighted(str(self), "html")
+        return colored if colored is not None else f"<pre>{html.escape(str(self))}</pre>"
+
+    def _repr_markdown_(self) -> str:
+        return f"```python\n{self}```\n" if self.endswith("\n") else f"```python\n{self}\n```\n"
+
+
+def highlighted(text: str, kind: str) -> str | None:
+    """Python `text` highlighted for a terminal (kind "terminal": ANSI escapes) or a page
+    ("html"), by pygments; None when pygments is not installed."""
+    try:
+        from pygments import formatters, highlight, lexers  # optional, and slow to import
+    except ImportError:
+        return None
+    formatter = formatters.HtmlFormatter(noclasses=True) if kind == "html" else formatters.TerminalFormatter()
+    return highlight(text, lexers.PythonLexer(), formatter)
+
+
+class Graph(str):
+    """Graphviz DOT text of a computational graph, drawn as SVG in notebooks."""
+
+    def _repr_svg_(self) -> str | None:
+        program = shutil.which("dot")
+        if program is None:
+            return None  # the notebook falls back to _repr_markdown_
+        done = subprocess.run([program, "-Tsvg"], input=self.encode(), capture_output=True, check=False)
+        return done.stdout.decode() if done.returncode == 0 else None
+
+    def _repr_markdown_(self) -> str:
+        return f"```dot\n{self}```\n"

@@ -1,0 +1,84 @@
+"""Is the source read from disk the source of the live function?
+
+adjoint reads a function's source through linecache, from the file named by its code
+object. If the file was edited after its module was imported (and not reloaded), that
+text is not what runs: differentiating it would give the gradient of other code (or, when
+lines moved, of another function). `is_source_of` compiles the text read, in a scope like
+the function's own (the free names as cells, inside its class for name mangling, the
+file's `from __future__` flags and module-level imports), and compares the result with
+the live code object: bytecode, names, constants, first line.
+"""
+from __future__ import annotations
+
+import __future__
+import ast
+import functools
+import inspect
+import symtable
+
+_FUTURE_FLAGS = 0
+for _feature in __future__.all_feature_names:
+    _FUTURE_FLAGS |= getattr(__future__, _feature).compiler_flag
+
+
+def is_source_of(func, text: str, first: int, file_text: str) -> bool:
+    """Whether `text` (func's dedented lines, starting at line `first` of a file reading
+    `file_text`) compiles to the code func runs."""
+    code = func.__code__
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return True  # reported by the caller, with the parser's message
+    ast.increment_lineno(tree, first - 1)
+    body = tree.body
+    owner = _class_name(func)
+    if owner:  # a method: private names are mangled with its class's name
+        body = [ast.ClassDef(name=owner, bases=[], keywords=[], body=body, decorator_list=[])]
+    if code.co_freevars:  # free names are cells of an enclosing function, as they were
+        cells = [ast.Assign(targets=[ast.Name(id=n, ctx=ast.Store())], value=ast.Constant(None))
+                 for n in code.co_freevars if n != "__class__" or not owner]
+        no_args = ast.arguments(posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[])
+        body = [ast.FunctionDef(name="outer", args=no_args, body=cells + body,
+                                decorator_list=[], returns=None)]
+    imports = [ast.Import(names=[ast.alias(name=name)]) for name in _imported_names(file_text)]
+    tree.body = imports + body  # Python compiles `np.f(x)` differently for imported names
+    ast.fix_missing_locations(tree)
+    try:
+        compiled = compile(tree, code.co_filename, "exec", dont_inherit=True,
+                           flags=code.co_flags & _FUTURE_FLAGS)
+    except (SyntaxError, ValueError):
+        return True  # not comparable here; the parser reports real syntax problems
+    want = _shape(code)
+    return any(_shape(c) == want for c in _code_objects(compiled)
+               if c.co_name == code.co_name and c.co_firstlineno == code.co_firstlineno)
+
+
+def _class_name(func) -> str:
+    """'Model' for Model.loss or make.<locals>.Model.loss; '' for a plain function."""
+    parts = func.__code__.co_qualname.split(".")  # (a wrapper copying __qualname__ keeps its own)
+    return parts[-2] if len(parts) > 1 and parts[-2] != "<locals>" else ""
+
+
+def _shape(code) -> tuple:
+    """What two compiles of the same text agree on, and an edit changes."""
+    consts = tuple(_shape(c) if inspect.iscode(c) else (type(c).__name__, repr(c))
+                   for c in code.co_consts)
+    return (code.co_code, code.co_names, code.co_varnames, code.co_freevars,
+            code.co_cellvars, code.co_argcount, code.co_kwonlyargcount, consts)
+
+
+def _code_objects(code):
+    for const in code.co_consts:
+        if inspect.iscode(const):
+            yield const
+            yield from _code_objects(const)
+
+
+@functools.lru_cache(maxsize=64)
+def _imported_names(source: str) -> tuple:
+    """Names bound by an import statement at the module level of `source`."""
+    try:
+        table = symtable.symtable(source, "<file>", "exec")
+    except (SyntaxError, ValueError):
+        return ()
+    return tuple(sorted(s.get_name() for s in table.get_symbols() if s.is_imported()))

@@ -1,0 +1,310 @@
+"""The pipeline: every compile runs these stages, in this order, here and nowhere else.
+
+    parse (lowering/frontend) -> fence -> lower -> structure -> verify        lower_function
+      -> reverse (reverse/sweep; each user function it calls through comes back
+         here as a callee: compile_callee)
+      -> passes.optimize -> codegen -> load (exec of exactly that text)     compile_gradient
+
+`compile_gradient` compiles one function for one `wrt` and one set of scalar parameters
+and returns a `Compiled`. `compile_callee` compiles a function called through into a
+cached forward/backward pair (a `VJP`, see reverse/vjp.py). `adjoint check`, `show --dump`
+and `graph` use `lower_function` and the stage list from here too.
+
+Forward mode (adjoint.jvp and the higher derivatives) runs the same front half with the
+forward sweep (forward/sweep.py) in place of the reverse one:
+
+    lower_function -> forward sweep (each user function it calls through comes back here:
+      compile_jvp_callee) -> passes.optimize -> codegen -> load         compile_forward
+
+Forward code is exec'd from exactly the text shown (registered in linecache), so the
+frontend can read it back and differentiate it again: reverse over forward for
+Hessian-vector products, forward over forward for higher derivatives.
+
+Compiling is serialized by one lock: callees are cached across gradients, and a pair half
+compiled by one thread must never be seen by another.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field, replace
+
+from . import codegen, ir, loader, passes
+from .codegen import Pending
+from .errors import Location, NoSource, UnsupportedSyntax
+from .forward.sweep import forward
+from .guards import code_guard, guards_of, is_stale
+from .lowering.fence import check_supported
+from .lowering.frontend import Parsed, parse_function
+from .lowering.lower import Lowering, namer_for
+from .lowering.structure import structure
+from .names import Namer
+from .reverse.sweep import differentiate
+from .reverse.vjp import (VJP, calls_itself, check_base_case, one_result, pair_name, parameter_names,
+                          split_vjp)
+
+COMPILE_LOCK = threading.RLock()
+
+
+@dataclass
+class Lowered:
+    parsed: Parsed
+    fn: ir.Function  # structured, verified SSA IR
+
+    def namer(self, extra=()) -> Namer:
+        """Names for what later stages add, avoiding every name the function uses."""
+        return namer_for(self.parsed, self.fn, extra)
+
+
+@dataclass
+class Compiled:
+    source: str
+    function: object  # the live generated function
+    return_location: Location | None
+    stages: dict  # stage name -> IR text, for dumps
+    callees: list = field(default_factory=list)  # VJPs of functions differentiated through
+    guards: tuple = ()  # what the code assumed: free names, module attributes (guards.py)
+    check_finite: bool = False  # compiled with a finite check after each backward assignment
+
+
+def lower_function(func=None, parsed: Parsed | None = None) -> Lowered:
+    """The front half: source -> structured, verified SSA IR."""
+    parsed = parse_function(func) if parsed is None else parsed
+    check_supported(parsed)
+    lowering = Lowering(parsed)
+    fn = structure(lowering.run(), lowering.namer)
+    ir.verify(fn)
+    return Lowered(parsed, fn)
+
+
+def compile_gradient(func, wrt_names: tuple, scalar_params: frozenset, *,
+                     return_value: bool, optimize: bool = True, single: bool = True,
+                     has_aux: bool = False, check_finite: bool = False) -> Compiled:
+    with COMPILE_LOCK:
+        lowered = lower_function(func)
+        fn = lowered.fn
+        stages = {"lower": fn}
+        wrt = [next(p for p in fn.params if p.name == name) for name in wrt_names]
+        callee = callee_compiler(optimize, check_finite)
+        grad_fn, callees = differentiate(fn, wrt, scalar_params, lowered.namer(), return_value, single,
+                                         has_aux=has_aux, compile_callee=callee)
+        stages["reverse"] = grad_fn
+        if optimize:
+            grad_fn = passes.optimize(grad_fn)
+            stages["optimize"] = grad_fn
+        prefix = "value_and_grad_" if return_value else "grad_"
+        grad_fn = replace(grad_fn, name=prefix + fn.name)
+        ir.verify(grad_fn)
+        header = f"# gradient of {fn.name} with respect to {', '.join(wrt_names)}"
+        generated = codegen.generate(grad_fn, header, check_finite)
+        function = loader.load(generated.source, grad_fn.name, generated.namespace, generated.origins)
+        function.__defaults__ = getattr(func, "__defaults__", None)
+        function.__kwdefaults__ = getattr(func, "__kwdefaults__", None)
+        return Compiled(generated.source, function, fn.body[-1].origin,
+                        {name: codegen.function_source(stage) for name, stage in stages.items()},
+                        callees, guards_of(lowered.parsed, fn), check_finite)
+
+
+# functions called through ---------------------------------------------------------------
+_CALLEES: dict = {}  # (function, wrt, scalars, optimize, check_finite) -> VJP
+_IN_PROGRESS: dict = {}  # function -> the VJP (of Pending halves) being compiled, in order
+
+
+def forget_callees() -> None:
+    """Drop every cached pair (a function called through, or a global, changed)."""
+    with COMPILE_LOCK:
+        _CALLEES.clear()
+
+
+def cached_callees() -> list:
+    """[(key, VJP)] of every pair compiled so far, oldest first."""
+    with COMPILE_LOCK:
+        return list(_CALLEES.items())
+
+
+def callee_compiler(optimize: bool, check_finite: bool = False):
+    """What the reverse sweep calls for each user function it differentiates through."""
+    def compile_callee(func, wrt_names: tuple, scalar_params: frozenset, call_site: Location | None):
+        return compile_callee_pair(func, wrt_names, scalar_params, optimize, call_site, check_finite)
+    return compile_callee
+
+
+def compile_callee_pair(func, wrt_names: tuple, scalar_params: frozenset, optimize: bool,
+                        call_site: Location | None = None, check_finite: bool = False) -> VJP:
+    with COMPILE_LOCK:
+        try:
+            parsed = parse_function(func)
+        except NoSource as exc:
+            raise NoSource.at(call_site, f"cannot differentiate through the function called "
+                              f"here: {exc.problems[0].what if exc.problems else exc}",
+                              "define it with def in a .py file, or give it a rule with "
+                              "@adjoint.rule") from None
+        if func in _IN_PROGRESS:
+            if next(reversed(_IN_PROGRESS)) is func:  # a recursive call: the pair being compiled
+                return _IN_PROGRESS[func]
+            raise UnsupportedSyntax.at(call_site, f"{parsed.node.name} is part of a cycle of "
+                                       "functions calling each other, which adjoint cannot "
+                                       "differentiate yet", "give one of them a rule with @adjoint.rule")
+        if calls_itself(func):  # one pair for every level: all arguments, generic shapes
+            wrt_names = parameter_names(parsed)
+            scalar_params = frozenset()
+        key = (func, wrt_names, scalar_params, optimize, check_finite)
+        if key in _CALLEES and not pair_is_stale(_CALLEES[key]):
+            return _CALLEES[key]
+        name = pair_name(parsed, wrt_names, scalar_params)
+        fwd, bwd = Pending(f"fwd_{name}"), Pending(f"bwd_{name}")
+        _IN_PROGRESS[func] = VJP(parsed.node.name, ir.Ref(fwd.name, fwd, (), fwd),
+                                 ir.Ref(bwd.name, bwd, (), bwd), wrt_names)
+        try:
+            vjp = _build_pair(parsed, func, name, wrt_names, scalar_params, optimize, check_finite)
+        finally:
+            del _IN_PROGRESS[func]
+        _CALLEES[key] = vjp
+        return vjp
+
+
+def _build_pair(parsed, func, name, wrt_names, scalar_params, optimize, check_finite) -> VJP:
+    lowered = lower_function(parsed=parsed)
+    fn = one_result(lowered.fn)
+    ir.verify(fn)
+    check_base_case(fn, func)
+    wrt = [next(p for p in fn.params if p.name == n) for n in wrt_names]
+    namer = namer_for(parsed, fn, {"saved", f"fwd_{name}", f"bwd_{name}"})
+    seed = ir.Var(namer.fresh("grad_value"), ir.Kind.PARAM)
+    combined, callees = differentiate(fn, wrt, scalar_params, namer, True, False, seed=seed,
+                                      compile_callee=callee_compiler(optimize, check_finite))
+    if optimize:
+        combined = passes.optimize(combined)
+    fwd, bwd = split_vjp(combined, seed, f"fwd_{name}", f"bwd_{name}")
+    ir.verify(fwd)
+    header = (f"# {fn.name}, differentiated through: forward keeps what the backward needs;\n"
+              f"# backward gives the gradients of {', '.join(wrt_names) or 'nothing'}")
+    generated = codegen.generate([fwd, bwd], header, check_finite)
+    functions = loader.load_module(generated.source, f"{fwd.name}, {bwd.name}", generated.namespace,
+                                   generated.origins)
+    functions[fwd.name].__defaults__ = getattr(func, "__defaults__", None)
+    functions[fwd.name].__kwdefaults__ = getattr(func, "__kwdefaults__", None)
+    make = lambda f: ir.Ref(f.__name__, f, (), f)  # noqa: E731
+    return VJP(fn.name, make(functions[fwd.name]), make(functions[bwd.name]), wrt_names,
+               generated.source, guards_of(parsed, fn) + (code_guard(func),), callees)
+
+
+def pair_is_stale(vjp: VJP) -> bool:
+    """Whether anything a cached pair, or a pair it calls, was compiled against changed."""
+    return is_stale(pair_guards([vjp]))
+
+
+def pair_guards(callees) -> list:
+    """The guards of these pairs and of every pair they call, each pair once."""
+    seen, out, pending = set(), [], list(callees)
+    while pending:  # a worklist: call chains can be deeper than Python's recursion limit
+        vjp = pending.pop()
+        if id(vjp) not in seen:
+            seen.add(id(vjp))
+            out += vjp.guards
+            pending += vjp.callees
+    return out
+
+
+# forward mode -----------------------------------------------------------------------------
+FORWARD_PREFIX = {"pair": "jvp_", "tangent": "tangent_", "unit": "grad_"}
+
+
+@dataclass
+class ForwardCompiled:
+    source: str
+    function: object  # the live generated function; .dot_names: its tangent parameters
+    wrt: tuple
+    callees: list = field(default_factory=list)  # ForwardCompiled of the functions called through
+    guards: tuple = ()
+
+
+def compile_forward(func, wrt_names: tuple, scalar_params: frozenset = frozenset(), *,
+                    mode: str = "pair", optimize: bool = True, name: str | None = None,
+                    parsed: Parsed | None = None) -> ForwardCompiled:
+    """mode "pair": (value, tangent); "tangent": the tangent; "unit": d f / d wrt of a
+    scalar wrt (what grad f computes, for grad of grad)."""
+    with COMPILE_LOCK:
+        lowered = lower_function(func, parsed)
+        fn = lowered.fn
+        wrt = [next(p for p in fn.params if p.name == n) for n in wrt_names]
+        out, callees = forward(fn, wrt, scalar_params, lowered.namer({name} if name else ()), mode,
+                               compile_jvp_callee)
+        if optimize:
+            out = passes.optimize(out)
+        out = replace(out, name=name or FORWARD_PREFIX[mode] + fn.name)
+        ir.verify(out)
+        along = ", ".join(wrt_names) or "nothing"
+        header = {"pair": f"# forward mode (jvp) of {fn.name}: its value, and its tangent along {along}",
+                  "tangent": f"# forward mode (jvp) of {fn.name}: its tangent along {along}",
+                  "unit": f"# d{fn.name}/d{along}, by forward mode"}[mode]
+        generated = codegen.generate(out, header)
+        function = loader.load(generated.source, out.name, generated.namespace, generated.origins)
+        dots = out.params[len(fn.params):]
+        copy_defaults(func, function, dots, fn.kwonly)
+        function.dot_names = [p.name for p in dots]  # callers pass tangents by keyword
+        return ForwardCompiled(generated.source, function, wrt_names, callees,
+                               guards_of(lowered.parsed, fn) + (code_guard(func),))
+
+
+def copy_defaults(func, function, dots: list, kwonly: int) -> None:
+    """f's defaults; tangent parameters after defaulted ones get None (never used: the
+    generated callers always pass them)."""
+    defaults = getattr(func, "__defaults__", None)
+    kwdefaults = getattr(func, "__kwdefaults__", None)
+    if dots and kwonly and kwdefaults:
+        kwdefaults = dict(kwdefaults, **{d.name: None for d in dots})
+    elif dots and defaults:
+        defaults = defaults + (None,) * len(dots)
+    function.__defaults__ = defaults
+    function.__kwdefaults__ = kwdefaults
+
+
+_JVP_CALLEES: dict = {}  # (function, wrt, scalars) -> (ir.Ref to jvp_<f>, its ForwardCompiled)
+_JVP_IN_PROGRESS: dict = {}  # function -> (Ref to its Pending forward function, wrt, None)
+
+
+def compile_jvp_callee(func, wrt: tuple, scalars: frozenset, call_site: Location | None):
+    """What the forward sweep calls for each user function it differentiates through:
+    (Ref to its forward function jvp_<f>, the parameters it takes tangents for, its
+    ForwardCompiled, or None for a recursive call of the function being compiled)."""
+    with COMPILE_LOCK:
+        try:
+            parsed = parse_function(func)
+        except NoSource as exc:
+            raise NoSource.at(call_site, "cannot differentiate through the function called here: "
+                              f"{exc.problems[0].what if exc.problems else exc}",
+                              "define it with def in a .py file, or give it a rule with "
+                              "@adjoint.rule") from None
+        if func in _JVP_IN_PROGRESS:
+            if next(reversed(_JVP_IN_PROGRESS)) is func:
+                return _JVP_IN_PROGRESS[func]
+            raise UnsupportedSyntax.at(call_site, f"{parsed.node.name} is part of a cycle of "
+                                       "functions calling each other, which adjoint cannot "
+                                       "differentiate yet", "give one of them a rule with @adjoint.rule")
+        if calls_itself(func):  # one forward function for every level: tangents for all
+            wrt = parameter_names(parsed)
+            scalars = frozenset()
+        key = (func, wrt, scalars)
+        if key not in _JVP_CALLEES or is_stale(forward_guards([_JVP_CALLEES[key][2]])):
+            name = "jvp_" + parsed.node.name + ("" if wrt == parameter_names(parsed)
+                                                else "_" + "_".join(wrt))
+            pending = Pending(name)
+            _JVP_IN_PROGRESS[func] = (ir.Ref(name, pending, (), pending), wrt, None)
+            try:
+                compiled = compile_forward(func, wrt, scalars, mode="pair", name=name, parsed=parsed)
+            finally:
+                del _JVP_IN_PROGRESS[func]
+            _JVP_CALLEES[key] = (ir.Ref(name, compiled.function, (), compiled.function), wrt, compiled)
+        return _JVP_CALLEES[key]
+
+
+def forward_guards(compiled) -> list:
+    """The guards of these forward functions and of every one they call, each once."""
+    seen, out, pending = set(), [], [c for c in compiled if c is not None]
+    while pending:
+        item = pending.pop()
+        if id(item) not in seen:
+            seen.add(id(item))
+            out += item.guards
+            pending += [c for c in item.callees if c is not None]
+    return out

@@ -1,0 +1,499 @@
+"""Reverse mode: a lowered function -> one function computing value and gradients.
+
+Input: the structured IR of the user's function, the parameters to differentiate
+(`wrt`) and which parameters are scalars. Output: an `ir.Function` whose body is the
+forward (the user's code, plus tape pushes), then the backward: the seed
+`grad_<result> = 1.0`, then every forward statement in reverse order, each pasting its
+rule with names substituted. Branches replay their decision; loops run backwards
+(`for t in reversed(range(...))`), a while loop as many times as it ran.
+
+The backward reads forward values in place. A value that the forward overwrites (a
+name assigned in a loop or in several branches) is pushed onto a plainly named list
+before it is overwritten and popped back at the same point of the backward, so every
+backward line sees the values its forward line saw:
+
+    for t in range(n):                       for t in reversed(range(n)):
+        h_tape.append(h)                         grad_s3 = grad_h * (1 - h * h)
+        h = np.tanh(s3)                          h = h_tape.pop()
+
+Gradients are assigned at their first contribution and accumulated after
+(`grad_x = grad_x + ...`); a zero is built only where a path or a loop needs one.
+"""
+from __future__ import annotations
+
+import itertools
+import operator
+from dataclasses import replace
+
+
+from .. import ir
+from . import shapes
+from .aliases import check_in_place, in_place_problems
+from .calls import backprop_call, differentiable_through, rewrite_calls
+from .activity import active_vars, differentiable, primal_key, useful_vars
+from ..errors import MissingRule, NonScalarOutput, UnsupportedSyntax
+from ..names import Namer
+from ..rules.registry import Rule, display_name, lookup
+from ..runtime.containers import grads_of
+from ..runtime.core import seed, separate, unbroadcast, writeable, zero_grad, zeroed
+from .simplify import simplify
+from .tapes import TapeBookkeeping, without_pops
+from .template import instantiate, template_of
+
+SEED_REF = ir.Ref("seed", seed, (), seed)
+ZERO_REF = ir.Ref("zero_grad", zero_grad, (), zero_grad)
+SEPARATE_REF = ir.Ref("separate", separate, (), separate)
+WRITEABLE_REF = ir.Ref("writeable", writeable, (), writeable)
+GRADS_OF_REF = ir.Ref("grads_of", grads_of, (), grads_of)
+ZEROED_REF = ir.Ref("zeroed", zeroed, (), zeroed)
+UNBROADCAST_REF = ir.Ref("unbroadcast", unbroadcast, (), unbroadcast)
+
+
+def differentiate(fn: ir.Function, wrt: list, scalar_params: frozenset, namer: Namer,
+                  return_value: bool, single: bool = True,
+                  seed: ir.Var | None = None, has_aux: bool = False, compile_callee=None):
+    """-> (the value-and-gradient function, the VJPs of functions it calls through).
+
+    `single`: return one gradient rather than a tuple (wrt named one parameter).
+    `seed`: a parameter holding the output's gradient, instead of 1.0 (for callees).
+    `has_aux`: the function returns (loss, aux); aux is passed through untouched.
+    `compile_callee(func, wrt_names, scalar_params, call_site)`: compiles a user function
+    called through into its forward/backward pair (a VJP); the pipeline hands it down.
+    """
+    rev = ReverseSweep(fn, wrt, scalar_params, namer, compile_callee)
+    return rev.run(return_value, single, seed, has_aux), rev.callees
+
+
+class ReverseSweep(TapeBookkeeping):
+    def __init__(self, fn, wrt, scalar_params, namer, compile_callee=None):
+        self.fn = fn
+        self.compile_callee = compile_callee
+        self.callees: list = []  # VJPs of the user functions called through
+        self.call_sites: dict = {}  # id(rewritten forward call) -> calls.CallSite
+        self.wrt = wrt
+        self.namer = namer
+        self.classes = shapes.infer(fn, scalar_params)
+        self.dynamic = set(fn.dynamic)
+        self.grads: dict = {}  # primal Var -> its gradient Var
+        self.tapes: dict = {}  # Var -> the list its overwritten values go to
+        self.slot_tapes: dict = {}  # Var -> the list of entries x[i] = v overwrote
+        self.sites = itertools.count(1)
+        self.pop_sites: dict = {}  # (id(forward statement), variable) -> site of its pop
+        self.counters: dict = {}  # id(loop) -> (trips Var, tape Var or None)
+        self.prev_of: dict = {}  # x_prev -> x (old values popped before a rule)
+        self.loop_targets: list = []  # targets of the loops being reversed, innermost last
+        self.recomputed: set = set()  # id(forward statement) recomputed instead of taped
+
+    def run(self, return_value: bool, single: bool, seed=None, has_aux=False) -> ir.Function:
+        *forward, ret = self.fn.body
+        result, aux = self.result_of(ret, has_aux)
+        self.analyze(forward, [result])
+        self.check(forward)
+        forward = rewrite_calls(self, forward)
+        self.fn = replace(self.fn, body=forward + [ret])
+        forward = self.count_trips(forward, nested=False)
+        assigned: set = set()
+        backward = []
+        if isinstance(result, ir.Var) and result in self.useful:
+            backward.append(self.seed(result, ret.origin, assigned, seed))
+            backward += self.reverse_block(forward, assigned)
+        elif seed is None:  # the output does not depend on wrt, but it must still be a scalar
+            backward.append(ir.ExprStmt(ir.Call(SEED_REF, (result,)), ret.origin))
+        grads = [self.final_grad(p, assigned, backward) for p in self.wrt]
+        grads_expr = grads[0] if single else ir.TupleExpr(tuple(grads))
+        arrays = [p for p in self.wrt if self.classes.get(p) != shapes.SCALAR]
+        if len(grads) > 1 and arrays:  # never two names for one array, never a read-only view
+            grads_expr = ir.Call(SEPARATE_REF, tuple(grads))
+        elif arrays:
+            grads_expr = ir.Call(WRITEABLE_REF, (grads_expr,)) if single else \
+                ir.Call(SEPARATE_REF, tuple(grads))
+        for stmt in ir.walk(backward):
+            stmt.backward = True
+        kept = self.restored_vars(backward)
+        backward = without_pops(backward, kept, {t: v for v, t in self.tapes.items()})
+        forward = self.add_pushes(forward, kept)
+        if return_value and result in kept:  # the backward rewinds it: keep the final value
+            result = self.keep_final(result, "value", forward, ret.origin)
+        if aux is not None and set(ir.vars_in(aux)) & kept:
+            aux = self.keep_final(aux, "aux", forward, ret.origin)
+        if aux is not None:
+            result = ir.TupleExpr((result, aux))
+            grads_expr = grads_expr if return_value else ir.TupleExpr((grads_expr, aux))
+        value = ir.TupleExpr((result, grads_expr)) if return_value else grads_expr
+        prelude = self.prelude(forward, kept)
+        body = prelude + forward + backward + [ir.Return(value, ret.origin)]
+        return replace(self.fn, body=body, dynamic=frozenset(self.dynamic))
+
+    # checks ------------------------------------------------------------------------
+    def keep_final(self, value, name: str, forward: list, origin) -> ir.Var:
+        final = ir.Var(self.namer.fresh(name), ir.Kind.TEMP)
+        forward.append(ir.Assign(final, value, origin))
+        return final
+
+    def result_of(self, ret: ir.Return, has_aux: bool):
+        """(the value to differentiate, the auxiliary value or None)."""
+        value = ret.value
+        if has_aux:
+            if not (isinstance(value, ir.TupleExpr) and len(value.elts) == 2):
+                raise NonScalarOutput.at(ret.origin, f"with has_aux=True, {self.fn.name} must "
+                                         "return a pair (loss, aux)", "return loss, aux")
+            value, aux = value.elts
+            return self.result_of(ir.Return(value, ret.origin), False)[0], aux
+        if isinstance(value, ir.TupleExpr):
+            raise NonScalarOutput.at(ret.origin, f"grad needs a scalar output; {self.fn.name} "
+                                     f"returns a tuple of {len(value.elts)} values",
+                                     "return only the scalar to differentiate, or pass "
+                                     "has_aux=True to return (loss, aux)")
+        if isinstance(value, ir.Const) and value.value is None:
+            raise NonScalarOutput.at(ret.origin or self.fn.origin, f"grad needs a scalar output; "
+                                     f"{self.fn.name} returns None", "return the scalar to differentiate")
+        return value, None
+
+    def analyze(self, forward: list, results: list) -> None:
+        """Which values depend on wrt (active) and which of those reach a result (useful)."""
+        self.active = active_vars(forward, self.wrt)
+        self.useful = set()
+        for result in results:
+            self.useful |= useful_vars(forward, self.active, result)
+
+    def needs_gradient(self, stmt) -> bool:
+        """A statement the backward differentiates: through a rule or a user function."""
+        if not isinstance(stmt, ir.Assign) or isinstance(stmt.value, (ir.Var, ir.TupleExpr)):
+            return False  # (a, b = b, a was lowered to copies; a, b = (x, y) is kept whole)
+        return any(t in self.useful for t in ir.targets(stmt)) and differentiable(stmt) \
+            and any(v in self.useful for v in ir.vars_in(stmt.value))
+
+    def in_place_problems(self) -> list:
+        """Every in-place update of an array another name may share (see aliases.py)."""
+        return in_place_problems(self.fn, self.classes)
+
+    def check_rule(self, stmt) -> None:
+        """The statement has a rule, and the rule takes the call as written."""
+        self.bind(stmt, self.rule_for(stmt))
+
+    def check(self, forward) -> None:
+        """Every useful statement has a rule; no in-place update of a shared array."""
+        check_in_place(self.fn, self.classes)
+        for stmt in ir.walk(forward):
+            if self.needs_gradient(stmt) and not differentiable_through(stmt.value):
+                self.rule_for(stmt)
+
+    def rule_for(self, stmt) -> Rule:
+        key = primal_key(stmt.value)
+        found = lookup(key)
+        if found is None:
+            name = _written_name(stmt.value) or display_name(key)
+            if isinstance(stmt.value, ir.Attr):
+                raise MissingRule.at(stmt.origin, f"no gradient rule for the attribute {name}",
+                                     f"register one with @adjoint.rule(\"{name}\")")
+            raise MissingRule.at(
+                stmt.origin, f"no gradient rule for {name}, and adjoint cannot differentiate "
+                "through it", f"register a rule: @adjoint.rule({name}) above a function "
+                f"d_{getattr(key, '__name__', 'f')}(g, y, x) returning the input's gradient; "
+                "or, if it has no gradient, adjoint.nondiff(...)")
+        return found
+
+    # the backward -------------------------------------------------------------------
+    def reverse_block(self, block: list, assigned: set) -> list:
+        out = [self.recompute(stmt) for stmt in block if self.recomputable(stmt)]
+        for stmt in reversed(block):
+            out += self.reverse_stmt(stmt, assigned)
+        return out
+
+    def recomputable(self, stmt) -> bool:
+        """A loop's xs[t] (a read of a value the loop never changes, at the loop index)
+        is recomputed at the start of the iteration's backward instead of taped."""
+        if not (isinstance(stmt, ir.Assign) and isinstance(stmt.target, ir.Var)
+                and isinstance(stmt.value, (ir.Subscript, ir.Attr)) and stmt.target in self.dynamic
+                and self.loop_targets):
+            return False
+        if sum(stmt.target in ir.targets(s) for s in ir.walk(self.fn.body)) != 1:
+            return False
+        written = {s.target for s in ir.walk(self.fn.body) if isinstance(s, ir.SetItem)}
+        if written & set(ir.vars_in(stmt.value)):
+            return False  # acc[0] of an array the loop writes: its values change, tape them
+        return all(v not in self.dynamic or v in self.loop_targets for v in ir.vars_in(stmt.value))
+
+    def recompute(self, stmt) -> ir.Assign:
+        self.recomputed.add(id(stmt))
+        return ir.Assign(stmt.target, stmt.value, stmt.origin)
+
+    def reverse_stmt(self, stmt, assigned: set) -> list:
+        if isinstance(stmt, ir.Assign):
+            return self.reverse_assign(stmt, assigned)
+        if isinstance(stmt, ir.SetItem):
+            return self.reverse_set_item(stmt, assigned)
+        if isinstance(stmt, ir.If):
+            then_assigned, else_assigned = set(assigned), set(assigned)
+            body = self.reverse_block(stmt.body, then_assigned)
+            orelse = self.reverse_block(stmt.orelse, else_assigned)
+            # a gradient first assigned on one path gets a zero on the other
+            for g in sorted(then_assigned - else_assigned, key=lambda v: v.name):
+                orelse.append(ir.Assign(g, self.zero(self.primal_of(g)), stmt.origin))
+            for g in sorted(else_assigned - then_assigned, key=lambda v: v.name):
+                body.append(ir.Assign(g, self.zero(self.primal_of(g)), stmt.origin))
+            assigned |= then_assigned | else_assigned
+            if not body and not orelse:
+                return []
+            return [ir.If(stmt.test, body, orelse, stmt.origin)]
+        if isinstance(stmt, (ir.For, ir.While)):
+            return self.reverse_loop(stmt, assigned)
+        return []  # break, continue, pushes and expression statements need nothing
+
+    def reverse_loop(self, loop, assigned: set) -> list:
+        inits = []
+        for var in self.carried(loop):
+            g = self.grad_var(var)
+            if g not in assigned:
+                inits.append(ir.Assign(g, self.zero(var), loop.origin))
+                assigned.add(g)
+        target = loop.target if isinstance(loop, ir.For) else None
+        self.loop_targets.append(target)
+        body = self.reverse_block(loop.body, set(assigned))
+        self.loop_targets.pop()
+        if not body:
+            return inits
+        trips, tape = self.counters.get(id(loop), (None, None))
+        restore = [ir.Pop(trips, tape, loop.origin)] if tape is not None else []
+        if isinstance(loop, ir.For):
+            back = ir.For(loop.target, loop.start, loop.stop, loop.step, body, loop.origin,
+                          reverse=True, trips=trips)
+        else:
+            back = ir.For(None, ir.Const(0), trips, ir.Const(1), body, loop.origin)
+        return inits + restore + [back]
+
+    def carried(self, loop) -> list:
+        """Useful values whose gradients flow between iterations: those the loop uses but
+        does not define, and those defined both inside and outside it."""
+        body = list(ir.walk(loop.body))
+        inside_ids = {id(s) for s in body}
+        inside = {t for s in body for t in ir.targets(s)}
+        outside = set(self.fn.params) | {t for s in ir.walk(self.fn.body)
+                                         if id(s) not in inside_ids and s is not loop
+                                         for t in ir.targets(s)}
+        used = set()
+        for s in body:
+            if isinstance(s, ir.SetItem) and s.target in self.useful:  # x[i] = v: x's too
+                used |= {s.target} | set(ir.vars_in(s.value))
+            elif isinstance(s, ir.Assign) and differentiable(s) \
+                    and any(t in self.useful for t in ir.targets(s)):
+                used |= set(ir.vars_in(s.value))
+        needed = ((used - inside) | (inside & outside)) & self.useful
+        return sorted(needed, key=lambda v: v.name)
+
+    def reverse_assign(self, stmt: ir.Assign, assigned: set) -> list:
+        """Rule, then restore: x = x_tape.pop(), and the old x starts with gradient 0.
+
+        For x = f(x, ...) (x reassigned from itself) the rule may need the old x and the
+        new one: the old value is popped first into x_prev, and x = x_prev restores."""
+        targets = ir.targets(stmt)
+        restored = [t for t in targets if t in self.dynamic and t.kind is not ir.Kind.FLAG
+                    and id(stmt) not in self.recomputed]
+        self_read = [t for t in restored if t in ir.vars_in(stmt.value) and isinstance(stmt.target, ir.Var)
+                     and not isinstance(stmt.value, ir.Var)]
+        prev = {t: ir.Var(self.namer.fresh(t.name + "_prev"), ir.Kind.LOCAL) for t in self_read}
+        for t, p in prev.items():
+            self.classes[p] = self.classes.get(t, t)
+        out, own = [], {t: [] for t in targets}
+        if any(t in self.useful for t in targets) and differentiable(stmt) \
+                and any(v in self.useful for v in ir.vars_in(stmt.value)):
+            for t in targets:
+                if t in self.useful and self.grad_var(t) not in assigned:
+                    out.append(ir.Assign(self.grad_var(t), self.zero(t), stmt.origin))
+                    assigned.add(self.grad_var(t))
+            if id(stmt) in self.call_sites:
+                out += backprop_call(self, stmt, self.call_sites[id(stmt)], assigned, own)
+            else:
+                out += self.backprop(stmt, assigned, prev, own)
+        for t in targets:
+            if t in self.useful and t in restored:  # the old value's gradient, from this line only
+                terms = own[t]
+                total = terms[0] if terms else self.zero(t)
+                for term in terms[1:]:
+                    total = ir.BinOp(operator.add, total, term)
+                out.append(ir.Assign(self.grad_var(t), total, stmt.origin))
+        for t in restored:
+            site = self.pop_sites.setdefault((id(stmt), t), next(self.sites))
+            if t in prev and any(prev[t] in _reads_all(s) for s in out):
+                self.prev_of[prev[t]] = t
+                out.insert(0, ir.Pop(prev[t], self.tape(t), stmt.origin, site=site))
+                out.append(ir.Assign(t, prev[t], stmt.origin))
+            else:
+                out.append(ir.Pop(t, self.tape(t), stmt.origin, site=site))
+        return out
+
+    def reverse_set_item(self, stmt: ir.SetItem, assigned: set) -> list:
+        """x[i] = v: v gets grad_x[i], the overwritten entries get no gradient, and the
+        values the forward overwrote are put back (x[i] = x_old)."""
+        array, out = stmt.target, []
+        if array in self.useful:
+            g = self.grad_var(array)
+            if g not in assigned:
+                out.append(ir.Assign(g, self.zero(array), stmt.origin))
+                assigned.add(g)
+            value = stmt.value
+            if isinstance(value, ir.Var) and value in self.useful:
+                share = ir.Call(UNBROADCAST_REF, (ir.Subscript(g, stmt.index), value))
+                self.contribute(value, simplify(share, self.classes), stmt.origin, assigned, out)
+            out.append(ir.Assign(g, ir.Call(ZEROED_REF, (g, stmt.index)), stmt.origin))
+        tape = self.slot_tape(array)
+        old = ir.Var(self.namer.fresh(array.name + "_old"), ir.Kind.LOCAL)
+        site = self.pop_sites.setdefault((id(stmt), array), next(self.sites))
+        out += [ir.Pop(old, tape, stmt.origin, site=site), ir.SetItem(array, stmt.index, old, stmt.origin)]
+        return out
+
+    def backprop(self, stmt: ir.Assign, assigned: set, prev: dict, own: dict) -> list:
+        """The rule's statements and every operand's contribution. Contributions to a
+        reassigned target (x = x * y) are collected in `own`, with the operand read as
+        its old value prev[x]."""
+        out = []
+        if isinstance(stmt.target, tuple):  # a, b = f(x): the rule gets g and y as tuples
+            g = ir.TupleExpr(tuple(self.grad_var(t) if t in self.useful else self.zero(t)
+                                   for t in stmt.target))
+            target = ir.TupleExpr(stmt.target)
+        else:
+            g, target = self.grad_var(stmt.target), stmt.target
+        if isinstance(stmt.value, ir.Var) and isinstance(stmt.target, tuple):  # a, b = t
+            parts = tuple(self.grad_var(t) if t in self.useful else self.zero(t) for t in stmt.target)
+            self.contribute(stmt.value, ir.Call(GRADS_OF_REF, parts), stmt.origin, assigned, out)
+            return out
+        if isinstance(stmt.value, ir.Var):
+            self.contribute(stmt.value, g, stmt.origin, assigned, out)
+            return out
+        if isinstance(stmt.value, ir.TupleExpr):  # t = (a, b): each element its share
+            for k, element in enumerate(stmt.value.elts):
+                if isinstance(element, ir.Var) and element in self.useful:
+                    share = ir.Subscript(g, ir.Const(k))
+                    if element in own and element in prev:
+                        own[element].append(share)
+                    else:
+                        self.contribute(element, share, stmt.origin, assigned, out)
+            return out
+        r = self.rule_for(stmt)
+        operands, bindings = self.bind(stmt, r)
+        bindings = {name: ir.substitute(value, prev) for name, value in bindings.items()}
+        bindings[r.func_params[0]] = g
+        bindings[r.func_params[1]] = target
+        locals_, returns = instantiate(template_of(r), bindings, self.namer.fresh)
+        for local in locals_:
+            local.origin = stmt.origin
+            if isinstance(local, (ir.Assign, ir.ExprStmt)):
+                local.value = simplify(local.value, self.classes)
+            out.append(local)
+            if isinstance(local, ir.Assign) and isinstance(local.target, ir.Var):
+                self.classes[local.target] = shapes.expr_class(local.value, self.classes) or local.target
+        for operand, expr in zip(operands, returns):
+            if expr is None or not any(v in self.useful for v in ir.vars_in(operand)):
+                continue
+            expr = simplify(expr, self.classes)
+            if isinstance(operand, ir.Var) and operand in own and operand in prev:
+                own[operand].append(expr)
+            elif isinstance(operand, ir.Var):
+                self.contribute(operand, expr, stmt.origin, assigned, out)
+            elif isinstance(operand, ir.TupleExpr) and all(
+                    isinstance(e, (ir.Var, ir.Const, ir.Ref)) for e in operand.elts):
+                parts = ir.Var(self.namer.fresh("grads"), ir.Kind.LOCAL)
+                out.append(ir.Assign(parts, expr, stmt.origin))
+                for k, element in enumerate(operand.elts):
+                    if isinstance(element, ir.Var):
+                        self.contribute(element, ir.Subscript(parts, ir.Const(k)), stmt.origin,
+                                        assigned, out)
+            else:  # never drop a gradient silently
+                raise UnsupportedSyntax.at(stmt.origin, "a differentiable value nested inside "
+                                           "an argument is not supported here",
+                                           "assign it to a name first")
+        return out
+
+    def bind(self, stmt, r: Rule):
+        """The primal's operands in rule-input order, and every rule parameter's value."""
+        value = stmt.value
+        if isinstance(value, ir.Call):
+            if len(value.args) > len(r.params):
+                raise MissingRule.at(stmt.origin, f"the gradient rule for {display_name(r.primal)} "
+                                     f"takes {len(r.params)} arguments; got {len(value.args)}")
+            given = dict(zip(r.params, value.args))
+            for name, arg in value.kwargs:
+                if name not in r.params:
+                    raise MissingRule.at(stmt.origin, f"the gradient rule for "
+                                         f"{display_name(r.primal)} does not handle the "
+                                         f"keyword argument {name}=", "leave it out, or register "
+                                         "a rule that takes it")
+                given[name] = arg
+        else:
+            given = dict(zip(r.params, _operands(value)))
+        for name in r.inputs:
+            if name not in given:
+                raise MissingRule.at(stmt.origin, f"{display_name(r.primal)} is called without "
+                                     f"its argument {name}", "pass it explicitly")
+        bindings = {name: given.get(name, ir.Const(r.options.get(name))) for name in r.params}
+        for name in r.options:  # an option gets no gradient: never let one drop silently
+            if any(v in self.useful for v in ir.vars_in(bindings[name])):
+                raise MissingRule.at(
+                    stmt.origin, f"the gradient rule for {display_name(r.primal)} gives no gradient "
+                    f"for its argument {name}=, which depends on the values being differentiated",
+                    f"pass a constant for {name}=, or register a rule that takes {name} as an input")
+        return [given[name] for name in r.inputs], bindings
+
+    def contribute(self, var: ir.Var, expr, origin, assigned: set, out: list) -> None:
+        if var not in self.useful:
+            return
+        g = self.grad_var(var)
+        if g in assigned:
+            out.append(ir.Assign(g, ir.BinOp(operator.add, g, expr), origin))
+        else:
+            out.append(ir.Assign(g, expr, origin))
+            assigned.add(g)
+
+    # names and values ---------------------------------------------------------------
+    def seed(self, result: ir.Var, origin, assigned: set, seed=None) -> ir.Assign:
+        if seed is not None:
+            value = seed
+        elif self.classes.get(result) == shapes.SCALAR:
+            value = ir.Const(1.0)
+        else:
+            value = ir.Call(SEED_REF, (result,))
+        assigned.add(self.grad_var(result))
+        return ir.Assign(self.grad_var(result), value, origin)
+
+    def grad_var(self, var: ir.Var) -> ir.Var:
+        if var not in self.grads:
+            g = ir.Var(self.namer.fresh("grad_" + var.name), ir.Kind.GRAD, of=var.kind)
+            self.grads[var] = g
+            self.classes[g] = self.classes.get(var, var)
+        return self.grads[var]
+
+    def primal_of(self, g: ir.Var) -> ir.Var:
+        return next(v for v, gv in self.grads.items() if gv == g)
+
+    def zero(self, var: ir.Var):
+        if self.classes.get(var) == shapes.SCALAR:
+            return ir.Const(0.0)
+        return ir.Call(ZERO_REF, (var,))
+
+    def final_grad(self, param: ir.Var, assigned: set, backward: list):
+        g = self.grad_var(param)
+        if g not in assigned:
+            backward.append(ir.Assign(g, self.zero(param), None))
+        return g
+
+def _reads_all(stmt) -> set:
+    return {v for s in ir.walk([stmt]) for v in ir.reads(s)}
+
+
+def _operands(value) -> tuple:
+    if isinstance(value, ir.BinOp):
+        return (value.left, value.right)
+    if isinstance(value, ir.UnaryOp):
+        return (value.operand,)
+    if isinstance(value, ir.Attr):
+        return (value.value,)
+    if isinstance(value, ir.Subscript):
+        return (value.value, value.index)
+    return ()
+
+
+def _written_name(value) -> str | None:
+    """The callee as the user wrote it (helper, np.linalg.inv), for messages."""
+    if isinstance(value, ir.Call):
+        return ".".join((value.func.root_name,) + tuple(value.func.path))
+    return None

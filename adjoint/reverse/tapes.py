@@ -1,0 +1,126 @@
+"""Tapes: what the forward keeps for the backward, and where.
+
+A mixin of the reverse pass (`reverse._Reverse`). The backward is generated first, with
+a pop wherever a statement overwrote a variable; then only the variables the backward
+really reads keep their pops, the forward gets the matching pushes, and the function
+starts with its empty lists:
+
+    h_tape = []                        (prelude)
+    h_tape.append(h); h = ...          (forward, before the overwrite)
+    ...; h = h_tape.pop()              (backward, at the mirror point)
+
+Loops that may stop early count their trips (`trips`), and an inner loop's count goes on
+a tape of its own. `x[i] = v` keeps the entries it overwrites (`x_overwritten`).
+"""
+from __future__ import annotations
+
+import operator
+from dataclasses import replace
+
+import numpy as np
+
+from .. import ir
+
+
+class TapeBookkeeping:
+    def count_trips(self, block: list, nested: bool) -> list:
+        """Give each while loop, and each for loop that may break, a trip counter."""
+        out = []
+        for stmt in block:
+            if isinstance(stmt, ir.If):
+                out.append(replace(stmt, body=self.count_trips(stmt.body, nested),
+                                   orelse=self.count_trips(stmt.orelse, nested)))
+                continue
+            if not isinstance(stmt, (ir.For, ir.While)):
+                out.append(stmt)
+                continue
+            body = self.count_trips(stmt.body, nested=True)
+            if isinstance(stmt, ir.For) and not _breaks(body):
+                out.append(replace(stmt, body=body))
+                continue
+            trips = ir.Var(self.namer.fresh("trips"), ir.Kind.FLAG)
+            step = ir.Assign(trips, ir.BinOp(operator.add, trips, ir.Const(1)), stmt.origin)
+            loop = replace(stmt, body=[step] + body)
+            tape = ir.Var(self.namer.fresh("trips_tape"), ir.Kind.TAPE) if nested else None
+            self.counters[id(loop)] = (trips, tape)
+            out += [ir.Assign(trips, ir.Const(0), stmt.origin), loop]
+            if tape is not None:  # an inner loop's count differs per outer iteration
+                out.append(ir.Push(tape, trips, stmt.origin))
+        return out
+
+    def slot_tape(self, array: ir.Var) -> ir.Var:
+        """The list holding, for each x[i] = v, the entries it overwrote."""
+        if array not in self.slot_tapes:
+            self.slot_tapes[array] = ir.Var(self.namer.fresh(array.name + "_overwritten"), ir.Kind.TAPE)
+        return self.slot_tapes[array]
+
+    def tape(self, var: ir.Var) -> ir.Var:
+        if var not in self.tapes:
+            self.tapes[var] = ir.Var(self.namer.fresh(var.name + "_tape"), ir.Kind.TAPE)
+        return self.tapes[var]
+
+    def restored_vars(self, backward: list) -> set:
+        """Variables whose overwritten values the backward reads: only these get tapes."""
+        read = set()
+        for stmt in ir.walk(backward):
+            if not isinstance(stmt, ir.Pop):
+                read.update(ir.reads(stmt))
+        read |= {self.prev_of[v] for v in read if v in self.prev_of}
+        return {v for v in self.tapes if v in read}
+
+    def add_pushes(self, block: list, kept: set) -> list:
+        out = []
+        for stmt in block:
+            if isinstance(stmt, ir.SetItem) and stmt.target in self.slot_tapes:
+                entries = ir.Call(NP_COPY_REF, (ir.Subscript(stmt.target, stmt.index),))
+                out.append(ir.Push(self.slot_tapes[stmt.target], entries, stmt.origin,
+                                   site=self.pop_sites[(id(stmt), stmt.target)]))
+            if isinstance(stmt, ir.Assign):
+                for t in ir.targets(stmt):
+                    if t in kept:
+                        out.append(ir.Push(self.tapes[t], t, stmt.origin, site=self.pop_sites[(id(stmt), t)]))
+            elif ir.blocks(stmt):
+                stmt = ir.map_blocks(stmt, lambda block, _: self.add_pushes(block, kept))
+            out.append(stmt)
+        return out
+
+    def prelude(self, forward: list, kept: set) -> list:
+        """Empty tapes, and None for values that may be pushed before they are bound."""
+        tapes = [t for _, t in self.counters.values() if t is not None]
+        tapes += [self.tapes[v] for v in self.tapes if v in kept]
+        tapes += list(self.slot_tapes.values())
+        out = [ir.Assign(t, ir.TupleExpr((), is_list=True), self.fn.origin) for t in tapes]
+        top_level = set()
+        for stmt in forward:
+            if isinstance(stmt, ir.Assign):
+                top_level.update(ir.targets(stmt))
+            elif ir.blocks(stmt):
+                for v in sorted(kept - top_level - set(self.fn.params), key=lambda v: v.name):
+                    if any(v in ir.targets(s) for s in ir.walk([stmt])):
+                        out.append(ir.Assign(v, ir.Const(None), self.fn.origin))
+                        top_level.add(v)
+        return out
+
+
+def without_pops(block: list, kept: set, tapes: dict) -> list:
+    """Drop the pops of variables that got no tape."""
+    out = []
+    for stmt in block:
+        if isinstance(stmt, ir.Pop) and stmt.tape in tapes and tapes[stmt.tape] not in kept:
+            continue
+        stmt = ir.map_blocks(stmt, lambda block, _: without_pops(block, kept, tapes))
+        out.append(stmt)
+    return out
+
+
+def _breaks(body: list) -> bool:
+    """Does a loop body break (not counting breaks of loops nested in it)?"""
+    for stmt in body:
+        if isinstance(stmt, ir.Break):
+            return True
+        if isinstance(stmt, ir.If) and (_breaks(stmt.body) or _breaks(stmt.orelse)):
+            return True
+    return False
+
+
+NP_COPY_REF = ir.Ref("np", np, ("copy",), np.copy)
