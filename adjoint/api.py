@@ -56,7 +56,7 @@ class GradientFunction(functools.partial):
 
 
 def grad(func=None, wrt=None, *, has_aux: bool = False, optimize: bool = True,
-         check_finite: bool | None = None):
+         check_finite: bool | None = None, backend: str = "python"):
     """Gradient of scalar-valued `func` with respect to `wrt` (default: the first parameter).
 
     `wrt` is a parameter name or index, or a tuple of them; a tuple gives a tuple of
@@ -64,38 +64,45 @@ def grad(func=None, wrt=None, *, has_aux: bool = False, optimize: bool = True,
     `has_aux=True`, `func` returns `(loss, aux)` and the call returns `(grads, aux)`.
     `check_finite=True` raises `NonFiniteGradient` at the first gradient holding nan or
     inf; None (the default) follows the environment variable ADJOINT_CHECK_FINITE.
+    `backend="numba"` (`pip install 'adjoint[numba]'`) compiles the gradient code with
+    numba.njit on its first call with each new set of argument types: loops on numbers
+    run many times faster; what numba cannot type is refused with an AdjointError.
     """
     if func is None:
-        return lambda f: grad(f, wrt, has_aux=has_aux, optimize=optimize, check_finite=check_finite)
-    return _make(func, wrt, optimize, return_value=False, has_aux=has_aux, check_finite=check_finite)
+        return lambda f: grad(f, wrt, has_aux=has_aux, optimize=optimize, check_finite=check_finite,
+                              backend=backend)
+    return _make(func, wrt, optimize, return_value=False, has_aux=has_aux, check_finite=check_finite,
+                 backend=backend)
 
 
 def value_and_grad(func=None, wrt=None, *, has_aux: bool = False, optimize: bool = True,
-                   check_finite: bool | None = None):
+                   check_finite: bool | None = None, backend: str = "python"):
     """Like `grad`, but the call returns `(value, gradients)`; with `has_aux=True`,
     `((value, aux), gradients)`."""
     if func is None:
         return lambda f: value_and_grad(f, wrt, has_aux=has_aux, optimize=optimize,
-                                        check_finite=check_finite)
-    return _make(func, wrt, optimize, return_value=True, has_aux=has_aux, check_finite=check_finite)
+                                        check_finite=check_finite, backend=backend)
+    return _make(func, wrt, optimize, return_value=True, has_aux=has_aux, check_finite=check_finite,
+                 backend=backend)
 
 
 def source(func, wrt=None, *example_args, optimize: bool = True, value: bool = False,
            has_aux: bool = False, callees: bool = False, check_finite: bool | None = None,
-           mode: str = "grad") -> str:
+           mode: str = "grad", backend: str = "python") -> str:
     """The generated gradient code for `func`, as `grad(func, wrt)` would run it.
 
     With example arguments, the code specialized to their types (scalars drop the
     broadcasting bookkeeping); without, the code for array arguments. `callees=True`
     appends the forward/backward pair of every function differentiated through.
     `mode="jvp"` gives the forward-mode code `adjoint.jvp` runs instead (with the code
-    of every function it calls through).
+    of every function it calls through). `backend="numba"`: the code numba compiles
+    (nothing is compiled until a call).
     """
     if mode == "jvp":
         return Source(forward_source(func, wrt, *example_args, optimize=optimize))
     if mode != "grad":
         raise BadArguments(f"mode is 'grad' or 'jvp'; got {mode!r}")
-    spec = Specializer(func, wrt, optimize, value, has_aux, check_finite)
+    spec = Specializer(func, wrt, optimize, value, has_aux, check_finite, backend)
     key = spec.key_of(example_args) if example_args else spec.default_key()
     compiled = spec.compile_for(key)
     if not callees:
@@ -111,8 +118,9 @@ def source(func, wrt=None, *example_args, optimize: bool = True, value: bool = F
     return Source("\n\n".join(parts))
 
 
-def _make(func, wrt, optimize, return_value, has_aux=False, check_finite=None) -> GradientFunction:
-    spec = Specializer(func, wrt, optimize, return_value, has_aux, check_finite)
+def _make(func, wrt, optimize, return_value, has_aux=False, check_finite=None,
+          backend="python") -> GradientFunction:
+    spec = Specializer(func, wrt, optimize, return_value, has_aux, check_finite, backend)
     out = GradientFunction(spec.dispatcher)
     out._specializer = spec
     functools.update_wrapper(out, func, assigned=("__module__", "__name__", "__qualname__", "__doc__"),

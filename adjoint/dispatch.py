@@ -21,6 +21,7 @@ import operator
 
 import numpy as np
 
+from .backends import check_backend
 from .errors import AdjointError, BadArguments, InternalError, NonScalarOutput
 from .guards import CellTable, is_stale, merged, readers
 from .lowering.fence import check_supported
@@ -37,7 +38,7 @@ class Specializer:
     """Compiles and caches one gradient per signature of argument types."""
 
     def __init__(self, func, wrt, optimize: bool, return_value: bool, has_aux: bool = False,
-                 check_finite: bool | None = None):
+                 check_finite: bool | None = None, backend: str = "python"):
         inner = getattr(func, "_specializer", None)
         self.inner = inner if isinstance(inner, Specializer) else None  # grad of this gradient
         self.derived_from = None  # the inner gradient's ForwardCompiled that func is
@@ -50,6 +51,8 @@ class Specializer:
         self.optimize = optimize
         self.check_finite = check_finite  # None: ADJOINT_CHECK_FINITE, read at each compile
         self.return_value = return_value
+        check_backend(backend)
+        self.backend = backend  # "python", or "numba" (backends/): fixed for this Specializer
         with internal_errors(func, "preparing the gradient of"):
             parsed = parse_function(func)  # raises NoSource early, at decoration time
             self.params = parameters(func)
@@ -235,7 +238,8 @@ class Specializer:
                 self.compiled[key] = compile_gradient(self.func, self.wrt_names, scalars,
                                                       return_value=self.return_value,
                                                       optimize=self.optimize, single=self.single,
-                                                      has_aux=self.has_aux, check_finite=check)
+                                                      has_aux=self.has_aux, check_finite=check,
+                                                      backend=self.backend)
             return self.compiled[key]
 
     def current_source(self) -> str:

@@ -28,13 +28,13 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field, replace
 
-from . import codegen, ir, loader, passes
+from . import backends, codegen, ir, loader, passes
 from .codegen import Pending
-from .errors import Location, NoSource, UnsupportedSyntax
+from .errors import BadArguments, Location, NoSource, UnsupportedSyntax
 from .forward.sweep import forward
 from .guards import code_guard, guards_of, is_stale
 from .lowering.fence import check_supported
-from .lowering.frontend import Parsed, parse_function
+from .lowering.frontend import Parsed, definition_location, parse_function
 from .lowering.lower import Lowering, namer_for
 from .lowering.structure import structure
 from .names import Namer
@@ -64,6 +64,7 @@ class Compiled:
     callees: list = field(default_factory=list)  # VJPs of functions differentiated through
     guards: tuple = ()  # what the code assumed: free names, module attributes (guards.py)
     check_finite: bool = False  # compiled with a finite check after each backward assignment
+    backend: str = "python"  # what runs the code: exec of the text, or numba (backends/)
 
 
 def lower_function(func=None, parsed: Parsed | None = None) -> Lowered:
@@ -78,13 +79,15 @@ def lower_function(func=None, parsed: Parsed | None = None) -> Lowered:
 
 def compile_gradient(func, wrt_names: tuple, scalar_params: frozenset, *,
                      return_value: bool, optimize: bool = True, single: bool = True,
-                     has_aux: bool = False, check_finite: bool = False) -> Compiled:
+                     has_aux: bool = False, check_finite: bool = False,
+                     backend: str = "python") -> Compiled:
     with COMPILE_LOCK:
+        refuse_check_finite(backend, check_finite, func)
         lowered = lower_function(func)
         fn = lowered.fn
         stages = {"lower": fn}
         wrt = [next(p for p in fn.params if p.name == name) for name in wrt_names]
-        callee = callee_compiler(optimize, check_finite)
+        callee = callee_compiler(optimize, check_finite, backend)
         grad_fn, callees = differentiate(fn, wrt, scalar_params, lowered.namer(), return_value, single,
                                          has_aux=has_aux, compile_callee=callee)
         stages["reverse"] = grad_fn
@@ -96,12 +99,25 @@ def compile_gradient(func, wrt_names: tuple, scalar_params: frozenset, *,
         ir.verify(grad_fn)
         header = f"# gradient of {fn.name} with respect to {', '.join(wrt_names)}"
         generated = codegen.generate(grad_fn, header, check_finite)
-        function = loader.load(generated.source, grad_fn.name, generated.namespace, generated.origins)
-        function.__defaults__ = getattr(func, "__defaults__", None)
-        function.__kwdefaults__ = getattr(func, "__kwdefaults__", None)
-        return Compiled(generated.source, function, fn.body[-1].origin,
+        if backend == "python":
+            source = generated.source
+            function = loader.load(source, grad_fn.name, generated.namespace, generated.origins)
+            function.__defaults__ = getattr(func, "__defaults__", None)
+            function.__kwdefaults__ = getattr(func, "__kwdefaults__", None)
+        else:
+            source, functions = backends.compile_functions(backend, generated, [grad_fn], grad_fn.name,
+                                                           func)
+            function = backends.entry_point(backend, functions[grad_fn.name], fn.name)
+        return Compiled(source, function, fn.body[-1].origin,
                         {name: codegen.function_source(stage) for name, stage in stages.items()},
-                        callees, guards_of(lowered.parsed, fn), check_finite)
+                        callees, guards_of(lowered.parsed, fn), check_finite, backend)
+
+
+def refuse_check_finite(backend: str, check_finite: bool, func) -> None:
+    if check_finite and backend != "python":
+        raise BadArguments.at(definition_location(func), f"check_finite is not available with "
+                              f"backend={backend!r}", "drop check_finite (or unset "
+                              "ADJOINT_CHECK_FINITE), or use the default backend")
 
 
 # functions called through ---------------------------------------------------------------
@@ -121,15 +137,17 @@ def cached_callees() -> list:
         return list(_CALLEES.items())
 
 
-def callee_compiler(optimize: bool, check_finite: bool = False):
+def callee_compiler(optimize: bool, check_finite: bool = False, backend: str = "python"):
     """What the reverse sweep calls for each user function it differentiates through."""
     def compile_callee(func, wrt_names: tuple, scalar_params: frozenset, call_site: Location | None):
-        return compile_callee_pair(func, wrt_names, scalar_params, optimize, call_site, check_finite)
+        return compile_callee_pair(func, wrt_names, scalar_params, optimize, call_site, check_finite,
+                                   backend)
     return compile_callee
 
 
 def compile_callee_pair(func, wrt_names: tuple, scalar_params: frozenset, optimize: bool,
-                        call_site: Location | None = None, check_finite: bool = False) -> VJP:
+                        call_site: Location | None = None, check_finite: bool = False,
+                        backend: str = "python") -> VJP:
     with COMPILE_LOCK:
         try:
             parsed = parse_function(func)
@@ -147,7 +165,7 @@ def compile_callee_pair(func, wrt_names: tuple, scalar_params: frozenset, optimi
         if calls_itself(func):  # one pair for every level: all arguments, generic shapes
             wrt_names = parameter_names(parsed)
             scalar_params = frozenset()
-        key = (func, wrt_names, scalar_params, optimize, check_finite)
+        key = (func, wrt_names, scalar_params, optimize, check_finite, backend)
         if key in _CALLEES and not pair_is_stale(_CALLEES[key]):
             return _CALLEES[key]
         name = pair_name(parsed, wrt_names, scalar_params)
@@ -155,14 +173,16 @@ def compile_callee_pair(func, wrt_names: tuple, scalar_params: frozenset, optimi
         _IN_PROGRESS[func] = VJP(parsed.node.name, ir.Ref(fwd.name, fwd, (), fwd),
                                  ir.Ref(bwd.name, bwd, (), bwd), wrt_names)
         try:
-            vjp = _build_pair(parsed, func, name, wrt_names, scalar_params, optimize, check_finite)
+            vjp = _build_pair(parsed, func, name, wrt_names, scalar_params, optimize, check_finite,
+                              backend)
         finally:
             del _IN_PROGRESS[func]
         _CALLEES[key] = vjp
         return vjp
 
 
-def _build_pair(parsed, func, name, wrt_names, scalar_params, optimize, check_finite) -> VJP:
+def _build_pair(parsed, func, name, wrt_names, scalar_params, optimize, check_finite,
+                backend="python") -> VJP:
     lowered = lower_function(parsed=parsed)
     fn = one_result(lowered.fn)
     ir.verify(fn)
@@ -171,7 +191,7 @@ def _build_pair(parsed, func, name, wrt_names, scalar_params, optimize, check_fi
     namer = namer_for(parsed, fn, {"saved", f"fwd_{name}", f"bwd_{name}"})
     seed = ir.Var(namer.fresh("grad_value"), ir.Kind.PARAM)
     combined, callees = differentiate(fn, wrt, scalar_params, namer, True, False, seed=seed,
-                                      compile_callee=callee_compiler(optimize, check_finite))
+                                      compile_callee=callee_compiler(optimize, check_finite, backend))
     if optimize:
         combined = passes.optimize(combined)
     fwd, bwd = split_vjp(combined, seed, f"fwd_{name}", f"bwd_{name}")
@@ -179,13 +199,16 @@ def _build_pair(parsed, func, name, wrt_names, scalar_params, optimize, check_fi
     header = (f"# {fn.name}, differentiated through: forward keeps what the backward needs;\n"
               f"# backward gives the gradients of {', '.join(wrt_names) or 'nothing'}")
     generated = codegen.generate([fwd, bwd], header, check_finite)
-    functions = loader.load_module(generated.source, f"{fwd.name}, {bwd.name}", generated.namespace,
-                                   generated.origins)
-    functions[fwd.name].__defaults__ = getattr(func, "__defaults__", None)
-    functions[fwd.name].__kwdefaults__ = getattr(func, "__kwdefaults__", None)
-    make = lambda f: ir.Ref(f.__name__, f, (), f)  # noqa: E731
-    return VJP(fn.name, make(functions[fwd.name]), make(functions[bwd.name]), wrt_names,
-               generated.source, guards_of(parsed, fn) + (code_guard(func),), callees)
+    label, source = f"{fwd.name}, {bwd.name}", generated.source
+    if backend == "python":
+        functions = loader.load_module(source, label, generated.namespace, generated.origins)
+        functions[fwd.name].__defaults__ = getattr(func, "__defaults__", None)
+        functions[fwd.name].__kwdefaults__ = getattr(func, "__kwdefaults__", None)
+    else:
+        source, functions = backends.compile_functions(backend, generated, [fwd, bwd], label, func)
+    make = lambda name: ir.Ref(name, functions[name], (), functions[name])  # noqa: E731
+    return VJP(fn.name, make(fwd.name), make(bwd.name), wrt_names,
+               source, guards_of(parsed, fn) + (code_guard(func),), callees)
 
 
 def pair_is_stale(vjp: VJP) -> bool:

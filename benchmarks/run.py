@@ -4,6 +4,7 @@
     python benchmarks/run.py --quick    # a few seconds, rougher numbers
     python benchmarks/run.py --no-peers # adjoint and hand-written only
     python benchmarks/run.py --tapes --only rnn --quick   # what the RNN's tapes hold
+    python benchmarks/run.py --no-numba # without the numba backend's section
 
 Four workloads (see workloads.py): the lecture's sigmoid neuron on Python floats, wrt all
 five inputs; a 784-256-10 tanh MLP with softmax cross-entropy on a batch of 64, wrt W1,
@@ -29,6 +30,7 @@ import numpy as np
 import adjoint
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import numba_section  # noqa: E402
 import workloads  # noqa: E402
 from timing import Candidate, measure, paired_ratio  # noqa: E402
 
@@ -217,6 +219,8 @@ def main(argv=None) -> int:
     parser.add_argument("--blas-threads", type=int, metavar="N",
                         help="set numpy's OpenBLAS (and torch's) thread count first; default: "
                              "leave them as the environment made them")
+    parser.add_argument("--no-numba", action="store_true",
+                        help="skip the numba backend's section (numba_section.py)")
     parser.add_argument("--check", type=float, metavar="RATIO",
                         help="exit 2 if a headline ratio (paired median) exceeds RATIO")
     args = parser.parse_args(argv)
@@ -265,6 +269,10 @@ def main(argv=None) -> int:
     if tape_lines:
         print()
         print("\n".join(tape_lines[:-1]))
+        print()
+    if not args.no_numba:
+        print()
+        print("\n".join(numba_section.run(args.only, target, repeats)))
         print()
     worst = 0.0
     heads = []

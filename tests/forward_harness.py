@@ -9,17 +9,20 @@ For a `Case(np.concatenate, ([a, b],), {"axis": 1})` it writes and loads the fun
 compiles its forward code (adjoint/forward/) with tangents on the float inputs and
 checks the tangent of the output against (f(x + eps t) - f(x - eps t)) / (2 eps) for a
 random, non-uniform tangent t: once with every float input carrying a tangent, then
-with each alone (so a contribution that reads another input's tangent shows up).
+with each alone (so a contribution that reads another input's tangent shows up). Inputs
+the reverse rule gives no gradient (None) carry none, as in the reverse harness.
 """
 from __future__ import annotations
 
 import operator
 
 import numpy as np
+import pytest
 
 from adjoint import loader
 from adjoint.runtime.containers import dict_items, dict_values, make_dict
 from adjoint.pipeline import compile_forward
+from adjoint.reverse.template import template_of
 from adjoint.rules.registry import RULES
 from rule_harness import RNG
 
@@ -66,10 +69,15 @@ def case_function(case):
             return f"[{text}]" if isinstance(value, list) else f"({text}{',' if len(parts) == 1 else ''})"
         return parameter(name, value, is_input)
 
-    args = [operand(f"a{k}", v, rule.params[k] in rule.inputs) for k, v in enumerate(case.args)]
+    if rule.variadic:  # the case packs the positional arguments into one tuple: unpack it
+        count = len(case.args[0]) if rule.variadic is True else rule.variadic
+        args = [operand(f"a0_{j}", v, j < count) for j, v in enumerate(case.args[0])]
+    else:
+        args = [operand(f"a{k}", v, rule.params[k] in _with_gradients(rule))
+                for k, v in enumerate(case.args)]
     kwargs = []
     for key, value in case.kwargs.items():
-        if key in rule.inputs:
+        if key in _with_gradients(rule):
             kwargs.append(f"{key}={operand('k_' + key, value, True)}")
         else:
             namespace[f"OPTION_{key}"] = value
@@ -80,12 +88,21 @@ def case_function(case):
         expression = f"{args[0]}.{case.primal.__name__[5:]}()"
     elif case.primal is make_dict:  # as written: a dict display
         expression = "{" + ", ".join(f"{k!r}: {v}" for k, v in zip(case.args[0], args[1][1:-1].split(", "))) + "}"
+    elif case.primal is np.r_ or case.primal is np.c_:  # as written: np.r_[a, b]
+        expression = f"PRIMAL[{args[1]}]"
     elif case.primal in SYNTAX:
         expression = SYNTAX[case.primal].format(*args)
     else:
         expression = f"PRIMAL({', '.join(args + kwargs)})"
     source = f"def case({', '.join(params)}):\n    return {expression}\n"
     return loader.load(source, "case", namespace), params, values, floats
+
+
+def _with_gradients(rule) -> set:
+    """The inputs the reverse rule gives a gradient (as the reverse harness, the others
+    carry no tangent here: both modes refuse them when they depend on the values)."""
+    returns = template_of(rule).returns
+    return {name for name, ret in zip(rule.inputs, returns) if ret is not None}
 
 
 def random_tangent(value, symmetric=False):
@@ -97,6 +114,8 @@ def random_tangent(value, symmetric=False):
 
 def check_forward_case(case) -> None:
     func, params, values, floats = case_function(case)
+    if not floats and any(np.iscomplexobj(v) for v in values):
+        pytest.skip("complex inputs: forward mode takes real inputs and refuses complex values")
     assert floats, f"{case}: no float input to carry a tangent"
     groups = [tuple(floats)] + ([(name,) for name in floats] if len(floats) > 1 else [])
     symmetric = getattr(case.call, "__qualname__", "").startswith("symmetrized")

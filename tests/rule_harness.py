@@ -5,7 +5,8 @@ A `Case` names a registered primal and the arguments to call it with. `check_cas
 evaluates the primal, draws a random, non-uniform output gradient g (an all-ones seed
 would hide a transposed gradient), calls the rule `d(g, y, *args, **kwargs)` and compares
 each input's gradient with a central finite difference of sum(g * f(...)) (a VJP check,
-in float64). `check_float32` runs the rule on float32 inputs and checks that every
+in float64; an input the rule gives None is skipped: the compiler refuses to
+differentiate through it). `check_float32` runs the rule on float32 inputs and checks that every
 gradient of a float32 input is float32 and agrees with the float64 gradient.
 
 The test modules tests/test_rules_*.py each define `CASES`; tests/test_registry.py fails
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from adjoint.rules.registry import RULES, display_name
+from adjoint.rules.registry import display_name, lookup
 
 RNG = np.random.default_rng(20240601)
 
@@ -38,7 +39,8 @@ class Case:
 
     def __str__(self):
         shapes = ",".join(_describe(a) for a in self.args)
-        options = ",".join(f"{k}={v!r}" for k, v in self.kwargs.items())
+        options = ",".join(f"{k}={_describe(v) if isinstance(v, np.ndarray) else repr(v)}"
+                           for k, v in self.kwargs.items())  # no random values in test ids
         text = f"{display_name(self.primal)}({shapes}{',' if options else ''}{options})"
         return f"{text}[{self.note}]" if self.note else text
 
@@ -54,6 +56,8 @@ def _describe(value) -> str:
         return "[" + ",".join(_describe(v) for v in value) + "]"
     if isinstance(value, float):
         return "float"
+    if value is np.r_ or value is np.c_:
+        return display_name(value)
     return repr(value) if not callable(value) else getattr(value, "__name__", "f")
 
 
@@ -119,8 +123,8 @@ def _leaves(value, path=()):
         for k, element in enumerate(value):
             out += _leaves(element, path + (k,))
         return out
-    if isinstance(value, float) or (isinstance(value, (np.ndarray, np.floating))
-                                    and np.issubdtype(np.result_type(value), np.floating)):
+    if isinstance(value, float) or (isinstance(value, (np.ndarray, np.floating, np.complexfloating))
+                                    and np.issubdtype(np.result_type(value), np.inexact)):
         return [path]
     return []
 
@@ -154,8 +158,11 @@ def _random_like(y, dtype=None):
     if isinstance(y, float):
         return float(RNG.normal())
     y = np.asarray(y)
-    out_dtype = dtype or (y.dtype if np.issubdtype(y.dtype, np.floating) else np.float64)
-    g = (RNG.normal(size=y.shape) + 0.5).astype(out_dtype)
+    out_dtype = dtype or (y.dtype if np.issubdtype(y.dtype, np.inexact) else np.float64)
+    g = RNG.normal(size=y.shape) + 0.5
+    if np.issubdtype(out_dtype, np.complexfloating):  # dL/dRe + i dL/dIm (complex_values.py)
+        g = g + 1j * (RNG.normal(size=y.shape) - 0.5)
+    g = g.astype(out_dtype)
     return g[()] if y.ndim == 0 else g
 
 
@@ -166,7 +173,8 @@ def _inner(g, y) -> float:
         return sum(_inner(g[key], y[key]) for key in g)
     if isinstance(g, (list, tuple)):
         return sum(_inner(a, b) for a, b in zip(g, y))
-    return float(np.sum(np.asarray(g, dtype=np.float64) * np.asarray(y, dtype=np.float64)))
+    # L = Re(sum(conj(g) y)): the real loss whose gradient with respect to y is g
+    return float(np.real(np.sum(np.conj(np.asarray(g, dtype=np.complex128)) * np.asarray(y))))
 
 
 def _bind(rule, args, kwargs) -> dict:
@@ -193,7 +201,7 @@ def _as_tuple(rule, grads):
 
 
 def run_rule(case, args, kwargs, g=None):
-    rule = RULES[case.primal]
+    rule = lookup(case.primal)  # (registers a lazy family, scipy.stats, on first use)
     y = case.evaluate(*args, **kwargs)
     g = _random_like(y) if g is None else g
     return rule, y, g, _as_tuple(rule, rule.func(g, y, *args, **kwargs))
@@ -206,34 +214,39 @@ def check_case(case) -> None:
     bound = _bind(rule, case.args, case.kwargs)
     checked = 0
     for name, grad in zip(rule.inputs, grads):
+        if name not in bound or grad is None:  # left to its default; or no gradient, which
+            continue  # the compiler refuses wherever the argument is being differentiated
         where, value = bound[name]
         for path in _leaves(value):
             leaf = _get(value, path)
-            got = _get(grad, path) if grad is not None else None
+            got = _get(grad, path)
             got = np.zeros(np.shape(leaf)) if got is None else got
             assert np.shape(got) == np.shape(leaf), \
                 f"{case}: gradient for {name}{list(path)} has shape {np.shape(got)}, input {np.shape(leaf)}"
             expected = _numerical(case, where, value, path, g)
-            _compare(case, f"{name}{list(path) if path else ''}", np.asarray(got, np.float64),
-                     expected)
+            _compare(case, f"{name}{list(path) if path else ''}",
+                     np.asarray(got, expected.dtype), expected)
             checked += 1
     assert checked, f"{case}: no differentiable input to check"
 
 
 def _numerical(case, where, value, path, g):
+    """Central differences; for a complex leaf dL/dRe + i dL/dIm (complex_values.py)."""
     leaf = _get(value, path)
-    base = np.array(leaf, dtype=np.float64)
-    out = np.zeros(base.shape)
+    complex_leaf = np.iscomplexobj(leaf)
+    base = np.array(leaf, dtype=np.complex128 if complex_leaf else np.float64)
+    out = np.zeros(base.shape, dtype=base.dtype)
     for index in np.ndindex(*base.shape):
-        total = []
-        for sign in (1, -1):
-            moved = base.copy()
-            moved[index] += sign * case.eps
-            new = float(moved) if isinstance(leaf, float) else moved
-            arg = _replace(value, path, new)
-            y = _call_with(case, where, arg, case.args, case.kwargs)
-            total.append(_inner(g, y))
-        out[index] = (total[0] - total[1]) / (2 * case.eps)
+        for step in ((1.0, 1j) if complex_leaf else (1.0,)):
+            total = []
+            for sign in (1, -1):
+                moved = base.copy()
+                moved[index] += sign * case.eps * step
+                new = float(moved) if isinstance(leaf, float) else moved
+                arg = _replace(value, path, new)
+                y = _call_with(case, where, arg, case.args, case.kwargs)
+                total.append(_inner(g, y))
+            out[index] += step * (total[0] - total[1]) / (2 * case.eps)
     return out
 
 
@@ -251,6 +264,8 @@ def _to_float32(value):
         return type(value)(_to_float32(v) for v in value)
     if isinstance(value, np.ndarray) and value.dtype == np.float64:
         return value.astype(np.float32)
+    if isinstance(value, np.ndarray) and value.dtype == np.complex128:
+        return value.astype(np.complex64)
     return value
 
 
@@ -265,19 +280,22 @@ def check_float32(case) -> None:
     _, _, _, grads64 = run_rule(case, case.args, case.kwargs, g64)
     bound = _bind(rule, args32, kwargs32)
     for name, grad32, grad64 in zip(rule.inputs, grads32, grads64):
+        if name not in bound:
+            continue
         _, value = bound[name]
         for path in _leaves(value):
             leaf = _get(value, path)
-            if np.result_type(leaf) != np.float32:
+            if np.result_type(leaf) not in (np.float32, np.complex64):
                 continue
             got = _get(grad32, path) if grad32 is not None else None
             if got is None:
                 continue
-            assert promoted or np.result_type(got) == np.float32, \
-                f"{case}: float32 input {name}{list(path)} got a {np.result_type(got)} gradient"
-            want = np.asarray(_get(grad64, path), dtype=np.float64)
+            assert promoted or np.result_type(got) == np.result_type(leaf), \
+                f"{case}: {np.result_type(leaf)} input {name}{list(path)} got a {np.result_type(got)} gradient"
+            wide = np.complex128 if np.iscomplexobj(leaf) else np.float64
+            want = np.asarray(_get(grad64, path), dtype=wide)
             scale = max(1.0, float(np.max(np.abs(want), initial=0.0)))
-            assert np.allclose(np.asarray(got, np.float64), want, rtol=2e-3, atol=2e-3 * scale), \
+            assert np.allclose(np.asarray(got, wide), want, rtol=2e-3, atol=2e-3 * scale), \
                 f"{case}: float32 gradient for {name} differs from the float64 one"
 
 
@@ -290,9 +308,10 @@ def _flat(value):
 def _to_float64(value):
     if isinstance(value, (list, tuple)):
         return type(value)(_to_float64(v) for v in value)
-    if isinstance(value, (np.ndarray, np.floating)):
-        return np.asarray(value, dtype=np.float64)[()] if np.ndim(value) == 0 \
-            else np.asarray(value, dtype=np.float64)
+    if isinstance(value, (np.ndarray, np.floating, np.complexfloating)):
+        dtype = np.complex128 if np.iscomplexobj(value) else np.float64
+        return np.asarray(value, dtype=dtype)[()] if np.ndim(value) == 0 \
+            else np.asarray(value, dtype=dtype)
     return value
 
 

@@ -19,7 +19,7 @@ LAYERS = [
     ["rules"],
     ["lowering", "codegen"],
     ["reverse", "forward"],
-    ["passes"],
+    ["passes", "backends"],
     ["guards", "pipeline"],
     ["dispatch"],
     ["api", "higher", "higher_calls", "testing", "display"],

@@ -14,11 +14,12 @@ from adjoint.lowering.frontend import parse_function
 from adjoint.lowering.lower import lower
 from adjoint.reverse.template import template_of
 from adjoint.rules.registry import RULES, display_name
-from adjoint.rules import BUILTIN_NONDIFF, BUILTIN_RULES
+from adjoint.rules import BUILTIN_NONDIFF, BUILTIN_RULES, load_lazy_families
 
 from rule_harness import Case, check_case
 
 TESTS = Path(__file__).resolve().parent
+load_lazy_families()  # scipy.stats' rules register on first use; these tests are about all
 
 
 def all_cases():
@@ -30,7 +31,9 @@ def all_cases():
 
 
 def _key(primal):
-    return primal if isinstance(primal, str) else id(primal)
+    # a bound method (scipy.stats.norm.logpdf) is a new object at each read; equal ones
+    # bind the same function to the same object
+    return primal if isinstance(primal, str) or inspect.ismethod(primal) else id(primal)
 
 
 def test_every_rule_has_a_finite_difference_case():
@@ -39,11 +42,35 @@ def test_every_rule_has_a_finite_difference_case():
     assert not missing, f"rules without a case in tests/test_rules_*.py: {', '.join(missing)}"
 
 
+# Rules that came with the scipy/fft/decompositions work while forward mode was being
+# written, without forward rules yet: forward mode (jvp, jacfwd, Hessians, HVPs, grad of
+# grad) refuses them with MissingRule (tests/test_forward_rules.py checks that), and the
+# fft transforms, eig and eigvals make complex values, which it refuses anyway.
+FFT = ("fft", "ifft", "fft2", "ifft2", "fftn", "ifftn", "rfft", "rfft2", "rfftn", "irfft",
+       "irfft2", "irfftn")
+FORWARD_PENDING = {"np.r_", "np.c_", "np.partition", "np.angle", "numpy.linalg.eig",
+                   "numpy.linalg.eigvals", "numpy.linalg.svd",
+                   "scipy.linalg._basic.solve_triangular", "scipy.linalg._basic.solve_banded",
+                   "scipy.linalg._matfuncs.sqrtm", "scipy.linalg._solvers.solve_sylvester",
+                   "scipy.signal._signaltools.convolve"} | {f"numpy.fft.{name}" for name in FFT}
+
+
+def forward_pending(primal) -> bool:
+    name = display_name(primal)
+    return name in FORWARD_PENDING or name.startswith("scipy.stats.")
+
+
 def test_every_rule_has_a_forward_rule():
     """Declared, written or derived; tests/test_forward_rules.py checks each on every case
-    above against finite differences, so a rule without a forward rule fails there too."""
-    missing = sorted(display_name(k) for k, r in BUILTIN_RULES.items() if forward_of(r) is None)
+    above against finite differences, so a rule without a forward rule fails there too.
+    The pending ones must really lack one (strict: shrink the list as they are written)."""
+    load_lazy_families()
+    missing = sorted(display_name(k) for k, r in BUILTIN_RULES.items()
+                     if forward_of(r) is None and not forward_pending(k))
     assert not missing, f"rules without a forward rule: {', '.join(missing)}"
+    written = sorted(display_name(k) for k, r in BUILTIN_RULES.items()
+                     if forward_pending(k) and forward_of(r) is not None)
+    assert not written, f"forward rules now exist for: {', '.join(written)}; drop them from FORWARD_PENDING"
 
 
 def test_a_custom_rule_gets_a_forward_rule_by_decorator_or_derivation():

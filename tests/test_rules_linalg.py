@@ -43,13 +43,27 @@ CASES += [Case(np.tensordot, (u(2, 3, 4), u(3, 4, 5))),
           Case(np.tensordot, (u(3, 4), u(4, 2)), {"axes": 1}),
           Case(np.tensordot, (u(2, 3), u(4,)), {"axes": 0}),
           Case(np.tensordot, (u(2, 3), u(3, 2)), {"axes": (-1, 0)})]
-CASES += [Case(np.einsum, ("ij,jk->ik", u(2, 3), u(3, 4))),
-          Case(np.einsum, ("ij,ij->", u(2, 3), u(2, 3))),
-          Case(np.einsum, ("ij,j", u(2, 3), u(3))),
-          Case(np.einsum, ("ii,i->i", u(3, 3), u(3))),
-          Case(np.einsum, ("bij,bjk->bik", u(2, 2, 3), u(2, 3, 2))),
-          Case(np.einsum, ("ij,k->ijk", u(2, 3), u(2))),
-          Case(np.einsum, ("ijk,j->i", u(2, 3, 4), u(3)), note="k summed, only in a")]
+
+
+def einsum_case(*operands, **kw):
+    """np.einsum's rule takes the positional arguments as one tuple (variadic)."""
+    return Case(np.einsum, (operands,), call=lambda packed: np.einsum(*packed), **kw)
+
+
+CASES += [einsum_case("ij,jk->ik", u(2, 3), u(3, 4)), einsum_case("ij,ij->", u(2, 3), u(2, 3)),
+          einsum_case("ij,j", u(2, 3), u(3)), einsum_case("ii,i->i", u(3, 3), u(3)),
+          einsum_case("bij,bjk->bik", u(2, 2, 3), u(2, 3, 2)), einsum_case("ij,k->ijk", u(2, 3), u(2)),
+          einsum_case("ijk,j->i", u(2, 3, 4), u(3), note="k summed, only in a"),
+          einsum_case("...ij,...jk->...ik", u(2, 2, 3), u(2, 3, 2), note="ellipsis"),
+          einsum_case("...ij,jk->...ik", u(4, 2, 3), u(3, 2), note="ellipsis in one operand"),
+          einsum_case("...i,...i", u(2, 1, 3), u(4, 3), note="ellipsis broadcasting"),
+          einsum_case("ij->ji", u(2, 3), note="one operand"), einsum_case("ii", u(3, 3), note="trace"),
+          einsum_case("ii->i", u(3, 3), note="diagonal"), einsum_case("ijk->", u(2, 3, 2)),
+          einsum_case("ij,jk,kl->il", u(2, 3), u(3, 4), u(4, 2), note="three operands"),
+          einsum_case("i,i,i,i", u(3), u(3), u(3), u(3), note="four operands"),
+          einsum_case(u(2, 3), (0, 1), (1, 0), note="sublists"),
+          einsum_case(u(2, 3), [0, 1], u(3, 4), [1, 2], [0, 2], note="sublists, two operands"),
+          einsum_case(u(2, 2, 3), [Ellipsis, 1], [Ellipsis], note="sublists with ellipsis")]
 CASES += [Case(np.kron, (u(2, 3), u(3, 2))), Case(np.kron, (u(3,), u(2, 2))),
           Case(np.kron, (u(2,), u(3,)))]
 CASES += [Case(np.cross, (u(3,), u(3,))), Case(np.cross, (u(4, 3), u(3,))),
@@ -166,9 +180,10 @@ def test_eigh_gradient_is_symmetric_and_finite_for_repeated_eigenvalues():
     assert np.allclose(grad, np.eye(3))  # d trace / d a
 
 
-def test_einsum_rejects_ellipsis_with_a_clear_message():
-    from adjoint.errors import AdjointError
-    from adjoint.rules.linalg import d_einsum
-    a = np.ones((2, 3))
-    with pytest.raises(AdjointError, match=r"'\.\.\.'"):
-        d_einsum(np.ones((2, 2)), None, "...j,kj->...k", a, a)
+def test_einsum_sublists_name_the_same_contraction_as_the_string():
+    from adjoint.runtime.einsum import explicit_form
+    a, b = np.ones((2, 3)), np.ones((3, 4))
+    assert explicit_form((a, [0, 1], b, [1, 2], [0, 2]))[0] == "ab,bc->ac"
+    assert explicit_form(("...j,kj", np.ones((5, 2, 3)), np.ones((4, 3))))[0] == "abj,kj->abk"
+
+

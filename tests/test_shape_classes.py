@@ -76,3 +76,25 @@ def test_a_reassigned_name_with_disagreeing_classes_has_none():
     classes = shapes.infer(fn, frozenset())
     reassigned = [v for v in fn.dynamic if v.name == "h"]
     assert reassigned and all(classes[v] is None for v in reassigned)
+
+
+def set_in_either_branch(x, c, flag):
+    if flag:
+        z = x * 2.0
+    else:
+        z = x + c  # (2, 3): z's shape depends on the branch, and is never changed after
+    return np.sum(z * z * 1.5) + np.sum(np.atleast_2d(z)[-1] * x)
+
+
+@pytest.mark.parametrize("flag", [True, False])
+def test_a_name_set_in_either_branch_then_read(flag):
+    check_grads(set_in_either_branch, X, C, flag, wrt=(0, 1))
+
+
+def test_settled_names_keep_their_own_class_and_read_then_reassigned_ones_do_not():
+    settled_fn = lower_function(set_in_either_branch).fn
+    z = [v for v in settled_fn.dynamic if v.name == "z"]
+    assert z and all(v in shapes.settled(settled_fn) for v in z)
+    grown = lower_function(grows_in_a_branch).fn
+    h = [v for v in grown.dynamic if v.name == "h"]
+    assert h and not any(v in shapes.settled(grown) for v in h)

@@ -39,16 +39,50 @@ from ..lowering.frontend import parse_function
 from ..lowering.lower import lower
 from ..reverse.shapes import is_elementwise_rule
 from ..reverse.template import Template, template_of as reverse_template
-from ..rules.registry import ForwardRule, Rule
+from ..rules.registry import ForwardRule, Rule, lookup
 from ..runtime.core import unbroadcast
 
 
 def forward_of(r: Rule) -> ForwardRule | None:
     """The forward rule of a registry entry: the one declared, else derived when the
     rule is elementwise, else None."""
-    if r.forward is None and _is_elementwise(r):
+    if r.forward is None and _is_elementwise(r) and _linear_in_g(r):
         r.forward = ForwardRule("elementwise")
     return r.forward
+
+
+def _linear_in_g(r: Rule) -> bool:
+    """Is every path from g to a returned gradient elementwise (g * slope, unbroadcast at
+    the top, elementwise functions of it)? Then the reverse formula is the diagonal
+    Jacobian, and g := the tangent gives the forward rule. A helper called with g (which
+    may unbroadcast inside: norm_grads) makes it unknown: no derived rule, refused."""
+    rev = reverse_template(r)
+    reads_g = {rev.params[0]}
+    for stmt in rev.body:
+        if not reads_g & set(ir.reads(stmt)):
+            continue
+        if not (isinstance(stmt, ir.Assign) and _elementwise_in(stmt.value, reads_g)):
+            return False
+        reads_g.update(ir.targets(stmt))
+    return all(ret is None or _elementwise_in(ret, reads_g) for ret in rev.returns)
+
+
+def _elementwise_in(expr, reads_g: set) -> bool:
+    if not reads_g & set(ir.vars_in(expr)) or isinstance(expr, ir.Var):
+        return True  # a slope computed without g, or g itself
+    if isinstance(expr, ir.BinOp):
+        found = lookup(expr.op)
+        return bool(found and found.elementwise) and _elementwise_in(expr.left, reads_g) \
+            and _elementwise_in(expr.right, reads_g)
+    if isinstance(expr, ir.UnaryOp):
+        return _elementwise_in(expr.operand, reads_g)
+    if isinstance(expr, ir.Call) and expr.func.value is unbroadcast and len(expr.args) == 2:
+        return _elementwise_in(expr.args[0], reads_g) and not reads_g & set(ir.vars_in(expr.args[1]))
+    if isinstance(expr, ir.Call):
+        found = lookup(expr.func.value)
+        return bool(found and found.elementwise) and all(
+            _elementwise_in(a, reads_g) for a in list(expr.args) + [v for _, v in expr.kwargs])
+    return False
 
 
 def linear_inputs(r: Rule) -> tuple:

@@ -28,6 +28,7 @@ from ..reverse import shapes
 from ..reverse.activity import active_vars, differentiable, primal_key, useful_vars
 from ..reverse.aliases import check_in_place
 from ..reverse.calls import differentiable_through
+from ..reverse.complex_values import complex_vars
 from ..rules.registry import display_name, lookup
 from . import rules as forward_rules
 from .calls import call_through
@@ -80,6 +81,7 @@ class ForwardSweep:
         for result in set(ir.vars_in(ret.value)):
             self.useful |= useful_vars(body, self.active, result)
         check_in_place(self.fn, self.classes)
+        self.refuse_complex(body)
         prelude, dots = [], []
         for p in self.wrt:
             dot = self.tangent_var(p, ir.Kind.GRAD if mode == "unit" else ir.Kind.PARAM)
@@ -109,6 +111,19 @@ class ForwardSweep:
             {t for v, t in self.tangents.items() if v in self.fn.dynamic or v in self.wrt}
         return replace(self.fn, params=params, kwonly=kwonly, dynamic=frozenset(dynamic),
                        body=body + [ir.Return(value, ret.origin)])
+
+    def refuse_complex(self, body) -> None:
+        """Forward rules are written for real values (the derived ones would be wrong for
+        np.abs of a complex value): a tangent that would pass through a complex value is
+        refused (see reverse/complex_values.py for where they come from)."""
+        found = complex_vars(body)
+        for stmt in ir.walk(body):
+            written = (stmt.target,) if isinstance(stmt, ir.SetItem) else ir.targets(stmt)
+            if any(t in found and t in self.active for t in written):
+                raise MissingRule.at(stmt.origin, "forward mode (jvp, jacfwd, Hessians, grad of "
+                                     "grad) cannot follow a complex value yet",
+                                     "use adjoint.grad or adjoint.jacrev, or compute with the "
+                                     "real and imaginary parts as real arrays")
 
     # statements ---------------------------------------------------------------------
     def block(self, block: list) -> list:
@@ -223,14 +238,26 @@ class ForwardSweep:
         if fr is None:
             raise MissingRule.at(stmt.origin, f"no forward-mode rule for {written_name(stmt.value, r)}",
                                  forward_fix(r))
+        if r.variadic:
+            return self.variadic(stmt, r, fr) + ([],)
         given = self.bind(stmt, r)
         carried = tuple(name in given and self.carries(given[name]) for name in r.inputs)
         if fr.kind in ("linear", "multilinear"):
             return self.linear(stmt, r, fr, given, carried) + ([],)
         return self.pasted(stmt, r, fr, given, carried)
 
+    def refuse_dropped(self, stmt, r, names) -> None:
+        """A rule with no tangent contribution for an input that carries one would be a
+        silent zero: refused, unless the input can only hold an index or key."""
+        dropped = [n for n in names if n not in r.indices]
+        if dropped:
+            raise MissingRule.at(stmt.origin, f"the forward-mode rule for {written_name(stmt.value, r)} "
+                                 f"gives no tangent for its argument {dropped[0]}, which depends on "
+                                 "the values being differentiated", f"pass a constant for {dropped[0]}")
+
     def linear(self, stmt, r, fr, given, carried):
         over = forward_rules.linear_inputs(r)
+        self.refuse_dropped(stmt, r, [n for n, c in zip(r.inputs, carried) if c and n not in over])
         names = [n for n, c in zip(r.inputs, carried) if c and n in over]
         if not names:
             return None, True
@@ -240,11 +267,34 @@ class ForwardSweep:
         terms = [with_operands(stmt.value, r, {n: self.exact_tangent(given[n])}) for n in names]
         return forward_rules.add_terms(simplify(t, self.classes) for t in terms), True
 
+    def variadic(self, stmt, r, fr):
+        """A rule taking *args (np.einsum, np.gradient), declared linear or multilinear in
+        its first `variadic` positional arguments: one term per argument with a tangent."""
+        call, name = stmt.value, written_name(stmt.value, r)
+        count = len(call.args) if r.variadic is True else r.variadic
+        if fr.kind not in ("linear", "multilinear"):
+            raise MissingRule.at(stmt.origin, f"no forward-mode rule for {name} (it takes *args)",
+                                 "declare it linear(...) or multilinear(...) in rules/forward_linear.py")
+        if any(self.carries(a) for a in call.args[count:]) or any(self.carries(v) for _, v in call.kwargs):
+            raise MissingRule.at(stmt.origin, f"the forward-mode rule for {name} has no derivative "
+                                 "for arguments after the first " + str(count), "pass constants there")
+        carried = [k for k, a in enumerate(call.args[:count]) if self.carries(a)]
+        if not carried:
+            return None, True
+
+        def swapped(positions):
+            args = [self.exact_tangent(a) if k in positions else a for k, a in enumerate(call.args)]
+            return simplify(ir.Call(call.func, tuple(args), call.kwargs), self.classes)
+        if fr.kind == "linear":  # the others' tangents are zeros
+            return swapped(set(range(min(count, len(call.args))))), True
+        return forward_rules.add_terms(swapped({k}) for k in carried), True
+
     def pasted(self, stmt, r, fr, given, carried):
         template = forward_rules.template_of(r)
         called = getattr(template, "called", False)
         n = len(r.inputs)
-        bindings = {p.name: given.get(name, ir.Const(r.options.get(name)))
+        defaults = {**r.options, **r.input_defaults}  # (norm.logpdf's loc and scale)
+        bindings = {p.name: given.get(name, ir.Const(defaults.get(name)))
                     for p, name in zip(template.params[n + 1:], r.params)}
         bindings[template.params[n].name] = ir.TupleExpr(stmt.target) \
             if isinstance(stmt.target, tuple) else stmt.target
@@ -260,6 +310,8 @@ class ForwardSweep:
         for line in lines:
             line.origin = stmt.origin
             line.value = simplify(line.value, self.classes)
+        self.refuse_dropped(stmt, r, [name for name, has, t in zip(r.inputs, carried, terms)
+                                      if has and t is None and not getattr(template, "combined", False)])
         kept = [simplify(t, self.classes) for t, has in zip(terms, carried) if has and t is not None]
         if getattr(template, "combined", False):  # one term holds every input's contribution
             kept = [terms[0]]

@@ -55,16 +55,24 @@ def is_source_of(func, text: str, first: int, file_text: str) -> bool:
 
 def _class_name(func) -> str:
     """'Model' for Model.loss or make.<locals>.Model.loss; '' for a plain function."""
-    parts = func.__code__.co_qualname.split(".")  # (a wrapper copying __qualname__ keeps its own)
+    qualname = getattr(func.__code__, "co_qualname", func.__qualname__)  # (co_qualname: 3.11+)
+    parts = qualname.split(".")  # (a wrapper copying __qualname__ keeps its own)
     return parts[-2] if len(parts) > 1 and parts[-2] != "<locals>" else ""
 
 
 def _shape(code) -> tuple:
     """What two compiles of the same text agree on, and an edit changes."""
-    consts = tuple(_shape(c) if inspect.iscode(c) else (type(c).__name__, repr(c))
-                   for c in code.co_consts)
+    consts = tuple(_shape(c) if inspect.iscode(c) else _constant(c) for c in code.co_consts)
     return (code.co_code, code.co_names, code.co_varnames, code.co_freevars,
             code.co_cellvars, code.co_argcount, code.co_kwonlyargcount, consts)
+
+
+def _constant(value) -> tuple:
+    """A constant as compared: strings up to whitespace, since a docstring read from the
+    file is dedented with its function (and Python 3.13 dedents docstrings itself)."""
+    if isinstance(value, str):
+        return ("str", " ".join(value.split()))
+    return (type(value).__name__, repr(value))
 
 
 def _code_objects(code):

@@ -23,13 +23,11 @@ from .. import ir
 from ..runtime.containers import appended, make_dict
 from ..errors import Location, UnsupportedSyntax
 from .frontend import MISSING, Parsed, resolve_free_name
-from .methods import method_function
+from .methods import method_function, registered_method
 from ..names import Namer
 from .local import LocalFunctionLowering, lambda_as_def
 from ..syntax import BINARY, COMPARE, UNARY
 from .flow import ControlFlowLowering, is_atom as _is_atom, is_number as _is_number
-
-
 
 
 def lower(parsed: Parsed, flatten: bool = True) -> ir.Function:
@@ -334,6 +332,9 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering):
                                            f"module '{base.value.__name__}' has no attribute '{node.attr}'")
             return ir.Ref(base.root_name, base.root, base.path + (node.attr,),
                           getattr(base.value, node.attr))
+        if isinstance(base, ir.Ref) and registered_method(base.value, node.attr) is not None:
+            return ir.Ref(base.root_name, base.root, base.path + (node.attr,),
+                          registered_method(base.value, node.attr))  # norm.logpdf: a rule's key
         if not isinstance(base, (ir.Var, ir.Const, ir.Ref)):
             base = self.atom_of(base)
         return ir.Attr(base, node.attr)
@@ -374,7 +375,7 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering):
                        and isinstance(node.args[0].value, int)):
             args = [ir.TupleExpr(tuple(args))]  # x.reshape(3, 4) -> np.reshape(x, (3, 4))
         kwargs = [(k.arg, self.operand(k.value)) for k in node.keywords]
-        if method.name == "astype" and args:
+        if method.name == "astype" and args and function is np.asarray:
             kwargs.insert(0, ("dtype", args.pop(0)))
         ref = ir.Ref("np", np, (function.__name__,), function) if function.__module__ == "numpy" \
             else ir.Ref(function.__name__, function, (), function)

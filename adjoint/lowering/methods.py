@@ -5,8 +5,11 @@ change the array in place (sort, fill, resize, ...) are not here: they are mutat
 """
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
+from ..rules.registry import is_nondiff, lookup
 from ..runtime.containers import dict_items, dict_values, iterated
 
 # method name -> numpy function taking the array first
@@ -38,6 +41,17 @@ def method_function(name: str):
         return SAME_AS_FUNCTION[name], False
     if name in PACKED:
         return PACKED[name], True
-    if name == "astype":
-        return np.asarray, False
+    if name == "astype":  # np.astype copies and keeps the gradient in x's dtype (numpy >= 2.1)
+        return getattr(np, "astype", np.asarray), False
     return None
+
+
+def registered_method(obj, name: str):
+    """obj.name when it is a method with a gradient rule or declared nondiff (the method
+    of a module-level object, scipy.stats.norm.logpdf), else None. Bound methods compare
+    equal when they bind the same function to the same object, so the fresh bound method
+    each attribute read makes finds the rule registered under another."""
+    if not inspect.isfunction(inspect.getattr_static(type(obj), name, None)):
+        return None
+    method = getattr(obj, name)
+    return method if lookup(method) is not None or is_nondiff(method) else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import operator
 
 from .. import ir
-from ..rules.registry import is_nondiff
+from ..rules.registry import is_nondiff, lookup
 
 
 def primal_key(value):
@@ -22,6 +22,9 @@ def primal_key(value):
     if isinstance(value, ir.Attr):
         return "." + value.name
     if isinstance(value, ir.Subscript):
+        subscripted = value.value.value if isinstance(value.value, ir.Ref) else None
+        if subscripted is not None and lookup(subscripted) is not None:
+            return subscripted  # np.r_[a, b]: an indexing object with a rule of its own
         return operator.getitem
     return None
 

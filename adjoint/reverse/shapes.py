@@ -43,13 +43,14 @@ def infer(fn: ir.Function, scalar_params: frozenset) -> dict:
 
     A variable assigned once whose class is unknown is a class of its own. A variable
     assigned more than once (in a loop, or in several branches: `fn.dynamic`) gets the
-    class all its assignments agree on, else none (unknown): never a class of its own,
-    because a value computed from its old value would share that class after a
-    reassignment changed its shape (h = x; loop: h = h * 1.5 + c grows h from x's
-    shape to c's, and h * 1.5 had the old one). Iterated to a fixed point, starting
-    from each variable's first assignment (a loop-carried s = 0.0 stays a scalar as
-    long as s = s + ... keeps it one).
+    class all its assignments agree on, else none (unknown), because a value computed
+    from its old value would share its class after a reassignment changed its shape
+    (h = x; loop: h = h * 1.5 + c grows h from x's shape to c's, and h * 1.5 had the
+    old one) -- unless it is `settled`: then it is its own class again. Iterated to a
+    fixed point, starting from each variable's first assignment (a loop-carried s = 0.0
+    stays a scalar as long as s = s + ... keeps it one).
     """
+    own = settled(fn)
     classes: dict = {p: SCALAR if p.name in scalar_params else p for p in fn.params}
     initial = dict(classes)
     for _ in range(20):
@@ -62,8 +63,8 @@ def infer(fn: ir.Function, scalar_params: frozenset) -> dict:
                     c = SCALAR  # a counter over range(...): an int
                 else:
                     c = None  # unpacked values: nothing known
-                if c is None and var not in fn.dynamic:
-                    c = var  # assigned once: its own shape, whatever it is
+                if c is None and var in own:
+                    c = var  # its own shape, whatever it is
                 options.setdefault(var, []).append(c)
                 if var not in classes:
                     classes[var] = c  # optimistic start: the first assignment's class
@@ -71,7 +72,7 @@ def infer(fn: ir.Function, scalar_params: frozenset) -> dict:
         for var, found in options.items():
             if var in initial:
                 found = found + [initial[var]]
-            new = found[0] if all(c == found[0] for c in found) else own_class(var, fn)
+            new = found[0] if all(c == found[0] for c in found) else (var if var in own else None)
             if classes.get(var) != new:
                 classes[var] = new
                 changed = True
@@ -90,10 +91,20 @@ def infer(fn: ir.Function, scalar_params: frozenset) -> dict:
     return classes
 
 
-def own_class(var: ir.Var, fn: ir.Function):
-    """The class of a variable whose assignments disagree: none when it is reassigned
-    (fn.dynamic), else itself."""
-    return None if var in fn.dynamic else var
+def settled(fn: ir.Function) -> set:
+    """Variables that may be their own shape class: those assigned once, and reassigned
+    ones never read before one of their assignments (in program order, or anywhere in a
+    loop that assigns them): every value computed from one of those saw its last value
+    (z set in either branch of an if, then read)."""
+    unsettled, read = set(), set()
+    for stmt in ir.walk(fn.body):
+        read.update(ir.reads(stmt))
+        unsettled.update(v for v in ir.targets(stmt) if v in read)
+        if isinstance(stmt, (ir.For, ir.While)):
+            inside = list(ir.walk([stmt]))
+            unsettled |= {v for s in inside for v in ir.targets(s)} & {v for s in inside for v in ir.reads(s)}
+    assigned = {v for stmt in ir.walk(fn.body) for v in ir.targets(stmt)}
+    return (assigned - set(fn.dynamic)) | (set(fn.dynamic) - unsettled)
 
 
 def expr_class(expr, classes):

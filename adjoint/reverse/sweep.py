@@ -25,12 +25,13 @@ import itertools
 import operator
 from dataclasses import replace
 
-
 from .. import ir
 from . import shapes
 from .aliases import check_in_place, in_place_problems
 from .calls import backprop_call, differentiable_through, rewrite_calls
 from .activity import active_vars, differentiable, primal_key, useful_vars
+from .complex_values import complex_rule_for, complex_vars
+from .shares import bind_rule, element_share, operand_share
 from ..errors import MissingRule, NonScalarOutput, UnsupportedSyntax
 from ..names import Namer
 from ..rules.registry import Rule, display_name, lookup
@@ -155,6 +156,7 @@ class ReverseSweep(TapeBookkeeping):
         self.useful = set()
         for result in results:
             self.useful |= useful_vars(forward, self.active, result)
+        self.complex = complex_vars(forward)  # values that may be complex (complex_values.py)
 
     def needs_gradient(self, stmt) -> bool:
         """A statement the backward differentiates: through a rule or a user function."""
@@ -167,15 +169,22 @@ class ReverseSweep(TapeBookkeeping):
         """Every in-place update of an array another name may share (see aliases.py)."""
         return in_place_problems(self.fn, self.classes)
 
+    def check_complex(self, stmt) -> None:
+        """Refuse a real-only rule (or a user function) applied to complex values."""
+        complex_rule_for(stmt, self.complex)
+
     def check_rule(self, stmt) -> None:
         """The statement has a rule, and the rule takes the call as written."""
-        self.bind(stmt, self.rule_for(stmt))
+        self.bind(stmt, complex_rule_for(stmt, self.complex) or self.rule_for(stmt))
 
     def check(self, forward) -> None:
         """Every useful statement has a rule; no in-place update of a shared array."""
         check_in_place(self.fn, self.classes)
         for stmt in ir.walk(forward):
-            if self.needs_gradient(stmt) and not differentiable_through(stmt.value):
+            if not self.needs_gradient(stmt):
+                continue
+            self.check_complex(stmt)
+            if not differentiable_through(stmt.value):
                 self.rule_for(stmt)
 
     def rule_for(self, stmt) -> Rule:
@@ -369,7 +378,7 @@ class ReverseSweep(TapeBookkeeping):
                     else:
                         self.contribute(element, share, stmt.origin, assigned, out)
             return out
-        r = self.rule_for(stmt)
+        r = complex_rule_for(stmt, self.complex) or self.rule_for(stmt)
         operands, bindings = self.bind(stmt, r)
         bindings = {name: ir.substitute(value, prev) for name, value in bindings.items()}
         bindings[r.func_params[0]] = g
@@ -382,8 +391,9 @@ class ReverseSweep(TapeBookkeeping):
             out.append(local)
             if isinstance(local, ir.Assign) and isinstance(local.target, ir.Var):
                 self.classes[local.target] = shapes.expr_class(local.value, self.classes) or local.target
-        for operand, expr in zip(operands, returns):
-            if expr is None or not any(v in self.useful for v in ir.vars_in(operand)):
+        for name, operand, expr in zip(r.inputs, operands, returns):
+            expr = operand_share(self, stmt, r, name, operand, expr)
+            if expr is None:
                 continue
             expr = simplify(expr, self.classes)
             if isinstance(operand, ir.Var) and operand in own and operand in prev:
@@ -391,13 +401,14 @@ class ReverseSweep(TapeBookkeeping):
             elif isinstance(operand, ir.Var):
                 self.contribute(operand, expr, stmt.origin, assigned, out)
             elif isinstance(operand, ir.TupleExpr) and all(
-                    isinstance(e, (ir.Var, ir.Const, ir.Ref)) for e in operand.elts):
+                    isinstance(e, ir.Var) or not any(v in self.useful for v in ir.vars_in(e))
+                    for e in operand.elts):  # constant entries (einsum's sublists) get nothing
                 parts = ir.Var(self.namer.fresh("grads"), ir.Kind.LOCAL)
                 out.append(ir.Assign(parts, expr, stmt.origin))
                 for k, element in enumerate(operand.elts):
                     if isinstance(element, ir.Var):
-                        self.contribute(element, ir.Subscript(parts, ir.Const(k)), stmt.origin,
-                                        assigned, out)
+                        self.contribute(element, element_share(self, stmt, r, k, element, parts),
+                                        stmt.origin, assigned, out)
             else:  # never drop a gradient silently
                 raise UnsupportedSyntax.at(stmt.origin, "a differentiable value nested inside "
                                            "an argument is not supported here",
@@ -406,33 +417,7 @@ class ReverseSweep(TapeBookkeeping):
 
     def bind(self, stmt, r: Rule):
         """The primal's operands in rule-input order, and every rule parameter's value."""
-        value = stmt.value
-        if isinstance(value, ir.Call):
-            if len(value.args) > len(r.params):
-                raise MissingRule.at(stmt.origin, f"the gradient rule for {display_name(r.primal)} "
-                                     f"takes {len(r.params)} arguments; got {len(value.args)}")
-            given = dict(zip(r.params, value.args))
-            for name, arg in value.kwargs:
-                if name not in r.params:
-                    raise MissingRule.at(stmt.origin, f"the gradient rule for "
-                                         f"{display_name(r.primal)} does not handle the "
-                                         f"keyword argument {name}=", "leave it out, or register "
-                                         "a rule that takes it")
-                given[name] = arg
-        else:
-            given = dict(zip(r.params, _operands(value)))
-        for name in r.inputs:
-            if name not in given:
-                raise MissingRule.at(stmt.origin, f"{display_name(r.primal)} is called without "
-                                     f"its argument {name}", "pass it explicitly")
-        bindings = {name: given.get(name, ir.Const(r.options.get(name))) for name in r.params}
-        for name in r.options:  # an option gets no gradient: never let one drop silently
-            if any(v in self.useful for v in ir.vars_in(bindings[name])):
-                raise MissingRule.at(
-                    stmt.origin, f"the gradient rule for {display_name(r.primal)} gives no gradient "
-                    f"for its argument {name}=, which depends on the values being differentiated",
-                    f"pass a constant for {name}=, or register a rule that takes {name} as an input")
-        return [given[name] for name in r.inputs], bindings
+        return bind_rule(stmt, r, self.useful)
 
     def contribute(self, var: ir.Var, expr, origin, assigned: set, out: list) -> None:
         if var not in self.useful:
@@ -478,18 +463,6 @@ class ReverseSweep(TapeBookkeeping):
 
 def _reads_all(stmt) -> set:
     return {v for s in ir.walk([stmt]) for v in ir.reads(s)}
-
-
-def _operands(value) -> tuple:
-    if isinstance(value, ir.BinOp):
-        return (value.left, value.right)
-    if isinstance(value, ir.UnaryOp):
-        return (value.operand,)
-    if isinstance(value, ir.Attr):
-        return (value.value,)
-    if isinstance(value, ir.Subscript):
-        return (value.value, value.index)
-    return ()
 
 
 def _written_name(value) -> str | None:

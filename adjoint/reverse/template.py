@@ -51,6 +51,10 @@ def parse_template(rule) -> Template:
         returns = (value,)
     elif isinstance(value, ir.TupleExpr) and len(value.elts) == n:
         returns = tuple(value.elts)
+    elif isinstance(value, ir.Call):  # return norm_grads(...): a helper's tuple, one per input
+        grads = ir.Var("grads", ir.Kind.LOCAL)
+        body.append(ir.Assign(grads, value, ret.origin))
+        returns = tuple(ir.Subscript(grads, ir.Const(k)) for k in range(n))
     else:
         raise AdjointError(
             f"rule {rule.func.__qualname__} ({parsed.filename}:{ret.origin.line if ret.origin else '?'}) "

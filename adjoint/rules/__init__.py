@@ -1,4 +1,4 @@
-"""Gradient rules, grouped by domain. Importing this package registers them all.
+"""Gradient rules, grouped by domain. Importing this package registers them (two lazily).
 
     operators   + - * / ** @ and unary -, + (Python's operators)
     scalar      math.* and the builtins abs, max, min on Python numbers
@@ -12,19 +12,32 @@
     special     scipy.special (when scipy is installed)
     nondiff     functions with no gradient (floor, argmax, comparisons, ...)
     containers  xs.append(v) and builtin sum
+    fft         np.fft's transforms and shifts (complex intermediates)
+    complex     np.angle, .imag, and products of complex values (reverse/complex_values.py)
+    arrays      np.r_, np.c_, row_stack, partition, gradient, rollaxis, astype
+    decompositions  np.linalg.svd, eig, eigvals
+    special_more    more of scipy.special: incomplete gamma and beta, Bessel functions, ...
+    stats       scipy.stats distributions: logpdf, pdf, cdf, ...
+    scipy_linalg    scipy.linalg's solvers and sqrtm, scipy.signal.convolve
     forward_*   forward-mode (JVP) rules: linear/multilinear declarations, reductions,
                 linalg, the others; forward_helpers: rules of what forward code calls
+
+stats and scipy_linalg register lazily, on the first lookup of a primal from scipy.stats,
+scipy.linalg or scipy.signal (registry.LAZY_FAMILIES): importing scipy.stats (which
+scipy.signal imports) takes about a second, so `import adjoint` does not.
 
 `python -m adjoint.tools.coverage` lists them all in docs/coverage.md.
 """
 from . import (operators, scalar, unary, binary, reductions, linalg, shaping, selection,  # noqa: F401
-               signal, special, nondiff, containers)
+               signal, special, nondiff, containers, fft, complex, arrays, decompositions,
+               special_more)
 from . import (forward_helpers, forward_linear, forward_reductions,  # noqa: F401,E402 (forward rules)
                forward_linalg, forward_other)
 
-from .registry import NONDIFF as _NONDIFF, RULES as _RULES
+from .registry import (BUILTIN_NONDIFF, BUILTIN_RULES, NONDIFF as _NONDIFF, RULES as _RULES,  # noqa: F401
+                       load_lazy_families)
 
-# adjoint's own rules and nondiff declarations, before any user adds theirs (the coverage
-# table and the registry tests are about these)
-BUILTIN_RULES = dict(_RULES)
-BUILTIN_NONDIFF = dict(_NONDIFF)
+# adjoint's own rules and nondiff declarations, before any user adds theirs; the lazy
+# families add theirs when they load (load_lazy_families() loads them all)
+BUILTIN_RULES.update(_RULES)
+BUILTIN_NONDIFF.update(_NONDIFF)

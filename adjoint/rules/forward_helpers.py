@@ -32,7 +32,7 @@ nondiff(zero_tangent, unit_tangent, zero_or_none,
 nondiff(clip_weights, reason="its output is piecewise constant (which bound is active)")
 
 
-@rule(broadcast_like, elementwise=False)
+@rule(broadcast_like, elementwise=False, indices=("x",))  # x: only its shape
 def d_broadcast_like(g, y, t, x):
     return unbroadcast(g, t), None
 
@@ -42,7 +42,7 @@ def d_diff_tangent(g, y, da, n=1, axis=-1, prepend=None, append=None):
     return undiff(g, da, n, axis, prepend, append)
 
 
-@rule(writable_tangent, elementwise=False)
+@rule(writable_tangent, elementwise=False, indices=("x",))  # x: only its shape
 def d_writable_tangent(g, y, t, x):
     return unbroadcast(g, t), None
 
@@ -64,7 +64,7 @@ def d_safe_log(g, y, x):
     return safe_div(g, x) * (x > 0)
 
 
-@rule(cast_like, elementwise=True)
+@rule(cast_like, elementwise=True, indices=("x",))  # x: only its dtype
 def d_cast_like(grad, y, g, x):
     return cast_like(grad, g), None
 
@@ -75,7 +75,7 @@ def d_weighted_by(g, y, w, b=None):
     return weighted_by(g, b)
 
 
-@rule(as_columns, elementwise=False)
+@rule(as_columns, elementwise=False, indices=("b",))  # b: only its shape
 def d_as_columns(g, y, v, b):
     return np.reshape(g, np.shape(v)), None
 

@@ -35,7 +35,10 @@ linear(np.sum, np.mean, np.average, np.cumsum, np.trace, np.diagonal, np.diag, n
        *_all("cumulative_sum", "unstack", "matrix_transpose"),
        *_all("trace", "diagonal", "matrix_transpose", module=np.linalg),
        appended, make_dict, iterated, dict_values, dict_items, broadcast_like, writable_tangent,
-       diff_tangent)
+       diff_tangent, np.gradient, np.rollaxis, np.fft.fftshift, np.fft.ifftshift,
+       *_all("row_stack", "astype"),
+       # linear on the real values forward mode follows (it refuses complex ones)
+       np.real, np.imag, ".real", ".imag", np.conjugate, np.real_if_close)
 
 multilinear(operator.matmul, np.matmul, np.dot, np.vdot, np.inner, np.outer, np.tensordot,
             np.einsum, np.kron, np.cross, np.convolve, np.correlate, *_all("vecdot"),

@@ -12,13 +12,13 @@ Conventions and limits:
 - norm: vector and matrix norms for ord None, 'fro', 'nuc', 1, -1, 2, -2, inf, -inf and
   vector p-norms; a zero vector (or matrix) gets gradient 0 for the 2/'fro' norms; ties
   in max-type norms split evenly.
-- einsum: two operands, subscripts without '...'.
 - cross: 2- and 3-vectors.
 """
 import numpy as np
 
+from ..runtime.einsum import einsum_grads
 from ..runtime.linalg import (as_columns, as_lower, cross_left, cross_right, diag_grad, dot_left,
-                              dot_right, einsum_grad, inner_left, inner_right, inverse_gaps,
+                              dot_right, inner_left, inner_right, inverse_gaps,
                               kron_left, kron_right, lower_halved, matrix_norm_grad,
                               matrix_power_grad, multi_dot_grads, norm_grad, place_diagonal,
                               symmetric_part, tensordot_left, tensordot_right, vector_norm_grad)
@@ -58,11 +58,11 @@ def d_tensordot(g, y, a, b, axes=2):
     return tensordot_left(g, a, b, axes), tensordot_right(g, a, b, axes)
 
 
-@rule(np.einsum, elementwise=False)
-def d_einsum(g, y, subscripts, a, b):
-    """Exactly two operands, subscripts without '...' (einsum_grad itself handles any
-    number; the registry cannot yet bind a variable number of operands)."""
-    return None, einsum_grad(g, subscripts, (a, b), 0), einsum_grad(g, subscripts, (a, b), 1)
+@rule(np.einsum, elementwise=False, variadic=True)
+def d_einsum(g, y, operands, out=None, optimize=False, dtype=None, order="K", casting="safe"):
+    """Every form: subscripts with or without '...' and '->', any number of operands, and
+    the sublist form np.einsum(a, [0, 1], b, [1, 2], [0, 2])."""
+    return einsum_grads(g, operands)
 
 
 @rule(np.kron, elementwise=False)

@@ -22,8 +22,11 @@ also derives one for every elementwise rule.
 """
 from __future__ import annotations
 
+import importlib
 import inspect
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from ..errors import AdjointError
 
@@ -32,6 +35,20 @@ NONDIFF: dict = {}  # callable or ".attr" -> short reason, for calls whose outpu
 # type -> function making the rule of a callable of that type on demand (calls of grad(f):
 # adjoint/higher_calls.py registers one for GradientFunction)
 RULE_MAKERS: dict = {}
+COMPLEX_RULES: dict = {}  # primal -> the Rule used when an operand or result is complex
+# adjoint's own entries of RULES and NONDIFF (the coverage table and registry tests are
+# about these, not rules a user adds); filled by rules/__init__ and by each lazy family
+BUILTIN_RULES: dict = {}
+BUILTIN_NONDIFF: dict = {}
+
+# Rule modules registered on first use, by the package their primals come from: importing
+# scipy.stats costs about a second (scipy.signal imports it too), and a program that calls
+# scipy.stats.norm.logpdf has imported it already. The first lookup, rule or nondiff of a
+# primal from one of these packages imports the module, so every question the registry
+# answers sees the same table as if it had been imported with the others.
+LAZY_FAMILIES = {"scipy.stats": "stats", "scipy.linalg": "scipy_linalg",
+                 "scipy.signal": "scipy_linalg"}
+_PENDING = dict(LAZY_FAMILIES)
 
 
 @dataclass
@@ -43,6 +60,9 @@ class Rule:
     inputs: tuple  # parameter names that receive a gradient slot
     options: dict  # parameter name -> default
     elementwise: bool | None  # result shape = broadcast of the inputs' shapes
+    variadic: bool | int = False  # the first input receives every positional argument, as one tuple
+    input_defaults: dict = field(default_factory=dict)  # defaults of `differentiable` inputs
+    indices: tuple = ()  # inputs that hold indices or keys: no gradient, by their type
     # the forward-mode rule (a ForwardRule): declared below, or derived (forward/rules.py)
     forward: object = field(default=None, repr=False)
     # the backward Template of a rule adjoint makes itself (calls of grad(f)); the others
@@ -58,12 +78,25 @@ class ForwardRule:
     template: object = field(default=None, repr=False)  # made on first use (forward/rules.py)
 
 
-def rule(primal, *, elementwise: bool | None = None, forward=None):
+def rule(primal, *, elementwise: bool | None = None, differentiable: tuple = (),
+         variadic: bool | int = False, indices: tuple = (), table: dict | None = None,
+         forward=None):
     """Register the decorated function as the gradient rule of `primal`.
 
     `elementwise=True` says the primal's result has the broadcast shape of its inputs,
     which lets the compiler drop shape bookkeeping (unbroadcast) it can prove useless.
     Left as None, a rule whose formula is itself elementwise counts as elementwise.
+    `differentiable` names parameters with a default that still get a gradient
+    (norm.logpdf's loc and scale); the other defaulted parameters are options.
+    `variadic=True` is for a primal taking `*args` (np.einsum): the rule's first input
+    receives all positional arguments as one tuple and returns one gradient per entry;
+    `variadic=n` says only the first n entries get one (the others are refused when they
+    depend on the values differentiated).
+    `indices` names inputs that can only hold indices or keys (ints, bools, slices,
+    strings), or that are read only for their shape or dtype (forward code's
+    broadcast_like(t, x)), so their gradient is None even where dataflow reaches them; any
+    other input a rule gives None is refused when it depends on the values differentiated.
+    `table` registers into another table than RULES (COMPLEX_RULES, via complex_rule).
     `forward=j` (or `@d_f.forward` above `j`) adds the forward-mode rule
     `j(dx, ..., y, x, ...)`: one tangent per input, then y and the inputs, returning
     each input's contribution to y's tangent (see adjoint/forward/rules.py); elementwise
@@ -74,11 +107,16 @@ def rule(primal, *, elementwise: bool | None = None, forward=None):
         if len(params) < 3 or any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
             raise AdjointError(f"rule {func.__qualname__} must be written d(g, y, x, ...): the "
                                "output's gradient, the output, then each input by name")
-        inputs = tuple(p.name for p in params[2:] if p.default is inspect.Parameter.empty)
-        options = {p.name: p.default for p in params[2:] if p.default is not inspect.Parameter.empty}
+        inputs = tuple(p.name for p in params[2:]
+                       if p.default is inspect.Parameter.empty or p.name in differentiable)
+        options = {p.name: p.default for p in params[2:]
+                   if p.default is not inspect.Parameter.empty and p.name not in inputs}
         names = tuple(p.name for p in params[2:])
-        RULES[primal] = Rule(primal, func, (params[0].name, params[1].name), names, inputs,
-                             options, elementwise)
+        defaults = {p.name: p.default for p in params[2:] if p.name in differentiable}
+        found = Rule(primal, func, (params[0].name, params[1].name), names, inputs, options,
+                     elementwise, variadic, defaults, tuple(indices))
+        load_family_of(primal)  # a user's rule for norm.logpdf replaces adjoint's, not vice versa
+        (RULES if table is None else table)[primal] = found
         func.primal = primal
         func.forward = forward_rule(primal)
         if forward is not None:
@@ -111,6 +149,7 @@ def multilinear(*primals, over: tuple | None = None) -> None:
 
 
 def registered(primal) -> Rule:
+    load_family_of(primal)
     if primal not in RULES:
         raise AdjointError(f"{display_name(primal)} has no gradient rule to add a forward rule to; "
                            "register the reverse rule first with @adjoint.rule")
@@ -130,12 +169,21 @@ def check_forward_signature(r: Rule, func) -> None:
 def nondiff(*primals, reason: str = "its output does not change smoothly with its inputs"):
     """Declare calls whose result carries no gradient (floor, argmax, .shape, ...)."""
     for primal in primals:
+        load_family_of(primal)
         NONDIFF[primal] = reason
+
+
+def complex_rule(primal, **options):
+    """Register the decorated function as primal's rule when a value involved is complex
+    (see adjoint/reverse/complex_values.py)."""
+    return rule(primal, table=COMPLEX_RULES, **options)
 
 
 def lookup(primal) -> Rule | None:
     try:
         found = RULES.get(primal)
+        if found is None and load_family_of(primal):
+            found = RULES.get(primal)
     except TypeError:  # unhashable callables have no rule
         return None
     maker = RULE_MAKERS.get(type(primal)) if found is None else None
@@ -144,14 +192,50 @@ def lookup(primal) -> Rule | None:
 
 def is_nondiff(primal) -> bool:
     try:
-        return primal in NONDIFF
+        return primal in NONDIFF or (load_family_of(primal) and primal in NONDIFF)
     except TypeError:
         return False
+
+
+def load_family_of(primal) -> bool:
+    """Register the lazy rule module of primal's package if it is still pending; True when
+    this call did."""
+    module = getattr(primal, "__module__", None) if _PENDING else None
+    if not isinstance(module, str):
+        return False
+    package = ".".join(module.split(".")[:2])  # scipy.stats._continuous_distns -> scipy.stats
+    return package in _PENDING and _load_family(package)
+
+
+def load_lazy_families():
+    """Register every pending lazy family now (the coverage table, the registry tests)."""
+    for package in list(_PENDING):
+        _load_family(package)
+
+
+def _load_family(package: str) -> bool:
+    family = _PENDING.get(package)
+    if family is None:
+        return False
+    for other in [k for k, name in _PENDING.items() if name == family]:
+        del _PENDING[other]  # one module may serve several packages
+    rules_before, nondiff_before = set(RULES), set(NONDIFF)
+    importlib.import_module(f"{__package__}.{family}")  # registers as it is imported
+    BUILTIN_RULES.update({k: r for k, r in RULES.items() if k not in rules_before})
+    BUILTIN_NONDIFF.update({k: r for k, r in NONDIFF.items() if k not in nondiff_before})
+    return True
 
 
 def display_name(primal) -> str:
     if isinstance(primal, str):
         return primal
+    for name in ("r_", "c_"):  # numpy's indexing objects (np.r_[a, b])
+        if primal is getattr(np, name):
+            return "np." + name
+    owner = getattr(primal, "__self__", None)
+    if owner is not None and type(owner).__module__.startswith("scipy.stats"):  # norm.logpdf
+        name = getattr(owner, "name", None) or type(owner).__name__.removesuffix("_gen")
+        return f"scipy.stats.{name}.{primal.__name__}"
     module = getattr(primal, "__module__", None) or ""
     name = getattr(primal, "__qualname__", None) or getattr(primal, "__name__", repr(primal))
     if module in ("numpy", "math", "builtins", "_operator", "operator"):

@@ -17,9 +17,10 @@ from .registry import rule
 from ..runtime.core import scatter, unindex
 
 
-@rule(operator.getitem, elementwise=False)
+@rule(operator.getitem, elementwise=False, indices=("index",))
 def d_getitem(g, y, x, index):
-    """Also on lists and tuples, and on the results of np.split, np.linalg.eigh, ..."""
+    """Also on lists and tuples, and on the results of np.split, np.linalg.eigh, ...
+    An index (int, bool, slice, dict key) has no gradient."""
     return unindex(g, x, index), None
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..runtime.shaping import (uncolumn_stack, unconcatenate, undstack, unhstack, unpack_like,
                                unpad, unrepeat, unstack, untile, unvstack)
+from ..runtime.complex import as_gradient_of
 from .registry import nondiff, rule
 from ..runtime.core import inverse_axes, unbroadcast
 
@@ -33,8 +34,7 @@ def d_attr_mT(g, y, x):
 
 @rule(".real", elementwise=True)
 def d_attr_real(g, y, x):
-    """Real inputs only."""
-    return g
+    return as_gradient_of(g, x)
 
 
 @rule(np.transpose, elementwise=False)

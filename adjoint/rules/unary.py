@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from ..runtime.complex import as_gradient_of, imag_grad
 from .registry import rule
 from ..runtime.core import safe_div, safe_mul
 
@@ -187,20 +188,18 @@ def d_sinc(g, y, x):
 
 @rule(np.real, elementwise=True)
 def d_real(g, y, val):
-    """Real inputs only."""
-    return g
+    return as_gradient_of(g, val)
 
 
 @rule(np.imag, elementwise=True)
 def d_imag(g, y, val):
-    """Real inputs only: the imaginary part of a real array is 0 whatever the input."""
-    return None
+    """1j * g for a complex intermediate; 0 for a real input (its imaginary part is 0)."""
+    return imag_grad(g, val)
 
 
 @rule(np.conjugate, elementwise=True)
 def d_conjugate(g, y, x):
-    """Real inputs only."""
-    return g
+    return np.conj(g)
 
 
 @rule(np.nan_to_num, elementwise=True)

@@ -11,6 +11,15 @@ the standard library, adjoint.errors and adjoint.loader (for line maps).
     shaping       np.array, stack, concatenate, hstack/vstack/dstack, tile, repeat, pad
     selection     take, take_along_axis, sort, select
     signal        diff, interp, convolve, correlate, trapezoid, linspace
+    einsum        einsum in every form ('...', implicit output, sublists, any operand count)
+    arrays        np.gradient, rollaxis, partition; concatenators: np.r_, np.c_
+    complex       imag, angle, as_gradient_of (complex intermediates)
+    fft           np.fft's transforms; decompositions: svd, eig, eigvals
+    special, stats, scipy_linalg
+                  scipy.special, scipy.stats, scipy.linalg and scipy.signal: the one
+                  exception to "only numpy", since their gradients are made of scipy's own
+                  functions (digamma, the distributions' logpdf, triangular solves); only
+                  the scipy rule modules import them, where scipy is installed
     tangents      what forward-mode code calls: broadcast_like, zero_tangent, ... (rules:
                   rules/forward_helpers.py)
 

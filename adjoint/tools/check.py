@@ -158,6 +158,11 @@ class _Checker:
         for stmt in ir.walk(forward):
             if not rev.needs_gradient(stmt):
                 continue
+            try:
+                rev.check_complex(stmt)
+            except AdjointError as exc:
+                found += exc.problems
+                continue
             if differentiable_through(stmt.value):
                 found += self.callee(rev, stmt, callees)
                 continue

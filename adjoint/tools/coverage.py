@@ -27,6 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from ..rules import BUILTIN_NONDIFF as NONDIFF, BUILTIN_RULES as RULES
+from ..rules.registry import display_name, load_lazy_families
+from .coverage_autograd import comparison_lines
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "coverage.md"
 
@@ -34,9 +36,9 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "coverage.md"
 # autograd's numpy_vjps/linalg tables, Tangent's grads.py).
 PEERS = {"autograd": 116, "Tangent": 25}
 
-NOT_YET = ("np.fft.*", "np.linalg.svd / qr / eig / lstsq (multi-output or complex)",
-           "np.quantile, np.percentile", "np.cov, np.corrcoef", "np.meshgrid, np.broadcast_arrays",
-           "np.einsum with one or three operands, or '...'", "complex inputs throughout")
+NOT_YET = ("np.linalg.qr / lstsq", "np.quantile, np.percentile", "np.cov, np.corrcoef",
+           "np.meshgrid, np.broadcast_arrays", "scipy.integrate.odeint",
+           "complex inputs to the differentiated function (complex intermediates are supported)")
 
 
 @dataclass
@@ -52,10 +54,11 @@ class Entry:
 def _namespaces():
     spaces = [("np", np), ("np.linalg", np.linalg), ("np.fft", np.fft), ("math", math),
               ("builtins", builtins), ("operator", operator)]
-    try:
-        spaces.append(("scipy.special", importlib.import_module("scipy.special")))
-    except ImportError:
-        pass
+    for name in ("scipy.special", "scipy.linalg", "scipy.signal"):
+        try:
+            spaces.append((name, importlib.import_module(name)))
+        except ImportError:
+            pass
     return spaces
 
 
@@ -78,8 +81,11 @@ def public_names() -> dict:
 
 
 def _group(name: str) -> str:
+    if name.startswith("scipy."):
+        return "scipy.linalg and scipy.signal" if name.split(".")[1] in ("linalg", "signal") \
+            else ".".join(name.split(".")[:2])
     head = name.split(".")[0]
-    return {"np": "numpy", "scipy": "scipy.special", "math": "math", "builtins": "builtins",
+    return {"np": "numpy", "math": "math", "builtins": "builtins",
             "operator": "operator"}.get(head, "other")
 
 
@@ -106,6 +112,7 @@ def _note(func) -> str:
 
 
 def collect() -> list:
+    load_lazy_families()  # scipy.stats registers on first use; the table lists it too
     names = public_names()
     entries = []
     for key, rule in RULES.items():
@@ -120,8 +127,9 @@ def collect() -> list:
         elif candidates:
             name, aliases = _primary(key, candidates)
             group = _group(name)
-        else:
-            name, aliases, group = f"{getattr(key, '__module__', '?')}.{key.__name__}", [], "other"
+        else:  # a distribution's method (scipy.stats.norm.logpdf), np.r_, ...
+            name, aliases = display_name(key), []
+            group = _group(name)
         entries.append(Entry(key, name, [a.split(".", 1)[1] if a.startswith("builtins.") else a
                                          for a in aliases], group, module, _note(rule.func)))
     return entries
@@ -145,6 +153,7 @@ def counts(entries) -> dict:
 
 
 def _nondiff_names() -> list:
+    load_lazy_families()
     names = public_names()
     rows = []
     for key, reason in NONDIFF.items():
@@ -175,7 +184,8 @@ def render() -> str:
              f"| numpy (incl. numpy.linalg) | **{numpy_count}** |",
              f"| scipy.special | {scipy_count} |",
              f"| numpy + scipy.special | **{numpy_count + scipy_count}** |"]
-    for group in ("math", "builtins", "operator", "attribute", "other"):
+    for group in ("scipy.stats", "scipy.linalg and scipy.signal", "math", "builtins", "operator",
+                  "attribute", "other"):
         if by_group.get(group):
             label = {"operator": "Python operators and indexing", "attribute": "array attributes",
                      "builtins": "builtins"}.get(group, group)
@@ -187,6 +197,7 @@ def render() -> str:
               "Aliases (the same object under another name, e.g. `np.absolute` for `np.abs`) are "
               "counted once; numpy 2's array-API functions (`np.linalg.matmul`, `np.vecdot`, ...) "
               "are distinct objects with their own conventions and count separately.", ""]
+    lines += comparison_lines(RULES, NONDIFF, DOC.read_text() if DOC.exists() else "")
     modules: dict = {}
     for entry in entries:
         modules.setdefault(entry.module, []).append(entry)
@@ -204,8 +215,9 @@ def render() -> str:
     return "\n".join(lines)
 
 
-ORDER = ["operators", "scalar", "unary", "binary", "reductions", "linalg", "shaping",
-         "selection", "signal", "special"]
+ORDER = ["operators", "scalar", "unary", "binary", "reductions", "linalg", "decompositions",
+         "shaping", "arrays", "selection", "signal", "fft", "complex", "special", "special_more",
+         "stats", "scipy_linalg"]
 
 
 def _module_order(module: str):

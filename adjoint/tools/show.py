@@ -1,7 +1,8 @@
 """adjoint show FILE.py:FUNC: print the generated gradient code (or the IR after a stage).
 
     adjoint show FILE.py:FUNC [--wrt a,b] [--at "x=1,y=2"] [--no-optimize] [--all]
-                              [--dump STAGE] [--mode grad|jvp] [--color/--no-color]
+                              [--dump STAGE] [--mode grad|jvp] [--backend numba]
+                              [--color/--no-color]
 
 With --mode jvp, the forward-mode code adjoint.jvp runs (with every function it calls
 through) instead of the reverse-mode gradient.
@@ -13,6 +14,7 @@ import os
 import sys
 
 from .. import api
+from ..backends import BACKENDS
 from ..dispatch import Specializer
 from ..display import highlighted
 from ..errors import BadArguments
@@ -34,6 +36,9 @@ def add_show(commands) -> None:
     show.add_argument("--dump", metavar="STAGE", choices=STAGES,
                       help="print the IR after STAGE instead of the code; STAGE is one of "
                            + ", ".join(STAGES))
+    show.add_argument("--backend", choices=BACKENDS, default="python",
+                      help="print the code this backend compiles (numba: rewritten so "
+                           "numba.njit can type it)")
     show.add_argument("--color", action=argparse.BooleanOptionalAction, default=None,
                       help="highlight the code (default: only when stdout is a terminal and "
                            "pygments is installed)")
@@ -49,7 +54,7 @@ def run_show(args) -> str:
         text = dump_stage(func, wrt, examples, args.dump, optimize=not args.no_optimize)
     else:
         text = api.source(func, wrt, *examples, optimize=not args.no_optimize, callees=args.all,
-                          mode=args.mode)
+                          mode=args.mode, backend=args.backend)
     return highlight(text, args.color)
 
 
