@@ -15,9 +15,10 @@ from .errors import (AdjointError, BadArguments, InternalError, MissingRule, Non
                      NonScalarOutput, NoSource, UnsupportedSyntax)
 from .rules.registry import nondiff, rule
 from .runtime.core import unbroadcast
+from .runtime.pytrees import register_pytree
 
 __version__ = "0.1.0"
 __all__ = ["grad", "value_and_grad", "source", "jvp", "jacfwd", "jacrev", "jacobian", "hessian",
            "hvp", "check", "graph", "rule", "nondiff", "testing", "AdjointError", "BadArguments",
            "InternalError", "MissingRule", "NonFiniteGradient", "NonScalarOutput", "NoSource",
-           "UnsupportedSyntax", "GradientFunction", "unbroadcast"]
+           "UnsupportedSyntax", "GradientFunction", "unbroadcast", "register_pytree"]

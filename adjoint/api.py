@@ -121,7 +121,7 @@ def source(func, wrt=None, *example_args, optimize: bool = True, value: bool = F
 def _make(func, wrt, optimize, return_value, has_aux=False, check_finite=None,
           backend="python") -> GradientFunction:
     spec = Specializer(func, wrt, optimize, return_value, has_aux, check_finite, backend)
-    out = GradientFunction(spec.dispatcher)
+    out = GradientFunction(spec.dispatcher, *spec.bound)
     out._specializer = spec
     functools.update_wrapper(out, func, assigned=("__module__", "__name__", "__qualname__", "__doc__"),
                              updated=())

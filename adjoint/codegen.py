@@ -30,6 +30,7 @@ import gast
 
 from . import ir
 from .runtime.containers import make_dict
+from .runtime.pytrees import getfield, getsetting
 from .runtime.debug import check_finite as finite_checker
 from .syntax import BINARY, COMPARE, UNARY
 
@@ -178,8 +179,9 @@ def expression_source(expr, names=None) -> str:
 
 def _signature(fn: ir.Function) -> str:
     names = [p.name for p in fn.params]
-    if fn.kwonly:
-        split = len(names) - fn.kwonly
+    names = ["*" * (name == fn.vararg) + "**" * (name == fn.kwarg) + name for name in names]
+    if fn.kwonly and fn.vararg is None:
+        split = len(names) - fn.kwonly - (fn.kwarg is not None)
         names = names[:split] + ["*"] + names[split:]
     if fn.posonly:
         names = names[:fn.posonly] + ["/"] + names[fn.posonly:]
@@ -285,6 +287,8 @@ class _Printer:
             keys, values = expr.args
             return gast.Dict(keys=[self.expr(k) for k in keys.elts],
                              values=[self.expr(v) for v in values.elts])
+        if isinstance(expr, ir.Call) and _is_field_read(expr):  # getfield(self, 'W') -> self.W
+            return gast.Attribute(value=self.expr(expr.args[0]), attr=expr.args[1].value, ctx=gast.Load())
         if isinstance(expr, ir.Call):
             return gast.Call(func=self.expr(expr.func), args=[self.expr(a) for a in expr.args],
                              keywords=[gast.keyword(arg=k, value=self.expr(v)) for k, v in expr.kwargs])
@@ -302,6 +306,8 @@ class _Printer:
         if isinstance(expr, ir.TupleExpr):
             node = gast.List if expr.is_list else gast.Tuple
             return node(elts=[self.expr(e) for e in expr.elts], ctx=gast.Load())
+        if isinstance(expr, ir.Starred):
+            return gast.Starred(value=self.expr(expr.value), ctx=gast.Load())
         raise TypeError(f"cannot print {expr!r}")
 
     def index(self, index):
@@ -312,6 +318,13 @@ class _Printer:
         if isinstance(index, ir.TupleExpr) and not index.is_list:
             return gast.Tuple(elts=[self.index(e) for e in index.elts], ctx=gast.Load())
         return self.expr(index)
+
+
+def _is_field_read(call: ir.Call) -> bool:
+    """pytrees.getfield/getsetting(obj, 'name') print as the obj.name they were written as."""
+    return call.func.value in (getfield, getsetting) and len(call.args) == 2 \
+        and isinstance(call.args[1], ir.Const) and isinstance(call.args[1].value, str) \
+        and call.args[1].value.isidentifier()
 
 
 def _is_dict_display(call: ir.Call) -> bool:

@@ -24,12 +24,14 @@ import numpy as np
 from .backends import check_backend
 from .errors import AdjointError, BadArguments, InternalError, NonScalarOutput
 from .guards import CellTable, is_stale, merged, readers
-from .lowering.fence import check_supported
 from .lowering.frontend import MISSING, definition_location, parse_function
 from .lowering.lower import assigned_names, user_names
+from .lowering.statics import argument_key, kind_of, static_defaults
 from .pipeline import (COMPILE_LOCK, Compiled, compile_forward, compile_gradient, forward_guards,
                        pair_guards)
 from .runtime.debug import check_finite_default, note_origin
+from .runtime.python import left_open
+from .runtime.pytrees import fields_of, has_leaves, is_object
 
 SCALAR_TYPES = (int, float, np.integer, np.floating)
 
@@ -46,6 +48,9 @@ class Specializer:
             func = self.inner.derivative_function()
             self.derived_from = self.inner.derivative
         self.derivative = None  # ForwardCompiled of derivative_function, made on first use
+        self.bound = ()  # grad(model.loss): the object the method is bound to comes first
+        if inspect.ismethod(func) and inspect.isfunction(func.__func__):
+            self.bound, func = (func.__self__,), func.__func__
         self.func = func
         self.has_aux = has_aux
         self.optimize = optimize
@@ -56,7 +61,11 @@ class Specializer:
         with internal_errors(func, "preparing the gradient of"):
             parsed = parse_function(func)  # raises NoSource early, at decoration time
             self.params = parameters(func)
-            self.wrt_names, self.single = normalize_wrt(func, self.params, wrt)
+            hidden = self.params[:len(self.bound)]
+            if wrt is None and len(self.params) == len(self.bound):
+                wrt = hidden[0] if hidden else None  # model.objective(): the object itself
+            self.wrt_names, self.single = normalize_wrt(func, self.params[len(self.bound):], wrt,
+                                                        hidden)
         self.wrt_positions = tuple(self.params.index(n) for n in self.wrt_names)
         self.free_names = sorted(user_names(parsed.node) - assigned_names(parsed.node))
         self.parsed, self.code = parsed, func.__code__
@@ -67,6 +76,7 @@ class Specializer:
         self.cache: dict = {}  # argument types -> (callable, guards the dispatcher checks)
         self.compiled: dict = {}  # argument types -> Compiled
         self.by_impl: dict = {}  # id(callable in the cache) -> its Compiled
+        self.example_statics: dict = {}  # key -> statics, for source() and the CLI
         self.ns: dict = {}
         self.prefix = private_prefix(self.params + [parsed.node.name])
         self.dispatcher = self._make_dispatcher()
@@ -83,17 +93,17 @@ class Specializer:
         parameter starts with, so none shadows them."""
         P = self.prefix
         sig = inspect.signature(self.func)
-        call_args = ", ".join(f"{p.name}={p.name}" if p.kind is p.KEYWORD_ONLY else p.name
-                              for p in sig.parameters.values())
+        call_args = ", ".join(_passed(p) for p in sig.parameters.values())
         params = str(sig.replace(parameters=[p.replace(default=p.empty, annotation=p.empty)
                                              for p in sig.parameters.values()],
                                  return_annotation=inspect.Signature.empty))[1:-1]
         types = "(" + "".join(f"{P}type({n}), " for n in sig.parameters) + ")"
         self.ns.update({P + "state": (None, None), P + "type": type, P + "M": MISSING,
                         P + "G": self.parsed.globals, P + "F": self.func, P + "is": operator.is_,
-                        P + "call": operator.call,
+                        P + "call": _call,
                         P + "slow": self.slow_path, P + "located": self.located,
-                        P + "NonScalarOutput": NonScalarOutput, P + "note": note_origin})
+                        P + "NonScalarOutput": NonScalarOutput, P + "note": note_origin,
+                        P + "left_open": left_open})
         checks = []
         for k, (table, name) in enumerate(self.inline):
             if isinstance(table, CellTable):
@@ -118,6 +128,7 @@ class Specializer:
                 f"    except {P}NonScalarOutput as {P}error:\n"
                 f"        raise {P}located({P}error, {P}impl) from None\n"
                 f"    except Exception as {P}error:\n"
+                f"        {P}left_open({P}error)\n"
                 f"        {P}note({P}error)\n"
                 f"        raise\n")
         exec(compile(text, f"<adjoint dispatch {self.func.__qualname__}>", "exec"), self.ns)
@@ -132,7 +143,10 @@ class Specializer:
         bound = inspect.signature(self.func).bind(*args, **kwargs)
         bound.apply_defaults()
         values = list(bound.arguments.values())
-        key = tuple(type(v) for v in values)
+        key = arguments_key(values)  # types; for callables and objects, more (statics.py)
+        statics = self.static_values(values)
+        for name, value in zip(self.params, values):
+            check_plain_array(name, value, self.func)
         with COMPILE_LOCK, internal_errors(self.func, "compiling the gradient of"):
             self._check_inner()
             if self.func.__code__ is not self.code:
@@ -143,18 +157,20 @@ class Specializer:
                 self.expected = expected
             entry = self.cache.get(key)
             if entry is None or is_stale(entry[1]):
-                entry = self._specialize(key)
+                entry = self._specialize(key, statics)
             impl, guards = entry
-            self.ns[self.prefix + "state"] = ((key, impl) + expected + (self.code, readers(guards))
+            # with a callable or object argument the fast path's type check never matches:
+            # each call computes the full key here
+            self.ns[self.prefix + "state"] = ((None if statics else key, impl) + expected + (self.code, readers(guards))
                                               + (tuple(g[2] for g in guards),))
         self._check_inputs(values)
         return impl
 
-    def _specialize(self, key):
+    def _specialize(self, key, statics=None):
         """Compile for these argument types; the guards the dispatcher must check for it."""
-        compiled = self.compile_for(key)
+        compiled = self.compile_for(key, statics)
         impl = compiled.function
-        if any(issubclass(key[i], np.ndarray) or not issubclass(key[i], SCALAR_TYPES)
+        if any(not isinstance(key[i], type) or not issubclass(key[i], SCALAR_TYPES)
                for i in self.wrt_positions):
             impl = self._checked(impl)
         inline = {(id(t.cell) if isinstance(t, CellTable) else id(t), n) for t, n in self.inline}
@@ -216,30 +232,43 @@ class Specializer:
 
     def default_key(self) -> tuple:
         """The argument types assumed before any call: what the parameters are annotated
-        with when that is float or int (x: float), else arrays."""
+        with when that is float or int (x: float), else arrays; the object a method is
+        bound to, and callable defaults, as they are."""
         scalars = {float: float, int: int, "float": float, "int": int}  # (or as strings)
         annotations = getattr(self.func, "__annotations__", {})
-        return tuple(scalars.get(annotations.get(name), np.ndarray) for name in self.params)
+        known = dict(zip(self.params, self.bound)) | static_defaults(self.func)
+        key = tuple(argument_key(known[name]) if name in known else
+                    scalars.get(annotations.get(name), np.ndarray) for name in self.params)
+        self.example_statics[key] = self.static_values([known.get(n) for n in self.params])
+        return key
 
     def key_of(self, args) -> tuple:
-        bound = bind_examples(self.func, args)
+        bound = bind_examples(self.func, self.bound + tuple(args))
         bound.apply_defaults()
-        return tuple(type(v) for v in bound.arguments.values())
+        values = list(bound.arguments.values())
+        key = arguments_key(values)
+        self.example_statics[key] = self.static_values(values)
+        return key
 
-    def compile_for(self, key) -> Compiled:
+    def static_values(self, values) -> dict:
+        """Parameter name -> value, for the arguments known when compiling (statics.py)."""
+        return {name: v for name, v in zip(self.params, values) if kind_of(v) is not None}
+
+    def compile_for(self, key, statics: dict | None = None) -> Compiled:
+        statics = self.example_statics.get(key) if statics is None else statics
         check = check_finite_default() if self.check_finite is None else bool(self.check_finite)
         with COMPILE_LOCK, internal_errors(self.func, "compiling the gradient of"):
             self._check_inner()
             known = self.compiled.get(key)
             if known is None or known.check_finite != check or is_stale(
                     merged(known.guards, pair_guards(known.callees))):
-                scalars = frozenset(n for n, t in zip(self.params, key) if issubclass(t, SCALAR_TYPES)
-                                    and not issubclass(t, (bool, np.bool_)))
+                scalars = frozenset(n for n, t in zip(self.params, key) if isinstance(t, type)
+                                    and issubclass(t, SCALAR_TYPES) and not issubclass(t, (bool, np.bool_)))
                 self.compiled[key] = compile_gradient(self.func, self.wrt_names, scalars,
                                                       return_value=self.return_value,
                                                       optimize=self.optimize, single=self.single,
                                                       has_aux=self.has_aux, check_finite=check,
-                                                      backend=self.backend)
+                                                      backend=self.backend, statics=statics)
             return self.compiled[key]
 
     def current_source(self) -> str:
@@ -252,6 +281,14 @@ class Specializer:
     def _checked(self, impl):
         """impl, after checking that array inputs being differentiated hold floats."""
         check = self._check_inputs
+        kinds = [p.kind for p in inspect.signature(self.func).parameters.values()]
+        if inspect.Parameter.VAR_POSITIONAL in kinds or inspect.Parameter.VAR_KEYWORD in kinds:
+            signature = inspect.signature(self.func)
+
+            def gathered(*args, **kwargs):  # *args and **kwargs: bind to see each parameter
+                check(list(signature.bind(*args, **kwargs).arguments.values()))
+                return impl(*args, **kwargs)
+            return gathered
 
         def checked(*args, **kwargs):  # the dispatcher passes keyword-only values in order
             check(list(args) + list(kwargs.values()))
@@ -309,17 +346,23 @@ def internal_errors(func, doing: str):
 
 
 def parameters(func) -> list:
-    params = []
-    for p in inspect.signature(func).parameters.values():
-        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-            parsed = parse_function(func)
-            check_supported(parsed)  # reports *args / **kwargs with file and line
-        params.append(p.name)
-    return params
+    return list(inspect.signature(func).parameters)
 
 
-def normalize_wrt(func, params, wrt):
-    """(names, single): names of the parameters to differentiate, and whether one was asked."""
+def arguments_key(values) -> tuple:
+    return tuple(argument_key(v) for v in values)
+
+
+def _passed(p: inspect.Parameter) -> str:
+    """How the dispatcher passes a parameter on: x, k=k, *args, **kwargs."""
+    if p.kind is p.KEYWORD_ONLY:
+        return f"{p.name}={p.name}"
+    return {p.VAR_POSITIONAL: "*", p.VAR_KEYWORD: "**"}.get(p.kind, "") + p.name
+
+
+def normalize_wrt(func, params, wrt, hidden=()):
+    """(names, single): names of the parameters to differentiate, and whether one was asked.
+    `hidden`: parameters named only by name (the self of a bound method)."""
     single = wrt is None or isinstance(wrt, (int, str))
     if not single and not isinstance(wrt, (tuple, list)):
         raise _refusal(func, f"wrt is a parameter name or index, or a tuple of them; got {wrt!r}")
@@ -335,13 +378,13 @@ def normalize_wrt(func, params, wrt):
                 raise _refusal(func, f"wrt index {item} is out of range: {func.__name__} has "
                                    f"{len(params)} parameters ({', '.join(params)})")
             item = params[item]
-        elif item not in params:
+        elif item not in params and item not in hidden:
             raise _refusal(func, f"{func.__name__} has no parameter named {item!r}; its "
                                f"parameters are ({', '.join(params)})")
         if item in names:
             raise _refusal(func, f"wrt names {item!r} twice")
         names.append(item)
-    if not params:
+    if not params and not hidden:
         raise _refusal(func, f"{func.__name__} takes no parameters: there is nothing to differentiate")
     return tuple(names), single
 
@@ -355,6 +398,7 @@ def check_differentiable(name, value, func=None) -> None:
         for k, item in enumerate(value):
             check_differentiable(f"{name}[{k}]", item, func)
         return
+    check_plain_array(name, value, func)
     if isinstance(value, (bool, np.bool_)):
         raise _refusal(func, f"cannot differentiate with respect to {name}: it is a bool")
     if isinstance(value, np.ndarray) or is_duck_array(value):
@@ -367,6 +411,11 @@ def check_differentiable(name, value, func=None) -> None:
                                "is not a real floating type")
         return
     if isinstance(value, numbers.Real):
+        return
+    if is_object(value):  # its float and array fields (runtime/pytrees.py)
+        for key, item in fields_of(value).items():
+            if has_leaves(item):
+                check_differentiable(f"{name}.{key}", item, func)
         return
     raise _refusal(func, f"cannot differentiate with respect to {name}: got {type(value).__name__}; "
                    "pass a float or a float array (numpy, or one numpy dispatches to: dask, CuPy)")
@@ -381,3 +430,23 @@ def is_duck_array(value) -> bool:
     """An array numpy's functions dispatch to (NEP 18: dask, CuPy, ...), with a dtype."""
     return hasattr(type(value), "__array_function__") and hasattr(value, "dtype") \
         and hasattr(value, "shape")
+
+
+def _call(read):
+    """read() (operator.call, which Python 3.10 lacks)."""
+    return read()
+
+
+# ndarray subclasses whose operators mean something else (* is a matrix product for
+# np.matrix; masked arrays skip entries): the compiled code would differentiate the
+# plain-array meaning
+DIFFERENT_OPERATORS = (np.matrix, np.ma.MaskedArray)
+
+
+def check_plain_array(name, value, func=None) -> None:
+    if isinstance(value, DIFFERENT_OPERATORS):
+        kind = "np.matrix (where * is a matrix product)" if isinstance(value, np.matrix) \
+            else "masked array"
+        raise _refusal(func, f"{name} is a {kind}; adjoint differentiates numpy's plain arrays, "
+                       f"whose operators differ: pass np.asarray({name}) (and write @ for "
+                       "matrix products)")

@@ -56,6 +56,7 @@ def guards_of(parsed, fn: ir.Function, skip_names=frozenset()) -> tuple:
             out.append((CellTable(cell), name, CellTable(cell).get(name, MISSING)))
         elif name in parsed.globals:
             out.append((parsed.globals, name, parsed.globals[name]))
+    out += list(fn.guards)  # classes' methods and global objects' fields (lowering/objects.py)
     seen = set()
     for stmt in ir.walk(fn.body):
         for expr in ir.expressions(stmt):

@@ -116,8 +116,16 @@ class TupleExpr:
     is_list: bool = False  # written [a, b]: printed with brackets
 
 
+@dataclass(frozen=True)
+class Starred:
+    """*value, inside a call's arguments or a tuple/list display (f(*xs), (*shape, 2))."""
+
+    value: "Expr"
+
+
 Atom = Union[Var, Const, Ref]
-Expr = Union[Var, Const, Ref, BinOp, UnaryOp, Compare, Logic, Call, Attr, Subscript, Slice, TupleExpr]
+Expr = Union[Var, Const, Ref, BinOp, UnaryOp, Compare, Logic, Call, Attr, Subscript, Slice, TupleExpr,
+             Starred]
 
 
 @dataclass
@@ -127,7 +135,6 @@ class Assign:
     origin: Location | None = None
     backward: bool = False  # part of the backward sweep (for comments and dumps)
     may_alias: str = ""  # x += v where x (this user name) may share memory with another array
-    transient: bool = False  # x[i] read by x[i] += v: used at once, before x changes
 
 
 @dataclass
@@ -137,6 +144,9 @@ class SetItem:
     value: Expr
     origin: Location | None = None
     backward: bool = False
+    # x[i] = s where s = x[i] was written into (x[i][j] = v): memory is unchanged, but the
+    # gradient of x[i] now flows to s
+    writeback: bool = False
 
 
 @dataclass
@@ -235,6 +245,11 @@ class Function:
     # variables assigned more than once (names merged across branches, values
     # assigned inside loops): not SSA, so the backward restores them from tapes
     dynamic: frozenset = frozenset()
+    # Var -> the callable or object it was compiled for (lowering/objects.py)
+    statics: dict | None = None
+    guards: tuple = ()  # (table, key, object) the lowering assumed about classes and globals
+    vararg: str | None = None  # the parameter collecting *args (after the positional ones)
+    kwarg: str | None = None  # the parameter collecting **kwargs (the last one)
 
 
 
@@ -258,6 +273,8 @@ def children(expr) -> tuple:
         return tuple(p for p in (expr.lower, expr.upper, expr.step) if p is not None)
     if isinstance(expr, TupleExpr):
         return tuple(expr.elts)
+    if isinstance(expr, Starred):
+        return (expr.value,)
     return ()
 
 
@@ -376,6 +393,8 @@ def substitute(expr, mapping: dict):
                      substitute(expr.step, mapping))
     if isinstance(expr, TupleExpr):
         return TupleExpr(tuple(substitute(e, mapping) for e in expr.elts), expr.is_list)
+    if isinstance(expr, Starred):
+        return Starred(substitute(expr.value, mapping))
     raise TypeError(f"not an IR expression: {expr!r}")
 
 

@@ -36,6 +36,7 @@ from .guards import code_guard, guards_of, is_stale
 from .lowering.fence import check_supported
 from .lowering.frontend import Parsed, definition_location, parse_function
 from .lowering.lower import Lowering, namer_for
+from .lowering.statics import statics_key
 from .lowering.structure import structure
 from .names import Namer
 from .reverse.sweep import differentiate
@@ -67,11 +68,12 @@ class Compiled:
     backend: str = "python"  # what runs the code: exec of the text, or numba (backends/)
 
 
-def lower_function(func=None, parsed: Parsed | None = None) -> Lowered:
-    """The front half: source -> structured, verified SSA IR."""
+def lower_function(func=None, parsed: Parsed | None = None, statics: dict | None = None) -> Lowered:
+    """The front half: source -> structured, verified SSA IR. `statics`: parameter name ->
+    the callable or object passed for it (see lowering/statics.py)."""
     parsed = parse_function(func) if parsed is None else parsed
     check_supported(parsed)
-    lowering = Lowering(parsed)
+    lowering = Lowering(parsed, statics=statics)
     fn = structure(lowering.run(), lowering.namer)
     ir.verify(fn)
     return Lowered(parsed, fn)
@@ -80,10 +82,10 @@ def lower_function(func=None, parsed: Parsed | None = None) -> Lowered:
 def compile_gradient(func, wrt_names: tuple, scalar_params: frozenset, *,
                      return_value: bool, optimize: bool = True, single: bool = True,
                      has_aux: bool = False, check_finite: bool = False,
-                     backend: str = "python") -> Compiled:
+                     backend: str = "python", statics: dict | None = None) -> Compiled:
     with COMPILE_LOCK:
         refuse_check_finite(backend, check_finite, func)
-        lowered = lower_function(func)
+        lowered = lower_function(func, statics=statics)
         fn = lowered.fn
         stages = {"lower": fn}
         wrt = [next(p for p in fn.params if p.name == name) for name in wrt_names]
@@ -139,15 +141,16 @@ def cached_callees() -> list:
 
 def callee_compiler(optimize: bool, check_finite: bool = False, backend: str = "python"):
     """What the reverse sweep calls for each user function it differentiates through."""
-    def compile_callee(func, wrt_names: tuple, scalar_params: frozenset, call_site: Location | None):
+    def compile_callee(func, wrt_names: tuple, scalar_params: frozenset, call_site: Location | None,
+                       statics: dict | None = None):
         return compile_callee_pair(func, wrt_names, scalar_params, optimize, call_site, check_finite,
-                                   backend)
+                                   backend, statics)
     return compile_callee
 
 
 def compile_callee_pair(func, wrt_names: tuple, scalar_params: frozenset, optimize: bool,
                         call_site: Location | None = None, check_finite: bool = False,
-                        backend: str = "python") -> VJP:
+                        backend: str = "python", statics: dict | None = None) -> VJP:
     with COMPILE_LOCK:
         try:
             parsed = parse_function(func)
@@ -156,8 +159,13 @@ def compile_callee_pair(func, wrt_names: tuple, scalar_params: frozenset, optimi
                               f"here: {exc.problems[0].what if exc.problems else exc}",
                               "define it with def in a .py file, or give it a rule with "
                               "@adjoint.rule") from None
+        statics = statics or {}
         if func in _IN_PROGRESS:
             if next(reversed(_IN_PROGRESS)) is func:  # a recursive call: the pair being compiled
+                if _IN_PROGRESS[func].statics != statics_key(statics):
+                    raise UnsupportedSyntax.at(call_site, f"{parsed.node.name} calls itself with a "
+                                               "different function or object argument",
+                                               "pass the same one at every level")
                 return _IN_PROGRESS[func]
             raise UnsupportedSyntax.at(call_site, f"{parsed.node.name} is part of a cycle of "
                                        "functions calling each other, which adjoint cannot "
@@ -165,16 +173,17 @@ def compile_callee_pair(func, wrt_names: tuple, scalar_params: frozenset, optimi
         if calls_itself(func):  # one pair for every level: all arguments, generic shapes
             wrt_names = parameter_names(parsed)
             scalar_params = frozenset()
-        key = (func, wrt_names, scalar_params, optimize, check_finite, backend)
+        key = (func, wrt_names, scalar_params, optimize, check_finite, backend, statics_key(statics))
         if key in _CALLEES and not pair_is_stale(_CALLEES[key]):
             return _CALLEES[key]
-        name = pair_name(parsed, wrt_names, scalar_params)
+        name = pair_name(parsed, wrt_names, scalar_params, statics)
         fwd, bwd = Pending(f"fwd_{name}"), Pending(f"bwd_{name}")
         _IN_PROGRESS[func] = VJP(parsed.node.name, ir.Ref(fwd.name, fwd, (), fwd),
-                                 ir.Ref(bwd.name, bwd, (), bwd), wrt_names)
+                                 ir.Ref(bwd.name, bwd, (), bwd), wrt_names,
+                                 statics=statics_key(statics))
         try:
             vjp = _build_pair(parsed, func, name, wrt_names, scalar_params, optimize, check_finite,
-                              backend)
+                              backend, statics)
         finally:
             del _IN_PROGRESS[func]
         _CALLEES[key] = vjp
@@ -182,8 +191,8 @@ def compile_callee_pair(func, wrt_names: tuple, scalar_params: frozenset, optimi
 
 
 def _build_pair(parsed, func, name, wrt_names, scalar_params, optimize, check_finite,
-                backend="python") -> VJP:
-    lowered = lower_function(parsed=parsed)
+                backend="python", statics=None) -> VJP:
+    lowered = lower_function(parsed=parsed, statics=statics)
     fn = one_result(lowered.fn)
     ir.verify(fn)
     check_base_case(fn, func)

@@ -11,6 +11,7 @@ import inspect
 import numpy as np
 
 from .api import grad as make_grad
+from .runtime.pytrees import is_object, leaf_paths, replaced_at, value_at
 
 __all__ = ["check_grads", "numerical_grad", "GradientMismatch"]
 
@@ -36,12 +37,20 @@ def check_grads(f, *args, wrt=0, rtol: float = 1e-5, atol: float = 1e-6, eps: fl
     directions (seeded) instead of entry by entry. Returns adjoint's gradients.
     """
     positions = (wrt,) if isinstance(wrt, (int, str)) else tuple(wrt)
+    if inspect.ismethod(f) and inspect.isfunction(f.__func__):  # model.loss: self comes first
+        bound = make_grad(f, wrt=positions)
+        f, args = f.__func__, (f.__self__,) + args
+        positions = tuple(p + 1 if isinstance(p, int) else p for p in positions)
+        grad_fn = grad_fn or (lambda *all_args: bound(*all_args[1:]))
     names = _parameter_names(f)
     positions = tuple(names.index(p) if isinstance(p, str) else p for p in positions)
     grads = (grad_fn or make_grad(f, wrt=positions))(*args)
     rng = np.random.default_rng(seed)
     for position, g in zip(positions, grads):
         name = names[position] if position < len(names) else f"argument {position}"
+        if is_object(args[position]):
+            _check_object(f, args, position, g, name, rtol, atol, eps)
+            continue
         if isinstance(args[position], (tuple, list, dict)):
             _check_container(f, args, position, g, name, rtol, atol, eps)
             continue
@@ -92,6 +101,29 @@ def _check_container(f, args, position, g, name, rtol, atol, eps):
             raise GradientMismatch(f"gradient for {name}[{key!r}] has shape {got.shape}; "
                                    f"expected {np.shape(expected)}")
         _compare(f"{name}[{key!r}]", got, np.asarray(expected), rtol, atol)
+
+
+def _check_object(f, args, position, g, name, rtol, atol, eps):
+    """An object argument: its gradient mirrors it (pytrees.py); each float leaf is
+    checked entry by entry on a copy of the object with that leaf moved."""
+    obj = args[position]
+    expected_type = type(obj) if type(g) is type(obj) else dict
+    if type(g) is not expected_type:
+        raise GradientMismatch(f"gradient for {name} should be a {expected_type.__name__}; "
+                               f"got {type(g).__name__}")
+    for path, leaf in leaf_paths(obj):
+        def leaf_function(value, *rest, path=path):
+            new_args = list(rest)
+            new_args.insert(position, replaced_at(obj, path, value))
+            return f(*new_args)
+        rest = [a for k, a in enumerate(args) if k != position]
+        expected = numerical_grad(leaf_function, [leaf] + rest, 0, eps)
+        label = name + "".join(f"[{key!r}]" if isinstance(key, int) else f".{key}" for key in path)
+        got = np.asarray(value_at(g, path), dtype=np.float64)
+        if got.shape != np.shape(expected):
+            raise GradientMismatch(f"gradient for {label} has shape {got.shape}; expected "
+                                   f"{np.shape(expected)}")
+        _compare(label, got, np.asarray(expected), rtol, atol)
 
 
 def _compare(name, got, expected, rtol, atol):

@@ -35,32 +35,25 @@ def lotka_volterra(state, rates):
                      rates[3] * prey * pred - rates[2] * pred])
 
 
-def rk4_for(rhs):
+def rk4(rhs, state, rates, dt):
     """One classical Runge-Kutta step for `rhs(state, rates)`, passed in as a function.
 
-    The right-hand side is bound by this factory rather than passed to each step
-    (`rk4(rhs, state, rates, dt)`): adjoint refuses to call a function that arrives as
-    an argument (UnsupportedSyntax: "a call of something other than a named function"),
-    and sees through a closure's `rhs` to the function it holds.
-    """
-    def step(state, rates, dt):
-        k1 = rhs(state, rates)
-        k2 = rhs(state + 0.5 * dt * k1, rates)
-        k3 = rhs(state + 0.5 * dt * k2, rates)
-        k4 = rhs(state + dt * k3, rates)
-        return state + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
-    return step
+    adjoint compiles the step for the function it is called with (the function is part
+    of what the gradient is specialized on), so passing another right-hand side compiles
+    again rather than reusing this one's code."""
+    k1 = rhs(state, rates)
+    k2 = rhs(state + 0.5 * dt * k1, rates)
+    k3 = rhs(state + 0.5 * dt * k2, rates)
+    k4 = rhs(state + dt * k3, rates)
+    return state + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
 
 
-rk4_step = rk4_for(lotka_volterra)
-
-
-def trajectory(rates, state, samples: int, dt: float, substeps: int):
+def trajectory(rates, state, samples: int, dt: float, substeps: int, rhs=lotka_volterra):
     """The state at times 0, substeps*dt, 2*substeps*dt, ... (`samples` rows)."""
     rows = [state]
     for _ in range(samples - 1):
         for _ in range(substeps):
-            state = rk4_step(state, rates, dt)
+            state = rk4(rhs, state, rates, dt)
         rows.append(state)
     return np.stack(rows)
 

@@ -8,11 +8,14 @@ from check_helpers import uses_lgamma
 
 
 def three_problems(x, y):
-    with np.errstate(all="ignore"):  # <check-with>
+    try:  # <check-with>
         y = y * 2.0
+    except FloatingPointError:
+        pass
     z = math.gamma(x)  # <check-gamma>
+    v = x[1:]
     x[0] = 1.0  # <check-setitem>
-    return np.sum(z * y)
+    return np.sum(z * y) + np.sum(v)
 
 
 def clean(x, y):
@@ -29,7 +32,9 @@ def in_loop(x, xs):
     s = 0.0
     for t in range(3):
         s = s + np.sin(x) * xs.frob()  # <check-method>
-        with open("f"):  # <check-loop-with>
+        try:  # <check-loop-with>
+            pass
+        finally:
             pass
         s = s + np.sum(x, foo=t)  # <check-keyword>
     return s

@@ -21,8 +21,10 @@ def uses_helper(x, y):
 
 
 def unsupported(x):
-    with open("f") as fh:  # <cli-with>
-        x = x + fh
+    try:  # <cli-try>
+        x = x + 1.0
+    except ValueError:
+        pass
     return x
 
 

@@ -65,22 +65,3 @@ def scalar_rebound_to_array_in_branch(y, a):
     if a > 10.0:
         a = a - y
     return np.sum(a)
-
-
-def view_inside_ufunc_counts_as_shared(M):
-    """REFUSED, needlessly (over-refusal), M=np.ones((2, 2)): "z[...] = ... would change an
-    array that another name may share". np.tanh(z.T) makes a new array; nothing shares z."""
-    z = M.copy()
-    t = np.tanh(z.T)
-    z[0, 1] -= 0.44
-    return np.sum(z * t)
-
-
-def float_op_assign_refused_by_later_rebinding(a, x):
-    """REFUSED, needlessly (over-refusal), a=0.3, x=np.array([0.5, 0.2, 0.1]): "a op= ...
-    would change an array that a may share" on the first line, where a is the caller's
-    float; the later `a = e` (a loop element) taints every version of the name."""
-    a -= 1.0
-    for e in x:
-        a = e
-    return a * 2.0

@@ -158,7 +158,7 @@ def astype_float64(x):
     return np.sum(x.astype(np.float64) * W6) + np.sum(x.astype(float) ** 2)
 
 
-class Scaler:  # a callable object: adjoint cannot see what __call__ computes
+class Scaler:  # a callable object: adjoint differentiates its __call__
     def __call__(self, x):
         return 2.0 * x
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from adjoint.rules.registry import display_name, lookup
+from adjoint.runtime.pytrees import GradObject, fields_of, is_object, replaced_at
 
 RNG = np.random.default_rng(20240601)
 
@@ -113,6 +114,9 @@ def reduction_cases(f, lo=-2.0, hi=2.0, options=REDUCE_OPTIONS, shape=(2, 3, 4),
 
 def _leaves(value, path=()):
     """Paths to the differentiable (real floating) entries of an argument."""
+    if is_object(value):  # an object's fields (runtime/pytrees.py)
+        return [leaf for key, element in fields_of(value).items()
+                for leaf in _leaves(element, path + (key,))]
     if isinstance(value, dict):
         out = []
         for key, element in value.items():
@@ -131,13 +135,20 @@ def _leaves(value, path=()):
 
 def _get(value, path):
     for k in path:
-        value = None if value is None else value[k]
+        if isinstance(value, GradObject):  # a gradient being accumulated: fields read so far
+            value = value.parts.get(k)
+        elif is_object(value):
+            value = fields_of(value)[k]
+        else:
+            value = None if value is None else value[k]
     return value
 
 
 def _replace(value, path, new):
     if not path:
         return new
+    if is_object(value):
+        return replaced_at(value, path[:1], _replace(fields_of(value)[path[0]], path[1:], new))
     if isinstance(value, dict):
         out = dict(value)
         out[path[0]] = _replace(out[path[0]], path[1:], new)

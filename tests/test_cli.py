@@ -121,7 +121,7 @@ def test_bad_usage_exits_2(args):
 
 @pytest.mark.parametrize("target,text", [
     ("uses_helper", "no gradient rule for math.gamma"),
-    ("unsupported", "with statement is not supported"),
+    ("unsupported", "try/except"),
 ])
 def test_adjoint_error_exits_1(target, text):
     result = run_cli("show", f"{CLI_TARGETS}:{target}")

@@ -53,6 +53,8 @@ def test_train_digits_quick(tmp_path):
     accuracy = float(re.search(r"test accuracy: (\S+)", out).group(1))
     assert 0.5 < accuracy <= 1.0  # three epochs of a small net; the full run reaches 0.95+
     assert re.search(r"training time: \S+ s for 3 epochs", out)
+    assert "the class variant (grad(model.loss, wrt='self')) matches the dict variant: ok" in out
+    assert "class variant: training loss" in out
     assert_png(plot)
 
 

@@ -52,7 +52,8 @@ FORWARD_PENDING = {"np.r_", "np.c_", "np.partition", "np.angle", "numpy.linalg.e
                    "numpy.linalg.eigvals", "numpy.linalg.svd",
                    "scipy.linalg._basic.solve_triangular", "scipy.linalg._basic.solve_banded",
                    "scipy.linalg._matfuncs.sqrtm", "scipy.linalg._solvers.solve_sylvester",
-                   "scipy.signal._signaltools.convolve"} | {f"numpy.fft.{name}" for name in FFT}
+                   "scipy.signal._signaltools.convolve", "sorted",
+                   "adjoint.runtime.pytrees.getfield"} | {f"numpy.fft.{name}" for name in FFT}
 
 
 def forward_pending(primal) -> bool:

@@ -5,6 +5,7 @@ import operator
 import numpy as np
 import pytest
 
+from adjoint.runtime.writes import added_at
 from rule_harness import Case, attribute, check_case, check_float32, uniform
 
 
@@ -84,6 +85,9 @@ CASES = [
     Case(np.compress, (np.array([True, False, True]), u(3))),
     Case(np.compress, (np.array([False, True]), u(3, 2)), {"axis": 1}),
     Case(np.extract, (u(2, 3) > 0, u(2, 3))),
+    # what np.add.at(a, i, b) lowers to: repeated indices add up; b broadcasts
+    Case(added_at, (u(5), np.array([0, 3, 0, 4]), u(4))),
+    Case(added_at, (u(3, 2), np.array([2, 2]), u(2))),
     Case(np.sort, (u(5),)), Case(np.sort, (u(3, 4),), {"axis": 0}), Case(np.sort, (u(3, 4),), {"axis": None}),
     Case(np.sort, (u(2, 3, 2),)),
     Case(np.select, ([u(4) > 0.5, u(4) > -0.5], [u(4), u(4)])),

@@ -98,3 +98,17 @@ def test_settled_names_keep_their_own_class_and_read_then_reassigned_ones_do_not
     grown = lower_function(grows_in_a_branch).fn
     h = [v for v in grown.dynamic if v.name == "h"]
     assert h and not any(v in shapes.settled(grown) for v in h)
+
+
+def param_rebound_in_loop(x, a):
+    first = [a - x[0]]  # reads the caller's a, whose shape the backward needs back
+    for i in range(1, 4):
+        first.append(np.sum(x[1:3]))
+        a += (i + 1) * 0.69
+        a = (i + 1) * -1.02
+    return np.sum(np.stack(first)) * 1.3 + 0.88 * a
+
+
+def test_a_parameter_rebound_in_a_loop_keeps_its_entry_shape():
+    # the shape tape of a starts from a's shape at entry (was None: a crash in the backward)
+    check_grads(param_rebound_in_loop, X, 0.7, wrt=(0, 1))

@@ -136,7 +136,7 @@ def test_pdb_steps_through_the_generated_lines():
     df = adjoint.grad(f)
     df(1.0)  # compiled: the next call takes the fast path straight into the code
     out = io.StringIO()
-    debugger = pdb.Pdb(stdin=io.StringIO("step\n" * 8 + "continue\n"), stdout=out)
+    debugger = pdb.Pdb(stdin=io.StringIO("step\n" * 30 + "continue\n"), stdout=out)
     debugger.use_rawinput = False
     assert debugger.runcall(df, 2.0) == pytest.approx(np.sin(2.0) + 2.0 * np.cos(2.0))
     shown = out.getvalue()

@@ -14,8 +14,8 @@ from .frontend import Parsed
 
 # node type -> (what it is, what to do instead)
 UNSUPPORTED = {
-    gast.Try: ("try/except", "move error handling outside the differentiated function"),
-    gast.With: ("a with statement", "move the with block outside the differentiated function"),
+    gast.Try: ("try/except (adjoint differentiates one path, and cannot tell which one "
+               "an exception would take)", "move error handling outside the differentiated function"),
     gast.AsyncWith: ("async with", "differentiate a plain (non-async) function"),
     gast.AsyncFor: ("async for", "differentiate a plain (non-async) function"),
     gast.AsyncFunctionDef: ("an async def", "differentiate a plain (non-async) function"),
@@ -29,13 +29,10 @@ UNSUPPORTED = {
     gast.Import: ("an import", "import at module level"),
     gast.ImportFrom: ("an import", "import at module level"),
     gast.Raise: ("raise", "check inputs before calling the differentiated function"),
-    gast.Assert: ("assert", "check inputs before calling the differentiated function"),
     gast.NamedExpr: ("an assignment expression (:=)", "assign on its own line"),
     gast.SetComp: ("a set comprehension", "build arrays with numpy calls"),
     gast.DictComp: ("a dict comprehension", "build arrays with numpy calls"),
     gast.Set: ("a set literal", "use a tuple"),
-    gast.Starred: ("star unpacking (*x)", "pass arguments one by one"),
-    gast.JoinedStr: ("an f-string", "format strings outside the differentiated function"),
 }
 for _name, _entry in (("TryStar", ("try/except*", "move error handling outside the differentiated function")),
                       ("Match", ("a match statement", "write it as if/elif/else"))):
@@ -45,7 +42,7 @@ for _name, _entry in (("TryStar", ("try/except*", "move error handling outside t
 
 def check_supported(parsed: Parsed) -> None:
     """Raise one UnsupportedSyntax listing every unsupported construct in the function."""
-    problems = list(_signature_problems(parsed))
+    problems = []
     for stmt in parsed.node.body:
         for node in gast.walk(stmt):
             problem = _problem(parsed, node)
@@ -81,16 +78,23 @@ def _problem(parsed: Parsed, node) -> Problem | None:
 
 
 def _bound_lambda(parsed: Parsed, node) -> bool:
-    """Is this lambda the whole value of `name = lambda ...` (which is inlined)?"""
-    return any(isinstance(s, gast.Assign) and s.value is node and len(s.targets) == 1
-               and isinstance(s.targets[0], gast.Name) for s in gast.walk(parsed.node))
+    """Is this lambda the whole value of `name = lambda ...`, or the function of map(f, xs)
+    or reduce(f, xs) (each inlined where it is called)?"""
+    for s in gast.walk(parsed.node):
+        if isinstance(s, gast.Assign) and s.value is node and len(s.targets) == 1 \
+                and isinstance(s.targets[0], gast.Name):
+            return True
+        if isinstance(s, gast.Call) and s.args and s.args[0] is node and _spelled(s.func) in MAPPERS:
+            return True
+    return False
 
 
-def _signature_problems(parsed: Parsed):
-    args = parsed.node.args
-    if args.vararg is not None:
-        yield Problem(parsed.location(args.vararg), "*args parameters are not supported",
-                      "name each parameter")
-    if args.kwarg is not None:
-        yield Problem(parsed.location(args.kwarg), "**kwargs parameters are not supported",
-                      "name each parameter")
+MAPPERS = ("map", "reduce", "functools.reduce")
+
+
+def _spelled(func) -> str:
+    if isinstance(func, gast.Name):
+        return func.id
+    if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
+        return f"{func.value.id}.{func.attr}"
+    return ""

@@ -147,6 +147,12 @@ def _shift_locations(tree, line_offset: int, col_offset: int) -> None:
 MISSING = object()
 
 
+def signature_arguments(args) -> list:
+    """Every parameter, in order: positional, *args, keyword-only, **kwargs."""
+    return args.posonlyargs + args.args + ([args.vararg] if args.vararg else []) + \
+        args.kwonlyargs + ([args.kwarg] if args.kwarg else [])
+
+
 def resolve_free_name(parsed: Parsed, name: str):
     """Value of a free (non-local) name: closure cell, then globals, then builtins."""
     if name in parsed.closure:

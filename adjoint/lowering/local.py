@@ -34,6 +34,8 @@ class LocalFunctionLowering:
         if any(r is not node.body[-1] for r in returns):
             raise self.unsupported(returns[0], "a return before the end of a nested function",
                                    "return once, at its end (or move it to module level)")
+        if not hasattr(node, "adjoint_parsed"):
+            node.adjoint_parsed = self.parsed  # its lines and names are this file's
         self.local_functions[node.name] = node
 
     def inline_call(self, fdef, call: gast.Call):
@@ -54,9 +56,14 @@ class LocalFunctionLowering:
             self.current[name] = ir.Var(name, ir.Kind.USER)
             self.dynamic.add(self.current[name])
         for param, value in self.bind_call(fdef, call, params):
-            self.assign_name(renames[param], value, self.at(call))
+            if isinstance(value, gast.FunctionDef):  # a local function passed in: inlined too
+                self.local_functions[renames[param]] = value
+            else:
+                self.assign_name(renames[param], value, self.at(call))
         body = [renamed(s, renames) for s in fdef.body]
         self.inlining.add(fdef.name)
+        # a function a factory returned reads its own module and quotes its own file
+        saved, self.parsed = self.parsed, getattr(fdef, "adjoint_parsed", self.parsed)
         try:
             for stmt in body:
                 if isinstance(stmt, gast.Return):
@@ -66,7 +73,14 @@ class LocalFunctionLowering:
                 self.statement(stmt)
         finally:
             self.inlining.discard(fdef.name)
+            self.parsed = saved
         return ir.Const(None)
+
+    def argument(self, node):
+        """A lowered argument, or the local function a name refers to."""
+        if isinstance(node, gast.Name) and node.id in self.local_functions:
+            return self.local_functions[node.id]
+        return self.operand(node)
 
     def bind_call(self, fdef, call: gast.Call, params: list) -> list:
         """(parameter, lowered argument) pairs, defaults included."""
@@ -75,11 +89,11 @@ class LocalFunctionLowering:
         if any(isinstance(a, gast.Starred) for a in call.args) or len(call.args) > len(positional):
             raise self.unsupported(call, f"this call of the nested function {fdef.name}",
                                    "pass its parameters one by one")
-        given = {name: self.operand(value) for name, value in zip(positional, call.args)}
+        given = {name: self.argument(value) for name, value in zip(positional, call.args)}
         for keyword in call.keywords:
             if keyword.arg not in params or keyword.arg in given:
                 raise self.unsupported(call, f"the keyword {keyword.arg}= in a call of {fdef.name}")
-            given[keyword.arg] = self.operand(keyword.value)
+            given[keyword.arg] = self.argument(keyword.value)
         defaults = dict(zip(positional[len(positional) - len(args.defaults):], args.defaults))
         defaults.update({a.id: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
         for name in params:

@@ -22,19 +22,24 @@ import numpy as np
 from .. import ir
 from ..runtime.containers import appended, make_dict
 from ..errors import Location, UnsupportedSyntax
-from .frontend import MISSING, Parsed, resolve_free_name
+from .frontend import MISSING, Parsed, resolve_free_name, signature_arguments
 from .methods import method_function, registered_method
 from ..names import Namer
 from .local import LocalFunctionLowering, lambda_as_def
+from .factories import FactoryLowering
+from .objects import ObjectLowering
+from .python import PythonLowering
+from .statics import kind_of
+from .writes import WriteLowering
 from ..syntax import BINARY, COMPARE, UNARY
 from .flow import ControlFlowLowering, is_atom as _is_atom, is_number as _is_number
 
 
-def lower(parsed: Parsed, flatten: bool = True) -> ir.Function:
+def lower(parsed: Parsed, flatten: bool = True, statics=None) -> ir.Function:
     """Lower to SSA (before `structure`; adjoint/pipeline.py runs both). With flatten=False
     nested expressions stay trees (for rule templates, which are pasted into generated code
     as whole expressions)."""
-    return Lowering(parsed, flatten).run()
+    return Lowering(parsed, flatten, statics).run()
 
 
 def namer_for(parsed: Parsed, fn: ir.Function, extra=()) -> Namer:
@@ -51,9 +56,14 @@ def user_names(node) -> set:
     return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
 
 
-class Lowering(ControlFlowLowering, LocalFunctionLowering):
-    def __init__(self, parsed: Parsed, flatten: bool = True):
+class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, PythonLowering,
+               FactoryLowering, WriteLowering):
+    def __init__(self, parsed: Parsed, flatten: bool = True, statics: dict | None = None):
         self.parsed = parsed
+        self.statics = statics or {}  # parameter name -> the callable or object compiled for
+        self.static_of: dict = {}  # Var -> the callable or object it holds (see objects.py)
+        self.from_global: set = set()  # Vars holding objects read from a global (guarded)
+        self.guards: list = []  # (table, key, object) the code assumed (see guards.py)
         self.flatten = flatten
         self.namer = Namer(user_names(parsed.node))
         self.current: dict[str, ir.Var] = {}  # user name -> its live SSA version
@@ -73,10 +83,12 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering):
     def run(self) -> ir.Function:
         node = self.parsed.node
         params = []
-        for arg in node.args.posonlyargs + node.args.args + node.args.kwonlyargs:
+        for arg in signature_arguments(node.args):
             var = ir.Var(arg.id, ir.Kind.PARAM)
             self.current[arg.id] = var
             params.append(var)
+            if arg.id in self.statics:
+                self.static_of[var] = self.statics[arg.id]
             if arg.id in self.merged:
                 self.dynamic.add(var)
         for name in sorted(self.merged - set(self.current)):
@@ -90,7 +102,10 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering):
             self.body.append(ir.Return(ir.Const(None), self.parsed.location(node)))
         fn = ir.Function(node.name, params, self.body, origin=self.parsed.location(node),
                          posonly=len(node.args.posonlyargs), kwonly=len(node.args.kwonlyargs),
-                         free=self.free, dynamic=frozenset(self.dynamic))
+                         free=self.free, dynamic=frozenset(self.dynamic),
+                         statics=dict(self.static_of), guards=tuple(self.guards),
+                         vararg=node.args.vararg.id if node.args.vararg else None,
+                         kwarg=node.args.kwarg.id if node.args.kwarg else None)
         return fn
 
     def block(self, statements) -> list:
@@ -121,7 +136,9 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering):
             self.append(stmt.value)
         elif isinstance(stmt, gast.Expr):
             if not isinstance(stmt.value, gast.Constant):  # a bare string or number does nothing
-                self.body.append(ir.ExprStmt(self.value(stmt.value), self.origin))
+                value = self.value(stmt.value)
+                if not isinstance(value, (ir.Const, ir.Var)):  # (x.fill(v) left only its write)
+                    self.body.append(ir.ExprStmt(value, self.origin))
         elif isinstance(stmt, gast.FunctionDef):
             self.define_local_function(stmt)
         elif isinstance(stmt, gast.If):
@@ -132,6 +149,10 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering):
             self.for_loop(stmt)
         elif isinstance(stmt, gast.While):
             self.while_loop(stmt)
+        elif isinstance(stmt, gast.Assert):
+            self.assertion(stmt)
+        elif isinstance(stmt, gast.With):
+            self.with_block(stmt)
         elif isinstance(stmt, gast.Break):
             self.body.append(ir.Break(self.origin))
         elif isinstance(stmt, gast.Continue):
@@ -143,6 +164,9 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering):
         if isinstance(stmt.value, gast.Lambda):  # f = lambda x: ...  is a local function
             self.define_local_function(lambda_as_def(stmt.targets[0].id, stmt.value))
             return
+        if len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name) and \
+                isinstance(stmt.value, gast.Call) and self.factory_result(stmt.targets[0].id, stmt.value):
+            return  # f = make_scale(c): f is the function it returned (factories.py)
         if len(stmt.targets) == 1:
             self.bind(stmt.targets[0], stmt.value)
             return
@@ -157,10 +181,13 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering):
         if isinstance(target, gast.Name):
             value = self.value(value_node)
             self.assign_name(target.id, value, self.at(value_node))
-        elif isinstance(value_node, gast.Tuple) and len(value_node.elts) == len(target.elts):
+        elif isinstance(value_node, gast.Tuple) and len(value_node.elts) == len(target.elts) \
+                and not any(isinstance(t, gast.Starred) for t in target.elts + value_node.elts):
             values = [self.operand(v) for v in value_node.elts]  # a, b = b, a swaps
             for sub_target, value in zip(target.elts, values):
                 self.bind_atom(sub_target, value)
+        elif not all(isinstance(t, gast.Name) for t in target.elts):  # a, *rest = xs; (a, b), c = t
+            self.unpack_into(target, self.operand(value_node))
         else:
             value = self.value(value_node)
             self.emit(ir.Assign(self.unpack_targets(target), value, self.at(value_node)))
@@ -171,35 +198,28 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering):
             return
         if isinstance(target, gast.Name):
             self.assign_name(target.id, value, self.origin)
+        elif not all(isinstance(t, gast.Name) for t in target.elts):
+            self.unpack_into(target, self.atom_of(value) if isinstance(value, ir.TupleExpr) else value)
         else:
             self.emit(ir.Assign(self.unpack_targets(target), value, self.origin))
 
     def assign_name(self, name: str, value, origin) -> None:
-        self.emit(ir.Assign(self.define(name), value, origin))
-
-    def set_item(self, target: gast.Subscript, value) -> None:
-        """x[i] = v changes the array x in place (refused where x may be shared, see
-        aliases.py); the backward puts the overwritten values back."""
-        if not isinstance(target.value, gast.Name):
-            raise self.unsupported(target, "assignment into a nested subscript or attribute",
-                                   "assign to a named array: row = x[i]; row[j] = v")
-        array = self.name(target.value)
-        if not isinstance(array, ir.Var):
-            raise self.unsupported(target, "assignment into a global array",
-                                   "copy it into a local array first")
-        self.emit(ir.SetItem(array, self.index(target.slice), value, self.at(target)))
+        var = self.define(name)
+        self.emit(ir.Assign(var, value, origin))
+        example = self.static_value(value) if isinstance(value, (ir.Var, ir.Ref)) else MISSING
+        if example is not MISSING:  # g = f: g holds the same callable or object
+            self.static_of[var] = example
 
     def augassign(self, stmt: gast.AugAssign) -> None:
         """x += v is x = x + v; refused where x may share memory with another array,
         because Python would then change that array too (see aliases.py). x[i] += v reads
         x[i], adds, and writes it back."""
-        if isinstance(stmt.target, gast.Subscript) and isinstance(stmt.target.value, gast.Name):
-            array = self.name(stmt.target.value)
-            index = self.index(stmt.target.slice)
-            old = self.atom_of(ir.Subscript(array, index), stmt)
-            self.body[-1].transient = True  # a view, read once before the write below
+        if isinstance(stmt.target, gast.Subscript):
+            views, indices = self.subscript_chain(stmt.target)
+            old = self.atom_of(ir.Subscript(views[-1], indices[-1]), stmt)
             new = self.atom_of(ir.BinOp(BINARY[type(stmt.op)], old, self.operand(stmt.value)), stmt)
-            self.emit(ir.SetItem(array, index, new, self.at(stmt)))
+            self.emit(ir.SetItem(views[-1], indices[-1], new, self.at(stmt)))
+            self.write_back(views, indices, stmt.target)
             return
         if not isinstance(stmt.target, gast.Name):
             raise self.unsupported(stmt, "augmented assignment into an attribute",
@@ -304,9 +324,11 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering):
             return self.call(node)
         if isinstance(node, (gast.Tuple, gast.List)):
             # a list literal is only ever read (mutation is rejected by the fence)
-            return ir.TupleExpr(tuple(self.operand(e) for e in node.elts), isinstance(node, gast.List))
+            return ir.TupleExpr(tuple(self.items(node.elts, nested=True)), isinstance(node, gast.List))
         if isinstance(node, gast.Slice):
             return self.index(node)
+        if isinstance(node, gast.JoinedStr):
+            return self.fstring(node)
         raise self.unsupported(node, f"the expression {type(node).__name__}")
 
     def name(self, node: gast.Name):
@@ -323,9 +345,12 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering):
         self.free[node.id] = obj
         return ir.Ref(node.id, obj, (), obj)
 
-    def attribute(self, node: gast.Attribute):
-        base = self.value(node.value) if isinstance(node.value, (gast.Name, gast.Attribute)) \
+    def attribute_base(self, node: gast.Attribute):
+        return self.value(node.value) if isinstance(node.value, (gast.Name, gast.Attribute)) \
             else self.operand(node.value)
+
+    def attribute(self, node: gast.Attribute):
+        base = self.attribute_base(node)
         if isinstance(base, ir.Ref) and isinstance(base.value, types.ModuleType):
             if not hasattr(base.value, node.attr):
                 raise UnsupportedSyntax.at(self.parsed.location(node),
@@ -337,7 +362,7 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering):
                           registered_method(base.value, node.attr))  # norm.logpdf: a rule's key
         if not isinstance(base, (ir.Var, ir.Const, ir.Ref)):
             base = self.atom_of(base)
-        return ir.Attr(base, node.attr)
+        return self.field(base, node.attr, node)
 
     def atom_of(self, value, node=None):
         if not self.flatten or _is_atom(value):
@@ -349,26 +374,47 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering):
     def call(self, node: gast.Call):
         if isinstance(node.func, gast.Name) and node.func.id in self.local_functions:
             return self.inline_call(self.local_functions[node.func.id], node)
-        func = self.value(node.func) if isinstance(node.func, (gast.Name, gast.Attribute)) else None
-        if isinstance(func, ir.Attr):
-            return self.method_call(node, func)
+        written = self.writing_call(node)
+        if written is not None:
+            return written
+        special = self.python_call(node)
+        if special is None and self.passes_local_function(node):
+            special = self.inline_with_functions(node)  # rk4(f, y) with f defined here
+        if special is not None:
+            return special
+        if isinstance(node.func, gast.Attribute):
+            base = self.attribute_base(node.func)
+            if not (isinstance(base, ir.Ref) and isinstance(base.value, types.ModuleType)):
+                return self.method_call(node, base, node.func.attr)
+        func = self.value(node.func) if isinstance(node.func, (gast.Name, gast.Attribute)) else \
+            self.operand(node.func)
+        example = self.static_value(func)
+        args, kwargs = self.call_arguments(node)
+        if example is not MISSING and not (isinstance(func, ir.Ref) and kind_of(example) == "function"):
+            return self.call_static(node, func, example, args, kwargs)
         if not isinstance(func, ir.Ref) or not callable(func.value):
-            raise self.unsupported(node, "a call of something other than a named function",
-                                   "call functions by their name (np.tanh(x), helper(x))")
-        args = tuple(self.operand(a) for a in node.args)
-        kwargs = tuple((k.arg, self.operand(k.value)) for k in node.keywords)
-        return ir.Call(func, args, kwargs)
+            raise self.call_unknown(node, func)
+        return ir.Call(func, tuple(args), tuple(kwargs))
 
-    def method_call(self, node: gast.Call, method: ir.Attr):
-        """x.sum(axis=1) -> np.sum(x, axis=1): a method is its numpy function."""
-        found = method_function(method.name)
-        if found is None and hasattr(np, method.name):
-            raise self.unsupported(node, f"the method call .{method.name}()",
-                                   f"call the numpy function instead: np.{method.name}(x, ...)")
+    def call_arguments(self, node: gast.Call):
+        return self.items(node.args), [(k.arg, self.operand(k.value)) for k in node.keywords]
+
+    def array_method(self, node: gast.Call, base, name: str):
+        """x.sum(axis=1) -> np.sum(x, axis=1): an array method is its numpy function (the
+        last resort of method_call, see objects.py)."""
+        found = method_function(name)
         if found is None:
-            raise self.unsupported(node, f"the method call .{method.name}() (on an object other "
-                                   "than an array)", "adjoint differentiates functions: call a "
-                                   "function that takes the object's arrays as arguments")
+            found = self.python_method(node, base, name)
+            if found is not None:
+                return found
+        if found is None and hasattr(np, name):
+            raise self.unsupported(node, f"the method call .{name}()",
+                                   f"call the numpy function instead: np.{name}(x, ...)")
+        if found is None:
+            raise self.unsupported(node, f"the method call .{name}() (on a value whose type is not "
+                                   "known when compiling)", "call a function that takes the value "
+                                   "as an argument")
+        method = ir.Attr(base, name)
         function, packed = found
         args = [self.operand(a) for a in node.args]
         if packed and (len(args) > 1 or args and isinstance(node.args[0], gast.Constant)
@@ -394,7 +440,7 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering):
 
 
 def assigned_names(func_node) -> set:
-    names = {a.id for a in func_node.args.posonlyargs + func_node.args.args + func_node.args.kwonlyargs}
+    names = {a.id for a in signature_arguments(func_node.args)}
     for node in gast.walk(func_node):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
             names.add(node.id)
@@ -428,18 +474,6 @@ def _walk_own(statements):
 def _single_final_return(func_node) -> bool:
     returns = [n for n in _walk_own(func_node.body) if isinstance(n, gast.Return)]
     return len(returns) <= 1 and (not returns or func_node.body[-1] is returns[0])
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 _APPENDED = ir.Ref("appended", appended, (), appended)

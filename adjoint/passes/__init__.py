@@ -18,7 +18,7 @@ import dataclasses
 import operator
 
 from .. import ir
-from ..rules.registry import is_nondiff, lookup
+from ..rules.registry import is_impure, is_nondiff, lookup
 from ..runtime.core import zero_grad
 from .shape_tapes import tape_shapes_only
 
@@ -291,6 +291,8 @@ def _drop_pushes(block: list, sites: set) -> list:
 def _pure(expr) -> bool:
     if isinstance(expr, ir.Call):
         func = expr.func.value
+        if is_impure(func):  # a random draw runs as written, used or not
+            return False
         if lookup(func) is None and not is_nondiff(func) and not _side_effect_free(func):
             return False
     return all(_pure(c) for c in ir.children(expr))

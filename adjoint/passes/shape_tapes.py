@@ -47,7 +47,9 @@ def tape_shapes_only(fn: ir.Function) -> ir.Function:
     if not changes:
         return fn
     body = _rewrite(fn.body, changes)
-    inits = [ir.Assign(shape, ir.Const(None), fn.origin) for _, shape, _ in changes.values()]
+    # a parameter's shape is known at entry: the first value a pop in the backward restores
+    inits = [ir.Assign(shape, ir.Call(NP_SHAPE, (var,)) if var in fn.params else ir.Const(None),
+                       fn.origin) for var, shape, _ in changes.values()]
     dynamic = fn.dynamic | {shape for _, shape, _ in changes.values()}
     return dataclasses.replace(fn, body=inits + body, dynamic=frozenset(dynamic))
 

@@ -25,8 +25,17 @@ from dataclasses import dataclass
 from .. import ir
 from . import shapes
 from ..errors import Problem, UnsupportedSyntax
+from ..lowering.statics import kind_of, static_defaults
 from ..origin import is_user_code
+from ..runtime.containers import make_dict
+from ..runtime.python import joined
+from ..runtime.pytrees import regathered
 from ..rules.registry import is_nondiff, lookup
+
+
+MAKE_DICT = ir.Ref("make_dict", make_dict, (), make_dict)
+JOINED = ir.Ref("joined", joined, (), joined)
+REGATHERED = ir.Ref("regathered", regathered, (), regathered)
 
 
 @dataclass
@@ -77,21 +86,22 @@ def bind_call(rev, stmt: ir.Assign) -> BoundCall:
     func = call.func.value
     name = ".".join((call.func.root_name,) + tuple(call.func.path))
     try:
-        arguments = inspect.signature(func).bind(*call.args, **dict(call.kwargs)).arguments
+        arguments = _bound_arguments(func, call)
     except TypeError as exc:
         raise UnsupportedSyntax.at(stmt.origin, f"the call of {name} does not match its "
                                    f"signature: {exc}", "pass the arguments it takes") from None
-    wrt = tuple(p for p, a in arguments.items() if any(v in rev.useful for v in ir.vars_in(a)))
-    scalars = frozenset(p for p, a in arguments.items()
-                        if shapes.expr_class(a, rev.classes) == shapes.SCALAR)
-    return BoundCall(func, name, arguments, wrt, scalars)
+    wrt = tuple(p for p, a in arguments.items() if any(v in rev.useful for v in _vars_in(a)))
+    scalars = frozenset(p for p, a in arguments.items() if isinstance(a, (ir.Var, ir.Const, ir.Ref))
+                        and shapes.expr_class(a, rev.classes) == shapes.SCALAR)
+    return BoundCall(func, name, dict(arguments), wrt, scalars)
 
 
 def packed_argument_problems(bound: BoundCall, origin) -> list:
-    """Differentiable values passed inside a tuple or list: not differentiated yet."""
-    return [Problem(origin, f"argument {p} of {bound.name} holds differentiable values inside "
-                    "a tuple or list", "pass them one by one")
-            for p, a in bound.arguments.items() if p in bound.wrt and not isinstance(a, ir.Var)]
+    """Differentiable values nested two levels deep in an argument: not differentiated yet
+    (one level, [W1, W2] or *args, is packed into one value: see _rewrite)."""
+    return [Problem(origin, f"argument {p} of {bound.name} holds differentiable values nested "
+                    "inside a tuple or list inside it", "assign the inner list to a name first")
+            for p, a in bound.arguments.items() if p in bound.wrt and _packed(a) is None]
 
 
 def _rewrite(rev, stmt: ir.Assign, in_loop: bool) -> list:
@@ -100,7 +110,14 @@ def _rewrite(rev, stmt: ir.Assign, in_loop: bool) -> list:
     if problems:
         raise UnsupportedSyntax(problems[0].render(), tuple(problems))
     call, func, arguments = stmt.value, bound.func, bound.arguments
-    vjp = rev.compile_callee(func, bound.wrt, bound.scalars, stmt.origin)
+    packs = []
+    for p in bound.wrt:  # [W1, W2], *args, **kwargs: one value, whose parts get their shares
+        if not isinstance(arguments[p], ir.Var):
+            value = arguments[p]
+            if isinstance(value, tuple) and any(isinstance(a, ir.Starred) for a in value):
+                value = _joined(rev, value, stmt.origin, in_loop, packs)  # f(h, *rest) into *args
+            arguments[p] = _pack(rev, p, _packed(value), stmt.origin, in_loop, packs)
+    vjp = rev.compile_callee(func, bound.wrt, bound.scalars, stmt.origin, _statics(rev, func, arguments))
     rev.callees.append(vjp)
     saved = ir.Var(rev.namer.fresh(f"{vjp.name}_saved"), ir.Kind.TEMP)
     unpack = []
@@ -120,7 +137,88 @@ def _rewrite(rev, stmt: ir.Assign, in_loop: bool) -> list:
     operands = [arguments[p] if isinstance(arguments.get(p), ir.Var) else ir.Const(None)
                 for p in vjp.wrt]
     rev.call_sites[id(new)] = CallSite(vjp, operands, saved)
-    return [new] + unpack
+    return packs + [new] + unpack
+
+
+def _bound_arguments(func, call: ir.Call) -> dict:
+    """Parameter name -> operand. Starred arguments (f(h, *rest)) must fall into the
+    callee's *args, which then holds a tuple of operands and starred values."""
+    args = list(call.args)
+    signature = inspect.signature(func)
+    if not any(isinstance(a, ir.Starred) for a in args):
+        return dict(signature.bind(*args, **dict(call.kwargs)).arguments)
+    star = next(k for k, a in enumerate(args) if isinstance(a, ir.Starred))
+    params = list(signature.parameters.values())
+    gather = next((k for k, p in enumerate(params) if p.kind is p.VAR_POSITIONAL), None)
+    if gather is None or star < gather:
+        raise TypeError("a starred argument (*xs) must go into the function's *args parameter")
+    arguments = dict(signature.bind(*args[:gather], **dict(call.kwargs)).arguments)
+    arguments[params[gather].name] = tuple(args[gather:])
+    return arguments
+
+
+def _pack(rev, name: str, value, origin, in_loop: bool, packs: list) -> ir.Var:
+    """A new variable holding `value`, which carries gradient (assigned before the call)."""
+    packed = ir.Var(rev.namer.fresh(name), ir.Kind.TEMP)
+    packs.append(ir.Assign(packed, value, origin))
+    rev.useful.add(packed)
+    rev.active.add(packed)
+    if in_loop:
+        rev.dynamic.add(packed)
+    return packed
+
+
+def _joined(rev, items: tuple, origin, in_loop: bool, packs: list):
+    """(h, *rest) -> joined((parts, rest)): runs of plain operands become tuples of their
+    own, starred values are taken whole; joined's rule splits the gradient back."""
+    parts, run = [], []
+    for item in items + (None,):
+        if isinstance(item, ir.Starred) or item is None:
+            if run:
+                parts.append(_pack(rev, "parts", ir.TupleExpr(tuple(run)), origin, in_loop, packs))
+                run = []
+            if item is not None:
+                parts.append(item.value)
+        else:
+            run.append(item)
+    return ir.Call(JOINED, (ir.TupleExpr(tuple(parts)),))
+
+
+def _vars_in(argument) -> list:
+    if isinstance(argument, tuple):  # the values gathered by *args
+        return [v for a in argument for v in ir.vars_in(a)]
+    if isinstance(argument, dict):  # the values gathered by **kwargs
+        return [v for a in argument.values() for v in ir.vars_in(a)]
+    return ir.vars_in(argument)
+
+
+def _packed(argument):
+    if isinstance(argument, ir.Call):  # joined(...)
+        return argument
+    if isinstance(argument, tuple) and any(isinstance(a, ir.Starred) for a in argument):
+        return ir.Call(JOINED, (ir.TupleExpr(()),))  # (checked here; built by _joined)
+    if isinstance(argument, tuple):
+        return ir.TupleExpr(argument)
+    if isinstance(argument, dict):
+        return ir.Call(MAKE_DICT, (ir.TupleExpr(tuple(ir.Const(k) for k in argument)),
+                                   ir.TupleExpr(tuple(argument.values()))))
+    if isinstance(argument, ir.TupleExpr) and all(isinstance(e, (ir.Var, ir.Const, ir.Ref))
+                                                  for e in argument.elts):
+        return argument
+    return argument if isinstance(argument, ir.Var) else None  # None: nested deeper
+
+
+def _statics(rev, func, arguments: dict) -> dict:
+    """The callables and objects the callee is compiled for: its arguments known when
+    compiling (a function passed by name, an object), and callable defaults."""
+    known = rev.fn.statics or {}
+    out = {p: d for p, d in static_defaults(func).items() if p not in arguments}
+    for p, a in arguments.items():
+        if isinstance(a, ir.Var) and a in known:
+            out[p] = known[a]
+        elif isinstance(a, ir.Ref) and not inspect.ismodule(a.value) and kind_of(a.value):
+            out[p] = a.value
+    return out
 
 
 def backprop_call(rev, stmt: ir.Assign, site: CallSite, assigned: set, own: dict) -> list:
@@ -133,8 +231,20 @@ def backprop_call(rev, stmt: ir.Assign, site: CallSite, assigned: set, own: dict
         if not isinstance(operand, ir.Var):
             continue
         share = ir.Subscript(grads, ir.Const(k))
+        if kind_of((rev.fn.statics or {}).get(operand)) == "object":  # back to a GradObject
+            share = ir.Call(REGATHERED, (share, operand))
         if operand in own:  # h = cell(h, x): the old h's gradient, set after the new one is used
             own[operand].append(share)
         else:
             rev.contribute(operand, share, stmt.origin, assigned, out)
     return out
+
+
+def refuse_starred(rev, stmt, parts) -> None:
+    """*xs of a value with a gradient where the parts' positions are known only when the
+    code runs (a rule's arguments, a display): never let its gradient drop silently."""
+    for part in parts:
+        if isinstance(part, ir.Starred) and any(v in rev.useful for v in ir.vars_in(part)):
+            raise UnsupportedSyntax.at(stmt.origin, "star-unpacking (*) a value that carries a "
+                                       "gradient here is not supported",
+                                       "pass the values one by one, or stack them (np.stack)")

@@ -130,6 +130,8 @@ def _call_class(call: ir.Call, classes):
     func = call.func.value
     if func is unbroadcast and len(call.args) == 2:
         return expr_class(call.args[1], classes)
+    if getattr(func, "__module__", None) == "math" or func in (float, int, len):
+        return SCALAR  # math.* and float(...) return Python numbers
     r = lookup(func)
     if r is None:
         return None

@@ -27,8 +27,9 @@ from dataclasses import replace
 
 from .. import ir
 from . import shapes
-from .aliases import check_in_place, in_place_problems
-from .calls import backprop_call, differentiable_through, rewrite_calls
+from .aliases import check_callee_writes, check_in_place, in_place_problems, written_params
+from .memory import integer_valued, user_effects
+from .calls import backprop_call, differentiable_through, refuse_starred, rewrite_calls
 from .activity import active_vars, differentiable, primal_key, useful_vars
 from .complex_values import complex_rule_for, complex_vars
 from .shares import bind_rule, element_share, operand_share
@@ -36,9 +37,10 @@ from ..errors import MissingRule, NonScalarOutput, UnsupportedSyntax
 from ..names import Namer
 from ..rules.registry import Rule, display_name, lookup
 from ..runtime.containers import grads_of
-from ..runtime.core import seed, separate, unbroadcast, writeable, zero_grad, zeroed
+from ..runtime.core import seed, separate, writeable, zero_grad
 from .simplify import simplify
 from .tapes import TapeBookkeeping, without_pops
+from .writes import WriteReversal
 from .template import instantiate, template_of
 
 SEED_REF = ir.Ref("seed", seed, (), seed)
@@ -46,8 +48,6 @@ ZERO_REF = ir.Ref("zero_grad", zero_grad, (), zero_grad)
 SEPARATE_REF = ir.Ref("separate", separate, (), separate)
 WRITEABLE_REF = ir.Ref("writeable", writeable, (), writeable)
 GRADS_OF_REF = ir.Ref("grads_of", grads_of, (), grads_of)
-ZEROED_REF = ir.Ref("zeroed", zeroed, (), zeroed)
-UNBROADCAST_REF = ir.Ref("unbroadcast", unbroadcast, (), unbroadcast)
 
 
 def differentiate(fn: ir.Function, wrt: list, scalar_params: frozenset, namer: Namer,
@@ -65,7 +65,7 @@ def differentiate(fn: ir.Function, wrt: list, scalar_params: frozenset, namer: N
     return rev.run(return_value, single, seed, has_aux), rev.callees
 
 
-class ReverseSweep(TapeBookkeeping):
+class ReverseSweep(TapeBookkeeping, WriteReversal):
     def __init__(self, fn, wrt, scalar_params, namer, compile_callee=None):
         self.fn = fn
         self.compile_callee = compile_callee
@@ -74,6 +74,8 @@ class ReverseSweep(TapeBookkeeping):
         self.wrt = wrt
         self.namer = namer
         self.classes = shapes.infer(fn, scalar_params)
+        self.scalar_params = frozenset(scalar_params)
+        self.integers = integer_valued(fn)
         self.dynamic = set(fn.dynamic)
         self.grads: dict = {}  # primal Var -> its gradient Var
         self.tapes: dict = {}  # Var -> the list its overwritten values go to
@@ -84,6 +86,8 @@ class ReverseSweep(TapeBookkeeping):
         self.prev_of: dict = {}  # x_prev -> x (old values popped before a rule)
         self.loop_targets: list = []  # targets of the loops being reversed, innermost last
         self.recomputed: set = set()  # id(forward statement) recomputed instead of taped
+        self.copied: list = []  # parameters written into: copied at entry (see aliases.py)
+        self.entry_checks: set = set()  # x[i] read after a write into x: checked to be copies
 
     def run(self, return_value: bool, single: bool, seed=None, has_aux=False) -> ir.Function:
         *forward, ret = self.fn.body
@@ -167,7 +171,7 @@ class ReverseSweep(TapeBookkeeping):
 
     def in_place_problems(self) -> list:
         """Every in-place update of an array another name may share (see aliases.py)."""
-        return in_place_problems(self.fn, self.classes)
+        return in_place_problems(self.fn, self.classes, user_effects, self.scalar_params)
 
     def check_complex(self, stmt) -> None:
         """Refuse a real-only rule (or a user function) applied to complex values."""
@@ -179,7 +183,11 @@ class ReverseSweep(TapeBookkeeping):
 
     def check(self, forward) -> None:
         """Every useful statement has a rule; no in-place update of a shared array."""
-        check_in_place(self.fn, self.classes)
+        self.memory = check_in_place(self.fn, self.classes, user_effects, self.entry_checks,
+                                     self.scalar_params)
+        self.copied = written_params(self.fn, self.memory)
+        self.entry_checks |= self.memory.entry_ops
+        check_callee_writes(self.memory, self.useful)
         for stmt in ir.walk(forward):
             if not self.needs_gradient(stmt):
                 continue
@@ -218,9 +226,10 @@ class ReverseSweep(TapeBookkeeping):
             return False
         if sum(stmt.target in ir.targets(s) for s in ir.walk(self.fn.body)) != 1:
             return False
-        written = {s.target for s in ir.walk(self.fn.body) if isinstance(s, ir.SetItem)}
-        if written & set(ir.vars_in(stmt.value)):
-            return False  # acc[0] of an array the loop writes: its values change, tape them
+        written = set().union(*[self.memory.owned(s.target) for s in ir.walk(self.fn.body)
+                                 if isinstance(s, ir.SetItem)])
+        if any(self.memory.of(v) & written for v in ir.vars_in(stmt.value)):
+            return False  # acc[0] of memory the function writes: its values change, tape them
         return all(v not in self.dynamic or v in self.loop_targets for v in ir.vars_in(stmt.value))
 
     def recompute(self, stmt) -> ir.Assign:
@@ -331,26 +340,6 @@ class ReverseSweep(TapeBookkeeping):
                 out.append(ir.Pop(t, self.tape(t), stmt.origin, site=site))
         return out
 
-    def reverse_set_item(self, stmt: ir.SetItem, assigned: set) -> list:
-        """x[i] = v: v gets grad_x[i], the overwritten entries get no gradient, and the
-        values the forward overwrote are put back (x[i] = x_old)."""
-        array, out = stmt.target, []
-        if array in self.useful:
-            g = self.grad_var(array)
-            if g not in assigned:
-                out.append(ir.Assign(g, self.zero(array), stmt.origin))
-                assigned.add(g)
-            value = stmt.value
-            if isinstance(value, ir.Var) and value in self.useful:
-                share = ir.Call(UNBROADCAST_REF, (ir.Subscript(g, stmt.index), value))
-                self.contribute(value, simplify(share, self.classes), stmt.origin, assigned, out)
-            out.append(ir.Assign(g, ir.Call(ZEROED_REF, (g, stmt.index)), stmt.origin))
-        tape = self.slot_tape(array)
-        old = ir.Var(self.namer.fresh(array.name + "_old"), ir.Kind.LOCAL)
-        site = self.pop_sites.setdefault((id(stmt), array), next(self.sites))
-        out += [ir.Pop(old, tape, stmt.origin, site=site), ir.SetItem(array, stmt.index, old, stmt.origin)]
-        return out
-
     def backprop(self, stmt: ir.Assign, assigned: set, prev: dict, own: dict) -> list:
         """The rule's statements and every operand's contribution. Contributions to a
         reassigned target (x = x * y) are collected in `own`, with the operand read as
@@ -370,6 +359,7 @@ class ReverseSweep(TapeBookkeeping):
             self.contribute(stmt.value, g, stmt.origin, assigned, out)
             return out
         if isinstance(stmt.value, ir.TupleExpr):  # t = (a, b): each element its share
+            refuse_starred(self, stmt, stmt.value.elts)
             for k, element in enumerate(stmt.value.elts):
                 if isinstance(element, ir.Var) and element in self.useful:
                     share = ir.Subscript(g, ir.Const(k))
@@ -417,6 +407,8 @@ class ReverseSweep(TapeBookkeeping):
 
     def bind(self, stmt, r: Rule):
         """The primal's operands in rule-input order, and every rule parameter's value."""
+        if isinstance(stmt.value, ir.Call):
+            refuse_starred(self, stmt, stmt.value.args)
         return bind_rule(stmt, r, self.useful)
 
     def contribute(self, var: ir.Var, expr, origin, assigned: set, out: list) -> None:

@@ -20,6 +20,7 @@ from dataclasses import replace
 import numpy as np
 
 from .. import ir
+from ..runtime.writes import copied, entry_copy, written_through
 
 
 class TapeBookkeeping:
@@ -71,6 +72,10 @@ class TapeBookkeeping:
     def add_pushes(self, block: list, kept: set) -> list:
         out = []
         for stmt in block:
+            if isinstance(stmt, ir.SetItem) and stmt.writeback:  # memory is unchanged
+                out.append(ir.ExprStmt(ir.Call(WRITTEN_THROUGH_REF, (stmt.target, stmt.value, ir.Const(_text(stmt)))),
+                                       stmt.origin))
+                continue
             if isinstance(stmt, ir.SetItem) and stmt.target in self.slot_tapes:
                 entries = ir.Call(NP_COPY_REF, (ir.Subscript(stmt.target, stmt.index),))
                 out.append(ir.Push(self.slot_tapes[stmt.target], entries, stmt.origin,
@@ -79,6 +84,10 @@ class TapeBookkeeping:
                 for t in ir.targets(stmt):
                     if t in kept:
                         out.append(ir.Push(self.tapes[t], t, stmt.origin, site=self.pop_sites[(id(stmt), t)]))
+                if stmt.target in self.entry_checks:  # read after a write into its array
+                    out += [stmt, ir.ExprStmt(ir.Call(ENTRY_COPY_REF, (stmt.target, ir.Const(_text(stmt)))),
+                                              stmt.origin)]
+                    continue
             elif ir.blocks(stmt):
                 stmt = ir.map_blocks(stmt, lambda block, _: self.add_pushes(block, kept))
             out.append(stmt)
@@ -90,6 +99,9 @@ class TapeBookkeeping:
         tapes += [self.tapes[v] for v in self.tapes if v in kept]
         tapes += list(self.slot_tapes.values())
         out = [ir.Assign(t, ir.TupleExpr((), is_list=True), self.fn.origin) for t in tapes]
+        for param in self.copied:  # written into: the caller's value must never change
+            out.insert(0, ir.Assign(param, ir.Call(COPIED_REF, (param,)), self.fn.origin))
+            self.dynamic.add(param)
         top_level = set()
         for stmt in forward:
             if isinstance(stmt, ir.Assign):
@@ -124,3 +136,11 @@ def _breaks(body: list) -> bool:
 
 
 NP_COPY_REF = ir.Ref("np", np, ("copy",), np.copy)
+COPIED_REF = ir.Ref("copied", copied, (), copied)
+WRITTEN_THROUGH_REF = ir.Ref("written_through", written_through, (), written_through)
+ENTRY_COPY_REF = ir.Ref("entry_copy", entry_copy, (), entry_copy)
+
+
+def _text(stmt) -> str:
+    """The user's line, for a check that fails at run time."""
+    return f"{stmt.origin}: {stmt.origin.text.strip()}" if stmt.origin else ""

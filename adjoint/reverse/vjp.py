@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from .. import ir
 from ..errors import UnsupportedSyntax
+from ..lowering.frontend import signature_arguments
 
 
 @dataclass
@@ -29,6 +30,7 @@ class VJP:
     source: str = ""
     guards: tuple = ()  # what the halves assumed (see guards.py)
     callees: list = field(default_factory=list)
+    statics: tuple = ()  # the key of the callables and objects it was compiled for
 
 
 def split_vjp(combined: ir.Function, seed: ir.Var, fwd_name: str, bwd_name: str):
@@ -75,11 +77,16 @@ def one_result(fn: ir.Function) -> ir.Function:
                                              ir.Return(packed, ret.origin)])
 
 
-def pair_name(parsed, wrt: tuple, scalars: frozenset) -> str:
+def pair_name(parsed, wrt: tuple, scalars: frozenset, statics=None) -> str:
     """The function's name, plus what sets this pair apart from its other pairs: the
-    parameters it differentiates (if not all) and those known to be scalars. The same
-    function and signature always get the same name: fwd_dense, fwd_dense_W_b, ..."""
+    parameters it differentiates (if not all), those known to be scalars and the functions
+    passed in by name. The same function and signature always get the same name:
+    fwd_dense, fwd_dense_W_b, fwd_rk4_f_decay, ..."""
     name = parsed.node.name
+    for param, value in sorted((statics or {}).items()):
+        label = getattr(value, "__name__", "")
+        if callable(value) and label.isidentifier():
+            name += f"_{param}_{label}"
     if wrt != parameter_names(parsed):
         name += "_" + "_".join(wrt)
     if scalars:
@@ -88,8 +95,7 @@ def pair_name(parsed, wrt: tuple, scalars: frozenset) -> str:
 
 
 def parameter_names(parsed) -> tuple:
-    args = parsed.node.args
-    return tuple(a.id for a in args.posonlyargs + args.args + args.kwonlyargs)
+    return tuple(a.id for a in signature_arguments(parsed.node.args))
 
 
 def calls_itself(func) -> bool:

@@ -19,6 +19,7 @@
     special_more    more of scipy.special: incomplete gamma and beta, Bessel functions, ...
     stats       scipy.stats distributions: logpdf, pdf, cdf, ...
     scipy_linalg    scipy.linalg's solvers and sqrtm, scipy.signal.convolve
+    writes      what np.add.at and np.fill_diagonal lower to
     forward_*   forward-mode (JVP) rules: linear/multilinear declarations, reductions,
                 linalg, the others; forward_helpers: rules of what forward code calls
 
@@ -30,7 +31,7 @@ scipy.signal imports) takes about a second, so `import adjoint` does not.
 """
 from . import (operators, scalar, unary, binary, reductions, linalg, shaping, selection,  # noqa: F401
                signal, special, nondiff, containers, fft, complex, arrays, decompositions,
-               special_more)
+               special_more, objects, writes)
 from . import (forward_helpers, forward_linear, forward_reductions,  # noqa: F401,E402 (forward rules)
                forward_linalg, forward_other)
 

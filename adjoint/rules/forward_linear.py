@@ -9,11 +9,14 @@ a @ dot_b`). Only functions whose options cannot add a constant belong here: np.
 Elementwise rules need no declaration: their forward rules are derived (see
 adjoint/forward/rules.py).
 """
+import builtins
 import operator
 
 import numpy as np
 
 from ..runtime.containers import appended, dict_items, dict_values, iterated, make_dict
+from ..runtime.python import dict_get, joined, rest_of, transposed, with_default
+from ..runtime.writes import added_at
 from ..runtime.tangents import broadcast_like, diff_tangent, writable_tangent
 from .registry import linear, multilinear
 
@@ -38,7 +41,10 @@ linear(np.sum, np.mean, np.average, np.cumsum, np.trace, np.diagonal, np.diag, n
        diff_tangent, np.gradient, np.rollaxis, np.fft.fftshift, np.fft.ifftshift,
        *_all("row_stack", "astype"),
        # linear on the real values forward mode follows (it refuses complex ones)
-       np.real, np.imag, ".real", ".imag", np.conjugate, np.real_if_close)
+       np.real, np.imag, ".real", ".imag", np.conjugate, np.real_if_close,
+       # Python's own conversions and what harmless Python compiles to
+       builtins.float, builtins.list, builtins.tuple, dict_get, joined, rest_of, transposed,
+       with_default, added_at)
 
 multilinear(operator.matmul, np.matmul, np.dot, np.vdot, np.inner, np.outer, np.tensordot,
             np.einsum, np.kron, np.cross, np.convolve, np.correlate, *_all("vecdot"),

@@ -35,6 +35,7 @@ NONDIFF: dict = {}  # callable or ".attr" -> short reason, for calls whose outpu
 # type -> function making the rule of a callable of that type on demand (calls of grad(f):
 # adjoint/higher_calls.py registers one for GradientFunction)
 RULE_MAKERS: dict = {}
+IMPURE: set = set()  # callables whose every call must run as written (random draws)
 COMPLEX_RULES: dict = {}  # primal -> the Rule used when an operand or result is complex
 # adjoint's own entries of RULES and NONDIFF (the coverage table and registry tests are
 # about these, not rules a user adds); filled by rules/__init__ and by each lazy family
@@ -173,6 +174,13 @@ def nondiff(*primals, reason: str = "its output does not change smoothly with it
         NONDIFF[primal] = reason
 
 
+def impure(*primals):
+    """Declare calls that must never be dropped or repeated (random draws): their result
+    may be unused, and running them changes the generator's state."""
+    for primal in primals:
+        IMPURE.add(primal)
+
+
 def complex_rule(primal, **options):
     """Register the decorated function as primal's rule when a value involved is complex
     (see adjoint/reverse/complex_values.py)."""
@@ -184,6 +192,8 @@ def lookup(primal) -> Rule | None:
         found = RULES.get(primal)
         if found is None and load_family_of(primal):
             found = RULES.get(primal)
+        if found is None:
+            found = RULES.get(_unbound(primal))
     except TypeError:  # unhashable callables have no rule
         return None
     maker = RULE_MAKERS.get(type(primal)) if found is None else None
@@ -192,9 +202,26 @@ def lookup(primal) -> Rule | None:
 
 def is_nondiff(primal) -> bool:
     try:
-        return primal in NONDIFF or (load_family_of(primal) and primal in NONDIFF)
+        return primal in NONDIFF or (load_family_of(primal) and primal in NONDIFF) or \
+            _unbound(primal) in NONDIFF
     except TypeError:
         return False
+
+
+def is_impure(primal) -> bool:
+    try:
+        return primal in IMPURE or _unbound(primal) in IMPURE
+    except TypeError:
+        return False
+
+
+def _unbound(primal):
+    """rs.randn -> RandomState.randn: a method bound to a library object (a random
+    generator) is keyed by its class's function."""
+    owner = getattr(primal, "__self__", None)
+    if owner is None or inspect.ismodule(owner) or inspect.isclass(owner):
+        return None
+    return getattr(primal, "__func__", None)
 
 
 def load_family_of(primal) -> bool:

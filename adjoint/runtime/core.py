@@ -19,6 +19,7 @@ import math
 import numpy as np
 
 from .containers import GradDict, Grads, is_container, plain, unindex_container, zero_entry, zero_like
+from .pytrees import GradObject, finish_object, is_object, zero_object
 from ..errors import NonScalarOutput
 
 
@@ -64,7 +65,9 @@ def seed(y):
 def zero_grad(x):
     """A zero gradient for x: zeros of its shape (0.0 for scalars, and for None, the
     placeholder of a value not yet computed); for a tuple, list or dict, zeros in its
-    structure."""
+    structure; for an object (see pytrees.py), an empty GradObject."""
+    if is_object(x):
+        return zero_object(x)
     if is_container(x):
         return zero_like(x, zero_grad)
     if x is None or np.ndim(x) == 0 and not isinstance(x, np.ndarray):
@@ -149,6 +152,8 @@ def writeable(g):
     tuples, lists and dicts become plain tuples, lists and dicts."""
     if isinstance(g, (Grads, GradDict)):
         return plain(g, writeable)
+    if isinstance(g, GradObject):
+        return finish_object(g, writeable, zero_grad)
     if isinstance(g, np.ndarray) and (g.base is not None or not g.flags.writeable):
         return g.copy()
     return g

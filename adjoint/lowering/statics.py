@@ -1,0 +1,112 @@
+"""Values known when compiling: the callables passed in, and the structure of objects.
+
+A gradient is compiled for the argument *types* it is called with, and, for arguments
+whose meaning changes the code, for more than the type (the specialization key):
+
+    a function, lambda, builtin or ufunc      itself: `f(y)` compiles to a call of it
+    a functools.partial                       its function, how many arguments it binds,
+                                              the keywords it binds (values read at run time)
+    a bound method                            its function, and its object's structure
+    an object (dataclass, NamedTuple,         its class, and for each field: the key of a
+    registered pytree, user class)            callable or object, else (type, carries floats)
+    a numpy random generator                  its type (draws run as written)
+
+The dispatcher compares keys on every call, so passing a different callable, or an object
+whose callable attribute was rebound, compiles again: never a stale gradient.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import types
+
+import numpy as np
+
+from ..rules.registry import RULE_MAKERS
+from ..runtime.pytrees import fields_of, has_leaves, is_object
+
+RANDOM_TYPES = (np.random.Generator, np.random.RandomState)
+
+
+class Same:
+    """A key part that compares by identity (functions, and anything unhashable)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __hash__(self):
+        return id(self.obj)
+
+    def __eq__(self, other):
+        return isinstance(other, Same) and other.obj is self.obj
+
+
+def kind_of(value) -> str | None:
+    """'function', 'partial', 'method', 'object', 'random' or None (a plain value: an
+    array, a number, a string, a container)."""
+    if isinstance(value, functools.partial) and type(value) not in RULE_MAKERS:
+        return "partial"  # (a grad(f) is a partial with a rule of its own: a function)
+    if isinstance(value, types.MethodType):
+        return "method" if is_object(value.__self__) else "function"
+    if isinstance(value, RANDOM_TYPES):
+        return "random"
+    if is_object(value):
+        return "object"
+    if isinstance(value, (str, bytes, tuple, list, dict, np.ndarray, np.generic)):
+        return None
+    if callable(value):  # functions, lambdas, builtins, ufuncs, numpy's dispatchers, classes
+        return "function"
+    return None
+
+
+def static_key(value, seen=None):
+    """What the code compiled for `value` depends on (see the module docstring)."""
+    kind = kind_of(value)
+    if kind is None:
+        return type(value), has_leaves(value)
+    if kind == "function":
+        return "function", _identity(value)
+    if kind == "partial":
+        return ("partial", static_key(value.func, seen), tuple(static_key(a, seen) for a in value.args),
+                tuple((k, static_key(v, seen)) for k, v in sorted(value.keywords.items())))
+    if kind == "method":
+        return "method", Same(value.__func__), static_key(value.__self__, seen)
+    if kind == "random":
+        return "random", type(value)
+    seen = set() if seen is None else seen
+    if id(value) in seen:  # a field pointing back up the tree (a parent): its class only
+        return "cycle", type(value)
+    seen.add(id(value))
+    fields = tuple((k, static_key(v, seen)) for k, v in fields_of(value).items())
+    seen.discard(id(value))
+    return "object", type(value), fields
+
+
+def _identity(value):
+    try:
+        hash(value)
+    except TypeError:
+        return Same(value)
+    return value if isinstance(value, types.MethodType) else Same(value)
+
+
+def argument_key(value):
+    """The key of one argument: its type, or for a value known when compiling, its
+    static key."""
+    return static_key(value) if kind_of(value) else type(value)
+
+
+def statics_key(statics: dict) -> tuple:
+    return tuple((name, static_key(value)) for name, value in sorted(statics.items()))
+
+
+def static_defaults(func) -> dict:
+    """Parameters whose default is a callable or object (def f(x, _r=np.sum))."""
+    try:
+        parameters = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):
+        return {}
+    return {p.name: p.default for p in parameters
+            if p.default is not p.empty and kind_of(p.default) is not None}

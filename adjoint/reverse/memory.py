@@ -1,0 +1,387 @@
+"""Which values may share memory, and which statements write into memory.
+
+A flow-insensitive points-to analysis over the SSA IR. Every value that may hold an array
+(or a container of arrays) gets the set of *roots* its memory may come from: a parameter
+(`("param", name)`), or the statement that made a new object (`("new", id)`). A view or
+an entry (`x[1:3]`, `x.T`, `d["W"]`, `y = x`, a call that may return its argument) has
+the roots of what it came from, plus its own; a tuple, list or dict has its own root and
+those of its entries. Numbers (shape class SCALAR, loop counters, `len(x)`) have none.
+
+A *write* changes memory in place: `x[i] = v`, `x op= v` on an array (numpy writes in
+place, so every name sharing x's memory sees it; adjoint compiles it as x = x op v, which
+is right for every value but those names), `xs.append(v)` on a list, and a call of a user
+function that writes into one of its parameters (`Effects`, read from its source).
+"""
+from __future__ import annotations
+
+import builtins
+import inspect
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import ir
+from . import shapes
+from ..lowering.frontend import parse_function
+from ..lowering.lower import Lowering
+from ..origin import is_user_code
+from ..runtime.containers import appended, dict_items, dict_values, iterated, make_dict
+from ..runtime.python import with_default
+from ..runtime.tangents import writable_tangent, zero_tangent
+
+SHAPE_ATTRIBUTES = {"shape", "ndim", "size", "dtype"}
+SHAPE_FUNCTIONS = {builtins.len, np.shape, np.ndim, np.size}
+CONTAINER_MAKERS = {appended, make_dict, dict_values, dict_items, iterated, with_default,
+                    builtins.list, builtins.tuple}
+FRESH = {builtins.sum, builtins.float, builtins.abs, builtins.len, builtins.int, builtins.max,
+         builtins.min, np.zeros, np.ones, np.full, np.empty, np.zeros_like, np.ones_like,
+         np.full_like, np.empty_like, np.array, np.copy, np.arange, np.linspace, np.eye,
+         np.identity, np.sum, np.mean, np.prod, np.cumsum, np.dot, np.outer, np.concatenate,
+         np.stack, np.vstack, np.hstack, np.where, np.clip, np.max, np.min, np.matmul,
+         np.sort, np.std, np.var, np.tensordot, np.einsum, np.roll, np.diff, np.tile,
+         np.kron, np.pad, np.abs, np.linalg.norm, np.linalg.inv, np.linalg.solve,
+         writable_tangent, zero_tangent}  # (the last two: in forward-mode code)
+
+
+@dataclass(frozen=True)
+class Write:
+    """A statement writing into memory: `var`'s roots (through `var`, which follows it)."""
+
+    stmt: object
+    var: ir.Var  # the array written (its roots are what changes)
+    follows: frozenset  # names whose gradient bookkeeping sees this write
+    what: str  # for messages: "x[...] = ...", "x += ...", "helper(x) writes x"
+    by_call: bool = False  # a user function writing into its argument
+
+
+@dataclass(frozen=True)
+class Effects:
+    """What a user function does to its arguments' memory."""
+
+    fresh_result: bool  # its result never shares memory with an argument
+    written: tuple  # ((parameter name, Location of the write, by op= only), ...)
+
+
+def fresh_callable(func) -> bool:
+    """Always returns a new array (or an immutable number)."""
+    if isinstance(func, np.ufunc) or getattr(func, "__module__", None) == "math":
+        return True
+    try:
+        return func in FRESH
+    except TypeError:
+        return False
+
+
+def is_number(var, classes: dict, integers: set) -> bool:
+    return classes.get(var) == shapes.SCALAR or var in integers
+
+
+def integer_valued(fn: ir.Function) -> set:
+    """Variables that hold ints (loop counters, len(x), x.shape[0], i - 1)."""
+    integers = {s.target for s in ir.walk(fn.body) if isinstance(s, ir.For) and s.target is not None}
+    for _ in range(5):
+        for stmt in ir.walk(fn.body):
+            if isinstance(stmt, ir.Assign) and isinstance(stmt.target, ir.Var) and \
+                    integer_expression(stmt.value, integers):
+                integers.add(stmt.target)
+    return integers
+
+
+def integer_expression(expr, integers) -> bool:
+    if isinstance(expr, ir.Const):
+        return isinstance(expr.value, int) and not isinstance(expr.value, bool)
+    if isinstance(expr, ir.Var):
+        return expr in integers
+    if isinstance(expr, ir.BinOp):
+        return integer_expression(expr.left, integers) and integer_expression(expr.right, integers)
+    if isinstance(expr, ir.Call):
+        return expr.func.value is builtins.len
+    if isinstance(expr, ir.Attr):
+        return expr.name in ("shape", "ndim", "size")
+    if isinstance(expr, ir.Subscript):  # x.shape[0]
+        return isinstance(expr.value, ir.Var) and expr.value in integers
+    return False
+
+
+class Memory:
+    """Where each value's memory may come from, and every in-place write.
+
+    own[v]: the objects v may itself be (an array's buffer, a list); reach[v]: those and
+    every object reachable from v (a list's entries). Writing into v changes own[v], which
+    every name whose reach meets it can see; appending to a list changes the list, not
+    its entries."""
+
+    def __init__(self, fn: ir.Function, classes: dict, effects_of=None, scalar_params=frozenset()):
+        self.fn = fn
+        self.scalar_params = frozenset(scalar_params)  # names of parameters passed as numbers
+        self.classes = classes
+        self.effects_of = effects_of or (lambda func: None)
+        self.integers = integer_valued(fn)
+        params = {p: frozenset({("param", p.name)}) for p in fn.params}
+        self.own, self.reach = dict(params), dict(params)
+        self.arrays = known_arrays(fn)
+        self.entries = entry_reads(fn, self.integers)
+        self.entry_ops: set = set()  # entries updated by op=: numbers (rebound), checked at run time
+        self.solve()
+        self.writes = [w for s in ir.walk(fn.body) for w in self.writes_of(s)]
+
+    def of(self, var) -> frozenset:
+        """Every object var may be or hold."""
+        return self._get(self.reach, var)
+
+    def owned(self, var) -> frozenset:
+        """The objects var may itself be: what writing into var changes."""
+        return self._get(self.own, var)
+
+    def _get(self, table, var) -> frozenset:
+        if not isinstance(var, ir.Var) or is_number(var, self.classes, self.integers):
+            return frozenset()
+        return table.get(var, frozenset())
+
+    def solve(self) -> None:
+        changed = True
+        while changed:
+            changed = False
+            for stmt in ir.walk(self.fn.body):
+                for var, own, reach in self.defines(stmt):
+                    for table, roots in ((self.own, own), (self.reach, reach | own)):
+                        old = table.get(var, frozenset())
+                        if not roots <= old:
+                            table[var] = old | roots
+                            changed = True
+
+    def defines(self, stmt):
+        """(var, what it may be, what it may hold) for each variable the statement binds
+        or fills."""
+        if isinstance(stmt, ir.SetItem):  # a container entry may now be v itself
+            if stmt.target in self.arrays:  # (an array takes copies of v's values)
+                return []
+            return [(stmt.target, frozenset(), self.of(stmt.value))]
+        if not isinstance(stmt, ir.Assign):
+            return []
+        own = {("new", id(stmt))}
+        value = stmt.value
+        if stmt.may_alias:  # x op= v: numpy updates x's memory in place
+            own |= self.owned(_updated(value))
+        own, reach = self.value_roots(value, frozenset(own))
+        return [(t, own, reach) for t in ir.targets(stmt)]
+
+    def value_roots(self, value, own=frozenset()):
+        """(objects the value may be, objects it may hold), given its own new object."""
+        if isinstance(value, ir.Var):
+            return own | self.owned(value), own | self.of(value)
+        if isinstance(value, ir.Subscript):  # a view of an array, or an entry of a list
+            return own | self.of(value.value), own | self.of(value.value)
+        if isinstance(value, ir.Attr) and value.name not in SHAPE_ATTRIBUTES:
+            return own | self.of(value.value), own | self.of(value.value)
+        if isinstance(value, ir.TupleExpr):
+            return own, own.union(*[self.value_roots(e)[1] for e in value.elts])
+        if not isinstance(value, ir.Call):
+            return own, own  # arithmetic, comparisons, constants: new values
+        func = value.func.value
+        args = list(value.args) + [v for _, v in value.kwargs]
+        held = frozenset().union(*[self.value_roots(a)[1] for a in args])
+        if _is(func, CONTAINER_MAKERS):
+            return own, own | held
+        if fresh_callable(func) and not value.kwargs or _is(func, SHAPE_FUNCTIONS):
+            return own, own
+        effects = self.effects_of(func)
+        if effects is not None and effects.fresh_result:
+            return own, own
+        return own | held, own | held  # it may return an argument, or something in one
+
+    def writes_of(self, stmt) -> list:
+        if isinstance(stmt, ir.SetItem) and not stmt.writeback:
+            return [Write(stmt, stmt.target, frozenset({stmt.target}), f"{stmt.target.name}[...] = ...")]
+        if not isinstance(stmt, (ir.Assign, ir.ExprStmt)):
+            return []
+        if isinstance(stmt, ir.Assign) and stmt.may_alias:
+            old = _updated(stmt.value)
+            if old in self.entries:  # e += v on e = x[i]: a number, unless x[i] is a row
+                self.entry_ops.add(old)
+                return []
+            if isinstance(stmt.value, ir.Call) and stmt.value.func.value is with_default:
+                return []  # d.setdefault compiles to a new version of d: nothing is written
+            if isinstance(old, ir.Var) and self.of(old):
+                what = f"{stmt.may_alias}.append(...)" if isinstance(stmt.value, ir.Call) \
+                    else f"{stmt.may_alias} op= ..."
+                return [Write(stmt, old, frozenset({old}) | set(ir.targets(stmt)), what)]
+            return []
+        effects = self.effects_of(stmt.value.func.value) if isinstance(stmt.value, ir.Call) else None
+        if effects is None or not effects.written:
+            return []
+        out = []
+        arguments = callee_arguments(stmt.value)
+        for name, location, by_op in effects.written:
+            arg = arguments.get(name)
+            if by_op and arg in self.entries:  # p op= v on an entry: a number, rebound
+                self.entry_ops.add(arg)
+                continue
+            if isinstance(arg, ir.Var) and self.of(arg):
+                where = f" at {location}" if location else ""
+                out.append(Write(stmt, arg, frozenset(),
+                                 f"{_callee_name(stmt.value)}(...) writes into its argument {name}{where}",
+                                 by_call=True))
+        return out
+
+
+def known_arrays(fn: ir.Function) -> set:
+    """Variables that are numpy arrays on every path (made by numpy, arithmetic on one, a
+    view of one): x[i] = v copies v's values into them, so x never holds v itself. The
+    largest such set: start from every variable and drop those some assignment disproves."""
+    defs: dict = {}
+    for stmt in ir.walk(fn.body):
+        for t in ir.targets(stmt):
+            defs.setdefault(t, []).append(stmt)
+    arrays = set(defs) - set(fn.params)
+    changed = True
+    while changed:
+        changed = False
+        for var in sorted(arrays, key=lambda v: v.name):
+            if not all(isinstance(s, ir.Assign) and isinstance(s.target, ir.Var)
+                       and _makes_array(s.value, arrays) for s in defs[var]):
+                arrays.discard(var)
+                changed = True
+    return arrays
+
+
+def _makes_array(value, arrays: set) -> bool:
+    if isinstance(value, ir.Var):
+        return value in arrays
+    if isinstance(value, (ir.BinOp, ir.UnaryOp)):
+        return any(isinstance(v, ir.Var) and v in arrays for v in ir.children(value))
+    if isinstance(value, ir.Subscript):
+        return value.value in arrays
+    if isinstance(value, ir.Call):
+        func = value.func.value
+        return isinstance(func, np.ufunc) or _is(func, _ARRAY_MAKERS)
+    return False
+
+
+_ARRAY_MAKERS = {np.zeros, np.ones, np.full, np.empty, np.zeros_like, np.ones_like, np.full_like,
+                 np.empty_like, np.array, np.copy, np.arange, np.linspace, np.eye, np.identity,
+                 np.asarray, np.roll, np.concatenate, np.stack, np.where, np.outer, np.cumsum,
+                 writable_tangent}
+
+
+def callee_arguments(call: ir.Call) -> dict:
+    """parameter name -> the argument a call passes for it ({} when they do not bind)."""
+    try:
+        return dict(inspect.signature(call.func.value).bind(*call.args, **dict(call.kwargs)).arguments)
+    except (TypeError, ValueError):
+        return {}
+
+
+def _callee_name(call: ir.Call) -> str:
+    return ".".join((call.func.root_name,) + tuple(call.func.path))
+
+
+def _updated(value):
+    """The array an op= or append updates: x in x + v, xs in appended(xs, v)."""
+    if isinstance(value, ir.BinOp):
+        return value.left
+    if isinstance(value, ir.Call) and value.args:
+        return value.args[0]
+    return None
+
+
+def _is(func, table) -> bool:
+    try:
+        return func in table
+    except TypeError:
+        return False
+
+
+# effects of user functions ----------------------------------------------------------------
+_EFFECTS: dict = {}  # (function, its code object) -> Effects
+_EFFECTS_LOCK = threading.RLock()
+
+
+def summarize(fn: ir.Function, effects_of) -> Effects:
+    """Does fn's result share memory with a parameter; which parameters does it write?"""
+    classes = shapes.infer(fn, frozenset())
+    memory = Memory(fn, classes, effects_of)
+    params = {("param", p.name) for p in fn.params}
+    results = [s.value for s in ir.walk(fn.body) if isinstance(s, ir.Return)]
+    fresh = not any(memory.value_roots(r)[1] & params for r in results)
+    written, by_op = {}, {}
+    for write in memory.writes:
+        for root in memory.owned(write.var) & params:
+            written.setdefault(root[1], write.stmt.origin)
+            by_op[root[1]] = by_op.get(root[1], True) and write.what.endswith(" op= ...")
+    return Effects(fresh, tuple((name, written[name], by_op[name]) for name in sorted(written)))
+
+
+def effects_reader(lower):
+    """effects_of(func) for user functions, reading each one's source once through
+    `lower(func) -> ir.Function` (None: not the user's code, or not readable)."""
+    def effects_of(func):
+        code = getattr(func, "__code__", None)
+        if code is None:
+            return None
+        key = (func, code)
+        with _EFFECTS_LOCK:
+            if key in _EFFECTS:
+                return _EFFECTS[key]
+            _EFFECTS[key] = None  # a function calling itself: unknown while it is read
+            fn = lower(func)
+            found = None if fn is None else summarize(fn, effects_of)
+            _EFFECTS[key] = found
+            return found
+    return effects_of
+
+
+def lower_user_function(func):
+    """The lowered IR of a user function, or None (a library's, unreadable, unsupported)."""
+    if not inspect.isfunction(func) or not is_user_code(func):
+        return None
+    try:
+        return Lowering(parse_function(func)).run()
+    except Exception:  # noqa: BLE001  unreadable or unsupported: its effects are unknown,
+        return None    # and compiling it (if it is differentiated through) says why
+
+
+user_effects = effects_reader(lower_user_function)
+
+
+def entry_reads(fn: ir.Function, integers: set) -> set:
+    """Variables every assignment of which is x[i] or x[i, j] with integer indices (or a
+    copy of such a variable): an entry (a copy) when the indices reach every axis, a view
+    of x otherwise, which only the run can tell (see runtime.writes.entry_copy)."""
+    defs: dict = {}
+    for stmt in ir.walk(fn.body):
+        for t in ir.targets(stmt):
+            defs.setdefault(t, []).append(stmt)
+    entries = set(defs) - set(fn.params)
+    changed = True
+    while changed:
+        changed = False
+        for var in sorted(entries, key=lambda v: v.name):
+            if not all(isinstance(s, ir.Assign) and isinstance(s.target, ir.Var) and (
+                    isinstance(s.value, ir.Subscript) and _all_integers(s.value.index, integers)
+                    or isinstance(s.value, ir.Var) and s.value in entries
+                    or s.may_alias and _updated(s.value) in entries) for s in defs[var]):
+                entries.discard(var)
+                changed = True
+    return entries
+
+
+def _all_integers(index, integers: set) -> bool:
+    parts = index.elts if isinstance(index, ir.TupleExpr) else (index,)
+    return all(integer_expression(p, integers) for p in parts)
+
+
+def is_basic_index_expr(index, integers: set) -> bool:
+    """An index of ints and slices (never an index array, so no entry repeats)."""
+    parts = index.elts if isinstance(index, ir.TupleExpr) else (index,)
+    for part in parts:
+        if isinstance(part, ir.Slice):
+            if not all(p is None or integer_expression(p, integers) for p in ir.children(part)):
+                return False
+        elif isinstance(part, ir.Const):
+            if not (part.value is None or part.value is Ellipsis or integer_expression(part, integers)):
+                return False
+        elif not integer_expression(part, integers):
+            return False
+    return True

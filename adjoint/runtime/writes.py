@@ -1,0 +1,77 @@
+"""Helpers for code that writes into arrays: what a write's value contributed, copies of
+parameters written into, and the checks on writes numpy would not make where they seem to.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import UnsupportedSyntax
+
+
+def assigned_part(g, index):
+    """g[index], with zeros where numpy's x[index] = v let a later entry of v win: with a
+    repeated index (x[[0, 0]] = v) only the last write lands, so only it gets gradient."""
+    part = g[index]
+    if np.ndim(part) == 0 or not _has_index_array(index):
+        return part
+    order = np.arange(part.size).reshape(part.shape)
+    last = np.full(np.shape(g), -1)
+    last[index] = order  # numpy picks the winner of each repeated entry, as it did in x
+    return np.where(last[index] == order, part, 0.0)
+
+
+def _has_index_array(index) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(p, (list, np.ndarray)) and np.asarray(p).dtype.kind in "iu" for p in parts)
+
+
+def copied(x):
+    """A parameter the function writes into, copied so the caller's value never changes:
+    arrays copied, tuples, lists and dicts rebuilt around copies of what they hold."""
+    if isinstance(x, np.ndarray) or hasattr(type(x), "__array_function__") and hasattr(x, "copy"):
+        return x.copy()  # (numpy's, or an array numpy dispatches to: dask, CuPy)
+    if isinstance(x, dict):
+        return {key: copied(value) for key, value in x.items()}
+    if isinstance(x, (list, tuple)) and type(x) in (list, tuple):
+        return type(x)(copied(item) for item in x)
+    return x
+
+
+def written_through(array, part, text: str):
+    """array[i][j] = v writes v into array only when array[i] is a view of array (or the
+    entry of a list or dict); with an index array, array[i] is a copy and numpy leaves
+    array unchanged, which the gradient would not know: refused when it happens."""
+    if isinstance(array, np.ndarray) and not (isinstance(part, np.ndarray)
+                                              and np.may_share_memory(array, part)):
+        raise UnsupportedSyntax(f"{text}: the inner subscript makes a copy (an index array "
+                                "or mask), so numpy writes into that copy and the array does "
+                                "not change; write one subscript with every index instead: "
+                                "x[i, j] = v")
+    return None
+
+
+def added_at(a, indices, b):
+    """np.add.at(a, indices, b) on a copy of a: b added at indices, repeats adding up."""
+    out = np.array(a, dtype=np.result_type(a, b))
+    np.add.at(out, indices, b)
+    return out
+
+
+def diagonal_index(a):
+    """The index np.fill_diagonal(a, v) writes (without wrap): (r, r, ...) for r over the
+    diagonal."""
+    if np.ndim(a) < 2 or np.ndim(a) > 2 and len(set(np.shape(a))) != 1:
+        raise ValueError("np.fill_diagonal needs a 2-d array or one whose sides are all equal")
+    r = np.arange(min(np.shape(a)))
+    return (r,) * np.ndim(a)
+
+
+def entry_copy(value, text: str):
+    """x[i] read after a write into x is fine when it is an entry (a copy, x 1-d); when x
+    has more axes it is a view that sees the write, which the gradient would not follow."""
+    if isinstance(value, np.ndarray) and value.ndim:
+        raise UnsupportedSyntax(f"{text}: this reads a view of a row of the array (not a copy "
+                                "of one entry), and a later write into the array changes it "
+                                "before it is used; read it after the write, or copy it here "
+                                "(np.copy(...))")
+    return None
