@@ -7,7 +7,9 @@ recompiles when anything that code was compiled against changed since: a global 
 closure value f reads, a module attribute it calls (np.tanh), the code of f or of a
 function it calls through (`__code__` replaced in place, as IPython's %autoreload does).
 Source read from a file edited since import is refused (NoSource), never differentiated.
-Calls from several threads are safe (see dispatch.py).
+Calls from several threads are safe (see dispatch.py). `grad` of a `grad` of a scalar
+parameter is the second derivative (reverse mode over forward-mode code, dispatch.py);
+jvp, Jacobians, Hessians and HVPs are in higher.py.
 An exception leaving the generated code gets a note naming the user's line it comes from
 (adjoint/debug.py); `check_finite=True` (or ADJOINT_CHECK_FINITE=1) compiles code that
 stops at the first gradient holding nan or inf.
@@ -18,7 +20,8 @@ import functools
 
 from .dispatch import Specializer
 from .display import Source
-from .errors import AdjointError
+from .errors import BadArguments
+from .higher import forward_source
 
 
 class GradientFunction(functools.partial):
@@ -85,14 +88,20 @@ def value_and_grad(func=None, wrt=None, *, has_aux: bool = False, optimize: bool
 
 def source(func, wrt=None, *example_args, optimize: bool = True, value: bool = False,
            has_aux: bool = False, callees: bool = False, check_finite: bool | None = None,
-           backend: str = "python") -> str:
+           mode: str = "grad", backend: str = "python") -> str:
     """The generated gradient code for `func`, as `grad(func, wrt)` would run it.
 
     With example arguments, the code specialized to their types (scalars drop the
     broadcasting bookkeeping); without, the code for array arguments. `callees=True`
     appends the forward/backward pair of every function differentiated through.
-    `backend="numba"`: the code numba compiles (nothing is compiled until a call).
+    `mode="jvp"` gives the forward-mode code `adjoint.jvp` runs instead (with the code
+    of every function it calls through). `backend="numba"`: the code numba compiles
+    (nothing is compiled until a call).
     """
+    if mode == "jvp":
+        return Source(forward_source(func, wrt, *example_args, optimize=optimize))
+    if mode != "grad":
+        raise BadArguments(f"mode is 'grad' or 'jvp'; got {mode!r}")
     spec = Specializer(func, wrt, optimize, value, has_aux, check_finite, backend)
     key = spec.key_of(example_args) if example_args else spec.default_key()
     compiled = spec.compile_for(key)
@@ -111,8 +120,6 @@ def source(func, wrt=None, *example_args, optimize: bool = True, value: bool = F
 
 def _make(func, wrt, optimize, return_value, has_aux=False, check_finite=None,
           backend="python") -> GradientFunction:
-    if isinstance(func, GradientFunction):
-        raise AdjointError("gradients of gradients are not supported yet")
     spec = Specializer(func, wrt, optimize, return_value, has_aux, check_finite, backend)
     out = GradientFunction(spec.dispatcher, *spec.bound)
     out._specializer = spec

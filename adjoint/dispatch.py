@@ -27,7 +27,8 @@ from .guards import CellTable, is_stale, merged, readers
 from .lowering.frontend import MISSING, definition_location, parse_function
 from .lowering.lower import assigned_names, user_names
 from .lowering.statics import argument_key, kind_of, static_defaults
-from .pipeline import COMPILE_LOCK, Compiled, compile_gradient, pair_guards
+from .pipeline import (COMPILE_LOCK, Compiled, compile_forward, compile_gradient, forward_guards,
+                       pair_guards)
 from .runtime.debug import check_finite_default, note_origin
 from .runtime.python import left_open
 from .runtime.pytrees import fields_of, has_leaves, is_object
@@ -40,9 +41,13 @@ class Specializer:
 
     def __init__(self, func, wrt, optimize: bool, return_value: bool, has_aux: bool = False,
                  check_finite: bool | None = None, backend: str = "python"):
-        if isinstance(getattr(func, "_specializer", None), Specializer):
-            raise AdjointError.at(definition_location(func),
-                                  "gradients of gradients are not supported yet")
+        inner = getattr(func, "_specializer", None)
+        self.inner = inner if isinstance(inner, Specializer) else None  # grad of this gradient
+        self.derived_from = None  # the inner gradient's ForwardCompiled that func is
+        if self.inner is not None:  # reverse mode over the inner gradient's forward code
+            func = self.inner.derivative_function()
+            self.derived_from = self.inner.derivative
+        self.derivative = None  # ForwardCompiled of derivative_function, made on first use
         self.bound = ()  # grad(model.loss): the object the method is bound to comes first
         if inspect.ismethod(func) and inspect.isfunction(func.__func__):
             self.bound, func = (func.__self__,), func.__func__
@@ -143,6 +148,7 @@ class Specializer:
         for name, value in zip(self.params, values):
             check_plain_array(name, value, self.func)
         with COMPILE_LOCK, internal_errors(self.func, "compiling the gradient of"):
+            self._check_inner()
             if self.func.__code__ is not self.code:
                 self._reload_code()
             expected = tuple(table.get(name, MISSING) for table, name in self.inline)
@@ -168,7 +174,8 @@ class Specializer:
                for i in self.wrt_positions):
             impl = self._checked(impl)
         inline = {(id(t.cell) if isinstance(t, CellTable) else id(t), n) for t, n in self.inline}
-        guards = tuple(g for g in merged(compiled.guards, pair_guards(compiled.callees))
+        inner = forward_guards([self.derived_from]) if self.inner is not None else []
+        guards = tuple(g for g in merged(compiled.guards, pair_guards(compiled.callees) + inner)
                        if (id(g[0].cell) if isinstance(g[0], CellTable) else id(g[0]), g[1])
                        not in inline)
         self.cache[key] = (impl, guards)
@@ -189,6 +196,39 @@ class Specializer:
         self.cache.clear()
         self.compiled.clear()
         self.by_impl.clear()
+
+    # grad of grad ------------------------------------------------------------------
+    def derivative_function(self):
+        """A Python function computing what this gradient computes, for one scalar
+        parameter: f's forward code seeded with tangent 1.0 (pipeline.compile_forward,
+        mode "unit"), which reverse mode can differentiate again, and whose own
+        derivative function gives the next order."""
+        if self.return_value or self.has_aux or not self.single:
+            kind = "value_and_grad" if self.return_value else "grad with has_aux" if self.has_aux \
+                else "grad with a tuple wrt"
+            raise AdjointError.at(definition_location(self.func),
+                                  f"the derivative of {kind} of {self.func.__name__} is not "
+                                  "supported: its output is not one scalar",
+                                  "take grad(grad(f)) of a single scalar parameter, or "
+                                  "adjoint.hessian(f) for arrays")
+        with COMPILE_LOCK, internal_errors(self.func, "compiling the derivative of"):
+            self._check_inner()
+            if self.derivative is None or is_stale(forward_guards([self.derivative])):
+                self.derivative = compile_forward(self.func, self.wrt_names, frozenset(), mode="unit")
+            return self.derivative.function
+
+    def _check_inner(self) -> None:
+        """A gradient of a gradient differentiates the code the inner one's forward mode
+        made when it was created: once f (or anything it reads) changed, refuse."""
+        inner = self.inner
+        if inner is None:
+            return
+        inner._check_inner()
+        if is_stale(forward_guards([self.derived_from])):
+            raise AdjointError.at(definition_location(inner.func),
+                                  f"{inner.func.__qualname__}, or something it reads, changed "
+                                  "since the gradient of its gradient was made",
+                                  "call adjoint.grad on adjoint.grad(f) again")
 
     def default_key(self) -> tuple:
         """The argument types assumed before any call: what the parameters are annotated
@@ -218,6 +258,7 @@ class Specializer:
         statics = self.example_statics.get(key) if statics is None else statics
         check = check_finite_default() if self.check_finite is None else bool(self.check_finite)
         with COMPILE_LOCK, internal_errors(self.func, "compiling the gradient of"):
+            self._check_inner()
             known = self.compiled.get(key)
             if known is None or known.check_finite != check or is_stale(
                     merged(known.guards, pair_guards(known.callees))):

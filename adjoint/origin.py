@@ -20,6 +20,8 @@ def module_of(obj) -> str:
     if isinstance(obj, types.ModuleType):
         return obj.__name__
     module = getattr(obj, "__module__", None)
+    if module is None and isinstance(obj, types.FunctionType):
+        return ""  # exec'd without a module: the user's, or forward code adjoint made from it
     if not isinstance(module, str):
         module = getattr(type(obj), "__module__", "") or ""
     return module

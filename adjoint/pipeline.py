@@ -10,6 +10,16 @@ and returns a `Compiled`. `compile_callee` compiles a function called through in
 cached forward/backward pair (a `VJP`, see reverse/vjp.py). `adjoint check`, `show --dump`
 and `graph` use `lower_function` and the stage list from here too.
 
+Forward mode (adjoint.jvp and the higher derivatives) runs the same front half with the
+forward sweep (forward/sweep.py) in place of the reverse one:
+
+    lower_function -> forward sweep (each user function it calls through comes back here:
+      compile_jvp_callee) -> passes.optimize -> codegen -> load         compile_forward
+
+Forward code is exec'd from exactly the text shown (registered in linecache), so the
+frontend can read it back and differentiate it again: reverse over forward for
+Hessian-vector products, forward over forward for higher derivatives.
+
 Compiling is serialized by one lock: callees are cached across gradients, and a pair half
 compiled by one thread must never be seen by another.
 """
@@ -22,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from . import backends, codegen, ir, loader, passes
 from .codegen import Pending
 from .errors import BadArguments, Location, NoSource, UnsupportedSyntax
+from .forward.sweep import forward
 from .guards import code_guard, guards_of, is_stale
 from .lowering.fence import check_supported
 from .lowering.frontend import Parsed, definition_location, parse_function
@@ -248,4 +259,109 @@ def pair_guards(callees) -> list:
             seen.add(id(vjp))
             out += vjp.guards
             pending += vjp.callees
+    return out
+
+
+# forward mode -----------------------------------------------------------------------------
+FORWARD_PREFIX = {"pair": "jvp_", "tangent": "tangent_", "unit": "grad_"}
+
+
+@dataclass
+class ForwardCompiled:
+    source: str
+    function: object  # the live generated function; .dot_names: its tangent parameters
+    wrt: tuple
+    callees: list = field(default_factory=list)  # ForwardCompiled of the functions called through
+    guards: tuple = ()
+
+
+def compile_forward(func, wrt_names: tuple, scalar_params: frozenset = frozenset(), *,
+                    mode: str = "pair", optimize: bool = True, name: str | None = None,
+                    parsed: Parsed | None = None) -> ForwardCompiled:
+    """mode "pair": (value, tangent); "tangent": the tangent; "unit": d f / d wrt of a
+    scalar wrt (what grad f computes, for grad of grad)."""
+    with COMPILE_LOCK:
+        lowered = lower_function(func, parsed)
+        fn = lowered.fn
+        wrt = [next(p for p in fn.params if p.name == n) for n in wrt_names]
+        out, callees = forward(fn, wrt, scalar_params, lowered.namer({name} if name else ()), mode,
+                               compile_jvp_callee)
+        if optimize:
+            out = passes.optimize(out)
+        out = replace(out, name=name or FORWARD_PREFIX[mode] + fn.name)
+        ir.verify(out)
+        along = ", ".join(wrt_names) or "nothing"
+        header = {"pair": f"# forward mode (jvp) of {fn.name}: its value, and its tangent along {along}",
+                  "tangent": f"# forward mode (jvp) of {fn.name}: its tangent along {along}",
+                  "unit": f"# d{fn.name}/d{along}, by forward mode"}[mode]
+        generated = codegen.generate(out, header)
+        function = loader.load(generated.source, out.name, generated.namespace, generated.origins)
+        dots = out.params[len(fn.params):]
+        copy_defaults(func, function, dots, fn.kwonly)
+        function.dot_names = [p.name for p in dots]  # callers pass tangents by keyword
+        return ForwardCompiled(generated.source, function, wrt_names, callees,
+                               guards_of(lowered.parsed, fn) + (code_guard(func),))
+
+
+def copy_defaults(func, function, dots: list, kwonly: int) -> None:
+    """f's defaults; tangent parameters after defaulted ones get None (never used: the
+    generated callers always pass them)."""
+    defaults = getattr(func, "__defaults__", None)
+    kwdefaults = getattr(func, "__kwdefaults__", None)
+    if dots and kwonly and kwdefaults:
+        kwdefaults = dict(kwdefaults, **{d.name: None for d in dots})
+    elif dots and defaults:
+        defaults = defaults + (None,) * len(dots)
+    function.__defaults__ = defaults
+    function.__kwdefaults__ = kwdefaults
+
+
+_JVP_CALLEES: dict = {}  # (function, wrt, scalars) -> (ir.Ref to jvp_<f>, its ForwardCompiled)
+_JVP_IN_PROGRESS: dict = {}  # function -> (Ref to its Pending forward function, wrt, None)
+
+
+def compile_jvp_callee(func, wrt: tuple, scalars: frozenset, call_site: Location | None):
+    """What the forward sweep calls for each user function it differentiates through:
+    (Ref to its forward function jvp_<f>, the parameters it takes tangents for, its
+    ForwardCompiled, or None for a recursive call of the function being compiled)."""
+    with COMPILE_LOCK:
+        try:
+            parsed = parse_function(func)
+        except NoSource as exc:
+            raise NoSource.at(call_site, "cannot differentiate through the function called here: "
+                              f"{exc.problems[0].what if exc.problems else exc}",
+                              "define it with def in a .py file, or give it a rule with "
+                              "@adjoint.rule") from None
+        if func in _JVP_IN_PROGRESS:
+            if next(reversed(_JVP_IN_PROGRESS)) is func:
+                return _JVP_IN_PROGRESS[func]
+            raise UnsupportedSyntax.at(call_site, f"{parsed.node.name} is part of a cycle of "
+                                       "functions calling each other, which adjoint cannot "
+                                       "differentiate yet", "give one of them a rule with @adjoint.rule")
+        if calls_itself(func):  # one forward function for every level: tangents for all
+            wrt = parameter_names(parsed)
+            scalars = frozenset()
+        key = (func, wrt, scalars)
+        if key not in _JVP_CALLEES or is_stale(forward_guards([_JVP_CALLEES[key][2]])):
+            name = "jvp_" + parsed.node.name + ("" if wrt == parameter_names(parsed)
+                                                else "_" + "_".join(wrt))
+            pending = Pending(name)
+            _JVP_IN_PROGRESS[func] = (ir.Ref(name, pending, (), pending), wrt, None)
+            try:
+                compiled = compile_forward(func, wrt, scalars, mode="pair", name=name, parsed=parsed)
+            finally:
+                del _JVP_IN_PROGRESS[func]
+            _JVP_CALLEES[key] = (ir.Ref(name, compiled.function, (), compiled.function), wrt, compiled)
+        return _JVP_CALLEES[key]
+
+
+def forward_guards(compiled) -> list:
+    """The guards of these forward functions and of every one they call, each once."""
+    seen, out, pending = set(), [], [c for c in compiled if c is not None]
+    while pending:
+        item = pending.pop()
+        if id(item) not in seen:
+            seen.add(id(item))
+            out += item.guards
+            pending += [c for c in item.callees if c is not None]
     return out

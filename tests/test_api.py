@@ -458,9 +458,15 @@ def test_numerical_grad_matches_hand_derivative():
     np.testing.assert_allclose(numerical_grad(lambda_free_sum, [x], 0), 2 * x, rtol=1e-8)
 
 
-def test_gradients_of_gradients_are_refused_cleanly():
-    with pytest.raises(adjoint.AdjointError):
-        adjoint.grad(adjoint.grad(poly))
+def test_gradients_of_gradients_are_second_derivatives():
+    # f = x^2 y + 3y: d2f/dx2 = 2y, d2f/dydx = 2x
+    assert adjoint.grad(adjoint.grad(poly))(1.5, 2.0) == pytest.approx(4.0)
+    assert adjoint.grad(adjoint.grad(poly), wrt="y")(1.5, 2.0) == pytest.approx(3.0)
+
+
+def test_gradient_of_a_tuple_gradient_is_refused_cleanly():
+    with pytest.raises(adjoint.AdjointError, match="not one scalar"):
+        adjoint.grad(adjoint.grad(poly, wrt=("x", "y")))
 
 
 def test_neuron_calls_take_the_dispatchers_fast_path():

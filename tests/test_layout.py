@@ -22,7 +22,7 @@ LAYERS = [
     ["passes", "backends"],
     ["guards", "pipeline"],
     ["dispatch"],
-    ["api", "higher", "testing", "display"],
+    ["api", "higher", "higher_calls", "testing", "display"],
     ["tools", "dask"],
     ["__init__", "__main__"],
 ]

@@ -22,6 +22,7 @@ import types
 
 import numpy as np
 
+from ..rules.registry import RULE_MAKERS
 from ..runtime.pytrees import fields_of, has_leaves, is_object
 
 RANDOM_TYPES = (np.random.Generator, np.random.RandomState)
@@ -45,8 +46,8 @@ class Same:
 def kind_of(value) -> str | None:
     """'function', 'partial', 'method', 'object', 'random' or None (a plain value: an
     array, a number, a string, a container)."""
-    if isinstance(value, functools.partial):
-        return "partial"
+    if isinstance(value, functools.partial) and type(value) not in RULE_MAKERS:
+        return "partial"  # (a grad(f) is a partial with a rule of its own: a function)
     if isinstance(value, types.MethodType):
         return "method" if is_object(value.__self__) else "function"
     if isinstance(value, RANDOM_TYPES):

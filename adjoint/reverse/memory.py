@@ -28,6 +28,7 @@ from ..lowering.lower import Lowering
 from ..origin import is_user_code
 from ..runtime.containers import appended, dict_items, dict_values, iterated, make_dict
 from ..runtime.python import with_default
+from ..runtime.tangents import writable_tangent, zero_tangent
 
 SHAPE_ATTRIBUTES = {"shape", "ndim", "size", "dtype"}
 SHAPE_FUNCTIONS = {builtins.len, np.shape, np.ndim, np.size}
@@ -39,7 +40,8 @@ FRESH = {builtins.sum, builtins.float, builtins.abs, builtins.len, builtins.int,
          np.identity, np.sum, np.mean, np.prod, np.cumsum, np.dot, np.outer, np.concatenate,
          np.stack, np.vstack, np.hstack, np.where, np.clip, np.max, np.min, np.matmul,
          np.sort, np.std, np.var, np.tensordot, np.einsum, np.roll, np.diff, np.tile,
-         np.kron, np.pad, np.abs, np.linalg.norm, np.linalg.inv, np.linalg.solve}
+         np.kron, np.pad, np.abs, np.linalg.norm, np.linalg.inv, np.linalg.solve,
+         writable_tangent, zero_tangent}  # (the last two: in forward-mode code)
 
 
 @dataclass(frozen=True)
@@ -259,7 +261,8 @@ def _makes_array(value, arrays: set) -> bool:
 
 _ARRAY_MAKERS = {np.zeros, np.ones, np.full, np.empty, np.zeros_like, np.ones_like, np.full_like,
                  np.empty_like, np.array, np.copy, np.arange, np.linspace, np.eye, np.identity,
-                 np.asarray, np.roll, np.concatenate, np.stack, np.where, np.outer, np.cumsum}
+                 np.asarray, np.roll, np.concatenate, np.stack, np.where, np.outer, np.cumsum,
+                 writable_tangent}
 
 
 def callee_arguments(call: ir.Call) -> dict:

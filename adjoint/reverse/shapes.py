@@ -41,11 +41,16 @@ def combine(classes):
 def infer(fn: ir.Function, scalar_params: frozenset) -> dict:
     """Class of every variable the function defines.
 
-    A variable assigned more than once (in a loop, or in several branches) gets the class
-    all its assignments agree on, else a class of its own. Iterated to a fixed point,
-    starting from each variable's first assignment (a loop-carried s = 0.0 stays a
-    scalar as long as s = s + ... keeps it one).
+    A variable assigned once whose class is unknown is a class of its own. A variable
+    assigned more than once (in a loop, or in several branches: `fn.dynamic`) gets the
+    class all its assignments agree on, else none (unknown), because a value computed
+    from its old value would share its class after a reassignment changed its shape
+    (h = x; loop: h = h * 1.5 + c grows h from x's shape to c's, and h * 1.5 had the
+    old one) -- unless it is `settled`: then it is its own class again. Iterated to a
+    fixed point, starting from each variable's first assignment (a loop-carried s = 0.0
+    stays a scalar as long as s = s + ... keeps it one).
     """
+    own = settled(fn)
     classes: dict = {p: SCALAR if p.name in scalar_params else p for p in fn.params}
     initial = dict(classes)
     for _ in range(20):
@@ -54,9 +59,12 @@ def infer(fn: ir.Function, scalar_params: frozenset) -> dict:
             for var in ir.targets(stmt):
                 if isinstance(stmt, ir.Assign) and isinstance(stmt.target, ir.Var):
                     c = expr_class(stmt.value, classes)
-                    c = var if c is None else c
+                elif isinstance(stmt, ir.For):
+                    c = SCALAR  # a counter over range(...): an int
                 else:
-                    c = var  # unpacked values and loop counters: nothing known
+                    c = None  # unpacked values: nothing known
+                if c is None and var in own:
+                    c = var  # its own shape, whatever it is
                 options.setdefault(var, []).append(c)
                 if var not in classes:
                     classes[var] = c  # optimistic start: the first assignment's class
@@ -64,22 +72,39 @@ def infer(fn: ir.Function, scalar_params: frozenset) -> dict:
         for var, found in options.items():
             if var in initial:
                 found = found + [initial[var]]
-            new = found[0] if all(c == found[0] for c in found) else var
+            new = found[0] if all(c == found[0] for c in found) else (var if var in own else None)
             if classes.get(var) != new:
                 classes[var] = new
                 changed = True
         if not changed:
             return classes
-    # no fixed point: give every reassigned variable a class of its own (always sound)
+    # no fixed point: no class for reassigned variables, their own for the others (sound)
     classes = dict(initial)
     for stmt in ir.walk(fn.body):
         for var in ir.targets(stmt):
-            if var in fn.dynamic or var in classes or not isinstance(stmt, ir.Assign) \
-                    or not isinstance(stmt.target, ir.Var):
+            if var in fn.dynamic or var in classes:
+                classes[var] = None
+            elif not isinstance(stmt, ir.Assign) or not isinstance(stmt.target, ir.Var):
                 classes[var] = var
             else:
                 classes[var] = expr_class(stmt.value, classes) or var
     return classes
+
+
+def settled(fn: ir.Function) -> set:
+    """Variables that may be their own shape class: those assigned once, and reassigned
+    ones never read before one of their assignments (in program order, or anywhere in a
+    loop that assigns them): every value computed from one of those saw its last value
+    (z set in either branch of an if, then read)."""
+    unsettled, read = set(), set()
+    for stmt in ir.walk(fn.body):
+        read.update(ir.reads(stmt))
+        unsettled.update(v for v in ir.targets(stmt) if v in read)
+        if isinstance(stmt, (ir.For, ir.While)):
+            inside = list(ir.walk([stmt]))
+            unsettled |= {v for s in inside for v in ir.targets(s)} & {v for s in inside for v in ir.reads(s)}
+    assigned = {v for stmt in ir.walk(fn.body) for v in ir.targets(stmt)}
+    return (assigned - set(fn.dynamic)) | (set(fn.dynamic) - unsettled)
 
 
 def expr_class(expr, classes):

@@ -27,7 +27,10 @@ _TEMPLATES: dict = {}  # rule function -> its Template (a rule body is parsed on
 
 
 def template_of(rule) -> Template:
-    """The rule's body lowered to IR, parsed on first use."""
+    """The rule's body lowered to IR, parsed on first use (or the template adjoint made
+    for a rule of its own)."""
+    if rule.backward_template is not None:
+        return rule.backward_template
     template = _TEMPLATES.get(rule.func)
     if template is None:
         template = _TEMPLATES[rule.func] = parse_template(rule)

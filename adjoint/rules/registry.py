@@ -14,6 +14,11 @@ substituted, so the output reads like the math:
 
 Operators are keyed by `operator.add`, `operator.matmul`, ...; attributes by ".T";
 indexing by `operator.getitem`.
+
+The forward-mode (JVP) rule of a primal sits on the same entry (`Rule.forward`), so the
+two directions cannot drift into two tables. It is declared here (`@d_f.forward`,
+`forward_rule`, `linear`, `multilinear`) and read by adjoint/forward/rules.py, which
+also derives one for every elementwise rule.
 """
 from __future__ import annotations
 
@@ -27,6 +32,9 @@ from ..errors import AdjointError
 
 RULES: dict = {}
 NONDIFF: dict = {}  # callable or ".attr" -> short reason, for calls whose output has no gradient
+# type -> function making the rule of a callable of that type on demand (calls of grad(f):
+# adjoint/higher_calls.py registers one for GradientFunction)
+RULE_MAKERS: dict = {}
 IMPURE: set = set()  # callables whose every call must run as written (random draws)
 COMPLEX_RULES: dict = {}  # primal -> the Rule used when an operand or result is complex
 # adjoint's own entries of RULES and NONDIFF (the coverage table and registry tests are
@@ -56,10 +64,24 @@ class Rule:
     variadic: bool | int = False  # the first input receives every positional argument, as one tuple
     input_defaults: dict = field(default_factory=dict)  # defaults of `differentiable` inputs
     indices: tuple = ()  # inputs that hold indices or keys: no gradient, by their type
+    # the forward-mode rule (a ForwardRule): declared below, or derived (forward/rules.py)
+    forward: object = field(default=None, repr=False)
+    # the backward Template of a rule adjoint makes itself (calls of grad(f)); the others
+    # are parsed from `func` (reverse/template.py)
+    backward_template: object = field(default=None, repr=False)
+
+
+@dataclass
+class ForwardRule:
+    kind: str  # "written", "elementwise", "linear" or "multilinear"
+    over: tuple | None = None  # linear kinds: the inputs with a contribution (None: all with a gradient)
+    func: object = None  # the written rule
+    template: object = field(default=None, repr=False)  # made on first use (forward/rules.py)
 
 
 def rule(primal, *, elementwise: bool | None = None, differentiable: tuple = (),
-         variadic: bool | int = False, indices: tuple = (), table: dict | None = None):
+         variadic: bool | int = False, indices: tuple = (), table: dict | None = None,
+         forward=None):
     """Register the decorated function as the gradient rule of `primal`.
 
     `elementwise=True` says the primal's result has the broadcast shape of its inputs,
@@ -72,9 +94,14 @@ def rule(primal, *, elementwise: bool | None = None, differentiable: tuple = (),
     `variadic=n` says only the first n entries get one (the others are refused when they
     depend on the values differentiated).
     `indices` names inputs that can only hold indices or keys (ints, bools, slices,
-    strings), so their gradient is None by type even where dataflow reaches them; any
+    strings), or that are read only for their shape or dtype (forward code's
+    broadcast_like(t, x)), so their gradient is None even where dataflow reaches them; any
     other input a rule gives None is refused when it depends on the values differentiated.
     `table` registers into another table than RULES (COMPLEX_RULES, via complex_rule).
+    `forward=j` (or `@d_f.forward` above `j`) adds the forward-mode rule
+    `j(dx, ..., y, x, ...)`: one tangent per input, then y and the inputs, returning
+    each input's contribution to y's tangent (see adjoint/forward/rules.py); elementwise
+    rules get theirs derived.
     """
     def register(func):
         params = list(inspect.signature(func).parameters.values())
@@ -92,8 +119,52 @@ def rule(primal, *, elementwise: bool | None = None, differentiable: tuple = (),
         load_family_of(primal)  # a user's rule for norm.logpdf replaces adjoint's, not vice versa
         (RULES if table is None else table)[primal] = found
         func.primal = primal
+        func.forward = forward_rule(primal)
+        if forward is not None:
+            forward_rule(primal)(forward)
         return func
     return register
+
+
+def forward_rule(primal):
+    """Decorator: the written forward rule of `primal` (which already has a reverse rule)."""
+    def register(func):
+        r = registered(primal)
+        check_forward_signature(r, func)
+        r.forward = ForwardRule("written", func=func)
+        return func
+    return register
+
+
+def linear(*primals, over: tuple | None = None) -> None:
+    """Declare primals linear in their inputs jointly: the tangent is the primal applied
+    to the tangents, inputs without one given zeros."""
+    for primal in primals:
+        registered(primal).forward = ForwardRule("linear", over)
+
+
+def multilinear(*primals, over: tuple | None = None) -> None:
+    """Declare primals linear in each input separately (products): the product rule."""
+    for primal in primals:
+        registered(primal).forward = ForwardRule("multilinear", over)
+
+
+def registered(primal) -> Rule:
+    load_family_of(primal)
+    if primal not in RULES:
+        raise AdjointError(f"{display_name(primal)} has no gradient rule to add a forward rule to; "
+                           "register the reverse rule first with @adjoint.rule")
+    return RULES[primal]
+
+
+def check_forward_signature(r: Rule, func) -> None:
+    params = list(inspect.signature(func).parameters)
+    n = len(r.inputs)
+    if params[n + 1:] != list(r.params) or len(params) != n + 1 + len(r.params):
+        wanted = ", ".join([f"d{name}" for name in r.inputs] + ["y"] + list(r.params))
+        raise AdjointError(f"forward rule {func.__qualname__} must be written "
+                           f"{func.__name__}({wanted}): one tangent per input, the output, "
+                           "then the reverse rule's parameters by the same names")
 
 
 def nondiff(*primals, reason: str = "its output does not change smoothly with its inputs"):
@@ -119,10 +190,14 @@ def complex_rule(primal, **options):
 def lookup(primal) -> Rule | None:
     try:
         found = RULES.get(primal)
-        found = RULES.get(primal) if found is None and load_family_of(primal) else found
-        return RULES.get(_unbound(primal)) if found is None else found
+        if found is None and load_family_of(primal):
+            found = RULES.get(primal)
+        if found is None:
+            found = RULES.get(_unbound(primal))
     except TypeError:  # unhashable callables have no rule
         return None
+    maker = RULE_MAKERS.get(type(primal)) if found is None else None
+    return maker(primal) if maker is not None else found
 
 
 def is_nondiff(primal) -> bool:

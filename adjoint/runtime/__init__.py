@@ -20,6 +20,8 @@ the standard library, adjoint.errors and adjoint.loader (for line maps).
                   exception to "only numpy", since their gradients are made of scipy's own
                   functions (digamma, the distributions' logpdf, triangular solves); only
                   the scipy rule modules import them, where scipy is installed
+    tangents      what forward-mode code calls: broadcast_like, zero_tangent, ... (rules:
+                  rules/forward_helpers.py)
 
 A gradient rule is one readable line of math pasted into the generated code. When it
 needs control flow or shape bookkeeping, that part is a named helper here, which the rule

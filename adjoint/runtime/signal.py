@@ -41,6 +41,13 @@ def _interp_parts(x, xp, fp, period=None):
     return x, xp, fp, j, h, t, inside
 
 
+def interp_tangent_xp(dxp, x, xp, fp):
+    """The tangent of np.interp(x, xp, fp) along the knots xp (0 outside them)."""
+    x, xp, fp, j, h, t, inside = _interp_parts(x, xp, fp)
+    slope = (fp[j + 1] - fp[j]) / h
+    return np.where(inside, slope * ((t - 1) * dxp[j] - t * dxp[j + 1]), 0.0)
+
+
 def interp_grad_x(g, x, xp, fp, left=None, right=None, period=None):
     """Gradient of np.interp with respect to x: g times the slope of the segment x is on
     (0 outside [xp[0], xp[-1]], where the result is constant)."""

@@ -1,7 +1,11 @@
 """adjoint show FILE.py:FUNC: print the generated gradient code (or the IR after a stage).
 
     adjoint show FILE.py:FUNC [--wrt a,b] [--at "x=1,y=2"] [--no-optimize] [--all]
-                              [--dump STAGE] [--backend numba] [--color/--no-color]
+                              [--dump STAGE] [--mode grad|jvp] [--backend numba]
+                              [--color/--no-color]
+
+With --mode jvp, the forward-mode code adjoint.jvp runs (with every function it calls
+through) instead of the reverse-mode gradient.
 """
 from __future__ import annotations
 
@@ -26,6 +30,9 @@ def add_show(commands) -> None:
                       help="keep one backward line per forward operation")
     show.add_argument("--all", action="store_true",
                       help="also print the code of every function differentiated through")
+    show.add_argument("--mode", choices=("grad", "jvp"), default="grad",
+                      help="grad: the reverse-mode gradient code (default); jvp: the "
+                           "forward-mode code adjoint.jvp runs")
     show.add_argument("--dump", metavar="STAGE", choices=STAGES,
                       help="print the IR after STAGE instead of the code; STAGE is one of "
                            + ", ".join(STAGES))
@@ -41,11 +48,13 @@ def run_show(args) -> str:
     func, wrt, examples = resolve_target(args)
     if args.dump == "optimize" and args.no_optimize:
         raise UsageError("--dump optimize shows the optimized IR: drop --no-optimize")
+    if args.dump and args.mode == "jvp":
+        raise UsageError("--dump shows the reverse-mode stages: drop --mode jvp")
     if args.dump:
         text = dump_stage(func, wrt, examples, args.dump, optimize=not args.no_optimize)
     else:
         text = api.source(func, wrt, *examples, optimize=not args.no_optimize, callees=args.all,
-                          backend=args.backend)
+                          mode=args.mode, backend=args.backend)
     return highlight(text, args.color)
 
 
