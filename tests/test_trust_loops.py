@@ -145,3 +145,26 @@ def test_float_rebound_to_an_expression_with_an_array_entry(a):
 def test_float_rebound_to_an_array_gets_a_float_gradient(a):
     grads = check_grads(scalar_rebound_to_array_in_branch, np.array([0.5, 0.2]), a, wrt=(0, 1))
     assert np.ndim(grads[1]) == 0 and not isinstance(grads[1], np.ndarray)
+
+
+def reshaped_in_loop_by_broadcast(x, c):
+    h = x
+    for _ in range(2):
+        h = h * 1.5 + c  # (3,) becomes (2, 3): h's shape changes inside the loop
+    return np.sum(h) + np.sum(h[0] * h[1])
+
+
+def reshaped_in_loop_by_reduction(x):
+    acc = 0.0
+    for _ in range(2):
+        y = x * 2.0
+        x = np.mean(x, axis=0, keepdims=True)  # (3, 4) becomes (1, 4)
+        acc = acc + np.sum(y + x)
+    return acc
+
+
+def test_a_name_whose_shape_changes_in_a_loop_keeps_every_unbroadcast():
+    """Found while building forward mode and tapes: one shape class for every value of a
+    name reassigned with a new shape dropped an unbroadcast (a silent wrong gradient)."""
+    check_grads(reshaped_in_loop_by_broadcast, np.ones(3), np.arange(6.0).reshape(2, 3) / 5, wrt=(0, 1))
+    check_grads(reshaped_in_loop_by_reduction, np.arange(12.0).reshape(3, 4) / 7, wrt=0)
