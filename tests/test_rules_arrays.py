@@ -1,6 +1,10 @@
 """Rules for np.r_, np.c_, row_stack, partition, gradient, rollaxis, astype, and the
 complex helpers np.angle, np.real_if_close and .imag (harness: finite differences with a
-non-uniform output gradient; complex inputs checked as dL/dRe + i dL/dIm)."""
+non-uniform output gradient; complex inputs checked as dL/dRe + i dL/dIm).
+
+The assertions are in rule_harness.check_case and check_float32 (assert on each
+gradient's shape, dtype and agreement with finite differences).
+"""
 import warnings
 
 import numpy as np

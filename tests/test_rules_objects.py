@@ -1,4 +1,8 @@
-"""Rules for object fields (self.W), dict.get, float(x), sorted, tuple and list."""
+"""Rules for object fields (self.W), dict.get, float(x), sorted, tuple and list.
+
+The assertions are in rule_harness.check_case and check_float32 (assert on each
+gradient's shape, dtype and agreement with finite differences).
+"""
 import builtins
 from dataclasses import dataclass
 from typing import NamedTuple

@@ -1,5 +1,9 @@
 """Rules for scipy.linalg's solvers and sqrtm, scipy.signal.convolve and more of
-scipy.special (skipped without scipy)."""
+scipy.special (skipped without scipy).
+
+The assertions are in rule_harness.check_case and check_float32 (assert on each
+gradient's shape, dtype and agreement with finite differences).
+"""
 import numpy as np
 import pytest
 
