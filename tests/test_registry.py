@@ -216,3 +216,13 @@ def test_coverage_document_is_up_to_date():
     if f"({versions()}.)" not in text:
         pytest.skip("docs/coverage.md was generated with other numpy/scipy versions")
     assert text == render(), "docs/coverage.md is stale: run python -m adjoint.tools.coverage"
+
+
+def test_coverage_check_under_other_library_versions_compares_sections(tmp_path):
+    from adjoint.tools.coverage import main, render, versions
+    text = render().replace(f"({versions()}.)", "(numpy 0.0.0, scipy 0.0.0.)")
+    doc = tmp_path / "coverage.md"
+    doc.write_text(text.replace("| `np.sin` |", "| `np.sine` |"))  # a row: not compared
+    assert main(["--check", "--output", str(doc)]) == 0
+    doc.write_text(text.replace("Rules in `adjoint/rules/unary.py`", "Rules in `adjoint/rules/gone.py`"))
+    assert main(["--check", "--output", str(doc)]) == 1

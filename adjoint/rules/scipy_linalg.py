@@ -7,6 +7,8 @@ unit_diagonal=True); sqrtm needs a matrix with a real square root whose eigenval
 not sum to 0 in pairs (the Sylvester equation is then solvable); convolve handles every
 mode and dimension (not complex inputs).
 """
+import inspect
+
 try:
     import scipy.linalg as linalg
     import scipy.signal as signal
@@ -23,9 +25,14 @@ if linalg is not None:
                            overwrite_b=False, check_finite=True):
         return solve_triangular_grads(g, y, a, b, trans, lower, unit_diagonal)
 
-    @rule(linalg.sqrtm, elementwise=False)
-    def d_sqrtm(g, y, A, disp=True, blocksize=64):
-        return sqrtm_grad(g, y, A)
+    if "disp" in inspect.signature(linalg.sqrtm).parameters:  # scipy < 1.18
+        @rule(linalg.sqrtm, elementwise=False)
+        def d_sqrtm(g, y, A, disp=True, blocksize=64):
+            return sqrtm_grad(g, y, A)
+    else:  # scipy 1.18 removed disp and blocksize
+        @rule(linalg.sqrtm, elementwise=False)
+        def d_sqrtm(g, y, A):
+            return sqrtm_grad(g, y, A)
 
     @rule(linalg.solve_sylvester, elementwise=False)
     def d_solve_sylvester(g, y, a, b, q):
