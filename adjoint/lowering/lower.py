@@ -29,6 +29,7 @@ from .local import LocalFunctionLowering, lambda_as_def
 from .factories import FactoryLowering
 from .objects import ObjectLowering
 from .python import PythonLowering
+from .static_names import StaticNames
 from .statics import kind_of
 from .writes import WriteLowering
 from ..syntax import BINARY, COMPARE, UNARY
@@ -57,11 +58,12 @@ def user_names(node) -> set:
 
 
 class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, PythonLowering,
-               FactoryLowering, WriteLowering):
+               FactoryLowering, WriteLowering, StaticNames):
     def __init__(self, parsed: Parsed, flatten: bool = True, statics: dict | None = None):
         self.parsed = parsed
         self.statics = statics or {}  # parameter name -> the callable or object compiled for
         self.static_of: dict = {}  # Var -> the callable or object it holds (see objects.py)
+        self.static_uses: dict = {}  # Var assigned more than once, used as known -> where
         self.from_global: set = set()  # Vars holding objects read from a global (guarded)
         self.guards: list = []  # (table, key, object) the code assumed (see guards.py)
         self.flatten = flatten
@@ -100,6 +102,7 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
         self.body = self.block(statements)
         if not self.body or not isinstance(self.body[-1], ir.Return):
             self.body.append(ir.Return(ir.Const(None), self.parsed.location(node)))
+        self.check_static_names(self.body)
         fn = ir.Function(node.name, params, self.body, origin=self.parsed.location(node),
                          posonly=len(node.args.posonlyargs), kwonly=len(node.args.kwonlyargs),
                          free=self.free, dynamic=frozenset(self.dynamic),

@@ -51,14 +51,17 @@ def unbroadcast_to(g, shape):
 
 
 def seed(y):
-    """The gradient of the output with respect to itself: 1.0, after checking y is a scalar."""
+    """The gradient of the output with respect to itself: 1.0, after checking y is a scalar
+    (or ones of its shape for a size-1 array, shape (1,) or (1, 1), as autograd allows)."""
     if y is None or isinstance(y, (str, bytes, bool, tuple, list, dict)):
         raise NonScalarOutput(f"grad needs a scalar output; got {type(y).__name__}")
     shape = np.shape(y)
-    if shape != ():
+    if shape != () and np.size(y) != 1:
         raise NonScalarOutput(f"grad needs a scalar output; got shape {shape}")
     if np.iscomplexobj(y) or not np.issubdtype(getattr(y, "dtype", None) or np.result_type(y), np.number):
         raise NonScalarOutput(f"grad needs a real scalar output; got {type(y).__name__}")
+    if shape != ():  # one number in an array of shape (1,) or (1, 1): autograd takes it too
+        return np.ones(shape, dtype=float_dtype(y))
     return 1.0
 
 
