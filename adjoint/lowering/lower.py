@@ -29,7 +29,9 @@ from .local import LocalFunctionLowering, lambda_as_def
 from .factories import FactoryLowering
 from .objects import ObjectLowering
 from .python import PythonLowering
-from .static_names import StaticNames
+from .sequences import SequenceLowering
+from .spread import SpreadLowering
+from .static_names import StaticNames  # (mixins: one name, one callable; **d; lists of objects)
 from .statics import kind_of
 from .writes import WriteLowering
 from ..syntax import BINARY, COMPARE, UNARY
@@ -58,7 +60,7 @@ def user_names(node) -> set:
 
 
 class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, PythonLowering,
-               FactoryLowering, WriteLowering, StaticNames):
+               FactoryLowering, WriteLowering, StaticNames, SpreadLowering, SequenceLowering):
     def __init__(self, parsed: Parsed, flatten: bool = True, statics: dict | None = None):
         self.parsed = parsed
         self.statics = statics or {}  # parameter name -> the callable or object compiled for
@@ -211,7 +213,8 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
             return  # a = a does nothing (as a statement it would restore and reset a's gradient)
         var = self.define(name)
         self.emit(ir.Assign(var, value, origin))
-        example = self.static_value(value) if isinstance(value, (ir.Var, ir.Ref)) else MISSING
+        example = self.static_value(value) if isinstance(value, (ir.Var, ir.Ref)) else \
+            self.display_packed(value, name)  # d = {'a': x}: its keys, for f(**d) (spread.py)
         if example is not MISSING:  # g = f: g holds the same callable or object
             self.static_of[var] = example
 
@@ -324,7 +327,7 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
         if isinstance(node, gast.Attribute):
             return self.attribute(node)
         if isinstance(node, gast.Subscript):
-            return ir.Subscript(self.operand(node.value), self.index(node.slice))
+            return self.subscript(node, self.operand(node.value), self.index(node.slice))
         if isinstance(node, gast.Call):
             return self.call(node)
         if isinstance(node, (gast.Tuple, gast.List)):
@@ -377,6 +380,7 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
         return temp
 
     def call(self, node: gast.Call):
+        node = self.spread(node)  # f(**d), f(*args) of known contents: one by one
         if isinstance(node.func, gast.Name) and node.func.id in self.local_functions:
             return self.inline_call(self.local_functions[node.func.id], node)
         written = self.writing_call(node)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from .. import ir
 from ..errors import UnsupportedSyntax
 from .frontend import MISSING
+from .spread import packed_display
 from .statics import static_key
 
 
@@ -56,7 +57,7 @@ class StaticNames:
             return self.static_of.get(value, MISSING)
         if isinstance(value, ir.Ref):
             return self.static_value(value)
-        return MISSING
+        return packed_display(value)
 
 
 def _key(example):
