@@ -58,8 +58,7 @@ class Same:
 
 def kind_of(value) -> str | None:
     """'function', 'partial', 'method', 'object', 'random', 'packed', 'sequence' or None
-    (a plain value: an
-    array, a number, a string, a container)."""
+    (a plain value: an array, a number, a string, a container)."""
     if isinstance(value, Packed):
         return "packed"
     if isinstance(value, functools.partial) and type(value) not in RULE_MAKERS:
