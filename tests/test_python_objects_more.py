@@ -265,3 +265,64 @@ def test_size_one_outputs_are_scalars_as_in_autograd():
     check_grads(lambda x: quadratic_form(x, A)[0, 0], x)  # (the check itself needs a scalar)
     with pytest.raises(adjoint.NonScalarOutput):
         adjoint.grad(lambda x: x * 2.0)(x)
+
+
+# objects built inside the objective -------------------------------------------------------
+def built_dense(W, b, x):
+    layer = Dense(W, b)
+    return np.sum(layer(x) * COT)
+
+
+def built_stack(W, b, s, x):
+    layers = [Dense(W, b), Scale(s), Dense(W.T, b)]
+    for layer in layers:
+        x = layer(x)
+    return np.sum(x * COT)
+
+
+@dataclass
+class Affine:
+    W: np.ndarray
+    b: np.ndarray
+    gain: float = 2.0
+
+    def apply(self, x):
+        return (x @ self.W + self.b) * self.gain
+
+
+class Pair(NamedTuple):
+    W: np.ndarray
+    c: float
+
+
+def built_records(W, b, c, x):
+    affine = Affine(W, b=b)
+    pair = Pair(W * c, c)
+    return np.sum(np.sin(affine.apply(x)) * COT) + np.sum(x @ pair.W) * pair.c
+
+
+class Tracked:
+    def __init__(self, W):
+        self.W = W * 2.0  # more than storing an argument
+
+    def __call__(self, x):
+        return x @ self.W
+
+
+def built_tracked(W, x):
+    return np.sum(Tracked(W)(x))
+
+
+def test_a_user_class_built_inside_the_objective():
+    W, b = _r(3, 3), _r(3)
+    check_grads(built_dense, W, b, X, wrt=(0, 1, 2))
+    check_grads(built_stack, W, b, _r(3), X, wrt=(0, 1, 2, 3))
+
+
+def test_dataclasses_and_namedtuples_built_inside_the_objective():
+    check_grads(built_records, _r(3, 3), _r(3), 0.8, X, wrt=(0, 1, 2, 3))
+
+
+def test_a_class_whose_init_computes_is_refused_not_guessed():
+    with pytest.raises(adjoint.AdjointError, match="test_python_objects_more.py:"):
+        adjoint.grad(built_tracked)(_r(3, 3), X)

@@ -29,9 +29,10 @@ from .local import LocalFunctionLowering, lambda_as_def
 from .factories import FactoryLowering
 from .objects import ObjectLowering
 from .python import PythonLowering
+from .records import RecordLowering, is_docstring  # (mixins: see each module)
 from .sequences import SequenceLowering
 from .spread import SpreadLowering
-from .static_names import StaticNames  # (mixins: one name, one callable; **d; lists of objects)
+from .static_names import StaticNames
 from .statics import kind_of
 from .writes import WriteLowering
 from ..syntax import BINARY, COMPARE, UNARY
@@ -59,8 +60,8 @@ def user_names(node) -> set:
     return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
 
 
-class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, PythonLowering,
-               FactoryLowering, WriteLowering, StaticNames, SpreadLowering, SequenceLowering):
+class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, PythonLowering, FactoryLowering,
+               WriteLowering, StaticNames, SpreadLowering, SequenceLowering, RecordLowering):
     def __init__(self, parsed: Parsed, flatten: bool = True, statics: dict | None = None):
         self.parsed = parsed
         self.statics = statics or {}  # parameter name -> the callable or object compiled for
@@ -99,7 +100,7 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
             self.current[name] = ir.Var(name, ir.Kind.USER)
             self.dynamic.add(self.current[name])
         statements = list(node.body)
-        if statements and _is_docstring(statements[0]):
+        if statements and is_docstring(statements[0]):
             statements = statements[1:]
         self.body = self.block(statements)
         if not self.body or not isinstance(self.body[-1], ir.Return):
@@ -403,7 +404,7 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
             return self.call_static(node, func, example, args, kwargs)
         if not isinstance(func, ir.Ref) or not callable(func.value):
             raise self.call_unknown(node, func)
-        return ir.Call(func, tuple(args), tuple(kwargs))
+        return self.plain_call(node, func, args, kwargs)  # (or an object built: records.py)
 
     def call_arguments(self, node: gast.Call):
         return self.items(node.args), [(k.arg, self.operand(k.value)) for k in node.keywords]
@@ -494,7 +495,3 @@ def _is_append(node) -> bool:
         and node.func.attr == "append" and isinstance(node.func.value, gast.Name) \
         and len(node.args) == 1 and not node.keywords
 
-
-def _is_docstring(stmt) -> bool:
-    return isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant) \
-        and isinstance(stmt.value.value, str)

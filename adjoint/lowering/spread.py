@@ -16,11 +16,14 @@ Anything else is refused at its line rather than guessed.
 from __future__ import annotations
 
 import gast
+import numpy as np
 
 from .. import ir
 from ..runtime.containers import make_dict
 from .frontend import MISSING
 from .statics import Packed
+
+UNKNOWN_VALUE = np.zeros(())  # an element holding an array or number (or a record's field)
 
 MUTATING_METHODS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "__setitem__",
                               "__delitem__"})
@@ -71,9 +74,22 @@ class SpreadLowering:
         return example.names if isinstance(example, Packed) else None
 
     def display_packed(self, value, name: str):
-        """Packed(keys) for a dict display with string keys assigned to an unchanged name."""
+        """What a display assigned to an unchanged name holds (display_static)."""
         if name in self.mutated_names():
             return MISSING
+        return self.display_static(value)
+
+    def display_static(self, value):
+        """Packed(keys) for a dict display with string keys; for a list or tuple display
+        holding objects or callables ([Dense(W, b), Scale(s)]), the list of what each
+        holds (sequences.py); else MISSING."""
+        if isinstance(value, ir.TupleExpr) and not any(isinstance(e, ir.Starred) for e in value.elts):
+            known = [self.static_value(e) if isinstance(e, (ir.Var, ir.Ref)) else MISSING
+                     for e in value.elts]
+            if all(k is MISSING for k in known):
+                return MISSING
+            examples = [UNKNOWN_VALUE if k is MISSING else k for k in known]
+            return examples if value.is_list else tuple(examples)
         return packed_display(value)
 
     def mutated_names(self) -> set:

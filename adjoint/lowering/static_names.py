@@ -19,7 +19,6 @@ from __future__ import annotations
 from .. import ir
 from ..errors import UnsupportedSyntax
 from .frontend import MISSING
-from .spread import packed_display
 from .statics import static_key
 
 
@@ -57,7 +56,7 @@ class StaticNames:
             return self.static_of.get(value, MISSING)
         if isinstance(value, ir.Ref):
             return self.static_value(value)
-        return packed_display(value)
+        return self.display_static(value)
 
 
 def _key(example):
