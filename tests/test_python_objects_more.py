@@ -326,3 +326,26 @@ def test_dataclasses_and_namedtuples_built_inside_the_objective():
 def test_a_class_whose_init_computes_is_refused_not_guessed():
     with pytest.raises(adjoint.AdjointError, match="test_python_objects_more.py:"):
         adjoint.grad(built_tracked)(_r(3, 3), X)
+
+
+# + of tuples and lists: joined, not added ------------------------------------------------
+def concat_and_multiply(weights, *args):  # autograd's rnn.py and lstm.py
+    cat_state = np.hstack(args + (np.ones((args[0].shape[0], 1)),))
+    return np.dot(cat_state, weights)
+
+
+def rnn_like(W, x, h):
+    return np.sum(concat_and_multiply(W, x, h) * COT[:, :2]) + np.sum(concat_and_multiply(W[:3], h))
+
+
+def joined_displays(x, y):
+    return np.sum(np.hstack((x,) + (y, x)) * np.arange(9.0)) + np.sum((x + [1.0, 2.0, 3.0]) ** 2)
+
+
+def test_plus_of_tuples_joins_them_and_splits_the_gradient_back():
+    check_grads(rnn_like, _r(5, 2), _r(4, 2), _r(4, 2), wrt=(0, 1, 2))
+    x, y = _r(3), _r(3)
+    check_grads(joined_displays, x, y, wrt=(0, 1))
+    gx, gy = adjoint.grad(lambda x, y: np.sum(np.hstack((x,) + (y,)) * np.arange(6.0)), wrt=(0, 1))(x, y)
+    np.testing.assert_allclose(gx, [0.0, 1.0, 2.0])  # (was summed with y's: a wrong gradient)
+    np.testing.assert_allclose(gy, [3.0, 4.0, 5.0])

@@ -302,7 +302,7 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
         if isinstance(node, gast.Name):
             return self.name(node)
         if isinstance(node, gast.BinOp):
-            return ir.BinOp(BINARY[type(node.op)], self.operand(node.left), self.operand(node.right))
+            return self.binary(node)  # (or tuples joined: sequences.py)
         if isinstance(node, gast.UnaryOp):
             op = UNARY[type(node.op)]
             if op in (operator.neg, operator.pos) and _is_number(node.operand):

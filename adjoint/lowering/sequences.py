@@ -26,8 +26,13 @@ from __future__ import annotations
 import gast
 
 from .. import ir
+from ..runtime.python import concatenated
+from ..syntax import BINARY
 from .frontend import MISSING
 from .statics import kind_of, static_key
+
+
+CONCATENATED = ir.Ref("concatenated", concatenated, (), concatenated)
 
 
 class SequenceLowering:
@@ -66,6 +71,18 @@ class SequenceLowering:
             self.from_global.add(held)
             self.guards.append((Contents(seq), "contents", "contents"))
         return held
+
+    def binary(self, node: gast.BinOp):
+        """a op b; a + b of tuples or lists (a display on one side, or *args) joins them,
+        with the gradient split back by position, not summed as arrays' would be."""
+        left, right = self.operand(node.left), self.operand(node.right)
+        vararg = self.parsed.node.args.vararg
+        if isinstance(node.op, gast.Add) and any(
+                isinstance(side, (gast.Tuple, gast.List)) or vararg is not None
+                and isinstance(side, gast.Name) and side.id == vararg.id for side in (node.left, node.right)):
+            left, right = (self.atom_of(v, node) for v in (left, right))
+            return ir.Call(CONCATENATED, (left, right))
+        return ir.BinOp(BINARY[type(node.op)], left, right)
 
     def sequence_loop(self, node: gast.For, seq_atom) -> None:
         """`for name in seq` over a known sequence (see the module docstring)."""

@@ -20,11 +20,15 @@ import numpy as np
 
 from .containers import GradDict, Grads, is_container, plain, unindex_container, zero_entry, zero_like
 from .pytrees import GradObject, finish_object, is_object, zero_object
-from ..errors import MissingRule, NonScalarOutput
+from ..errors import MissingRule, NonScalarOutput, UnsupportedSyntax
 
 
 def unbroadcast(g, x):
     """Sum `g` down to the shape of `x`, undoing numpy broadcasting of `x` in the forward."""
+    if isinstance(g, (tuple, list)) and isinstance(x, (tuple, list)):  # a + b joined sequences
+        raise UnsupportedSyntax("+ of two tuples or lists that adjoint took for numbers or "
+                                "arrays: their gradients cannot be told apart; write the "
+                                "displays in the + itself (args + (x,)), or use np.concatenate")
     return unbroadcast_to(g, np.shape(x))
 
 
