@@ -270,6 +270,8 @@ def record_values_grad(g, names, values):
     of the object's gradient (zero where nothing flowed)."""
     if _nothing(g):
         return tuple(g for _ in names)
-    if not isinstance(g, GradObject):  # finished by a function called through
+    if isinstance(g, (tuple, list)) and not is_namedtuple(g):  # one per field, in order
+        g = GradObject(None, dict(zip(names, g)))
+    elif not isinstance(g, GradObject):  # finished by a function called through
         g = GradObject(None, dict(g) if isinstance(g, dict) else fields_of(g))
     return tuple(g.parts.get(name, 0.0) for name in names)
