@@ -99,9 +99,11 @@ def record_fields(cls):
             return None
         return Fields(inspect.signature(cls), {f.name: f.name for f in fields})
     init = inspect.getattr_static(cls, "__init__", None)
+    if inspect.getattr_static(cls, "__new__") is not object.__new__:
+        return None  # (a tuple or other builtin subclass, or its own __new__: called as it is)
     if init is object.__init__:
         return Fields(inspect.signature(cls), {})
-    if not inspect.isfunction(init) or inspect.getattr_static(cls, "__new__") is not object.__new__:
+    if not inspect.isfunction(init):
         return None
     return _stores(init)
 
