@@ -222,3 +222,21 @@ def test_einsum_with_a_zero_size_dimension(shapes):
     assert ga.shape == a.shape and gb.shape == b.shape
     assert np.array_equal(ga, np.full(a.shape, 0.5)) and not np.any(gb)
     check_grads(batched_product, a, b, wrt=(0, 1))
+
+
+# a cast to a numpy integer type ends the gradient's path ------------------------------
+def gather_by_cast_index(W, x):
+    rows = np.int64(W[:, -1])  # autograd's test_cast_to_int: indices computed from data
+    return np.sum(W[rows, :-1] * x) + np.sum(W ** 2) * 0.5
+
+
+def test_numpy_integer_cast_is_nondiff():
+    W = np.array([[1.2, 0.4, 1.4], [-0.3, 2.2, 0.3], [0.7, -1.1, 1.6]])  # (away from jumps)
+    x = np.array([0.5, -2.0])
+    check_grads(gather_by_cast_index, W, x, wrt=(0, 1))
+    gW, gx = adjoint.grad(gather_by_cast_index, wrt=(0, 1))(W, x)
+    expected = W.copy()
+    expected[1, :-1] += x  # rows = [1, 0, 1]: row 1 read twice, row 0 once
+    expected[0, :-1] += x
+    expected[1, :-1] += x
+    assert np.allclose(gW, expected) and np.allclose(gx, W[1, :-1] * 2 + W[0, :-1])
