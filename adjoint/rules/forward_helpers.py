@@ -6,10 +6,10 @@ get theirs first.
 
 The elementwise rules' templates use safe_div, safe_mul, safe_log and cast_like, so the
 forward rules derived from them do too; the written forward rules use as_columns,
-as_lower, lower_halved, inverse_gaps, triangle_tangent and weighted_by; the Bessel-function rules (j1,
-y1, i1, i1e) use jv, yv, iv and ive; sinc's forward rule uses sinc_slope. Each is
-elementwise or linear, so its own forward rule is derived or declared and the next
-order works the same way.
+as_lower, lower_halved, inverse_gaps, triangle_tangent and weighted_by (and the reverse
+rules read_triangle); the Bessel-function rules (j1, y1, i1, i1e) use jv, yv, iv and
+ive; sinc's forward rule uses sinc_slope. Each is elementwise or linear, so its own
+forward rule is derived or declared and the next order works the same way.
 """
 import math
 

@@ -8,8 +8,9 @@ Conventions and limits:
   upper for UPLO="U" and upper=True); their gradients are with respect to the function
   numpy computes: that triangle gets the symmetric gradient with each off-diagonal entry
   doubled, the other triangle 0 (autograd's convention; finite differences agree). For a
-  matrix built symmetric (a + a.T) this is the same as the symmetric gradient. eigh's eigenvector gradient is undefined at repeated eigenvalues; the
-  rule drops those pairs' terms (0) rather than dividing by 0.
+  matrix built symmetric (a + a.T) this is the same as the symmetric gradient. eigh's
+  eigenvector gradient is undefined at repeated eigenvalues; the rule drops those
+  pairs' terms (0) rather than dividing by 0.
 - det, inv, slogdet and solve need an invertible matrix; pinv a matrix of constant rank.
 - norm: vector and matrix norms for ord None, 'fro', 'nuc', 1, -1, 2, -2, inf, -inf and
   vector p-norms; a zero vector (or matrix) gets gradient 0 for the 2/'fro' norms; ties
