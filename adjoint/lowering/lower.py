@@ -25,6 +25,7 @@ from ..errors import Location, UnsupportedSyntax
 from .frontend import MISSING, Parsed, resolve_free_name, signature_arguments
 from .methods import method_function, registered_method
 from ..names import Namer
+from ..rules.originals import is_adjoint_rule_module, original_attribute
 from .local import LocalFunctionLowering, lambda_as_def
 from .factories import FactoryLowering
 from .objects import ObjectLowering
@@ -70,6 +71,7 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
         self.from_global: set = set()  # Vars holding objects read from a global (guarded)
         self.guards: list = []  # (table, key, object) the code assumed (see guards.py)
         self.flatten = flatten
+        self.own_rule = is_adjoint_rule_module(parsed.globals)  # a body adjoint's rules paste
         self.namer = Namer(user_names(parsed.node))
         self.current: dict[str, ir.Var] = {}  # user name -> its live SSA version
         self.assigned = assigned_names(parsed.node)
@@ -364,8 +366,10 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
             if not hasattr(base.value, node.attr):
                 raise UnsupportedSyntax.at(self.parsed.location(node),
                                            f"module '{base.value.__name__}' has no attribute '{node.attr}'")
-            return ir.Ref(base.root_name, base.root, base.path + (node.attr,),
-                          getattr(base.value, node.attr))
+            value = getattr(base.value, node.attr)
+            if self.own_rule:  # what adjoint's rule was written against (rules/originals.py)
+                value = original_attribute(base.value, node.attr, value)
+            return ir.Ref(base.root_name, base.root, base.path + (node.attr,), value)
         if isinstance(base, ir.Ref) and registered_method(base.value, node.attr) is not None:
             return ir.Ref(base.root_name, base.root, base.path + (node.attr,),
                           registered_method(base.value, node.attr))  # norm.logpdf: a rule's key

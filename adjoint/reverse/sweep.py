@@ -53,7 +53,8 @@ GRADS_OF_REF = ir.Ref("grads_of", grads_of, (), grads_of)
 
 def differentiate(fn: ir.Function, wrt: list, scalar_params: frozenset, namer: Namer,
                   return_value: bool, single: bool = True,
-                  seed: ir.Var | None = None, has_aux: bool = False, compile_callee=None):
+                  seed: ir.Var | None = None, has_aux: bool = False, compile_callee=None,
+                  number_types: dict | None = None):
     """-> (the value-and-gradient function, the VJPs of functions it calls through).
 
     `single`: return one gradient rather than a tuple (wrt named one parameter).
@@ -61,8 +62,11 @@ def differentiate(fn: ir.Function, wrt: list, scalar_params: frozenset, namer: N
     `has_aux`: the function returns (loss, aux); aux is passed through untouched.
     `compile_callee(func, wrt_names, scalar_params, call_site)`: compiles a user function
     called through into its forward/backward pair (a VJP); the pipeline hands it down.
+    `number_types`: parameter name -> the type of its number argument (float, np.float32),
+    which the gradients handed back take (handback.py).
     """
     rev = ReverseSweep(fn, wrt, scalar_params, namer, compile_callee)
+    rev.number_types = number_types or {}
     return rev.run(return_value, single, seed, has_aux), rev.callees
 
 
@@ -76,6 +80,7 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
         self.namer = namer
         self.classes = shapes.infer(fn, scalar_params)
         self.scalar_params = frozenset(scalar_params)
+        self.number_types: dict = {}  # parameter name -> its number argument's type
         self.integers = integer_valued(fn)
         self.dynamic = set(fn.dynamic)
         self.grads: dict = {}  # primal Var -> its gradient Var

@@ -1,7 +1,7 @@
 """Forward rules of numpy.linalg and the norms: written out, one tangent per input.
 
-Conventions follow the reverse rules: eigh, eigvalsh and cholesky see the symmetric
-part of the input's tangent (the perturbations a symmetric input allows); det, inv,
+Conventions follow the reverse rules: eigh, eigvalsh and cholesky see the one triangle
+of the input's tangent they read, mirrored (triangle_tangent); det, inv,
 slogdet and solve need an invertible matrix. The norms reuse the reverse rules' slope
 (the gradient of the norm of each slice, `norm_grad` with g = 1) and take its inner
 product with the tangent over the reduced axes.
@@ -10,7 +10,8 @@ import numpy as np
 
 from ..runtime.tangents import multi_dot_tangent
 from ..runtime.linalg import (as_columns, as_lower, inverse_gaps, lower_halved, matrix_norm_grad,
-                              matrix_power_grad, norm_grad, vector_norm_grad)
+                              matrix_power_grad, norm_grad, reads_upper, triangle_tangent,
+                              vector_norm_grad)
 from .registry import forward_rule
 
 
@@ -42,7 +43,7 @@ def j_solve(da, db, y, a, b):
 def j_cholesky(da, y, a, upper=False):
     # Murray (arXiv:1602.07527): dL = L Phi(L^-1 dA L^-T), L the lower factor
     low = as_lower(y, upper)
-    half = np.linalg.solve(low, (da + np.swapaxes(da, -1, -2)) / 2)
+    half = np.linalg.solve(low, triangle_tangent(da, upper))
     inner = np.swapaxes(np.linalg.solve(low, np.swapaxes(half, -1, -2)), -1, -2)
     return as_lower(low @ lower_halved(inner), upper)
 
@@ -50,14 +51,14 @@ def j_cholesky(da, y, a, upper=False):
 @forward_rule(np.linalg.eigh)
 def j_eigh(da, y, a, UPLO="L"):
     # (w, v) = y:  dw = diag(v^T dA v),  dv = v (F * (v^T dA v)),  F = 1 / (w_j - w_i)
-    projected = np.swapaxes(y[1], -1, -2) @ ((da + np.swapaxes(da, -1, -2)) / 2) @ y[1]
+    projected = np.swapaxes(y[1], -1, -2) @ triangle_tangent(da, reads_upper(UPLO)) @ y[1]
     return (np.diagonal(projected, 0, -2, -1), y[1] @ (inverse_gaps(y[0]) * projected))
 
 
 @forward_rule(np.linalg.eigvalsh)
 def j_eigvalsh(da, y, a, UPLO="L"):
     v = np.linalg.eigh(a, UPLO)[1]
-    projected = np.swapaxes(v, -1, -2) @ ((da + np.swapaxes(da, -1, -2)) / 2) @ v
+    projected = np.swapaxes(v, -1, -2) @ triangle_tangent(da, reads_upper(UPLO)) @ v
     return np.diagonal(projected, 0, -2, -1)
 
 

@@ -107,9 +107,25 @@ def structured_like(g, x):
     if isinstance(g, (list, tuple)):
         stacked = np.array([np.asarray(part) for part in g], dtype=float_dtype(x))
         return np.reshape(stacked, np.shape(x))
-    if isinstance(g, np.ndarray) and g.ndim == 0 and not isinstance(x, np.ndarray):
-        return g[()]  # a number's gradient is a number
+    if not is_numpy(g) or np.iscomplexobj(g):
+        return g  # another library's array keeps its type (dask stays lazy)
+    if isinstance(x, (float, int, np.number)) and np.ndim(g) == 0:
+        return number_like(g, x)
+    if isinstance(x, np.ndarray) and np.shape(g) == x.shape:
+        dtype = float_dtype(x)
+        if not isinstance(g, np.ndarray) or g.dtype != dtype:  # a 0-d array stays one
+            return np.asarray(g, dtype=dtype)
     return g
+
+
+def number_like(g, x):
+    """The gradient of the number x, a number of x's kind: a Python float for a Python
+    float or int, x's own numpy type for a numpy float (np.float32 stays np.float32)."""
+    if isinstance(x, np.floating):
+        return type(x)(g)
+    if isinstance(x, np.number):  # a numpy int: float64, as for an int array
+        return np.float64(g)
+    return float(g)
 
 
 def expand_to(g, x, axis=None, keepdims=False):
