@@ -366,9 +366,8 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
             if not hasattr(base.value, node.attr):
                 raise UnsupportedSyntax.at(self.parsed.location(node),
                                            f"module '{base.value.__name__}' has no attribute '{node.attr}'")
-            value = getattr(base.value, node.attr)
-            if self.own_rule:  # what adjoint's rule was written against (rules/originals.py)
-                value = original_attribute(base.value, node.attr, value)
+            value = getattr(base.value, node.attr)  # adjoint's own rules: as registered
+            value = original_attribute(base.value, node.attr, value) if self.own_rule else value
             return ir.Ref(base.root_name, base.root, base.path + (node.attr,), value)
         if isinstance(base, ir.Ref) and registered_method(base.value, node.attr) is not None:
             return ir.Ref(base.root_name, base.root, base.path + (node.attr,),
