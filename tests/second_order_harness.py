@@ -24,6 +24,8 @@ def _cotangent(value):
     """A random cotangent in the structure of a tangent output (None where no float)."""
     if isinstance(value, dict):
         return {k: _cotangent(v) for k, v in value.items()}
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a NamedTuple
+        return type(value)(*(_cotangent(v) for v in value))
     if isinstance(value, (list, tuple)):
         return type(value)(_cotangent(v) for v in value)
     if isinstance(value, (float, np.floating)) or (isinstance(value, np.ndarray) and value.dtype.kind == "f"):
