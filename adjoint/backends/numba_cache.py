@@ -15,10 +15,11 @@ each process.
 """
 from __future__ import annotations
 
+from numba.core.caching import FunctionCache
+
 
 def _cache_available() -> bool:
     try:
-        from numba.core.caching import FunctionCache
         FunctionCache(_cache_available)  # raises when no cache location is usable
     except Exception:  # noqa: BLE001 - any failure: compile without the disk cache
         return False
