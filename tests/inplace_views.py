@@ -117,3 +117,10 @@ def calls_helper_with_an_array(x):
     s = x * 2.0
     helper_updates_a_number(s, 1.0)
     return np.sum(s * s)
+
+
+def write_through_an_alias(x, a):
+    u = x.copy()
+    w = u
+    w[1:3] = np.tanh(w[0:2]) * a
+    return np.sum(u * u)

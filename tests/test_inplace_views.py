@@ -39,6 +39,7 @@ CASES = [
     ("row_of_a_matrix_read_after_write", p.row_of_a_matrix_read_after_write, (_r(2, 3),), 0),
     ("entry_read_after_write_is_a_copy", p.entry_read_after_write_is_a_copy, (_r(4),), 0),
     ("calls_helper_with_a_number", p.calls_helper_with_a_number, (_r(3), 0.4), (0, 1)),
+    ("write_through_an_alias", p.write_through_an_alias, (_r(4), 0.8), (0, 1)),
     ("stencil_with_a_view_of_the_interior", p.stencil_with_a_view_of_the_interior,
      (_r(7), 0.15), (0, 1)),
 ]

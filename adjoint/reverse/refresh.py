@@ -140,6 +140,8 @@ class _Plan:
             return None  # the written view is itself stale
         for _ in range(8):
             made = self.made_from(flow, current, state)
+            if isinstance(made, ir.Var) and current not in self.memory.entries:  # an alias
+                made = ir.Subscript(made, EVERYTHING)
             if not isinstance(made, ir.Subscript) or not isinstance(made.value, ir.Var) \
                     or not is_basic_index_expr(made.index, self.memory.integers):
                 return None
