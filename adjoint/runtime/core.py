@@ -20,11 +20,15 @@ import numpy as np
 
 from .containers import GradDict, Grads, is_container, plain, unindex_container, zero_entry, zero_like
 from .pytrees import GradObject, finish_object, is_object, zero_object
-from ..errors import MissingRule, NonScalarOutput
+from ..errors import MissingRule, NonScalarOutput, UnsupportedSyntax
 
 
 def unbroadcast(g, x):
     """Sum `g` down to the shape of `x`, undoing numpy broadcasting of `x` in the forward."""
+    if isinstance(g, (tuple, list)) and isinstance(x, (tuple, list)):  # a + b joined sequences
+        raise UnsupportedSyntax("+ of two tuples or lists that adjoint took for numbers or "
+                                "arrays: their gradients cannot be told apart; write the "
+                                "displays in the + itself (args + (x,)), or use np.concatenate")
     return unbroadcast_to(g, np.shape(x))
 
 
@@ -51,14 +55,17 @@ def unbroadcast_to(g, shape):
 
 
 def seed(y):
-    """The gradient of the output with respect to itself: 1.0, after checking y is a scalar."""
+    """The gradient of the output with respect to itself: 1.0, after checking y is a scalar
+    (or ones of its shape for a size-1 array, shape (1,) or (1, 1), as autograd allows)."""
     if y is None or isinstance(y, (str, bytes, bool, tuple, list, dict)):
         raise NonScalarOutput(f"grad needs a scalar output; got {type(y).__name__}")
     shape = np.shape(y)
-    if shape != ():
+    if shape != () and np.size(y) != 1:
         raise NonScalarOutput(f"grad needs a scalar output; got shape {shape}")
     if np.iscomplexobj(y) or not np.issubdtype(getattr(y, "dtype", None) or np.result_type(y), np.number):
         raise NonScalarOutput(f"grad needs a real scalar output; got {type(y).__name__}")
+    if shape != ():  # one number in an array of shape (1,) or (1, 1): autograd takes it too
+        return np.ones(shape, dtype=float_dtype(y))
     return 1.0
 
 
