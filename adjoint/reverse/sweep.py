@@ -30,6 +30,7 @@ from . import shapes
 from .handback import handed_back
 from .aliases import check_callee_writes, check_in_place, in_place_problems, written_params
 from .memory import integer_valued, user_effects
+from .refresh import resolve_in_place
 from .calls import backprop_call, differentiable_through, refuse_starred, rewrite_calls
 from .activity import active_vars, differentiable, useful_vars
 from .complex_values import complex_rule_for, complex_vars
@@ -72,13 +73,16 @@ def differentiate(fn: ir.Function, wrt: list, scalar_params: frozenset, namer: N
 
 class ReverseSweep(TapeBookkeeping, WriteReversal):
     def __init__(self, fn, wrt, scalar_params, namer, compile_callee=None):
+        classes = shapes.infer(fn, scalar_params)
+        given = fn  # reads after in-place writes made right where they can be (refresh.py)
+        fn, self.numbers = resolve_in_place(fn, classes, namer, user_effects, scalar_params)
         self.fn = fn
         self.compile_callee = compile_callee
         self.callees: list = []  # VJPs of the user functions called through
         self.call_sites: dict = {}  # id(rewritten forward call) -> calls.CallSite
         self.wrt = wrt
         self.namer = namer
-        self.classes = shapes.infer(fn, scalar_params)
+        self.classes = classes if fn is given else shapes.infer(fn, scalar_params)
         self.scalar_params = frozenset(scalar_params)
         self.number_types: dict = {}  # parameter name -> its number argument's type
         self.integers = integer_valued(fn)
@@ -171,7 +175,7 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
 
     def in_place_problems(self) -> list:
         """Every in-place update of an array another name may share (see aliases.py)."""
-        return in_place_problems(self.fn, self.classes, user_effects, self.scalar_params)
+        return in_place_problems(self.fn, self.classes, user_effects, self.scalar_params, self.numbers)
 
     def check_complex(self, stmt) -> None:
         """Refuse a real-only rule (or a user function) applied to complex values."""
@@ -184,7 +188,7 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
     def check(self, forward) -> None:
         """Every useful statement has a rule; no in-place update of a shared array."""
         self.memory = check_in_place(self.fn, self.classes, user_effects, self.entry_checks,
-                                     self.scalar_params)
+                                     self.scalar_params, self.numbers)
         self.copied = written_params(self.fn, self.memory)
         self.entry_checks |= self.memory.entry_ops
         check_callee_writes(self.memory, self.useful)
