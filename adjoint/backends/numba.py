@@ -36,6 +36,7 @@ from .. import loader
 from ..errors import NonScalarOutput, UnsupportedSyntax
 from ..runtime import core
 from . import numba_runtime
+from .numba_calls import GradientCompiler
 from .numba_runtime import NON_SCALAR, UNSET
 from .numba_ufuncs import NUMPY
 
@@ -190,7 +191,7 @@ def load(source: str, names: list, namespace: dict, origins: dict, label: str,
     scope = loader.load_module(source, label, namespace, origins)
     for name, (positional, keyword) in defaults.items():
         scope[name].__defaults__, scope[name].__kwdefaults__ = positional, keyword
-    jitted = {name: numba.njit(scope[name]) for name in names}
+    jitted = {name: numba.njit(scope[name], pipeline_class=GradientCompiler) for name in names}
     scope.update(jitted)
     return jitted
 

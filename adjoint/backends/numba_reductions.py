@@ -1,29 +1,193 @@
-"""numpy's reductions along axes, with keepdims, for numba code; and `even_ties`.
+"""Reductions and their inverses for numba code: unbroadcast, expand_to, numpy's
+reductions along axes with keepdims, and `even_ties`, all on the plain loops below.
 
 numba's np.sum takes an axis but not keepdims, and np.max, np.min, np.mean take neither
 (numba 0.68). Generated code calls them as the user wrote them (`np.max(Z, axis=1,
 keepdims=True)`), so the numba code's `np` (numba_ufuncs.NUMPY) has the stubs below in
-their place: inside numba they resolve to the overloads here, which hand
-the work to the plain loops of numba_runtime (reduce_to, spread; cheap to compile, cached
-on disk) and reshape. A call without axis or keepdims is numba's own. `even_ties` is the
-max/min rule's helper (runtime/core.py), written with the same pieces.
+their place: inside numba they resolve to the overloads here, which hand the work to
+reduce_to and spread (plain loops: cheap to compile) and reshape. A call without axis or
+keepdims is numba's own. `even_ties` is the max/min rule's helper (runtime/core.py),
+written with the same pieces.
 
-These overloads are thin and not cached themselves: the loops they call live in another
-file, whose changes numba's cache would not see from here (numba_cache.py). The loops add
-in C order where numpy sums long rows pairwise, so sums can differ in the last bits (far
-below the backend's 1e-12 agreement).
+Everything here is cached on disk (numba_cache.py). numba keys a cached function by its
+own file only, and a cached function holds copies of the numba functions it calls: so
+the loops and every helper that calls them live in this one file, and a change to a loop
+invalidates its callers. The loops add in C order where numpy sums long rows pairwise, so
+sums can differ in the last bits (far below the backend's 1e-12 agreement).
 """
 from __future__ import annotations
 
 import numpy as np
-from numba import types
+from numba import njit, types
 from numba.core.errors import TypingError
 from numba.extending import overload
 from numba.np.unsafe.ndarray import to_fixed_tuple
 
 from ..runtime import core
-from .numba_runtime import axes_kept, reduce_to, spread
+from .numba_cache import CACHE
+from .numba_runtime import is_array, is_none, is_scalar
 
+
+# unbroadcast ----------------------------------------------------------------------------
+@overload(core.unbroadcast, jit_options={"cache": CACHE})
+def unbroadcast(g, x):
+    if is_array(x):
+        return lambda g, x: core.unbroadcast_to(g, x.shape)
+    return lambda g, x: core.unbroadcast_to(g, ())
+
+
+@overload(core.unbroadcast_to, jit_options={"cache": CACHE})
+def unbroadcast_to(g, shape):
+    if is_scalar(g):
+        return lambda g, shape: g  # a scalar is what numpy broadcast, or a zero
+    if not (is_array(g) and isinstance(shape, (types.UniTuple, types.Tuple))):
+        raise TypingError(f"the numba backend cannot unbroadcast {g} to {shape}")
+    if len(shape) == 0:
+        return lambda g, shape: g.sum()
+    if len(shape) > g.ndim:
+        raise TypingError(f"unbroadcast of a {g.ndim}-d gradient to {len(shape)} dimensions")
+    ndim = len(shape)
+    if g.ndim > ndim:  # leading axes to sum away
+        return lambda g, shape: sum_to(g, shape)
+
+    def same_ndim(g, shape):
+        if g.shape == shape:
+            return g  # the common case: nothing was broadcast
+        return sum_to(g, shape)
+    return same_ndim
+
+
+@njit(cache=CACHE)
+def sum_to(g, shape):
+    """g summed down to `shape` (a tuple): leading axes dropped, size-1 axes summed."""
+    out = np.zeros(shape, g.dtype)
+    reduce_to(g, np.asarray(shape), 0, out.reshape(-1))
+    return out
+
+
+@njit(cache=CACHE)
+def _strides(kept, ndim):
+    """The flat step in an array of shape `kept` for a step along each of `ndim` axes
+    (`kept` names the last ones); 0 along an axis of size 1 there, or a leading one."""
+    strides = np.zeros(ndim, np.int64)
+    step, extra = 1, ndim - kept.size
+    for axis in range(kept.size - 1, -1, -1):
+        if kept[axis] != 1:
+            strides[axis + extra] = step
+        step *= kept[axis]
+    return strides
+
+
+@njit(cache=CACHE)
+def _next_index(index, shape):
+    """index advanced by one entry in C order (the last axis fastest)."""
+    for axis in range(len(shape) - 1, -1, -1):
+        index[axis] += 1
+        if index[axis] < shape[axis]:
+            return
+        index[axis] = 0
+
+
+@njit(cache=CACHE)
+def reduce_to(g, kept, kind, out):
+    """The entries of g reduced into `out` (flat, of shape `kept`: g's shape, or its last
+    axes, with 1 on each reduced axis), in g's C order: kind 0 adds into out, 1 keeps the
+    largest, 2 the smallest (a nan wins, as in numpy). Plain loops: cheap to compile."""
+    strides = _strides(kept, g.ndim)
+    seen = np.zeros(out.size, np.bool_)
+    index = np.zeros(g.ndim, np.int64)
+    for value in np.ascontiguousarray(g).reshape(-1):
+        p = 0
+        for axis in range(g.ndim):
+            p += index[axis] * strides[axis]
+        if kind == 0:
+            out[p] += value
+        elif not seen[p]:
+            out[p] = value
+            seen[p] = True
+        elif out[p] == out[p] and (value != value or (value > out[p] if kind == 1 else value < out[p])):
+            out[p] = value
+        _next_index(index, g.shape)
+
+
+@njit(cache=CACHE)
+def spread(g, kept, out):
+    """out (C-contiguous) filled with g, whose entries have the shape `kept` (out's
+    shape with 1 on each reduced axis): the inverse of reduce_to's positions."""
+    strides = _strides(kept, out.ndim)
+    values = np.ascontiguousarray(g).reshape(-1)
+    index = np.zeros(out.ndim, np.int64)
+    flat = out.reshape(-1)
+    for q in range(flat.size):
+        p = 0
+        for axis in range(out.ndim):
+            p += index[axis] * strides[axis]
+        flat[q] = values[p]
+        _next_index(index, out.shape)
+
+
+@njit(cache=CACHE)
+def axes_kept(shape, axis):
+    """(shape with 1 on each axis `axis` reduces, shape without them, how many entries
+    each reduction takes) as int arrays; axis: None (all), an int or a tuple of ints."""
+    ndim = len(shape)
+    kept = np.array(shape)
+    mask = np.zeros(ndim, np.bool_)
+    if axis is None:
+        mask[:] = True
+    else:
+        for a in np.asarray(axis).reshape(-1):
+            if a < -ndim or a >= ndim or mask[a % ndim]:
+                raise ValueError("axis out of bounds or repeated")
+            mask[a % ndim] = True
+    rest = np.empty(ndim - mask.sum(), np.int64)
+    k, count = 0, 1
+    for a in range(ndim):
+        if mask[a]:
+            count *= shape[a]
+            kept[a] = 1
+        else:
+            rest[k] = shape[a]
+            k += 1
+    return kept, rest, count
+
+
+# expand_to --------------------------------------------------------------------------------
+@overload(core.expand_to, jit_options={"cache": CACHE})
+def expand_to(g, x, axis=None, keepdims=False):
+    if is_scalar(x):
+        return lambda g, x, axis=None, keepdims=False: g
+    if not is_array(x):
+        raise TypingError(f"the numba backend cannot expand a gradient to {x}")
+    dtype = x.dtype if isinstance(x.dtype, types.Float) else types.float64
+    if is_scalar(g):
+        return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g, dtype)
+    if is_none(axis):  # a 0-d array, or a reduction with keepdims over every axis
+        return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g.sum(), dtype)
+
+    def spread_over_axes(g, x, axis=None, keepdims=False):
+        kept, _, _ = axes_kept(x.shape, axis)
+        out = np.empty(x.shape, dtype)
+        spread(g, kept, out)
+        return out
+    return spread_over_axes
+
+
+@overload(core.unbroadcast_matmul, jit_options={"cache": CACHE})
+def unbroadcast_matmul(g, a, b):
+    """g summed to the shape of a @ b, from a's and b's shapes (1-d and 2-d arrays)."""
+    if not (is_array(a) and is_array(b) and a.ndim <= 2 and b.ndim <= 2):
+        raise TypingError(f"the numba backend supports @ on 1-d and 2-d arrays; got {a} @ {b}")
+    if a.ndim == 2 and b.ndim == 2:
+        return lambda g, a, b: core.unbroadcast_to(g, (a.shape[0], b.shape[1]))
+    if a.ndim == 2:
+        return lambda g, a, b: core.unbroadcast_to(g, (a.shape[0],))
+    if b.ndim == 2:
+        return lambda g, a, b: core.unbroadcast_to(g, (b.shape[1],))
+    return lambda g, a, b: core.unbroadcast_to(g, ())
+
+
+# numpy's reductions ---------------------------------------------------------------------
 KINDS = ("sum", "max", "min", "mean")
 ALIASES = {"amax": "max", "amin": "min"}
 
@@ -68,7 +232,7 @@ def _register(kind: str, stub) -> None:
     code = {"sum": 0, "mean": 0, "max": 1, "min": 2}[kind]  # reduce_to's kinds
     divide = kind == "mean"
 
-    @overload(stub)
+    @overload(stub, jit_options={"cache": CACHE})
     def reduction(a, axis=None, keepdims=False):
         keep = _keepdims_value(keepdims)
         if keep is None:
@@ -106,12 +270,11 @@ def stubs() -> dict:
 
 
 # even_ties: the max/min rule's split of the gradient among tied entries ----------------
-@overload(core.even_ties)
+@overload(core.even_ties, jit_options={"cache": CACHE})
 def even_ties(x, y, axis=None, keepdims=False):
     if not isinstance(x, types.Array):
         return lambda x, y, axis=None, keepdims=False: 1.0  # a number is its own max
     dtype = x.dtype if isinstance(x.dtype, types.Float) else types.float64
-    ndim = x.ndim
 
     def impl(x, y, axis=None, keepdims=False):
         kept, _, _ = axes_kept(x.shape, axis)

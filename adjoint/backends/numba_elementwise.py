@@ -1,0 +1,274 @@
+"""One operator or numpy ufunc on arrays, as a helper numba caches on disk: what the
+numba backend's gradients compute their array arithmetic with (numba_calls.py).
+
+numba fuses `g * (1 - h * h)` on arrays into one loop written into the function that
+contains it, and LLVM then optimises, vectorises and generates machine code for that
+loop, with its broadcasting cases, on every first call of every gradient (measured:
+half a second for a 50-step RNN's gradient). The gradients instead compute such an
+expression one operation at a time, each through the helper below for the operands'
+types: numba compiles that helper once per set of types and keeps it on disk, so a new
+gradient only calls code that exists. Each operation is the one numba's fused loop
+does on each entry, so the numbers do not change.
+
+`out` is None, or a temporary of the same expression (an operand numba_calls.py holds
+the only reference to): the helper then writes the result there when it has the
+result's shape, so an expression allocates one array, as the fused loop does (a new
+array per operation made glibc's allocator return and re-fault its pages each call:
+2.5x slower on the MLP benchmark).
+"""
+from __future__ import annotations
+
+import operator
+from typing import NamedTuple
+
+import numba
+import numpy as np
+from numba import njit, types
+from numba.core import ir
+from numba.core.errors import NumbaError
+
+from .numba_cache import CACHE
+
+
+@njit(cache=CACHE)
+def fits(x, out) -> bool:
+    """Whether x (an array or a number) broadcasts to out's shape."""
+    shape, target = np.shape(x), out.shape
+    lead = len(target) - len(shape)
+    if lead < 0:
+        return False
+    for axis in range(len(shape)):
+        if shape[axis] != 1 and shape[axis] != target[lead + axis]:
+            return False
+    return True
+
+
+@njit(cache=CACHE)
+def add(a, b, out):
+    if out is not None and fits(a, out) and fits(b, out):
+        return np.add(a, b, out)
+    return a + b
+
+
+@njit(cache=CACHE)
+def sub(a, b, out):
+    if out is not None and fits(a, out) and fits(b, out):
+        return np.subtract(a, b, out)
+    return a - b
+
+
+@njit(cache=CACHE)
+def mul(a, b, out):
+    if out is not None and fits(a, out) and fits(b, out):
+        return np.multiply(a, b, out)
+    return a * b
+
+
+@njit(cache=CACHE)
+def truediv(a, b, out):
+    if out is not None and fits(a, out) and fits(b, out):
+        return np.true_divide(a, b, out)
+    return a / b
+
+
+@njit(cache=CACHE)
+def floordiv(a, b, out):
+    if out is not None and fits(a, out) and fits(b, out):
+        return np.floor_divide(a, b, out)
+    return a // b
+
+
+@njit(cache=CACHE)
+def mod(a, b, out):
+    if out is not None and fits(a, out) and fits(b, out):
+        return np.remainder(a, b, out)
+    return a % b
+
+
+@njit(cache=CACHE)
+def power(a, b, out):
+    if out is not None and fits(a, out) and fits(b, out):
+        return np.power(a, b, out)
+    return a ** b
+
+
+@njit(cache=CACHE)
+def eq(a, b, out):
+    if out is not None and fits(a, out) and fits(b, out):
+        return np.equal(a, b, out)
+    return a == b
+
+
+@njit(cache=CACHE)
+def ne(a, b, out):
+    if out is not None and fits(a, out) and fits(b, out):
+        return np.not_equal(a, b, out)
+    return a != b
+
+
+@njit(cache=CACHE)
+def lt(a, b, out):
+    if out is not None and fits(a, out) and fits(b, out):
+        return np.less(a, b, out)
+    return a < b
+
+
+@njit(cache=CACHE)
+def le(a, b, out):
+    if out is not None and fits(a, out) and fits(b, out):
+        return np.less_equal(a, b, out)
+    return a <= b
+
+
+@njit(cache=CACHE)
+def gt(a, b, out):
+    if out is not None and fits(a, out) and fits(b, out):
+        return np.greater(a, b, out)
+    return a > b
+
+
+@njit(cache=CACHE)
+def ge(a, b, out):
+    if out is not None and fits(a, out) and fits(b, out):
+        return np.greater_equal(a, b, out)
+    return a >= b
+
+
+@njit(cache=CACHE)
+def maximum(a, b, out):
+    if out is not None and fits(a, out) and fits(b, out):
+        return np.maximum(a, b, out)
+    return np.maximum(a, b)
+
+
+@njit(cache=CACHE)
+def minimum(a, b, out):
+    if out is not None and fits(a, out) and fits(b, out):
+        return np.minimum(a, b, out)
+    return np.minimum(a, b)
+
+
+@njit(cache=CACHE)
+def neg(a, out):
+    if out is not None:  # out has a's shape
+        return np.negative(a, out)
+    return -a
+
+
+@njit(cache=CACHE)
+def pos(a, out):
+    if out is not None:  # out has a's shape
+        return np.positive(a, out)
+    return +a
+
+
+@njit(cache=CACHE)
+def sqrt(a, out):
+    if out is not None:  # out has a's shape
+        return np.sqrt(a, out)
+    return np.sqrt(a)
+
+
+@njit(cache=CACHE)
+def absolute(a, out):
+    if out is not None:  # out has a's shape
+        return np.absolute(a, out)
+    return np.abs(a)
+
+
+@njit(cache=CACHE)
+def sign(a, out):
+    if out is not None:  # out has a's shape
+        return np.sign(a, out)
+    return np.sign(a)
+
+
+HELPERS = {
+    operator.add: add, operator.sub: sub, operator.mul: mul, operator.truediv: truediv,
+    operator.floordiv: floordiv, operator.mod: mod, operator.pow: power,
+    operator.eq: eq, operator.ne: ne, operator.lt: lt, operator.le: le,
+    operator.gt: gt, operator.ge: ge, np.maximum: maximum, np.minimum: minimum,
+    operator.neg: neg, operator.pos: pos, np.sqrt: sqrt, np.absolute: absolute, np.sign: sign,
+}
+"""The helper for each operator or ufunc numba puts in an array expression; an
+expression with any other (a bitwise operator, another ufunc) keeps numba's fused loop."""
+
+
+# planning an array expression ------------------------------------------------------------
+class Operand(NamedTuple):
+    """An operand of a step: a variable (what: its name), a constant (what: its value) or
+    an earlier step's result (what: the step's index); type: its numba type."""
+    kind: str
+    what: object
+    type: object
+
+
+class Step(NamedTuple):
+    """One operation: `compiled` (a helper's compile result) on `operands`, writing into
+    the result of step `out` (a temporary no later step reads) or, with None, into a new
+    array; type: the result's numba type."""
+    compiled: object
+    operands: tuple
+    out: int | None
+    type: object
+
+
+class _NoHelper(Exception):
+    pass
+
+
+def plan(tree, typeof) -> list | None:
+    """The steps computing numba's array expression `tree` one operation at a time (the
+    last step's result is the expression's), or None where an operation or operand has no
+    helper here. A step writes into a dead temporary of its result's type when there is
+    one; never into one of its own operands (LLVM's loop would then not vectorise)."""
+    steps, spare = [], []  # spare: indices of steps whose results are no longer read
+
+    def operand(node) -> Operand:
+        if isinstance(node, ir.Var):
+            kind = typeof(node.name)
+            if isinstance(kind, types.Optional):
+                raise _NoHelper
+            return Operand("var", node.name, types.unliteral(kind))
+        if isinstance(node, ir.Const):
+            kind = types.unliteral(numba.typeof(node.value))
+            if not isinstance(kind, (types.Number, types.Boolean)):
+                raise _NoHelper
+            return Operand("const", node.value, kind)
+        op, operands = node
+        if op not in HELPERS:
+            raise _NoHelper
+        args = tuple(operand(each) for each in operands)
+        steps.append(_step(HELPERS[op], args, steps, spare))
+        spare.extend(arg.what for arg in args if arg.kind == "step")
+        return Operand("step", len(steps) - 1, steps[-1].type)
+
+    try:
+        operand(tree)
+    except _NoHelper:
+        return None  # numba's fused loop then types it, or says what it cannot type
+    return steps
+
+
+def _step(helper, args: tuple, steps: list, spare: list) -> Step:
+    """The step calling `helper` on `args`, into a spare temporary where one fits."""
+    kinds = tuple(arg.type for arg in args)
+    plain = _compiled(helper, (*kinds, types.none))
+    result = plain.signature.return_type
+    for index in spare:
+        if steps[index].type == result:
+            into = _compiled(helper, (*kinds, result))
+            if into.signature.return_type == result:
+                spare.remove(index)
+                return Step(into, args, index, result)
+            break
+    return Step(plain, args, None, result)
+
+
+def _compiled(helper, signature: tuple):
+    """helper's compile result for argument types `signature` (_NoHelper: none)."""
+    try:
+        helper.compile(signature)
+    except NumbaError:
+        raise _NoHelper from None
+    return helper.overloads[signature]
