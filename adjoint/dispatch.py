@@ -26,7 +26,7 @@ from .errors import AdjointError, BadArguments, InternalError, NonScalarOutput
 from .guards import CellTable, is_stale, merged, readers
 from .lowering.frontend import MISSING, definition_location, parse_function
 from .lowering.lower import assigned_names, user_names
-from .lowering.statics import argument_key, kind_of, static_defaults
+from .lowering.statics import argument_key, kind_of, packed_argument, spread_names, static_defaults
 from .pipeline import (COMPILE_LOCK, Compiled, compile_forward, compile_gradient, forward_guards,
                        pair_guards)
 from .runtime.debug import check_finite_default, note_origin
@@ -67,6 +67,7 @@ class Specializer:
             self.wrt_names, self.single = normalize_wrt(func, self.params[len(self.bound):], wrt,
                                                         hidden)
         self.wrt_positions = tuple(self.params.index(n) for n in self.wrt_names)
+        self.spread, self.passed = spread_names(parsed.node)
         self.free_names = sorted(user_names(parsed.node) - assigned_names(parsed.node))
         self.parsed, self.code = parsed, func.__code__
         # the free names the dispatcher's own text checks: (table, name), fixed from now on
@@ -143,8 +144,9 @@ class Specializer:
         bound = inspect.signature(self.func).bind(*args, **kwargs)
         bound.apply_defaults()
         values = list(bound.arguments.values())
-        key = arguments_key(values)  # types; for callables and objects, more (statics.py)
-        statics = self.static_values(values)
+        known = self.known_values(values)
+        key = arguments_key(known)  # types; for callables and objects, more (statics.py)
+        statics = self.static_values(known)
         for name, value in zip(self.params, values):
             check_plain_array(name, value, self.func)
         with COMPILE_LOCK, internal_errors(self.func, "compiling the gradient of"):
@@ -245,10 +247,16 @@ class Specializer:
     def key_of(self, args) -> tuple:
         bound = bind_examples(self.func, self.bound + tuple(args))
         bound.apply_defaults()
-        values = list(bound.arguments.values())
+        values = self.known_values(list(bound.arguments.values()))
         key = arguments_key(values)
         self.example_statics[key] = self.static_values(values)
         return key
+
+    def known_values(self, values) -> list:
+        """The arguments, with those the code spreads (f(*xs), f(**d)) as how many values
+        or which keys they hold (statics.packed_argument)."""
+        return [packed_argument(v, n in self.spread) if n in self.spread or n in self.passed else v
+                for n, v in zip(self.params, values)]
 
     def static_values(self, values) -> dict:
         """Parameter name -> value, for the arguments known when compiling (statics.py)."""

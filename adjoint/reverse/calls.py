@@ -221,6 +221,8 @@ def _statics(rev, func, arguments: dict) -> dict:
             out[p] = Packed(len(a))  # what *args gathered: how many
         elif isinstance(a, ir.Var) and a in known:
             out[p] = known[a]
+        elif isinstance(a, ir.TupleExpr) and not any(isinstance(v, ir.Starred) for v in a.elts):
+            out[p] = Packed(len(a.elts))  # g((x, y)): how many, for g's *pair
         elif isinstance(a, ir.Ref) and not inspect.ismodule(a.value) and kind_of(a.value):
             out[p] = a.value
     return out
