@@ -7,7 +7,9 @@ weight their outputs with non-uniform cotangents (COT) so that no entry hides an
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import InitVar, dataclass
+from functools import partial
 
 import numpy as np
 import pytest
@@ -307,3 +309,65 @@ def test_spreading_a_dict_argument(f):
     with pytest.raises(adjoint.AdjointError, match="unexpected keyword argument 'extra'"):
         adjoint.grad(f)(dict(params, extra=1.0), X)  # other keys: compiled again, and refused
     check_grads(f, params, X)  # the first keys still work
+
+
+# everyday Python from autograd's examples and tests ----------------------------------------
+def log_partition(params, data):  # autograd's hmm_em.py: map over a partial, recursing
+    if isinstance(data, list):
+        return sum(map(partial(log_partition, params), data))
+    a, b = params
+    return np.sum(np.tanh(a * data + b) * COT[0])
+
+
+def over_sequences(a, b, d1, d2):
+    return log_partition((a, b), [d1, d2 * 2.0])
+
+
+def power_sum(x, s, power=2):
+    return np.sum((x * s) ** power * COT[1])
+
+
+def weighted_step(acc, v, w):
+    return acc + w * v
+
+
+def partials_written_out(x, s):
+    return partial(power_sum, x, power=3)(s) + np.sum(
+        functools.reduce(partial(weighted_step, w=s), [x, 2.0 * x], 0.0) * COT[2])
+
+
+def first_of(pair, y):
+    (a,) = pair
+    return np.sum(a * y * COT[3])
+
+
+def converted_displays(a, y):  # autograd's ode_net.py: tuple((params,)) passed on
+    return first_of(tuple((a,)), y) + first_of(list([a * 2.0]), y)
+
+
+def drawn_inside(A):  # autograd's test_linalg: a generator built inside the objective
+    rng = np.random.RandomState(0)
+    z = A @ rng.randn(A.shape[0])
+    return np.linalg.norm(z) + np.sum(A * np.random.default_rng(1).normal(size=A.shape))
+
+
+def test_partials_mapped_reduced_and_called_where_built():
+    check_grads(over_sequences, _r(3), _r(3), _r(3), _r(3), wrt=(0, 1, 2, 3))
+    check_grads(partials_written_out, _r(3), 0.7, wrt=(0, 1))
+
+
+def test_tuple_and_list_of_a_display_and_generators_built_inside():
+    check_grads(converted_displays, _r(3), _r(3), wrt=(0, 1))
+    A = _r(3, 3)
+    check_grads(drawn_inside, A)
+    assert adjoint.grad(drawn_inside)(A) == pytest.approx(adjoint.grad(drawn_inside)(A))  # same draws
+
+
+def test_grad_of_a_function_with_a_rule_of_its_own():
+    assert adjoint.grad(np.sqrt)(2.0) == pytest.approx(0.5 / np.sqrt(2.0), rel=1e-12)
+    assert adjoint.grad(np.arctan2, wrt=1)(1.0, 2.0) == pytest.approx(-0.2, rel=1e-12)
+    x = _r(3)
+    np.testing.assert_allclose(adjoint.grad(np.sum)(x), np.ones(3))
+    assert "return np.sqrt(x)" in adjoint.source(np.sqrt, None, 2.0)
+    with pytest.raises(adjoint.NonScalarOutput):
+        adjoint.grad(np.tanh)(x)

@@ -32,6 +32,7 @@ from .statics import kind_of
 MAKE_RECORD = ir.Ref("make_record", make_record, (), make_record)
 
 
+
 class RecordLowering(ConstructorLowering):
     @property
     def unbuilt(self) -> dict:
