@@ -10,19 +10,21 @@ ufunc's inputs: x, or x1, x2).
 """
 from __future__ import annotations
 
+import functools
 import inspect
 
 import numpy as np
 
 from ..loader import load
-from ..rules.registry import lookup
+from ..rules.registry import RULE_MAKERS, lookup
 
 
 def as_python_function(func):
     """func itself, or for a callable with a rule (not written in Python), a Python
     function calling it."""
-    if inspect.isfunction(func) or inspect.ismethod(func) or lookup(func) is None:
-        return func
+    if inspect.isfunction(func) or inspect.ismethod(func) or isinstance(func, (type, functools.partial)) \
+            or type(func) in RULE_MAKERS or lookup(func) is None:
+        return func  # (grad(grad(f)), grad(partial(f, a)): the Specializer's own cases)
     params = _parameters(func)
     name = getattr(func, "__name__", "")
     if params is None or not name.isidentifier():
