@@ -98,8 +98,11 @@ class Specializer:
         params = str(sig.replace(parameters=[p.replace(default=p.empty, annotation=p.empty)
                                              for p in sig.parameters.values()],
                                  return_annotation=inspect.Signature.empty))[1:-1]
-        types = "(" + "".join(f"{P}type({n}), " for n in sig.parameters) + ")"
+        # a parameter the code spreads (or a dict it passes on): its length or keys too
+        types = "(" + "".join(f"{P}packed({n}, {n in self.spread}), " if n in self.spread | self.passed
+                              else f"{P}type({n}), " for n in sig.parameters) + ")"
         self.ns.update({P + "state": (None, None), P + "type": type, P + "M": MISSING,
+                        P + "packed": _packed_key,
                         P + "G": self.parsed.globals, P + "F": self.func, P + "is": operator.is_,
                         P + "call": _call,
                         P + "slow": self.slow_path, P + "located": self.located,
@@ -163,7 +166,7 @@ class Specializer:
             impl, guards = entry
             # with a callable or object argument the fast path's type check never matches:
             # each call computes the full key here
-            self.ns[self.prefix + "state"] = ((None if statics else key, impl) + expected + (self.code, readers(guards))
+            self.ns[self.prefix + "state"] = ((None if _beyond_lengths(statics) else key, impl) + expected + (self.code, readers(guards))
                                               + (tuple(g[2] for g in guards),))
         self._check_inputs(values)
         return impl
@@ -353,6 +356,19 @@ def internal_errors(func, doing: str):
         raise InternalError(f"internal error in adjoint while {doing} {name}{at}: "
                             f"{type(exc).__name__}: {exc}\nThis is a bug in adjoint, not in your "
                             "code; please report it with the function.") from exc
+
+
+def _packed_key(value, spread: bool):
+    """The key part of a parameter the code spreads or passes on, as the dispatcher checks
+    it (a container's length or keys; anything else, its type)."""
+    return argument_key(packed_argument(value, spread)) if type(value) in (dict, tuple, list) \
+        else type(value)
+
+
+def _beyond_lengths(statics: dict) -> bool:
+    """Whether the key holds more than the dispatcher's own check computes (types, and
+    the lengths or keys of spread parameters): callables and objects, checked in full."""
+    return any(kind_of(v) != "packed" for v in statics.values())
 
 
 def parameters(func) -> list:

@@ -371,3 +371,12 @@ def test_grad_of_a_function_with_a_rule_of_its_own():
     assert "return np.sqrt(x)" in adjoint.source(np.sqrt, None, 2.0)
     with pytest.raises(adjoint.NonScalarOutput):
         adjoint.grad(np.tanh)(x)
+
+
+def test_a_dict_argument_keeps_the_dispatchers_fast_path():
+    params = {"W": _r(3, 3), "b": _r(3)}
+    df = adjoint.grad(params_passed_on)
+    first = df(params, X)
+    assert df._specializer.state[0] is not None  # its keys are checked inline, with the types
+    again = df({"W": params["W"] * 2.0, "b": params["b"]}, X)
+    assert not np.allclose(first["W"], again["W"])
