@@ -125,4 +125,5 @@ def _make(func, wrt, optimize, return_value, has_aux=False, check_finite=None,
     out._specializer = spec
     functools.update_wrapper(out, func, assigned=("__module__", "__name__", "__qualname__", "__doc__"),
                              updated=())
+    spec.add_front(out)
     return out

@@ -20,7 +20,7 @@ LAYERS = [
     ["lowering", "codegen"],
     ["reverse", "forward"],
     ["passes", "backends"],
-    ["guards", "pipeline"],
+    ["guards", "pipeline", "entry"],
     ["dispatch"],
     ["api", "higher", "higher_calls", "testing", "display"],
     ["tools", "dask"],
