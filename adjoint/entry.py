@@ -81,7 +81,8 @@ class EntryWriter:
                 filename = body_of[1]
         exec(compile(tree, filename, "exec"), namespace)
         entry = namespace[self.name]
-        entry.__defaults__, entry.__kwdefaults__ = impl.__defaults__, impl.__kwdefaults__
+        entry.__defaults__ = getattr(impl, "__defaults__", None)
+        entry.__kwdefaults__ = getattr(impl, "__kwdefaults__", None)
         return entry
 
 
