@@ -25,6 +25,7 @@ import numpy as np
 
 from .backends import check_backend
 from .errors import AdjointError, BadArguments, InternalError, NonScalarOutput
+from .collector import fewer_collections
 from .entry import EntryWriter, guard_checks, type_checks, valid_check
 from .guards import CellTable, code_guard, is_stale, merged
 from .lowering.frontend import MISSING, definition_location, parse_function
@@ -87,8 +88,11 @@ class Specializer:
         self.fronts: list = []  # weak references to the GradientFunctions calling the entry
         self.ns: dict = {}
         self.prefix = private_prefix(self.params + [parsed.node.name])
-        self.writer = EntryWriter(inspect.signature(func), parsed.node.name, self.slow_call,
-                                  self.located)
+        self.writer = EntryWriter(func, parsed.node.name, self.slow_call, self.located)
+        # before the first call, and for arguments no type check can tell apart (callables,
+        # objects): the slow path each call, behind f's own signature (Python's TypeError
+        # for a wrong call)
+        self.unchecked = self.writer.write(self.prefix, ["False"], self.slow_call)
         self.dispatcher = self._make_dispatcher()
 
     @property
@@ -101,7 +105,7 @@ class Specializer:
         """A function with f's own signature passing each call on to the current entry
         (for callers without a front, see `add_front`)."""
         P, writer = self.prefix, self.writer
-        self.ns.update({P + "current": self.slow_call})
+        self.ns.update({P + "current": self.unchecked})
         text = f"def {writer.name}({writer.param_text}):\n" \
                f"    return {P}current({writer.call_text})\n"
         exec(compile(text, f"<adjoint dispatch {self.func.__qualname__}>", "exec"), self.ns)
@@ -162,7 +166,7 @@ class Specializer:
             self._check_inputs(values)  # before publishing: a refused argument gets no entry
             # with a callable or object argument no entry's type check can tell the key:
             # each call comes here
-            self._publish(self.slow_call if statics else entry[0])
+            self._publish(self.unchecked if statics else entry[0])
             self.last = compiled
         return compiled.function
 
@@ -178,6 +182,7 @@ class Specializer:
         self.cache[key] = (entry, guards)
         return entry, guards
 
+    @fewer_collections  # parsing the generated text again makes many objects: collector.py
     def _write_entry(self, key, compiled, guards):
         impl = compiled.function
         spliced = compiled.backend == "python"

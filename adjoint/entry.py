@@ -37,8 +37,9 @@ class EntryWriter:
     """Writes entries for one user function: its signature, and the private prefix no
     name of the entry's (its parameters, the generated code's names) starts with."""
 
-    def __init__(self, signature: inspect.Signature, name: str, slow, located):
-        self.signature = signature
+    def __init__(self, func, name: str, slow, located):
+        self.func = func
+        signature = inspect.signature(func)
         self.name = name
         self.slow, self.located = slow, located
         self.params = [p.replace(default=p.empty, annotation=p.empty)
@@ -81,8 +82,8 @@ class EntryWriter:
                 filename = body_of[1]
         exec(compile(tree, filename, "exec"), namespace)
         entry = namespace[self.name]
-        entry.__defaults__ = getattr(impl, "__defaults__", None)
-        entry.__kwdefaults__ = getattr(impl, "__kwdefaults__", None)
+        entry.__defaults__ = getattr(self.func, "__defaults__", None)
+        entry.__kwdefaults__ = getattr(self.func, "__kwdefaults__", None)
         return entry
 
 

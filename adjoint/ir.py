@@ -269,28 +269,27 @@ _CHILDREN = {  # expression type -> its children (a table: compiles call this mi
     Compare: lambda e: (e.left, e.right),
     UnaryOp: lambda e: (e.operand,),
     Logic: lambda e: tuple(e.values),
-    Call: lambda e: (e.func,) + tuple(e.args) + tuple(v for _, v in e.kwargs),
+    Call: lambda e: (e.func, *e.args, *[v for _, v in e.kwargs]) if e.kwargs else (e.func, *e.args),
     Attr: lambda e: (e.value,),
     Subscript: lambda e: (e.value, e.index),
     Slice: lambda e: tuple(p for p in (e.lower, e.upper, e.step) if p is not None),
     TupleExpr: lambda e: tuple(e.elts),
     Starred: lambda e: (e.value,),
 }
-_LEAVES = (Const, Ref, type(None))
 
 
 def vars_in(expr) -> list:
     """Every Var read by an expression, in order, with repeats."""
     if type(expr) is Var:
         return [expr]
-    out, stack = [], [expr]
+    out, stack, table = [], [expr], _CHILDREN
     while stack:  # (depth-first, children left to right: evaluation order)
         node = stack.pop()
         kind = type(node)
         if kind is Var:
             out.append(node)
-        elif kind not in _LEAVES:
-            stack.extend(reversed(children(node)))
+        elif kind in table:
+            stack.extend(reversed(table[kind](node)))
     return out
 
 

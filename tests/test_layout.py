@@ -13,7 +13,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "adjoint"
 
 # lowest first; a module may import from its own layer and the layers before it
 LAYERS = [
-    ["errors", "names", "loader", "syntax", "origin", "recursion"],
+    ["errors", "names", "loader", "syntax", "origin", "recursion", "collector"],
     ["ir"],
     ["runtime"],
     ["rules"],

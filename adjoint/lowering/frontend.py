@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import gast
 
 from ..errors import Location, NoSource
+from ..collector import fewer_collections
 from ..recursion import call_with_room, make_room
 from .livesource import is_source_of
 
@@ -38,6 +39,7 @@ class Parsed:
         return Location(self.filename, line, col, text)
 
 
+@fewer_collections  # a big function's tree is many small objects: see collector.py
 def parse_function(func) -> Parsed:
     """Read, dedent and parse `func`'s source, keeping real line and column numbers."""
     if not inspect.isfunction(func):
