@@ -29,7 +29,7 @@ from .collector import fewer_collections
 from .entry import EntryWriter, guard_checks, type_checks, valid_check
 from .guards import CellTable, code_guard, is_stale, merged
 from .lowering.frontend import MISSING, definition_location, parse_function
-from .lowering.lower import assigned_names, user_names
+from .lowering.identifiers import assigned_names, body_names
 from .lowering.statics import argument_key, kind_of, static_defaults
 from .pipeline import (COMPILE_LOCK, Compiled, compile_forward, compile_gradient, forward_guards,
                        pair_guards)
@@ -73,8 +73,7 @@ class Specializer:
                                                         hidden)
         self.wrt_positions = tuple(self.params.index(n) for n in self.wrt_names)
         # names the body reads (annotations, defaults and decorators were evaluated once)
-        body_names = set().union(*(user_names(stmt) for stmt in parsed.node.body))
-        self.free_names = sorted(body_names - assigned_names(parsed.node))
+        self.free_names = sorted(body_names(parsed.node) - assigned_names(parsed.node))
         self.parsed, self.code = parsed, func.__code__
         # the free names the dispatcher's own text checks: (table, name), fixed from now on
         self.inline = [(CellTable(parsed.closure[n]) if n in parsed.closure else parsed.globals, n)
