@@ -183,18 +183,23 @@ class Specializer:
 
     @fewer_collections  # parsing the generated text again makes many objects: collector.py
     def _write_entry(self, key, compiled, guards):
+        prefix, types_, fresh, scope = self.entry_checks(key, compiled, guards)
         impl = compiled.function
-        spliced = compiled.backend == "python"
+        body = (compiled.source, impl.__code__.co_filename) if compiled.backend == "python" else None
+        return self.writer.write(prefix, types_ + fresh, impl, body, scope)
+
+    def entry_checks(self, key, compiled, guards) -> tuple:
+        """(prefix, type checks, guard checks, the names they read) of the entry for `key`
+        (also read by benchmarks/overhead.py)."""
         names = self.params + [self.writer.name]
-        if spliced:
-            names += list(impl.__globals__) + IDENTIFIER.findall(compiled.source)
-        P = private_prefix(names)
+        if compiled.backend == "python":  # the generated statements share the entry's names
+            names += list(compiled.function.__globals__) + IDENTIFIER.findall(compiled.source)
+        prefix = private_prefix(names)
         wrt = {name: valid_check(functools.partial(check_differentiable, name, func=self.func))
                for name in self.wrt_names}
-        types_, scope = type_checks(P, self.writer.params, key, SCALAR_TYPES, wrt)
-        fresh, more = guard_checks(P, guards)
-        body = (compiled.source, impl.__code__.co_filename) if spliced else None
-        return self.writer.write(P, types_ + fresh, impl, body, scope | more)
+        types_, scope = type_checks(prefix, self.writer.params, key, SCALAR_TYPES, wrt)
+        fresh, more = guard_checks(prefix, guards)
+        return prefix, types_, fresh, scope | more
 
     def _reload_code(self):
         """The function's __code__ was replaced (IPython's %autoreload): read it again."""
