@@ -17,11 +17,16 @@ numbers do not move), by a check that what it assigned holds no nan or inf:
 Every generated line that comes from a statement is mapped to the statement's origin
 (`Generated.origins`), which adjoint/debug.py uses to say where an error comes from.
 Outside references (`Ref`s) are bound to names in a namespace: a module keeps its own
-name (np), a clash with a different object gets name_1. Output is deterministic.
+name (np), a clash with a different object gets name_1. A module attribute rebound since
+the code was made for it (`math.sin = math.cos` before the rule for cos, which reads
+math.sin, was pasted) is bound as the object itself (`sin`), never printed as the path
+that now holds another. Output is deterministic.
 """
 from __future__ import annotations
 
 import ast
+import functools
+import inspect
 import math
 import operator
 import os
@@ -207,7 +212,7 @@ def _bind_refs(functions: list) -> dict:
     statements = [s for fn in functions for s in ir.walk(fn.body)]
     for stmt in statements:
         for expr in ir.expressions(stmt):
-            for ref in ir.refs_in(expr):
+            for ref in map(_as_bound, ir.refs_in(expr)):
                 if id(ref.root) in names:
                     continue
                 if _is_pending(ref.root):  # defined by this very module: its own name
@@ -220,6 +225,20 @@ def _bind_refs(functions: list) -> dict:
                 used.add(name)
                 names[id(ref.root)] = (name, ref.root)
     return names
+
+
+def _as_bound(ref: ir.Ref) -> ir.Ref:
+    """ref as the code names it: root.path while that still holds ref's object, else the
+    object itself under its last name."""
+    if not ref.path:
+        return ref
+    try:
+        current = functools.reduce(getattr, ref.path, ref.root)
+    except AttributeError:  # deleted since
+        current = None
+    if current is ref.value or inspect.ismethod(current) and current == ref.value:
+        return ref  # (a bound method is a new object on each read: equal, not identical)
+    return ir.Ref(ref.path[-1], ref.value, (), ref.value)
 
 
 class _Printer:
@@ -268,6 +287,7 @@ class _Printer:
         if isinstance(expr, ir.Const):
             return _constant(expr.value)
         if isinstance(expr, ir.Ref):
+            expr = _as_bound(expr)
             name = self.names.get(id(expr.root), (expr.root_name, None))[0]
             node = _name(name)
             for attr in expr.path:

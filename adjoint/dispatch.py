@@ -281,9 +281,11 @@ class Specializer:
             known = self.compiled.get(key)
             if known is None or known.check_finite != check or is_stale(
                     merged(known.guards, pair_guards(known.callees))):
-                scalars = frozenset(n for n, t in zip(self.params, key) if isinstance(t, type)
-                                    and issubclass(t, SCALAR_TYPES) and not issubclass(t, (bool, np.bool_)))
+                number_types = {n: t for n, t in zip(self.params, key) if isinstance(t, type)
+                                and issubclass(t, SCALAR_TYPES) and not issubclass(t, (bool, np.bool_))}
+                scalars = frozenset(number_types)
                 self.compiled[key] = compile_gradient(self.func, self.wrt_names, scalars,
+                                                      number_types=number_types,
                                                       return_value=self.return_value,
                                                       optimize=self.optimize, single=self.single,
                                                       has_aux=self.has_aux, check_finite=check,

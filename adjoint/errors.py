@@ -7,7 +7,10 @@ unsupported construct in a function at once).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+from .loader import LINE_MAPS
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ class AdjointError(Exception):
 
     @classmethod
     def at(cls, location: Location | None, what: str, fix: str = "") -> "AdjointError":
-        problem = Problem(location, what, fix)
+        problem = higher_order_problem(location, what) or Problem(location, what, fix)
         return cls(problem.render(), (problem,))
 
     @classmethod
@@ -94,3 +97,28 @@ class InternalError(AdjointError):
 class NonFiniteGradient(AdjointError):
     """With check_finite on, a gradient came out nan or inf. Names the generated line,
     the user's line it comes from and the values it read (see adjoint/debug.py)."""
+
+
+def higher_order_problem(location: Location | None, what: str) -> Problem | None:
+    """A refusal at a line of forward-mode code adjoint generated (being differentiated
+    again: Hessians, hvp, grad of grad), told at the user's line it comes from."""
+    # (forward code made from forward code maps straight to the user's lines: the order
+    # is not known here)
+    user, hops, generated = location, 0, None
+    while user is not None and user.filename in LINE_MAPS:
+        entry = LINE_MAPS[user.filename].get(user.line)
+        if entry is None:
+            break
+        generated, user, hops = user.filename, entry[0], hops + 1
+    if not hops or user.filename in LINE_MAPS:
+        return None
+    label = generated.removeprefix("<adjoint ").rsplit(" #", 1)[0]
+    function = label.split("_", 1)[-1]  # tangent_loss, jvp_loss -> loss
+    called = re.match(r"[A-Za-z_][\w.]*(?=\()", user.text[user.col:])
+    construct = called.group(0) if called else "the operation here"
+    return Problem(user, f"derivatives of this order (hessian, hvp, grad of grad and higher) through {construct} "
+                   f"in {function} are not supported: the forward-mode code adjoint writes for it "
+                   f"({location.text.strip()}) cannot be differentiated again: {what}",
+                   "take this derivative one order lower with adjoint (for example finite "
+                   "differences of adjoint.grad), or write this step with operations whose "
+                   "higher derivatives adjoint has")

@@ -87,7 +87,8 @@ def lower_function(func=None, parsed: Parsed | None = None, statics: dict | None
 def compile_gradient(func, wrt_names: tuple, scalar_params: frozenset, *,
                      return_value: bool, optimize: bool = True, single: bool = True,
                      has_aux: bool = False, check_finite: bool = False,
-                     backend: str = "python", statics: dict | None = None) -> Compiled:
+                     backend: str = "python", statics: dict | None = None,
+                     number_types: dict | None = None) -> Compiled:
     with COMPILE_LOCK:
         refuse_check_finite(backend, check_finite, func)
         lowered = lower_function(func, statics=statics)
@@ -96,7 +97,8 @@ def compile_gradient(func, wrt_names: tuple, scalar_params: frozenset, *,
         wrt = [next(p for p in fn.params if p.name == name) for name in wrt_names]
         callee = callee_compiler(optimize, check_finite, backend)
         grad_fn, callees = differentiate(fn, wrt, scalar_params, lowered.namer(), return_value, single,
-                                         has_aux=has_aux, compile_callee=callee)
+                                         has_aux=has_aux, compile_callee=callee,
+                                         number_types=number_types)
         stages["reverse"] = grad_fn
         if optimize:
             grad_fn = passes.optimize(grad_fn)

@@ -95,6 +95,9 @@ def _check_container(f, args, position, g, name, rtol, atol, eps):
         if isinstance(container[key], (tuple, list, dict)):
             _check_container(leaf_function, leaf_args, 0, g[key], f"{name}[{key!r}]", rtol, atol, eps)
             continue
+        if is_object(container[key]):  # a list of layers: each one mirrored
+            _check_object(leaf_function, leaf_args, 0, g[key], f"{name}[{key!r}]", rtol, atol, eps)
+            continue
         expected = numerical_grad(leaf_function, leaf_args, 0, eps)
         got = np.asarray(g[key], dtype=np.float64)
         if got.shape != np.shape(expected):

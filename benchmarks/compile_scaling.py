@@ -26,11 +26,13 @@ tests/*_functions.py (default `wrt`, each compiled from scratch).
 from __future__ import annotations
 
 import argparse
+import atexit
 import cProfile
 import importlib.util
 import inspect
 import os
 import pstats
+import shutil
 import statistics
 import sys
 import tempfile
@@ -135,10 +137,21 @@ PROGRAMS = {"straight_line": straight_line, "nested_for": nested_for, "for_if": 
             "loop_body": loop_body}
 
 
+_DIRECTORY = []  # one temporary folder per process, removed when it exits
+
+
+def _program_directory() -> str:
+    # The files must outlive make_program: adjoint reads the source back when it compiles.
+    if not _DIRECTORY:
+        _DIRECTORY.append(tempfile.mkdtemp(prefix="adjoint_scaling_"))
+        atexit.register(shutil.rmtree, _DIRECTORY[0], True)
+    return _DIRECTORY[0]
+
+
 def make_program(kind: str, size: int):
     """The function `f` of a generated program, imported from a temporary file."""
     text = "import numpy as np\n\n\n" + PROGRAMS[kind](size) + "\n"
-    directory = tempfile.mkdtemp(prefix="adjoint_scaling_")
+    directory = _program_directory()
     name = f"scaling_{kind}_{size}"
     path = os.path.join(directory, name + ".py")
     with open(path, "w") as file:

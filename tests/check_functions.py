@@ -14,8 +14,10 @@ def three_problems(x, y):
         pass
     z = math.gamma(x)  # <check-gamma>
     v = x[1:]
-    x[0] = 1.0  # <check-setitem>
-    return np.sum(z * y) + np.sum(v)
+    for k in range(2):
+        x[0] = 1.0  # <check-setitem>
+        x = x * 2.0  # (a new x: v cannot be made again from it)
+    return np.sum(z * y) + np.sum(v) + np.sum(x)
 
 
 def clean(x, y):

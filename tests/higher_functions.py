@@ -264,3 +264,7 @@ def scalar_branch(x, a):
 
 
 SCALAR_FUNCTIONS = [scalar_poly, scalar_loop, scalar_branch]
+
+
+def cumprod_of_scalar(x):
+    return np.cumprod(np.array([x, x * x, 2.0]))[2]  # 2 x^3

@@ -43,7 +43,7 @@ def test_show_neuron_unoptimized_has_exactly_the_lecture_lines():
     assert _backward_lines(result.stdout) == LECTURE_BACKWARD
     lines = _code_lines(result.stdout)
     assert lines[0] == "def grad_f(w0, x0, w1, x1, w2):"
-    assert lines[-1] == "return (grad_w0, grad_x0, grad_w1, grad_x1, grad_w2)"
+    assert lines[-1] == "return (float(grad_w0), float(grad_x0), float(grad_w1), float(grad_x1), float(grad_w2))"
     # no broadcasting bookkeeping in scalar code
     assert "unbroadcast" not in result.stdout
 
@@ -80,7 +80,7 @@ def test_show_default_wrt_is_first_parameter():
     result = run_cli("show", f"{NEURON}:f", "--at", AT)
     assert result.returncode == 0, result.stderr
     assert "# gradient of f with respect to w0" in result.stdout
-    assert _code_lines(result.stdout)[-1] == "return grad_w0"
+    assert _code_lines(result.stdout)[-1] == "return float(grad_w0)"
 
 
 def test_show_accepts_absolute_path_and_other_cwd(tmp_path):

@@ -392,7 +392,7 @@ def grad_loop_scalar(x, w, n):
         x = x_tape.pop()
         grad_x = grad_x * w
         grad_w = grad_w + grad_s0 * x
-    return (grad_x, grad_w)
+    return (float(grad_x), float(grad_w))
 """
     assert adjoint.source(cf.loop_scalar, ("x", "w"), 0.7, 1.1, 3) == expected
     check_grads(cf.loop_scalar, 0.7, 1.1, 3, wrt=(0, 1))
@@ -421,7 +421,7 @@ def value_and_grad_branch_golden(x, y):
         grad_y = grad_z * np.cos(y)
         # if x > 0.3:  [cf_functions.py:{n['if x > 0.3:']}]
         grad_x = 0.0
-    return (out, (grad_x, grad_y))
+    return (out, (float(grad_x), float(grad_y)))
 """
     assert adjoint.source(cf.branch_golden, ("x", "y"), 0.5, 0.2, value=True) == expected
     df = adjoint.value_and_grad(cf.branch_golden, wrt=("x", "y"))

@@ -40,7 +40,7 @@ def value_and_grad_f(x, y, z):
     # q = x + y  [add_mul.py:{q}]
     grad_x = grad_q
     grad_y = grad_q
-    return (out, (grad_x, grad_y, grad_z))
+    return (out, (float(grad_x), float(grad_y), float(grad_z)))
 """
     df = adjoint.value_and_grad(add_mul.f, wrt=("x", "y", "z"))
     assert df(-2.0, 5.0, -4.0) == (-12.0, (-4.0, -4.0, 3.0))
@@ -77,7 +77,7 @@ def value_and_grad_f(w0, x0, w1, x1, w2):
     # s0 = w0 * x0  [neuron.py:{n['s0 = w0 * x0']}]
     grad_w0 = grad_s3 * x0
     grad_x0 = grad_s3 * w0
-    return (L, (grad_w0, grad_x0, grad_w1, grad_x1, grad_w2))
+    return (L, (float(grad_w0), float(grad_x0), float(grad_w1), float(grad_x1), float(grad_w2)))
 """
     df = adjoint.value_and_grad(neuron.f, wrt=("w0", "x0", "w1", "x1", "w2"))
     df(2.0, -1.0, -3.0, -2.0, -3.0)
@@ -111,7 +111,7 @@ def grad_f(w0, x0, w1, x1, w2):
     # s0 = w0 * x0  [neuron.py:{n['s0 = w0 * x0']}]
     grad_w0 = grad_s0 * x0
     grad_x0 = grad_s0 * w0
-    return (grad_w0, grad_x0, grad_w1, grad_x1, grad_w2)
+    return (float(grad_w0), float(grad_x0), float(grad_w1), float(grad_x1), float(grad_w2))
 """
     text = adjoint.source(neuron.f, ("w0", "x0", "w1", "x1", "w2"), 2.0, -1.0, -3.0, -2.0, -3.0,
                           optimize=False)

@@ -34,9 +34,7 @@ SCALAR = [(f, (X, W)) for f in hf.FUNCTIONS] + [
     (hf.quadratic, (X, W)), (hf.rosenbrock, (X,)),
     (hf.logistic, (X, RNG.normal(size=(6, 3)), (RNG.random(6) > 0.5) * 1.0))]
 ids = [f.__name__ for f, _ in SCALAR]
-# np.linalg.norm's forward rule uses the reverse rule's slope helper, which has no rule of
-# its own yet: its second derivatives are refused (test below), never wrong
-SECOND = [(f, args) for f, args in SCALAR if f is not hf.norms]
+SECOND = SCALAR
 second_ids = [f.__name__ for f, _ in SECOND]
 
 
@@ -89,9 +87,12 @@ def test_jacobian_of_a_matrix_argument_has_shape_out_plus_in():
     np.testing.assert_allclose(Jx, adjoint.jacrev(hf.vec_map)(X, W), rtol=1e-9, atol=1e-12)
 
 
-def test_hessian_through_a_norm_is_refused_with_the_line():
-    with pytest.raises(adjoint.MissingRule, match=r"tangent_norms.*\n(.|\n)*norm_grad"):
-        adjoint.hessian(hf.norms)(X, W)
+def test_third_order_through_cumprod_is_refused_at_the_users_line():
+    second = adjoint.grad(adjoint.grad(hf.cumprod_of_scalar))
+    assert second(1.3) == pytest.approx(12 * 1.3, rel=1e-12)  # d2/dx2 of 2 x^3
+    with pytest.raises(adjoint.MissingRule, match=r"higher_functions.py:\d+:\d+: derivatives of this "
+                       r"order .* through np.cumprod in cumprod_of_scalar are not supported"):
+        adjoint.grad(second)(1.3)
 
 
 # closed forms ----------------------------------------------------------------------

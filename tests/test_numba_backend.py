@@ -211,3 +211,74 @@ def test_show_backend_numba():
                          cwd=ROOT, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "range(199, -1, -1)" in out.stdout and "reversed(" not in out.stdout
+
+
+def softmax_mlp(X, Y, W1, b1, W2, b2):  # the benchmark's MLP: keepdims max and sum
+    H = np.tanh(X @ W1 + b1)
+    Z = H @ W2 + b2
+    Zs = Z - np.max(Z, axis=1, keepdims=True)
+    logp = Zs - np.log(np.sum(np.exp(Zs), axis=1, keepdims=True))
+    return -np.mean(np.sum(Y * logp, axis=1))
+
+
+def reductions(x):
+    a = np.sum(x * np.max(x, axis=(0, 2), keepdims=True), axis=-1)
+    b = np.mean(x, axis=1, keepdims=True) * np.min(x, axis=0)
+    return np.sum(a ** 2) + np.sum(np.amax(b, axis=2)) * np.ndim(x)
+
+
+def reduction_with_dtype(x):
+    return np.sum(x, axis=0, dtype=np.float32)[0]
+
+
+@pytest.mark.slow  # numba compiles the reductions and @ for arrays: seconds
+def test_softmax_mlp_matches_default_and_finite_differences():
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((7, 6))
+    Y = np.eye(4)[rng.integers(0, 4, 7)]
+    W1, b1 = rng.standard_normal((6, 5)) / 3, 0.1 * rng.standard_normal(5)
+    W2, b2 = rng.standard_normal((5, 4)) / 3, 0.1 * rng.standard_normal(4)
+    args = (X, Y, W1, b1, W2, b2)
+    _same_as_default(softmax_mlp, (2, 3, 4, 5), *args)
+    check_grads(softmax_mlp, *args, wrt=(2, 3, 4, 5),
+                grad_fn=adjoint.grad(softmax_mlp, (2, 3, 4, 5), backend="numba"))
+
+
+@pytest.mark.slow
+def test_reductions_over_axes_and_ties():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((3, 4, 5))
+    x[1, 2, :2] = x.max()  # a tie for the max over axes (0, 2): the gradient splits evenly
+    _same_as_default(reductions, "x", x)
+    check_grads(reductions, rng.standard_normal((3, 4, 5)), wrt=(0,),
+                grad_fn=adjoint.grad(reductions, ("x",), backend="numba"))
+
+
+def test_numba_reductions_match_numpy():
+    """The numba reductions themselves, against numpy: axes, keepdims, nan, ints."""
+    from adjoint.backends.numba_ufuncs import NUMPY
+    import numba
+    x = np.arange(24.0).reshape(2, 3, 4) % 5 - 2.0
+    x[0, 1, 2] = np.nan
+    cases = {
+        "max": numba.njit(lambda a: NUMPY.max(a, axis=(0, 2), keepdims=True)),
+        "min": numba.njit(lambda a: NUMPY.min(a, axis=-1)),
+        "mean": numba.njit(lambda a: NUMPY.mean(a, axis=1, keepdims=True)),
+        "sum": numba.njit(lambda a: NUMPY.sum(a, axis=(1, 2))),
+    }
+    for name, jitted in cases.items():
+        expected = {"max": np.max(x, axis=(0, 2), keepdims=True), "min": np.min(x, axis=-1),
+                    "mean": np.mean(x, axis=1, keepdims=True), "sum": np.sum(x, axis=(1, 2))}[name]
+        np.testing.assert_allclose(jitted(x), expected, rtol=1e-15, equal_nan=True)
+    ints = np.arange(12).reshape(3, 4)
+    total = numba.njit(lambda a: NUMPY.sum(a, axis=0, keepdims=True))(ints)
+    assert total.dtype == np.int64 and total.tolist() == [[12, 15, 18, 21]]
+
+
+def test_unsupported_reduction_argument_is_refused_naming_function_and_line():
+    df = adjoint.grad(reduction_with_dtype, backend="numba")
+    with pytest.raises(UnsupportedSyntax) as info:
+        df(np.ones((3, 2)))
+    message = str(info.value)
+    assert "gradient of reduction_with_dtype" in message and "np.sum" in message
+    assert "Traceback" not in message and info.value.__cause__ is None

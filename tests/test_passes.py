@@ -17,7 +17,8 @@ from adjoint.reverse.sweep import differentiate
 def _reverse(func, wrt=("x",), scalars=frozenset({"x"})):
     lowered = lower_function(func)
     params = [p for name in wrt for p in lowered.fn.params if p.name == name]
-    grad_fn, _ = differentiate(lowered.fn, params, scalars, lowered.namer(), return_value=False)
+    grad_fn, _ = differentiate(lowered.fn, params, scalars, lowered.namer(), return_value=False,
+                               number_types={name: float for name in scalars})
     return grad_fn
 
 
@@ -65,7 +66,7 @@ grad_out = 1.0
 grad_z = grad_out * math.cos(z)
 grad_y = grad_z
 grad_x = grad_y * 2.0
-return grad_x"""
+return float(grad_x)"""
 
 
 def test_propagate_copies():
@@ -86,8 +87,8 @@ def test_remove_dead_code():
         return x * 2.0
     before = _reverse(unused)
     assert _body(before) == ("y = np.exp(x)\nout = x * 2.0\ngrad_out = 1.0\n"
-                             "grad_x = grad_out * 2.0\nreturn grad_x")
-    assert _body(passes.remove_dead_code(before)) == "grad_out = 1.0\ngrad_x = grad_out * 2.0\nreturn grad_x"
+                             "grad_x = grad_out * 2.0\nreturn float(grad_x)")
+    assert _body(passes.remove_dead_code(before)) == "grad_out = 1.0\ngrad_x = grad_out * 2.0\nreturn float(grad_x)"
 
 
 def loop(x):
@@ -103,7 +104,7 @@ def test_inline_in_loops():
     backward = "grad_x = 1.0\nfor _ in reversed(range(3)):\nx = x_tape.pop()\n"
     assert backward + "grad_s0 = grad_x * 0.01\ngrad_x = grad_x + grad_s0 * math.cos(x)" in _body(before)
     after = _body(passes.inline_in_loops(before))
-    assert backward + "grad_x = grad_x + grad_x * 0.01 * math.cos(x)\nreturn grad_x" in after
+    assert backward + "grad_x = grad_x + grad_x * 0.01 * math.cos(x)\nreturn float(grad_x)" in after
 
 
 def _loop_with(name: str) -> str:

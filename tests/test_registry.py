@@ -53,7 +53,10 @@ FORWARD_PENDING = {"np.r_", "np.c_", "np.partition", "np.angle", "numpy.linalg.e
                    "scipy.linalg._basic.solve_triangular", "scipy.linalg._basic.solve_banded",
                    "scipy.linalg._matfuncs.sqrtm", "scipy.linalg._solvers.solve_sylvester",
                    "scipy.signal._signaltools.convolve", "sorted",
-                   "adjoint.runtime.pytrees.getfield"} | {f"numpy.fft.{name}" for name in FFT}
+                   "adjoint.runtime.pytrees.getfield",
+                   # second order only: third order through cumprod and multi_dot is refused
+                   "adjoint.runtime.tangents.cumprod_tangent",
+                   "adjoint.runtime.tangents.multi_dot_tangent"} | {f"numpy.fft.{name}" for name in FFT}
 
 
 def forward_pending(primal) -> bool:

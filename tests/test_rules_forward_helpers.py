@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from adjoint.runtime.tangents import broadcast_like, diff_tangent, sinc_slope, writable_tangent
-from adjoint.runtime.linalg import as_columns, as_lower, inverse_gaps, lower_halved
+from adjoint.runtime.linalg import (as_columns, as_lower, inverse_gaps, lower_halved, read_triangle,
+                                   triangle_tangent)
 from adjoint.runtime.reductions import weighted_by
 from adjoint.runtime.core import cast_like, safe_div, safe_log, safe_mul
 from rule_harness import Case, binary_cases, check_case, check_float32, unary_cases, uniform
@@ -25,7 +26,9 @@ CASES += [Case(sinc_slope, (np.array([0.0, 0.5, -1.5]),), note="at 0", eps=1e-4,
           Case(as_columns, (uniform((3,)), uniform((3,)))), Case(as_columns, (uniform((3, 2)), uniform((3, 2)))),
           Case(as_lower, (uniform((3, 3)),)), Case(as_lower, (uniform((2, 3, 3)), True)),
           Case(lower_halved, (uniform((3, 3)),)), Case(lower_halved, (uniform((2, 3, 3)),)),
-          Case(inverse_gaps, (np.array([0.5, 1.3, -2.0]),)), Case(inverse_gaps, (uniform((2, 4)),))]
+          Case(inverse_gaps, (np.array([0.5, 1.3, -2.0]),)), Case(inverse_gaps, (uniform((2, 4)),)),
+          Case(triangle_tangent, (uniform((3, 3)),)), Case(triangle_tangent, (uniform((2, 3, 3)), True)),
+          Case(read_triangle, (uniform((3, 3)),)), Case(read_triangle, (uniform((2, 3, 3)), True))]
 special = pytest.importorskip("scipy.special")
 for f in (special.jv, special.iv, special.ive):
     CASES += [Case(f, (1, uniform((4,), -3.0, 3.0))), Case(f, (2, uniform((2, 3), -3.0, 3.0)))]

@@ -4,7 +4,7 @@ import warnings
 import numpy as np
 import pytest
 
-from rule_harness import RNG, Case, check_case, check_float32, spd, symmetrized, uniform
+from rule_harness import RNG, Case, check_case, check_float32, spd, uniform
 
 # np.cross of 2-vectors still works in numpy 2, with a DeprecationWarning
 pytestmark = pytest.mark.filterwarnings("ignore:Arrays of 2-dimensional vectors:DeprecationWarning")
@@ -107,14 +107,14 @@ CASES += [Case(np.linalg.solve, (well_conditioned(3), u(3))),
           Case(np.linalg.solve, (well_conditioned(3, (2,)), u(3))),
           Case(np.linalg.solve, (well_conditioned(3, (2,)), u(3, 4))),
           Case(np.linalg.solve, (well_conditioned(3), u(2, 3, 1)))]
-CASES += [Case(np.linalg.cholesky, (spd(3),), call=symmetrized(np.linalg.cholesky)),
-          Case(np.linalg.cholesky, (spd(2, (2,)),), call=symmetrized(np.linalg.cholesky)),
-          Case(np.linalg.cholesky, (spd(3),), {"upper": True}, call=symmetrized(np.linalg.cholesky))]
-CASES += [Case(np.linalg.eigh, (spd(3),), call=symmetrized(canonical_eigh), rtol=1e-4),
-          Case(np.linalg.eigh, (spd(3, (2,)),), call=symmetrized(canonical_eigh), rtol=1e-4),
-          Case(np.linalg.eigh, (spd(3),), {"UPLO": "U"}, call=symmetrized(canonical_eigh), rtol=1e-4)]
-CASES += [Case(np.linalg.eigvalsh, (spd(3),), call=symmetrized(np.linalg.eigvalsh)),
-          Case(np.linalg.eigvalsh, (spd(3, (2,)),), call=symmetrized(np.linalg.eigvalsh))]
+CASES += [Case(np.linalg.cholesky, (spd(3),), call=np.linalg.cholesky),
+          Case(np.linalg.cholesky, (spd(2, (2,)),), call=np.linalg.cholesky),
+          Case(np.linalg.cholesky, (spd(3),), {"upper": True}, call=np.linalg.cholesky)]
+CASES += [Case(np.linalg.eigh, (spd(3),), call=canonical_eigh, rtol=1e-4),
+          Case(np.linalg.eigh, (spd(3, (2,)),), call=canonical_eigh, rtol=1e-4),
+          Case(np.linalg.eigh, (spd(3),), {"UPLO": "U"}, call=canonical_eigh, rtol=1e-4)]
+CASES += [Case(np.linalg.eigvalsh, (spd(3),), call=np.linalg.eigvalsh),
+          Case(np.linalg.eigvalsh, (spd(3, (2,)),), call=np.linalg.eigvalsh)]
 CASES += [Case(np.linalg.pinv, (u(3, 2),), rtol=1e-4), Case(np.linalg.pinv, (u(2, 4),), rtol=1e-4),
           Case(np.linalg.pinv, (well_conditioned(3),), rtol=1e-4),
           Case(np.linalg.pinv, (u(2, 3, 2),), rtol=1e-4)]

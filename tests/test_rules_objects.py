@@ -10,8 +10,8 @@ from typing import NamedTuple
 import numpy as np
 import pytest
 
-from adjoint.runtime.pytrees import getfield
-from adjoint.runtime.python import dict_get, joined, rest_of, transposed, with_default
+from adjoint.runtime.pytrees import getfield, make_record
+from adjoint.runtime.python import concatenated, dict_get, joined, rest_of, transposed, with_default
 from rule_harness import Case, check_case, uniform
 
 
@@ -33,6 +33,13 @@ class Plain:
         self.n = 3
 
 
+def _fields(record, names):
+    """A record's fields, in order: the harness weighs tuples (an object's gradient given
+    as one gradient per field is what make_record's rule also takes). Dataclasses and
+    plain classes are checked end to end in test_python_objects_more.py."""
+    return tuple(getattr(record, n) for n in names)
+
+
 CASES = [
     Case(getfield, (Layer(uniform((2, 3)), uniform(None)), "W"), f32=False),
     Case(getfield, (Layer(uniform((2, 3)), uniform(None)), "b"), f32=False),
@@ -51,6 +58,10 @@ CASES = [
     Case(with_default, ({"h": uniform((2,))}, "c", uniform(None)), f32=False, note="missing"),
     Case(with_default, ({"h": uniform((2,))}, "h", uniform((2,))), f32=False, note="present"),
     Case(joined, (((uniform((2,)),), (uniform(None), uniform((3,)))),), f32=False),
+    Case(concatenated, ((uniform((2,)),), (uniform(None), uniform((3,)))), f32=False),
+    Case(concatenated, (uniform((3,)), [0.5, 1.5, 2.5]), f32=False, note="array + list"),
+    Case(make_record, (Pair, ("a", "c"), (uniform((3,)), uniform(None))), f32=False, note="NamedTuple",
+         call=lambda cls, names, values: _fields(make_record(cls, names, values), names)),
     Case(transposed, (((uniform(None), uniform((2,))), (uniform(None), uniform((2,)))),), f32=False),
     Case(transposed, ((uniform((3,)), uniform((3,))),), f32=False, note="arrays"),
     Case(rest_of, ([uniform((2,)) for _ in range(4)], 1, 1), f32=False),

@@ -56,18 +56,28 @@ def rewrite(source: str, namespace: dict, placeholder_lines: set) -> tuple[str, 
         raise UnsupportedSyntax(f"the numba backend binds the name {PLACEHOLDER}, which this "
                                 "function's code uses already")
     namespace[PLACEHOLDER] = UNSET
-    rewriter = _Rewriter(placeholder_lines, names.get(id(core.separate)), writeable)
+    matmul = _free_name("matmul", namespace)
+    namespace[matmul] = numba_runtime.matmul
+    rewriter = _Rewriter(placeholder_lines, names.get(id(core.separate)), writeable, matmul)
     rewriter.visit(tree)
     text = _with_lines_replaced(source, tree, rewriter.changed)
     return text, {name: _for_numba(obj) for name, obj in namespace.items()}
 
 
 class _Rewriter(ast.NodeTransformer):
-    def __init__(self, placeholder_lines, separate: str | None, writeable: str):
+    def __init__(self, placeholder_lines, separate: str | None, writeable: str, matmul: str):
         self.placeholder_lines = placeholder_lines
         self.separate = separate
         self.writeable = writeable
+        self.matmul = matmul
         self.changed = set()  # the lines with something rewritten
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, ast.MatMult):  # a cached helper: numba compiles @ slowly
+            self.changed.add(node.lineno)
+            return _call(self.matmul, node.left, node.right)
+        return node
 
     def visit_Assign(self, node):
         self.generic_visit(node)

@@ -1,5 +1,8 @@
 """numpy's transcendental functions for numba code, fast on arrays too.
 
+np.sum, np.max, np.min, np.mean (and amax, amin) with axis and keepdims come from
+numba_reductions.py; np.ndim is known while typing.
+
 numba computes np.tanh(a) with one libm call per element; numpy's own loops are SIMD and,
 on a 16x64 array, ~25x faster (numba 0.68, numpy 2). So the numba code's `np` is a
 module that is numpy except for the functions below: on numbers they are numba's own
@@ -16,6 +19,9 @@ import numpy as np
 from numba import types
 from numba.extending import overload
 
+from . import numba_reductions
+from .numba_cache import CACHE
+
 NUMPY_FROM = 256  # entries from which calling numpy beats numba's per-element loop
 FAST = ("tanh", "exp", "log", "sin", "cos", "arctan", "log1p", "expm1")
 
@@ -30,7 +36,7 @@ def _stub(name: str):
 def _register(name: str, stub) -> None:
     ufunc = getattr(np, name)
 
-    @overload(stub)
+    @overload(stub, jit_options={"cache": CACHE})
     def fast(x):
         if not isinstance(x, types.Array) or not isinstance(x.dtype, types.Float):
             return lambda x: ufunc(x)
@@ -53,7 +59,20 @@ def numpy_for_numba() -> pytypes.ModuleType:
         stub = _stub(name)
         _register(name, stub)
         setattr(module, name, stub)
+    for name, stub in numba_reductions.stubs().items():  # axis and keepdims
+        setattr(module, name, stub)
+    module.ndim = _ndim
     return module
+
+
+def _ndim(x):
+    return np.ndim(x)  # plain Python: numpy's
+
+
+@overload(_ndim)
+def _ndim_numba(x):
+    count = x.ndim if isinstance(x, types.Array) else 0  # known while typing
+    return lambda x: count
 
 
 NUMPY = numpy_for_numba()

@@ -68,9 +68,6 @@ def _problem(parsed: Parsed, node) -> Problem | None:
     if any(isinstance(t, gast.Attribute) for t in targets):
         return Problem(parsed.location(node), "assignment to an attribute is not supported",
                        "keep the value in a local variable")
-    if isinstance(node, gast.Call) and any(isinstance(k.arg, type(None)) for k in node.keywords):
-        return Problem(parsed.location(node), "**kwargs in a call is not supported",
-                       "pass keyword arguments by name")
     if isinstance(node, gast.Constant) and isinstance(node.value, complex):
         return Problem(parsed.location(node), "complex numbers are not supported",
                        "differentiate real and imaginary parts separately")

@@ -24,7 +24,7 @@ import gast
 from .. import ir
 from ..syntax import COMPARE
 from ..runtime.containers import iterated
-from .frontend import resolve_free_name
+from .frontend import MISSING, resolve_free_name
 from .local import renamed
 
 _ITERATED = ir.Ref("iterated", iterated, (), iterated)
@@ -81,10 +81,15 @@ class ControlFlowLowering:
                       prefix=lambda i: [(t, ir.Subscript(q, i)) for t, q in zip(node.target.elts, seqs)])
             return
         if func is reversed and len(iterable.args) == 1 and not iterable.keywords:
-            seq = self.atom_of(ir.Subscript(self.operand(iterable.args[0]),
-                                            ir.Slice(None, None, ir.Const(-1))), node)
+            seq = self.subscript(node, self.operand(iterable.args[0]), ir.Slice(None, None, ir.Const(-1)))
+            seq = self.atom_of(seq, node)
         else:  # arrays, lists and tuples are indexed as they are; a dict yields its keys
-            seq = self.atom_of(ir.Call(_ITERATED, (self.snapshot(self.operand(iterable)),)), node)
+            seq = self.operand(iterable)
+            if self.sequence_of(seq) is MISSING:
+                seq = self.atom_of(ir.Call(_ITERATED, (self.snapshot(seq),)), node)
+        if self.sequence_of(seq) is not MISSING:  # objects or functions (sequences.py)
+            self.sequence_loop(node, seq)
+            return
         self.loop(node, self.index_var, ir.Const(0), self.length(seq), ir.Const(1),
                   prefix=lambda i: [(node.target, ir.Subscript(seq, i))])
 
@@ -96,6 +101,9 @@ class ControlFlowLowering:
         self.dynamic.add(target)
         saved, self.body = self.body, []
         for sub_target, value in (prefix(target) if prefix else []):
+            if isinstance(sub_target, ir.Var):  # a loop variable of its own (sequences.py)
+                self.bind_known(sub_target, value)
+                continue
             self.bind_atom(sub_target, self.atom_of(value, node) if isinstance(sub_target, gast.Tuple)
                            else value)
         head = self.body

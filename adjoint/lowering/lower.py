@@ -25,10 +25,15 @@ from ..errors import Location, UnsupportedSyntax
 from .frontend import MISSING, Parsed, resolve_free_name, signature_arguments
 from .methods import method_function, registered_method
 from ..names import Namer
+from ..rules.originals import is_adjoint_rule_module, original_attribute
 from .local import LocalFunctionLowering, lambda_as_def
 from .factories import FactoryLowering
 from .objects import ObjectLowering
 from .python import PythonLowering
+from .records import RecordLowering, is_docstring  # (mixins: see each module)
+from .sequences import SequenceLowering
+from .spread import SpreadLowering
+from .static_names import StaticNames
 from .statics import kind_of
 from .writes import WriteLowering
 from ..syntax import BINARY, COMPARE, UNARY
@@ -52,15 +57,17 @@ def namer_for(parsed: Parsed, fn: ir.Function, extra=()) -> Namer:
     return namer
 
 
-class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, PythonLowering,
-               FactoryLowering, WriteLowering):
+class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, PythonLowering, FactoryLowering,
+               WriteLowering, StaticNames, SpreadLowering, SequenceLowering, RecordLowering):
     def __init__(self, parsed: Parsed, flatten: bool = True, statics: dict | None = None):
         self.parsed = parsed
         self.statics = statics or {}  # parameter name -> the callable or object compiled for
         self.static_of: dict = {}  # Var -> the callable or object it holds (see objects.py)
+        self.static_uses: dict = {}  # Var assigned more than once, used as known -> where
         self.from_global: set = set()  # Vars holding objects read from a global (guarded)
         self.guards: list = []  # (table, key, object) the code assumed (see guards.py)
         self.flatten = flatten
+        self.own_rule = is_adjoint_rule_module(parsed.globals)  # a body adjoint's rules paste
         self.namer = Namer(user_names(parsed.node))
         self.current: dict[str, ir.Var] = {}  # user name -> its live SSA version
         self.assigned = assigned_names(parsed.node)
@@ -91,11 +98,12 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
             self.current[name] = ir.Var(name, ir.Kind.USER)
             self.dynamic.add(self.current[name])
         statements = list(node.body)
-        if statements and _is_docstring(statements[0]):
+        if statements and is_docstring(statements[0]):
             statements = statements[1:]
         self.body = self.block(statements)
         if not self.body or not isinstance(self.body[-1], ir.Return):
             self.body.append(ir.Return(ir.Const(None), self.parsed.location(node)))
+        self.check_static_names(self.body)
         fn = ir.Function(node.name, params, self.body, origin=self.parsed.location(node),
                          posonly=len(node.args.posonlyargs), kwonly=len(node.args.kwonlyargs),
                          free=self.free, dynamic=frozenset(self.dynamic),
@@ -204,7 +212,8 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
             return  # a = a does nothing (as a statement it would restore and reset a's gradient)
         var = self.define(name)
         self.emit(ir.Assign(var, value, origin))
-        example = self.static_value(value) if isinstance(value, (ir.Var, ir.Ref)) else MISSING
+        example = self.static_value(value) if isinstance(value, (ir.Var, ir.Ref)) else \
+            self.display_packed(value, name)  # d = {'a': x}: its keys, for f(**d) (spread.py)
         if example is not MISSING:  # g = f: g holds the same callable or object
             self.static_of[var] = example
 
@@ -291,7 +300,7 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
         if isinstance(node, gast.Name):
             return self.name(node)
         if isinstance(node, gast.BinOp):
-            return ir.BinOp(BINARY[type(node.op)], self.operand(node.left), self.operand(node.right))
+            return self.binary(node)  # (or tuples joined: sequences.py)
         if isinstance(node, gast.UnaryOp):
             op = UNARY[type(node.op)]
             if op in (operator.neg, operator.pos) and _is_number(node.operand):
@@ -317,7 +326,7 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
         if isinstance(node, gast.Attribute):
             return self.attribute(node)
         if isinstance(node, gast.Subscript):
-            return ir.Subscript(self.operand(node.value), self.index(node.slice))
+            return self.subscript(node, self.operand(node.value), self.index(node.slice))
         if isinstance(node, gast.Call):
             return self.call(node)
         if isinstance(node, (gast.Tuple, gast.List)):
@@ -353,8 +362,9 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
             if not hasattr(base.value, node.attr):
                 raise UnsupportedSyntax.at(self.parsed.location(node),
                                            f"module '{base.value.__name__}' has no attribute '{node.attr}'")
-            return ir.Ref(base.root_name, base.root, base.path + (node.attr,),
-                          getattr(base.value, node.attr))
+            value = getattr(base.value, node.attr)  # adjoint's own rules: as registered
+            value = original_attribute(base.value, node.attr, value) if self.own_rule else value
+            return ir.Ref(base.root_name, base.root, base.path + (node.attr,), value)
         if isinstance(base, ir.Ref) and registered_method(base.value, node.attr) is not None:
             return ir.Ref(base.root_name, base.root, base.path + (node.attr,),
                           registered_method(base.value, node.attr))  # norm.logpdf: a rule's key
@@ -370,6 +380,7 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
         return temp
 
     def call(self, node: gast.Call):
+        node = self.spread(node)  # f(**d), f(*args) of known contents: one by one
         if isinstance(node.func, gast.Name) and node.func.id in self.local_functions:
             return self.inline_call(self.local_functions[node.func.id], node)
         written = self.writing_call(node)
@@ -392,7 +403,7 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
             return self.call_static(node, func, example, args, kwargs)
         if not isinstance(func, ir.Ref) or not callable(func.value):
             raise self.call_unknown(node, func)
-        return ir.Call(func, tuple(args), tuple(kwargs))
+        return self.plain_call(node, func, args, kwargs)  # (or an object built: records.py)
 
     def call_arguments(self, node: gast.Call):
         return self.items(node.args), [(k.arg, self.operand(k.value)) for k in node.keywords]
@@ -475,7 +486,3 @@ def _is_append(node) -> bool:
         and node.func.attr == "append" and isinstance(node.func.value, gast.Name) \
         and len(node.args) == 1 and not node.keywords
 
-
-def _is_docstring(stmt) -> bool:
-    return isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant) \
-        and isinstance(stmt.value.value, str)

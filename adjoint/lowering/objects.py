@@ -38,7 +38,10 @@ class ObjectLowering:
     def static_value(self, atom):
         """The value `atom` was compiled for, when it is a callable or an object."""
         if isinstance(atom, ir.Var):
-            return self.static_of.get(atom, MISSING)
+            example = self.static_of.get(atom, MISSING)
+            if example is not MISSING:
+                self.note_static_use(atom)  # (static_names.py: one name, one callable)
+            return example
         if isinstance(atom, ir.Ref) and not isinstance(atom.value, types.ModuleType) \
                 and kind_of(atom.value) is not None:
             return atom.value

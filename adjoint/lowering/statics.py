@@ -10,6 +10,9 @@ whose meaning changes the code, for more than the type (the specialization key):
     an object (dataclass, NamedTuple,         its class, and for each field: the key of a
     registered pytree, user class)            callable or object, else (type, carries floats)
     a numpy random generator                  its type (draws run as written)
+    a list or tuple holding any of these       each element's key (so its length too)
+    a dict gathered by **kwargs, or built     its keys (a Packed), so that f(**kwargs)
+    by a display {'a': x} and not changed     passes each by name; *args: how many
 
 The dispatcher compares keys on every call, so passing a different callable, or an object
 whose callable attribute was rebound, compiles again: never a stale gradient.
@@ -19,6 +22,7 @@ from __future__ import annotations
 import functools
 import inspect
 import types
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -26,6 +30,15 @@ from ..rules.registry import RULE_MAKERS
 from ..runtime.pytrees import fields_of, has_leaves, is_object
 
 RANDOM_TYPES = (np.random.Generator, np.random.RandomState)
+
+
+@dataclass(frozen=True)
+class Packed:
+    """What a call's **kwargs (or a dict display) holds: its keys (a tuple of str); or
+    what *args holds: how many values (an int). Known when compiling, so f(**d) and
+    f(*args) pass the values one by one: f(a=d['a'], b=d['b']), f(args[0], args[1])."""
+
+    names: "tuple | int"
 
 
 class Same:
@@ -44,14 +57,19 @@ class Same:
 
 
 def kind_of(value) -> str | None:
-    """'function', 'partial', 'method', 'object', 'random' or None (a plain value: an
-    array, a number, a string, a container)."""
+    """'function', 'partial', 'method', 'object', 'random', 'packed', 'sequence' or None
+    (a plain value: an array, a number, a string, a container)."""
+    if isinstance(value, Packed):
+        return "packed"
     if isinstance(value, functools.partial) and type(value) not in RULE_MAKERS:
         return "partial"  # (a grad(f) is a partial with a rule of its own: a function)
     if isinstance(value, types.MethodType):
         return "method" if is_object(value.__self__) else "function"
     if isinstance(value, RANDOM_TYPES):
         return "random"
+    if isinstance(value, (list, tuple)) and not hasattr(type(value), "_fields") \
+            and any(kind_of(v) is not None for v in value):
+        return "sequence"  # self.layers = [Dense(...), Dense(...)]: see sequences.py
     if is_object(value):
         return "object"
     if isinstance(value, (str, bytes, tuple, list, dict, np.ndarray, np.generic)):
@@ -75,6 +93,10 @@ def static_key(value, seen=None):
         return "method", Same(value.__func__), static_key(value.__self__, seen)
     if kind == "random":
         return "random", type(value)
+    if kind == "packed":
+        return "packed", value.names
+    if kind == "sequence":
+        return "sequence", type(value), tuple(static_key(v, seen) for v in value)
     seen = set() if seen is None else seen
     if id(value) in seen:  # a field pointing back up the tree (a parent): its class only
         return "cycle", type(value)

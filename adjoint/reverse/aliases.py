@@ -28,16 +28,17 @@ from .memory import SHAPE_ATTRIBUTES, SHAPE_FUNCTIONS, Memory
 
 
 def check_in_place(fn: ir.Function, classes: dict, effects_of=None, checked=None,
-                   scalar_params=frozenset()) -> Memory:
-    memory = Memory(fn, classes, effects_of, scalar_params)
+                   scalar_params=frozenset(), numbers=frozenset()) -> Memory:
+    memory = Memory(fn, classes, effects_of, scalar_params, numbers)
     for problem in stale_reads(fn, memory, checked):
         raise UnsupportedSyntax(problem.render(), (problem,))  # the first one
     return memory
 
 
-def in_place_problems(fn: ir.Function, classes: dict, effects_of=None, scalar_params=frozenset()) -> list:
+def in_place_problems(fn: ir.Function, classes: dict, effects_of=None, scalar_params=frozenset(),
+                      numbers=frozenset()) -> list:
     """Every refused read after a write (`adjoint.check` lists them all)."""
-    return stale_reads(fn, Memory(fn, classes, effects_of, scalar_params))
+    return stale_reads(fn, Memory(fn, classes, effects_of, scalar_params, numbers))
 
 
 def written_params(fn: ir.Function, memory: Memory) -> list:
@@ -70,11 +71,18 @@ def stale_reads(fn: ir.Function, memory: Memory, checked: set | None = None) -> 
     that are fine when they are copies (x[i] of a 1-d x), which the run checks."""
     if not memory.writes:
         return []
-    flow = _Staleness(fn, memory)
-    flow.block(fn.body, frozenset((p, ("def", "entry")) for p in fn.params))
+    flow = staleness(fn, memory)
     if checked is not None:
         checked |= flow.checked
     return list(flow.problems.values())
+
+
+def staleness(fn: ir.Function, memory: Memory) -> "_Staleness":
+    """The dataflow run over fn: its problems, and for each stale read and each write the
+    facts that hold there (see refresh.py, which makes what it can of them right)."""
+    flow = _Staleness(fn, memory)
+    flow.block(fn.body, frozenset((p, ("def", "entry")) for p in fn.params))
+    return flow
 
 
 class _Staleness:
@@ -97,7 +105,11 @@ class _Staleness:
         for stmt in ir.walk(fn.body):
             if isinstance(stmt, ir.SetItem) and stmt.writeback and isinstance(stmt.value, ir.Var):
                 self.inside.setdefault(stmt.target, set()).add(stmt.value)
+        self.operands = {id(s): frozenset(ir.vars_in(s.value)) for s in ir.walk(fn.body)
+                         if isinstance(s, ir.Assign)}
         self.problems: dict = {}
+        self.stale: dict = {}  # (id(stmt), var) -> [stmt, var, {write}, facts there]
+        self.before_write: dict = {}  # id(write statement) -> facts holding before it
         self.breaks: list = []
         self.entries = memory.entries
         self.checked: set = set()  # entries read after a write: copies, or refused at run time
@@ -117,6 +129,8 @@ class _Staleness:
             self.breaks[-1].append(state)
             return frozenset()  # nothing falls through a break
         self.check(stmt, state)
+        if id(stmt) in self.writes:
+            self.before_write[id(stmt)] = self.before_write.get(id(stmt), frozenset()) | state
         for k in self.writes.get(id(stmt), ()):
             state |= {(v, k) for v in self.affected_by(k, state)}
         if isinstance(stmt, ir.SetItem) and stmt.writeback:
@@ -126,10 +140,14 @@ class _Staleness:
         return self.define(state, ir.targets(stmt), id(stmt))
 
     def define(self, state: frozenset, targets, where) -> frozenset:
-        """Redefining v ends its facts; ("def", where) records which assignment reaches."""
+        """Redefining v ends its facts; ("def", where) records which assignment reaches;
+        (v, "moved"): a name v's reaching assignment read was redefined since."""
         if not targets:
             return state
-        return frozenset(f for f in state if f[0] not in targets) | {(t, ("def", where)) for t in targets}
+        moved = {(f[0], "moved") for f in state if f[0] not in targets and isinstance(f[1], tuple)
+                 and self.operands.get(f[1][1], frozenset()) & set(targets)}
+        return frozenset(f for f in state if f[0] not in targets) | moved | \
+            {(t, ("def", where)) for t in targets}
 
     def affected_by(self, k: int, state: frozenset) -> list:
         """The names write k changes. For x op= v, what x holds here: the assignments of x
@@ -137,7 +155,7 @@ class _Staleness:
         write = self.memory.writes[k]
         if not (isinstance(write.stmt, ir.Assign) and write.stmt.may_alias):
             return self.affected[k]
-        reaching = [f[1][1] for f in state if f[0] == write.var and not isinstance(f[1], int)]
+        reaching = [f[1][1] for f in state if f[0] == write.var and isinstance(f[1], tuple)]
         if not reaching:
             return self.affected[k]
         roots = frozenset().union(*[self.roots_made_by(write.var, d) for d in reaching])
@@ -180,12 +198,15 @@ class _Staleness:
         return found
 
     def check(self, stmt, state: frozenset) -> None:
-        if not state:
+        if not state or (id(stmt), None) in self.memory.numbers:
             return
         for var in value_reads(stmt):
             for fact in state:
                 if fact[0] == var and isinstance(fact[1], int):
                     self.report(stmt, var, fact[1])
+                    found = self.stale.setdefault((id(stmt), var), [stmt, var, set(), frozenset()])
+                    found[2].add(fact[1])
+                    found[3] |= state
 
     def report(self, stmt, var, k: int) -> None:
         if var in self.entries:  # a copy of an entry (1-d): fine; a row view: refused when run

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from .. import ir
 from . import shapes
 from ..errors import Problem, UnsupportedSyntax
-from ..lowering.statics import kind_of, static_defaults
+from ..lowering.statics import Packed, kind_of, static_defaults
 from ..origin import is_user_code
 from ..runtime.containers import make_dict
 from ..runtime.python import joined
@@ -110,6 +110,7 @@ def _rewrite(rev, stmt: ir.Assign, in_loop: bool) -> list:
     if problems:
         raise UnsupportedSyntax(problems[0].render(), tuple(problems))
     call, func, arguments = stmt.value, bound.func, bound.arguments
+    statics = _statics(rev, func, arguments)  # (before *args and **kwargs are packed)
     packs = []
     for p in bound.wrt:  # [W1, W2], *args, **kwargs: one value, whose parts get their shares
         if not isinstance(arguments[p], ir.Var):
@@ -117,7 +118,7 @@ def _rewrite(rev, stmt: ir.Assign, in_loop: bool) -> list:
             if isinstance(value, tuple) and any(isinstance(a, ir.Starred) for a in value):
                 value = _joined(rev, value, stmt.origin, in_loop, packs)  # f(h, *rest) into *args
             arguments[p] = _pack(rev, p, _packed(value), stmt.origin, in_loop, packs)
-    vjp = rev.compile_callee(func, bound.wrt, bound.scalars, stmt.origin, _statics(rev, func, arguments))
+    vjp = rev.compile_callee(func, bound.wrt, bound.scalars, stmt.origin, statics)
     rev.callees.append(vjp)
     saved = ir.Var(rev.namer.fresh(f"{vjp.name}_saved"), ir.Kind.TEMP)
     unpack = []
@@ -214,7 +215,11 @@ def _statics(rev, func, arguments: dict) -> dict:
     known = rev.fn.statics or {}
     out = {p: d for p, d in static_defaults(func).items() if p not in arguments}
     for p, a in arguments.items():
-        if isinstance(a, ir.Var) and a in known:
+        if isinstance(a, dict):  # what **kwargs gathered: its keys, for f(**kwargs) inside
+            out[p] = Packed(tuple(a))
+        elif isinstance(a, tuple) and not any(isinstance(v, ir.Starred) for v in a):
+            out[p] = Packed(len(a))  # what *args gathered: how many
+        elif isinstance(a, ir.Var) and a in known:
             out[p] = known[a]
         elif isinstance(a, ir.Ref) and not inspect.ismodule(a.value) and kind_of(a.value):
             out[p] = a.value

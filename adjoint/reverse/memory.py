@@ -53,6 +53,9 @@ class Write:
     follows: frozenset  # names whose gradient bookkeeping sees this write
     what: str  # for messages: "x[...] = ...", "x += ...", "helper(x) writes x"
     by_call: bool = False  # a user function writing into its argument
+    kind: str = "set"  # "set" (x[i] = v), "op" (x op= v), "append", "call"
+    param: str = ""  # for "call": the callee's parameter written
+    by_op: bool = False  # for "call": only by op= (a number there is rebound, not written)
 
 
 @dataclass(frozen=True)
@@ -112,8 +115,12 @@ class Memory:
     every name whose reach meets it can see; appending to a list changes the list, not
     its entries."""
 
-    def __init__(self, fn: ir.Function, classes: dict, effects_of=None, scalar_params=frozenset()):
+    def __init__(self, fn: ir.Function, classes: dict, effects_of=None, scalar_params=frozenset(),
+                 numbers=frozenset()):
         self.fn = fn
+        # what refresh.py proved: (id(call), parameter) checked at run time to be a number,
+        # (id(statement), None) a read of an entry x[i] only where it is a copy
+        self.numbers = numbers
         self.scalar_params = frozenset(scalar_params)  # names of parameters passed as numbers
         self.classes = classes
         self.effects_of = effects_of or (lambda func: None)
@@ -204,9 +211,10 @@ class Memory:
             if isinstance(stmt.value, ir.Call) and stmt.value.func.value is with_default:
                 return []  # d.setdefault compiles to a new version of d: nothing is written
             if isinstance(old, ir.Var) and self.of(old):
-                what = f"{stmt.may_alias}.append(...)" if isinstance(stmt.value, ir.Call) \
-                    else f"{stmt.may_alias} op= ..."
-                return [Write(stmt, old, frozenset({old}) | set(ir.targets(stmt)), what)]
+                appends = isinstance(stmt.value, ir.Call)
+                what = f"{stmt.may_alias}.append(...)" if appends else f"{stmt.may_alias} op= ..."
+                return [Write(stmt, old, frozenset({old}) | set(ir.targets(stmt)), what,
+                              kind="append" if appends else "op")]
             return []
         effects = self.effects_of(stmt.value.func.value) if isinstance(stmt.value, ir.Call) else None
         if effects is None or not effects.written:
@@ -218,11 +226,13 @@ class Memory:
             if by_op and arg in self.entries:  # p op= v on an entry: a number, rebound
                 self.entry_ops.add(arg)
                 continue
+            if by_op and (id(stmt), name) in self.numbers:
+                continue
             if isinstance(arg, ir.Var) and self.of(arg):
                 where = f" at {location}" if location else ""
                 out.append(Write(stmt, arg, frozenset(),
                                  f"{_callee_name(stmt.value)}(...) writes into its argument {name}{where}",
-                                 by_call=True))
+                                 by_call=True, kind="call", param=name, by_op=by_op))
         return out
 
 

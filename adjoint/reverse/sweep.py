@@ -30,6 +30,7 @@ from . import shapes
 from .handback import handed_back
 from .aliases import check_callee_writes, check_in_place, in_place_problems, written_params
 from .memory import integer_valued, user_effects
+from .refresh import resolve_in_place
 from .calls import backprop_call, differentiable_through, refuse_starred, rewrite_calls
 from .activity import active_vars, differentiable, useful_vars
 from .complex_values import complex_rule_for, complex_vars
@@ -53,7 +54,8 @@ GRADS_OF_REF = ir.Ref("grads_of", grads_of, (), grads_of)
 
 def differentiate(fn: ir.Function, wrt: list, scalar_params: frozenset, namer: Namer,
                   return_value: bool, single: bool = True,
-                  seed: ir.Var | None = None, has_aux: bool = False, compile_callee=None):
+                  seed: ir.Var | None = None, has_aux: bool = False, compile_callee=None,
+                  number_types: dict | None = None):
     """-> (the value-and-gradient function, the VJPs of functions it calls through).
 
     `single`: return one gradient rather than a tuple (wrt named one parameter).
@@ -61,21 +63,28 @@ def differentiate(fn: ir.Function, wrt: list, scalar_params: frozenset, namer: N
     `has_aux`: the function returns (loss, aux); aux is passed through untouched.
     `compile_callee(func, wrt_names, scalar_params, call_site)`: compiles a user function
     called through into its forward/backward pair (a VJP); the pipeline hands it down.
+    `number_types`: parameter name -> the type of its number argument (float, np.float32),
+    which the gradients handed back take (handback.py).
     """
     rev = ReverseSweep(fn, wrt, scalar_params, namer, compile_callee)
+    rev.number_types = number_types or {}
     return rev.run(return_value, single, seed, has_aux), rev.callees
 
 
 class ReverseSweep(TapeBookkeeping, WriteReversal):
     def __init__(self, fn, wrt, scalar_params, namer, compile_callee=None):
+        classes = shapes.infer(fn, scalar_params)
+        given = fn  # reads after in-place writes made right where they can be (refresh.py)
+        fn, self.numbers = resolve_in_place(fn, classes, namer, user_effects, scalar_params)
         self.fn = fn
         self.compile_callee = compile_callee
         self.callees: list = []  # VJPs of the user functions called through
         self.call_sites: dict = {}  # id(rewritten forward call) -> calls.CallSite
         self.wrt = wrt
         self.namer = namer
-        self.classes = shapes.infer(fn, scalar_params)
+        self.classes = classes if fn is given else shapes.infer(fn, scalar_params)
         self.scalar_params = frozenset(scalar_params)
+        self.number_types: dict = {}  # parameter name -> its number argument's type
         self.integers = integer_valued(fn)
         self.dynamic = set(fn.dynamic)
         self.grads: dict = {}  # primal Var -> its gradient Var
@@ -166,7 +175,7 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
 
     def in_place_problems(self) -> list:
         """Every in-place update of an array another name may share (see aliases.py)."""
-        return in_place_problems(self.fn, self.classes, user_effects, self.scalar_params)
+        return in_place_problems(self.fn, self.classes, user_effects, self.scalar_params, self.numbers)
 
     def check_complex(self, stmt) -> None:
         """Refuse a real-only rule (or a user function) applied to complex values."""
@@ -179,7 +188,7 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
     def check(self, forward) -> None:
         """Every useful statement has a rule; no in-place update of a shared array."""
         self.memory = check_in_place(self.fn, self.classes, user_effects, self.entry_checks,
-                                     self.scalar_params)
+                                     self.scalar_params, self.numbers)
         self.copied = written_params(self.fn, self.memory)
         self.entry_checks |= self.memory.entry_ops
         check_callee_writes(self.memory, self.useful)

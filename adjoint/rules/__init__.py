@@ -21,7 +21,8 @@
     scipy_linalg    scipy.linalg's solvers and sqrtm, scipy.signal.convolve
     writes      what np.add.at and np.fill_diagonal lower to
     forward_*   forward-mode (JVP) rules: linear/multilinear declarations, reductions,
-                linalg, the others; forward_helpers: rules of what forward code calls
+                linalg, the others; forward_helpers, second_order: rules of what forward
+                code calls
 
 stats and scipy_linalg register lazily, on the first lookup of a primal from scipy.stats,
 scipy.linalg or scipy.signal (registry.LAZY_FAMILIES): importing scipy.stats (which
@@ -33,7 +34,7 @@ from . import (operators, scalar, unary, binary, reductions, linalg, shaping, se
                signal, special, nondiff, containers, fft, complex, arrays, decompositions,
                special_more, objects, writes)
 from . import (forward_helpers, forward_linear, forward_reductions,  # noqa: F401,E402 (forward rules)
-               forward_linalg, forward_other)
+               forward_linalg, forward_other, second_order)
 
 from .registry import (BUILTIN_NONDIFF, BUILTIN_RULES, NONDIFF as _NONDIFF, RULES as _RULES,  # noqa: F401
                        load_lazy_families)

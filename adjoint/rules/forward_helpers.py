@@ -6,17 +6,18 @@ get theirs first.
 
 The elementwise rules' templates use safe_div, safe_mul, safe_log and cast_like, so the
 forward rules derived from them do too; the written forward rules use as_columns,
-as_lower, lower_halved, inverse_gaps and weighted_by; the Bessel-function rules (j1,
-y1, i1, i1e) use jv, yv, iv and ive; sinc's forward rule uses sinc_slope. Each is
-elementwise or linear, so its own forward rule is derived or declared and the next
-order works the same way.
+as_lower, lower_halved, inverse_gaps, triangle_tangent and weighted_by (and the reverse
+rules read_triangle); the Bessel-function rules (j1, y1, i1, i1e) use jv, yv, iv and
+ive; sinc's forward rule uses sinc_slope. Each is elementwise or linear, so its own
+forward rule is derived or declared and the next order works the same way.
 """
 import math
 
 import numpy as np
 
 from ..runtime.core import cast_like, safe_div, safe_log, safe_mul, unbroadcast
-from ..runtime.linalg import as_columns, as_lower, inverse_gaps, lower_halved
+from ..runtime.linalg import (as_columns, as_lower, inverse_gaps, lower_halved, read_triangle, reads_upper,
+                              triangle_tangent)
 from ..runtime.reductions import weighted_by
 from ..runtime.signal import undiff
 from ..runtime.tangents import (broadcast_like, clip_weights, diff_tangent, sinc_slope, unit_tangent,
@@ -30,6 +31,7 @@ PI_SQUARED_OVER_3 = math.pi ** 2 / 3
 nondiff(zero_tangent, unit_tangent, zero_or_none,
         reason="a tangent that does not depend on the inputs' values")
 nondiff(clip_weights, reason="its output is piecewise constant (which bound is active)")
+nondiff(reads_upper, reason="a flag read from eigh's UPLO string")
 
 
 @rule(broadcast_like, elementwise=False, indices=("x",))  # x: only its shape
@@ -90,7 +92,18 @@ def d_lower_halved(g, y, x):
     return lower_halved(g)
 
 
-linear(as_columns, as_lower, lower_halved)
+@rule(triangle_tangent, elementwise=False)
+def d_triangle_tangent(g, y, da, upper=False):
+    # the two are each other's transposes (adjoints): one triangle mirrored, and folded
+    return read_triangle(g, upper)
+
+
+@rule(read_triangle, elementwise=False)
+def d_read_triangle(g, y, m, upper=False):
+    return triangle_tangent(g, upper)
+
+
+linear(as_columns, as_lower, lower_halved, triangle_tangent, read_triangle)
 
 
 @rule(inverse_gaps, elementwise=False)

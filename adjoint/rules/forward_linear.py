@@ -15,7 +15,8 @@ import operator
 import numpy as np
 
 from ..runtime.containers import appended, dict_items, dict_values, iterated, make_dict
-from ..runtime.python import dict_get, joined, rest_of, transposed, with_default
+from ..runtime.python import concatenated, dict_get, joined, rest_of, transposed, with_default
+from ..runtime.pytrees import make_record
 from ..runtime.writes import added_at
 from ..runtime.tangents import broadcast_like, diff_tangent, writable_tangent
 from .registry import linear, multilinear
@@ -44,7 +45,7 @@ linear(np.sum, np.mean, np.average, np.cumsum, np.trace, np.diagonal, np.diag, n
        np.real, np.imag, ".real", ".imag", np.conjugate, np.real_if_close,
        # Python's own conversions and what harmless Python compiles to
        builtins.float, builtins.list, builtins.tuple, dict_get, joined, rest_of, transposed,
-       with_default, added_at)
+       with_default, added_at, concatenated, make_record)
 
 multilinear(operator.matmul, np.matmul, np.dot, np.vdot, np.inner, np.outer, np.tensordot,
             np.einsum, np.kron, np.cross, np.convolve, np.correlate, *_all("vecdot"),

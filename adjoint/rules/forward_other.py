@@ -9,10 +9,12 @@ left out or zeroed (`zero_or_none`).
 import numpy as np
 
 from ..runtime.reductions import weighted_by
-from ..runtime.signal import interp_grad_x, interp_tangent_xp
+from ..runtime.signal import interp_segments
 from ..runtime.tangents import clip_weights, diff_tangent, zero_or_none
-from .registry import forward_rule
+from .registry import forward_rule, nondiff
 from .special import special
+
+nondiff(interp_segments, reason="its output is piecewise constant (which segment x is on)")
 
 
 @forward_rule(np.sort)
@@ -38,8 +40,14 @@ def j_diff(da, y, a, n=1, axis=-1, prepend=None, append=None):
 
 @forward_rule(np.interp)
 def j_interp(dx, dxp, dfp, y, x, xp, fp, left=None, right=None, period=None):
-    return (interp_grad_x(dx, x, xp, fp, left, right, period),
-            interp_tangent_xp(dxp, x, xp, fp),
+    # written with indexing and np.where (no helper), so that it differentiates again
+    j = interp_segments(x, xp, period)
+    inside = (x >= xp[0]) & (x <= xp[-1])  # outside, the result is a constant
+    width = xp[j + 1] - xp[j]
+    slope = (fp[j + 1] - fp[j]) / width
+    t = (x - xp[j]) / width
+    return (dx * np.where(inside, slope, 0),
+            np.where(inside, slope * ((t - 1) * dxp[j] - t * dxp[j + 1]), 0),
             np.interp(x, xp, dfp, zero_or_none(left), zero_or_none(right), period))
 
 

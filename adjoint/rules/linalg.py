@@ -4,10 +4,13 @@ Matrices may be stacked (batched) wherever numpy allows it; `np.swapaxes(m, -1, 
 the (batched) transpose.
 
 Conventions and limits:
-- eigh, eigvalsh and cholesky read one triangle of a symmetric input; their gradients
-  are the symmetric ones (JAX's and autograd's convention: valid for symmetric
-  perturbations). eigh's eigenvector gradient is undefined at repeated eigenvalues; the
-  rule drops those pairs' terms (0) rather than dividing by 0.
+- eigh, eigvalsh and cholesky read one triangle of their input (the lower one, or the
+  upper for UPLO="U" and upper=True); their gradients are with respect to the function
+  numpy computes: that triangle gets the symmetric gradient with each off-diagonal entry
+  doubled, the other triangle 0 (autograd's convention; finite differences agree). For a
+  matrix built symmetric (a + a.T) this is the same as the symmetric gradient. eigh's
+  eigenvector gradient is undefined at repeated eigenvalues; the rule drops those
+  pairs' terms (0) rather than dividing by 0.
 - det, inv, slogdet and solve need an invertible matrix; pinv a matrix of constant rank.
 - norm: vector and matrix norms for ord None, 'fro', 'nuc', 1, -1, 2, -2, inf, -inf and
   vector p-norms; a zero vector (or matrix) gets gradient 0 for the 2/'fro' norms; ties
@@ -21,7 +24,8 @@ from ..runtime.linalg import (as_columns, as_lower, cross_left, cross_right, dia
                               dot_right, inner_left, inner_right, inverse_gaps,
                               kron_left, kron_right, lower_halved, matrix_norm_grad,
                               matrix_power_grad, multi_dot_grads, norm_grad, place_diagonal,
-                              symmetric_part, tensordot_left, tensordot_right, vector_norm_grad)
+                              read_triangle, reads_upper, tensordot_left, tensordot_right,
+                              vector_norm_grad)
 from .registry import rule
 from ..runtime.core import matmul_left, matmul_right, unbroadcast
 
@@ -144,7 +148,7 @@ def d_cholesky(g, y, a, upper=False):
     lt = np.swapaxes(as_lower(y, upper), -1, -2)
     phi = lower_halved(lt @ as_lower(g, upper))
     s = np.linalg.solve(lt, np.swapaxes(np.linalg.solve(lt, np.swapaxes(phi, -1, -2)), -1, -2))
-    return symmetric_part(s)
+    return read_triangle(s, upper)
 
 
 @rule(np.linalg.eigh, elementwise=False)
@@ -152,15 +156,15 @@ def d_eigh(g, y, a, UPLO="L"):
     # (w, v) = y, (grad_w, grad_v) = g:
     #   grad = sym(v (diag(grad_w) + F * (v^T grad_v)) v^T),  F = 1 / (w_j - w_i)
     # written as one expression so y[0], y[1], g[0], g[1] paste as w, v, grad_w, grad_v
-    return symmetric_part((y[1] * np.expand_dims(g[0], -2)
-                           + y[1] @ (inverse_gaps(y[0]) * (np.swapaxes(y[1], -1, -2) @ g[1])))
-                          @ np.swapaxes(y[1], -1, -2))
+    return read_triangle((y[1] * np.expand_dims(g[0], -2)
+                          + y[1] @ (inverse_gaps(y[0]) * (np.swapaxes(y[1], -1, -2) @ g[1])))
+                         @ np.swapaxes(y[1], -1, -2), reads_upper(UPLO))
 
 
 @rule(np.linalg.eigvalsh, elementwise=False)
 def d_eigvalsh(g, y, a, UPLO="L"):
     v = np.linalg.eigh(a, UPLO)[1]
-    return (v * np.expand_dims(g, -2)) @ np.swapaxes(v, -1, -2)
+    return read_triangle((v * np.expand_dims(g, -2)) @ np.swapaxes(v, -1, -2), reads_upper(UPLO))
 
 
 @rule(np.linalg.pinv, elementwise=False)

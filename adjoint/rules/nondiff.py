@@ -32,6 +32,9 @@ nondiff(*_all("argmax", "argmin", "nanargmax", "nanargmin", "argsort", "argparti
               "digitize", "unravel_index", "ravel_multi_index", "tril_indices",
               "triu_indices", "diag_indices", "indices"),
         builtins.len, builtins.int, reason=INDEX)
+nondiff(*_all("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "intp",
+              "uintp", "bool_"),
+        reason="its output is an integer or a boolean (a cast that truncates: piecewise constant)")
 nondiff(*_all("isnan", "isfinite", "isinf", "isneginf", "isposinf", "isclose", "allclose",
               "array_equal", "array_equiv", "greater", "less", "greater_equal", "less_equal",
               "equal", "not_equal", "logical_and", "logical_or", "logical_not", "logical_xor",

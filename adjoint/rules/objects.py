@@ -9,8 +9,9 @@ import builtins
 
 import numpy as np
 
-from ..runtime.pytrees import getfield, getsetting, unfield
-from ..runtime.python import (default_entry, enter_context, exit_context, failed, kept_entries,
+from ..runtime.containers import Grads
+from ..runtime.pytrees import getfield, getsetting, make_record, record_values_grad, unfield
+from ..runtime.python import (concatenated, default_entry, joined_back, enter_context, exit_context, failed, kept_entries,
                               with_default, as_float, as_tuple, default_share, dict_get, got_back, joined, rest_of,
                               split_back, transposed, untransposed, unrest,
                               unsorted)
@@ -20,6 +21,16 @@ from .registry import impure, nondiff, rule
 @rule(getfield)
 def d_getfield(g, y, obj, name):
     return unfield(g, obj, name), None
+
+
+@rule(concatenated)
+def d_concatenated(g, y, a, b):
+    return joined_back(g, y, a, b, 0), joined_back(g, y, a, b, 1)
+
+
+@rule(make_record)
+def d_make_record(g, y, cls, names, values):
+    return None, None, Grads(record_values_grad(g, names, values))
 
 
 @rule(dict_get)

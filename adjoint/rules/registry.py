@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import AdjointError
+from .originals import is_adjoint_rule_module, remember_modules
 
 RULES: dict = {}
 NONDIFF: dict = {}  # callable or ".attr" -> short reason, for calls whose output has no gradient
@@ -117,6 +118,8 @@ def rule(primal, *, elementwise: bool | None = None, differentiable: tuple = (),
         found = Rule(primal, func, (params[0].name, params[1].name), names, inputs, options,
                      elementwise, variadic, defaults, tuple(indices))
         load_family_of(primal)  # a user's rule for norm.logpdf replaces adjoint's, not vice versa
+        if is_adjoint_rule_module(func.__globals__):
+            remember_modules(func.__globals__)  # what its body reads (originals.py)
         (RULES if table is None else table)[primal] = found
         func.primal = primal
         func.forward = forward_rule(primal)
@@ -131,6 +134,8 @@ def forward_rule(primal):
     def register(func):
         r = registered(primal)
         check_forward_signature(r, func)
+        if is_adjoint_rule_module(func.__globals__):
+            remember_modules(func.__globals__)
         r.forward = ForwardRule("written", func=func)
         return func
     return register

@@ -20,13 +20,17 @@ import numpy as np
 
 from .containers import GradDict, Grads, is_container, plain, unindex_container, zero_entry, zero_like
 from .pytrees import GradObject, finish_object, is_object, zero_object
-from ..errors import MissingRule, NonScalarOutput
+from ..errors import MissingRule, NonScalarOutput, UnsupportedSyntax
 
 
 def unbroadcast(g, x):
     """Sum `g` down to the shape of `x`, undoing numpy broadcasting of `x` in the forward."""
     if type(g) is np.ndarray and type(x) is np.ndarray and g.shape == x.shape:
         return g  # the common case, first: np.shape costs more than the rest of this
+    if isinstance(g, (tuple, list)) and isinstance(x, (tuple, list)):  # a + b joined sequences
+        raise UnsupportedSyntax("+ of two tuples or lists that adjoint took for numbers or "
+                                "arrays: their gradients cannot be told apart; write the "
+                                "displays in the + itself (args + (x,)), or use np.concatenate")
     return unbroadcast_to(g, np.shape(x))
 
 
@@ -55,14 +59,17 @@ def unbroadcast_to(g, shape):
 
 
 def seed(y):
-    """The gradient of the output with respect to itself: 1.0, after checking y is a scalar."""
+    """The gradient of the output with respect to itself: 1.0, after checking y is a scalar
+    (or ones of its shape for a size-1 array, shape (1,) or (1, 1), as autograd allows)."""
     if y is None or isinstance(y, (str, bytes, bool, tuple, list, dict)):
         raise NonScalarOutput(f"grad needs a scalar output; got {type(y).__name__}")
     shape = np.shape(y)
-    if shape != ():
+    if shape != () and np.size(y) != 1:
         raise NonScalarOutput(f"grad needs a scalar output; got shape {shape}")
     if np.iscomplexobj(y) or not np.issubdtype(getattr(y, "dtype", None) or np.result_type(y), np.number):
         raise NonScalarOutput(f"grad needs a real scalar output; got {type(y).__name__}")
+    if shape != ():  # one number in an array of shape (1,) or (1, 1): autograd takes it too
+        return np.ones(shape, dtype=float_dtype(y))
     return 1.0
 
 
@@ -104,9 +111,25 @@ def structured_like(g, x):
     if isinstance(g, (list, tuple)):
         stacked = np.array([np.asarray(part) for part in g], dtype=float_dtype(x))
         return np.reshape(stacked, np.shape(x))
-    if isinstance(g, np.ndarray) and g.ndim == 0 and not isinstance(x, np.ndarray):
-        return g[()]  # a number's gradient is a number
+    if not is_numpy(g) or np.iscomplexobj(g):
+        return g  # another library's array keeps its type (dask stays lazy)
+    if isinstance(x, (float, int, np.number)) and np.ndim(g) == 0:
+        return number_like(g, x)
+    if isinstance(x, np.ndarray) and np.shape(g) == x.shape:
+        dtype = float_dtype(x)
+        if not isinstance(g, np.ndarray) or g.dtype != dtype:  # a 0-d array stays one
+            return np.asarray(g, dtype=dtype)
     return g
+
+
+def number_like(g, x):
+    """The gradient of the number x, a number of x's kind: a Python float for a Python
+    float or int, x's own numpy type for a numpy float (np.float32 stays np.float32)."""
+    if isinstance(x, np.floating):
+        return type(x)(g)
+    if isinstance(x, np.number):  # a numpy int: float64, as for an int array
+        return np.float64(g)
+    return float(g)
 
 
 def expand_to(g, x, axis=None, keepdims=False):

@@ -59,11 +59,13 @@ def _expand_ellipsis(inputs, output, arrays):
 
 
 def _broadcast_sizes(spec: str, arrays) -> dict:
-    """Each index letter's size, the largest over the operands (size 1 broadcasts)."""
+    """Each index letter's size: size 1 broadcasts against any other, 0 included (so not
+    the largest: (1, 2, 3) against (0, 3, 4) along '...' is 0)."""
     sizes: dict = {}
     for part, array in zip(spec.split("->")[0].split(","), arrays):
         for letter, size in zip(part, np.shape(array)):
-            sizes[letter] = max(sizes.get(letter, 1), size)
+            if sizes.get(letter, 1) == 1:
+                sizes[letter] = size
     return sizes
 
 

@@ -297,9 +297,32 @@ def as_columns(v, b):
 
 
 def symmetric_part(m):
-    """(m + m^T) / 2 over the last two axes: the gradient for a symmetric input (eigh,
-    cholesky), valid for the symmetric perturbations such an input allows."""
+    """(m + m^T) / 2 over the last two axes."""
     return (m + np.swapaxes(m, -1, -2)) / 2
+
+
+def read_triangle(m, upper=False):
+    """Gradient with respect to an input of which only one triangle is read (eigh,
+    eigvalsh, cholesky), from the gradient m the rule finds for the symmetric matrix that
+    triangle stands for: each off-diagonal entry stands for two, so it gets both halves;
+    the other triangle is never read and gets 0 (what finite differences of numpy see)."""
+    n = np.shape(m)[-1]
+    read = np.triu(np.ones((n, n)), 1) if upper else np.tril(np.ones((n, n)), -1)
+    weights = np.eye(n) + 2.0 * read
+    return symmetric_part(m) * weights.astype(np.result_type(m), copy=False)
+
+
+def triangle_tangent(da, upper=False):
+    """Tangent of the symmetric matrix that the one read triangle of the input stands for
+    (eigh, eigvalsh, cholesky read one triangle): that triangle of da, mirrored."""
+    strict = np.triu(da, 1) if upper else np.tril(da, -1)
+    n = np.shape(da)[-1]
+    return strict + np.swapaxes(strict, -1, -2) + da * np.eye(n, dtype=np.result_type(da))
+
+
+def reads_upper(uplo) -> bool:
+    """eigh's and eigvalsh's UPLO: which triangle they read ("U" or "L", any case)."""
+    return str(uplo).upper() == "U"
 
 
 def matrix_power_grad(g, a, n):

@@ -8,7 +8,7 @@ import threading
 import numpy as np
 
 from .containers import GradDict, Grads
-from .core import unindex, zero_grad
+from .core import unbroadcast, unindex, zero_grad
 
 
 def dict_get(d, key, default=None):
@@ -82,6 +82,20 @@ def unrest(g, items, before: int, after: int):
 def joined(parts) -> tuple:
     """The tuple of every part's items, in order: what f(h, *rest) passes to *args."""
     return tuple(item for part in parts for item in part)
+
+
+def concatenated(a, b):
+    """a + b of two tuples or lists (printed as the + it is): the parts' gradients are
+    split back by position (split_back)."""
+    return a + b
+
+
+def joined_back(g, y, a, b, side: int):
+    """The gradient of a (side 0) or b (side 1) in concatenated(a, b): its own entries
+    when the + joined sequences, else (numbers, arrays) the + of numpy."""
+    if isinstance(y, (tuple, list)):
+        return split_back(g, (a, b))[side]
+    return unbroadcast(g, (a, b)[side])
 
 
 def split_back(g, parts) -> "Grads":

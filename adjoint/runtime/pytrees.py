@@ -246,3 +246,32 @@ def value_at(g, path):
         else:
             g = getattr(g, key)
     return g
+
+
+# objects built inside a differentiated function (lowering/records.py) ------------------
+def make_record(cls, names, values):
+    """cls built from its fields: a NamedTuple or dataclass by its constructor, a plain
+    class whose __init__ only stores its arguments by setting those attributes."""
+    fields = dict(zip(names, values))
+    if is_namedtuple_class(cls) or dataclasses.is_dataclass(cls):
+        return cls(**fields)
+    obj = object.__new__(cls)
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    return obj
+
+
+def is_namedtuple_class(cls) -> bool:
+    return isinstance(cls, type) and issubclass(cls, tuple) and hasattr(cls, "_fields")
+
+
+def record_values_grad(g, names, values):
+    """The gradients of the values a record was built from, in order: each field's part
+    of the object's gradient (zero where nothing flowed)."""
+    if _nothing(g):
+        return tuple(g for _ in names)
+    if isinstance(g, (tuple, list)) and not is_namedtuple(g):  # one per field, in order
+        g = GradObject(None, dict(zip(names, g)))
+    elif not isinstance(g, GradObject):  # finished by a function called through
+        g = GradObject(None, dict(g) if isinstance(g, dict) else fields_of(g))
+    return tuple(g.parts.get(name, 0.0) for name in names)

@@ -41,11 +41,10 @@ def _interp_parts(x, xp, fp, period=None):
     return x, xp, fp, j, h, t, inside
 
 
-def interp_tangent_xp(dxp, x, xp, fp):
-    """The tangent of np.interp(x, xp, fp) along the knots xp (0 outside them)."""
-    x, xp, fp, j, h, t, inside = _interp_parts(x, xp, fp)
-    slope = (fp[j + 1] - fp[j]) / h
-    return np.where(inside, slope * ((t - 1) * dxp[j] - t * dxp[j + 1]), 0.0)
+def interp_segments(x, xp, period=None):
+    """The index j of the segment [xp[j], xp[j+1]] each x is on (the first or last for x
+    outside): an integer array, for np.interp's forward rule."""
+    return _interp_parts(x, xp, xp, period)[3]
 
 
 def interp_grad_x(g, x, xp, fp, left=None, right=None, period=None):

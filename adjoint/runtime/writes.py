@@ -3,6 +3,8 @@ parameters written into, and the checks on writes numpy would not make where the
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from ..errors import UnsupportedSyntax
@@ -75,3 +77,30 @@ def entry_copy(value, text: str):
                                 "before it is used; read it after the write, or copy it here "
                                 "(np.copy(...))")
     return None
+
+
+def number_updated(value, text: str):
+    """x op= v where x is a number rebinds x and writes nothing: what adjoint compiled,
+    having found another name that would see the write were x an array."""
+    if not isinstance(value, (numbers.Number, np.generic)):
+        raise UnsupportedSyntax(f"{text}: adjoint compiled this update for a number, but it "
+                                f"updates a {type(value).__name__} in place, whose memory "
+                                "another name shares and reads after\n  fix: write x = x + ... "
+                                "to make a new value (in a helper: return it and assign what "
+                                "it returns), or copy the array first (np.copy(...))")
+    return None
+
+
+def array_updated(value, text: str):
+    """x op= v compiled as the in-place write x[...] = x op v (another name sees it):
+    right when x is an array, as numpy updates one."""
+    if not isinstance(value, np.ndarray):
+        raise UnsupportedSyntax(f"{text}: adjoint compiled this update as a write into an "
+                                f"array, but it updates a {type(value).__name__}; write "
+                                "x = x + ... to make a new value")
+    return None
+
+
+def is_view(value) -> bool:
+    """x[i] is a view of x (a row of an array with more axes), not a copy of one entry."""
+    return isinstance(value, np.ndarray) and value.ndim > 0

@@ -1,0 +1,29 @@
+"""Whether the numba backend's helpers are cached on disk (numba's cache=True).
+
+The helpers in numba_runtime.py, numba_reductions.py and numba_ufuncs.py are adjoint's
+own pure functions of their arguments, so numba can keep their machine code between
+processes: the first gradient of a process then loads them instead of compiling them
+(seconds). numba keys each entry by the helper's source file and bytecode and invalidates
+it when that file changes; helpers that call one another live in the same file, so a
+change to one invalidates its callers too. The generated gradients themselves are never
+cached: they call the user's functions and read the user's globals, which numba's cache
+would not see change.
+
+Where numba has nowhere to write (a read-only install without a user cache directory),
+cache=True would fail at compile time; CACHE is then False and the helpers compile in
+each process.
+"""
+from __future__ import annotations
+
+from numba.core.caching import FunctionCache
+
+
+def _cache_available() -> bool:
+    try:
+        FunctionCache(_cache_available)  # raises when no cache location is usable
+    except Exception:  # noqa: BLE001 - any failure: compile without the disk cache
+        return False
+    return True
+
+
+CACHE = _cache_available()

@@ -1,0 +1,235 @@
+"""Reads after writes made right, before aliases.py refuses what is left.
+
+aliases.py finds every name made before a write into its memory and read after it. Where
+adjoint can prove what numpy does there, the function is rewritten so that the names
+follow the write, and only the rest is refused:
+
+- `x op= v` where x may be a number: a number is rebound, nothing is written. The update
+  is compiled for a number, with a check (runtime.writes.number_updated) that refuses an
+  array at run time. A helper that only updates its parameter by op= gets the same check
+  on the argument at the call.
+- `x op= v` on an array (made by numpy, arithmetic on one, a view of one): numpy writes
+  into x. It becomes the write `x[...] = x op v` (checked to be an array at run time),
+  which the rest of this module and the reverse sweep follow like any other.
+- a view read after a write into its base, `v = x[1:]; x[0] = y; use(v)`: the view sees
+  the write. The read is given the view made again at that point, `v_now = x[1:]`, which
+  reads what numpy's v reads and whose gradient flows to x as it is after the write. The
+  same for aliases (`t = x`: the read uses x), transposes and list or tuple displays
+  (`c = [a, x]`), when the names the view was made from still hold what they held
+  (no assignment to them on any path since: the "moved" facts of aliases.py).
+- a write into a view of a name read after, `row = A[i]; row[0] = v; use(A)`: the write
+  is followed by the write-back `A[i] = row` (as for `A[i][0] = v`), which changes no
+  memory but tells A's gradient that A[i] is row.
+
+Each rewrite reads only values the program holds at that point, and the dataflow is run
+again on the result, so a rewrite that left a stale read behind is refused like any other.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .. import ir
+from ..runtime.containers import iterated
+from ..runtime.writes import array_updated, is_view, number_updated
+from .aliases import staleness
+from .memory import Memory, is_basic_index_expr
+
+ROUNDS = 8
+NUMBER_UPDATED = ir.Ref("number_updated", number_updated, (), number_updated)
+ARRAY_UPDATED = ir.Ref("array_updated", array_updated, (), array_updated)
+IS_VIEW = ir.Ref("is_view", is_view, (), is_view)
+EVERYTHING = ir.Const(Ellipsis)
+
+
+def resolve_in_place(fn: ir.Function, classes: dict, namer, effects_of=None,
+                     scalar_params=frozenset()):
+    """-> (fn rewritten, the (id(call), parameter) pairs checked to be numbers)."""
+    numbers: set = set()
+    for _ in range(ROUNDS):
+        memory = Memory(fn, classes, effects_of, scalar_params, frozenset(numbers))
+        if not memory.writes:
+            break
+        plan = _Plan(fn, memory, namer)
+        if not plan.make(staleness(fn, memory)):
+            break
+        fn = plan.apply(fn)
+        numbers |= plan.numbers
+    return fn, frozenset(numbers)
+
+
+def _text(stmt) -> str:
+    return f"{stmt.origin}: {stmt.origin.text.strip()}" if stmt.origin else ""
+
+
+class _Plan:
+    """The rewrites of one round, by statement."""
+
+    def __init__(self, fn, memory: Memory, namer):
+        self.fn, self.memory, self.namer = fn, memory, namer
+        self.before: dict = {}  # id(stmt) -> statements to put before it
+        self.after: dict = {}  # id(stmt) -> statements to put after it
+        self.instead: dict = {}  # id(stmt) -> the statements replacing it
+        self.renamed: dict = {}  # id(stmt) -> {var: expression it reads instead}
+        self.numbers: set = set()
+        self.made: list = []  # (var, id(stmt) it is made before or after)
+        self.dynamic: set = set()  # assigned in two branches
+
+    def make(self, flow) -> bool:
+        """Plan this round's rewrites: number checks first (they remove writes), then
+        array updates, then write-backs and views made again."""
+        stale = list(flow.stale.values())
+        for step in (self.plan_numbers, self.plan_arrays, self.plan_views):
+            for stmt, var, ks, state in stale:
+                step(flow, stmt, var, sorted(ks), state)
+            if self.before or self.after or self.instead or self.renamed:
+                return True
+        return False
+
+    # x op= v on a number, or on an array ------------------------------------------------
+    def plan_numbers(self, flow, stmt, var, ks, state) -> None:
+        for k in ks:
+            write = self.memory.writes[k]
+            if write.kind == "op" and write.var not in self.memory.arrays:
+                check = ir.ExprStmt(ir.Call(NUMBER_UPDATED, (write.var, ir.Const(_text(write.stmt)))),
+                                    write.stmt.origin)
+                self.before[id(write.stmt)] = [check]
+                self.instead[id(write.stmt)] = [replace(write.stmt, may_alias="")]
+            elif write.kind == "call" and write.by_op and write.var not in self.memory.arrays:
+                text = f"{_text(write.stmt)} ({write.what})"
+                check = ir.ExprStmt(ir.Call(NUMBER_UPDATED, (write.var, ir.Const(text))), write.stmt.origin)
+                self.before.setdefault(id(write.stmt), []).append(check)
+                self.numbers.add((id(write.stmt), write.param))
+
+    def plan_arrays(self, flow, stmt, var, ks, state) -> None:
+        for k in ks:
+            write = self.memory.writes[k]
+            if write.kind != "op" or id(write.stmt) in self.instead:
+                continue
+            old, new = write.var, write.stmt.target
+            value = ir.Var(self.namer.fresh(old.name + "_updated"), ir.Kind.TEMP)
+            origin = write.stmt.origin
+            out = [ir.ExprStmt(ir.Call(ARRAY_UPDATED, (old, ir.Const(_text(write.stmt)))), origin),
+                   ir.Assign(value, write.stmt.value, origin),
+                   ir.SetItem(old, EVERYTHING, value, origin)]
+            if new != old:
+                out.append(ir.Assign(new, old, origin))
+            self.instead[id(write.stmt)] = out
+            self.made.append((value, id(write.stmt)))
+
+    # views ----------------------------------------------------------------------------
+    def plan_views(self, flow, stmt, var, ks, state) -> None:
+        writes = [self.memory.writes[k] for k in ks]
+        if any(w.kind != "set" for w in writes):
+            return  # only a write the generated code makes too can be followed
+        rest = []
+        for write in writes:
+            chain = self.write_backs(flow, write, var)
+            if chain is None:
+                rest.append(write)
+            elif id(write.stmt) not in self.after:
+                self.after[id(write.stmt)] = chain
+        if rest:
+            self.view_again(flow, stmt, var, state)
+
+    def write_backs(self, flow, write, base):
+        """[b[i] = w, ...] up from the written w to `base`, when w was made as base[i]
+        (or a view of a view of it) and none of what made it changed since."""
+        state = flow.before_write.get(id(write.stmt), frozenset())
+        current, chain = write.var, []
+        if any(f[0] == current and isinstance(f[1], int) for f in state):
+            return None  # the written view is itself stale
+        for _ in range(8):
+            made = self.made_from(flow, current, state)
+            if isinstance(made, ir.Var) and current not in self.memory.entries:  # an alias
+                made = ir.Subscript(made, EVERYTHING)
+            if not isinstance(made, ir.Subscript) or not isinstance(made.value, ir.Var) \
+                    or not is_basic_index_expr(made.index, self.memory.integers):
+                return None
+            chain.append(ir.SetItem(made.value, made.index, current, write.stmt.origin, writeback=True))
+            if made.value == base:
+                return chain
+            current = made.value
+        return None
+
+    def made_from(self, flow, var, state):
+        """The expression var was assigned from, when one assignment reaches here and
+        nothing it read was assigned since; else None."""
+        reaching = {f[1][1] for f in state if f[0] == var and isinstance(f[1], tuple)}
+        if len(reaching) != 1 or (var, "moved") in state:
+            return None
+        stmt = flow.defs.get(next(iter(reaching)))
+        if not (isinstance(stmt, ir.Assign) and stmt.target == var and not stmt.may_alias):
+            return None
+        return stmt.value
+
+    def view_again(self, flow, stmt, var, state) -> None:
+        if not isinstance(stmt, (ir.Assign, ir.SetItem, ir.ExprStmt, ir.Return, ir.If)):
+            return  # (a loop's test is read again each time around: refused)
+        value = self.made_from(flow, var, state)
+        if isinstance(value, ir.Var) and var not in self.memory.entries:
+            again = value
+        elif self.remakeable(flow, var, value):
+            again = ir.Var(self.namer.fresh(var.name + "_now"), ir.Kind.TEMP)
+            self.before.setdefault(id(stmt), []).extend(self.made_again(var, again, value, stmt.origin))
+            self.made.append((again, id(stmt)))
+        else:
+            return
+        self.renamed.setdefault(id(stmt), {})[var] = again
+
+    def made_again(self, var, again, value, origin) -> list:
+        """again = value; for x[i] with integer indices, only when it is a view (a row):
+        an entry is a copy, which keeps the value it had (decided at run time)."""
+        if var not in self.memory.entries:
+            return [ir.Assign(again, value, origin)]
+        flag = ir.Var(self.namer.fresh(var.name + "_is_view"), ir.Kind.TEMP)
+        self.dynamic.add(again)
+        self.made.append((flag, None))
+        copy, test = ir.Assign(again, var, origin), ir.Assign(flag, ir.Call(IS_VIEW, (var,)), origin)
+        self.numbers |= {(id(copy), None), (id(test), None)}  # (its type, or a copy: not stale)
+        return [test, ir.If(flag, [ir.Assign(again, value, origin)], [copy], origin)]
+
+    def remakeable(self, flow, var, value) -> bool:
+        """A view of a name (x[1:], x.T, the items `for` visits) or a list or tuple
+        display whose list was never written into: made again, it is what var is now."""
+        if isinstance(value, ir.Subscript):
+            return isinstance(value.value, ir.Var) and is_basic_index_expr(value.index, self.memory.integers)
+        if isinstance(value, ir.Attr):
+            return value.name == "T" and isinstance(value.value, ir.Var)
+        if isinstance(value, ir.Call):
+            return value.func.value is iterated and len(value.args) == 1 and not value.kwargs
+        if isinstance(value, ir.TupleExpr):
+            if any(not isinstance(e, (ir.Var, ir.Const)) for e in value.elts):
+                return False
+            own = self.memory.owned(var)
+            return not any(self.memory.owned(w.var) & own for w in self.memory.writes)
+        return False
+
+    # the rewrite ------------------------------------------------------------------------
+    def apply(self, fn: ir.Function) -> ir.Function:
+        self.loop_made: set = set()
+        body = self.block(fn.body, False)
+        return replace(fn, body=body, dynamic=frozenset(fn.dynamic | self.loop_made | self.dynamic))
+
+    def block(self, block: list, in_loop: bool) -> list:
+        out = []
+        for stmt in block:
+            key = id(stmt)
+            new = [self.renamed_stmt(stmt, self.renamed.get(key, {}))]
+            if key in self.instead:
+                new = self.instead[key]
+            new = self.before.get(key, []) + new + self.after.get(key, [])
+            if in_loop:
+                self.loop_made |= {v for v, where in self.made if where == key}
+                self.loop_made |= {t for s in new for t in ir.targets(s) if s is not stmt}
+            out += [ir.map_blocks(s, lambda b, loop: self.block(b, in_loop or loop)) for s in new]
+        return out
+
+    def renamed_stmt(self, stmt, mapping: dict):
+        if not mapping:
+            return stmt
+        sub = lambda e: ir.substitute(e, mapping)  # noqa: E731
+        if isinstance(stmt, ir.SetItem):
+            return replace(stmt, index=sub(stmt.index), value=sub(stmt.value))
+        if isinstance(stmt, ir.If):
+            return replace(stmt, test=sub(stmt.test))
+        return replace(stmt, value=sub(stmt.value))
