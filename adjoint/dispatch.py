@@ -1,15 +1,16 @@
 """Dispatch: one compiled gradient per signature of argument types, picked on each call.
 
 `Specializer` compiles (through adjoint/pipeline.py) and caches one gradient per tuple of
-argument types, and writes a small dispatcher with the user's own signature. Its fast path
-reads one immutable state tuple (argument types, code, what the guards expect, see
-guards.py) published by a single assignment, so threads never see half of an update, and
-calls that code again when the argument types are the same and nothing it was compiled
-against has been rebound (the function's free names and its `__code__` are checked inline;
-module attributes and functions called through, in the state's list). Otherwise the slow
-path, holding the compile lock, looks up or compiles the code and publishes a new state.
-Any exception other than an AdjointError raised while compiling is a bug in adjoint: it
-reaches the user as an `InternalError` naming the function and its line.
+argument types, and for each writes an entry (entry.py): f's own signature, an inline
+check that the argument types are those and that nothing the code was compiled against
+has been rebound (guards.py: free names, f's `__code__`, module attributes, functions
+called through), then the generated statements themselves. The GradientFunction calls
+the current entry directly (`add_front`); `dispatcher` passes calls on to it for other
+callers. A call no entry accepts takes the slow path: holding the compile lock, it looks
+up or compiles the code and publishes that entry by one assignment, so threads see the
+old entry or the new one (each checks its own guards). Any exception other than an
+AdjointError raised while compiling is a bug in adjoint: it reaches the user as an
+`InternalError` naming the function and its line.
 `normalize_wrt` and `parameters` read what the user asked for.
 """
 from __future__ import annotations
