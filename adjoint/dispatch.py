@@ -216,6 +216,7 @@ class Specializer:
         self.cache.clear()
         self.compiled.clear()
         self.by_impl.clear()
+        self.last = None
 
     # grad of grad ------------------------------------------------------------------
     def derivative_function(self):
