@@ -23,14 +23,10 @@ for _feature in __future__.all_feature_names:
     _FUTURE_FLAGS |= getattr(__future__, _feature).compiler_flag
 
 
-def is_source_of(func, text: str, first: int, file_text: str) -> bool:
-    """Whether `text` (func's dedented lines, starting at line `first` of a file reading
-    `file_text`) compiles to the code func runs."""
+def is_source_of(func, tree: ast.Module, file_text: str) -> bool:
+    """Whether `tree` (func's dedented lines parsed, each node on its line in a file
+    reading `file_text`; its body is replaced here) compiles to the code func runs."""
     code = func.__code__
-    try:  # (blank lines first put every node on its line in the file)
-        tree = ast.parse("\n" * (first - 1) + text)
-    except SyntaxError:
-        return True  # reported by the caller, with the parser's message
     body = tree.body
     owner = _class_name(func)
     if owner:  # a method: private names are mangled with its class's name
