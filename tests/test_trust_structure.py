@@ -240,3 +240,29 @@ def test_numpy_integer_cast_is_nondiff():
     expected[0, :-1] += x
     expected[1, :-1] += x
     assert np.allclose(gW, expected) and np.allclose(gx, W[1, :-1] * 2 + W[0, :-1])
+
+
+# The backward writes old entries back into arrays the forward wrote into; the value and
+# aux the caller gets must be what the forward ended with.
+def aux_written_copy(u0):
+    u = u0.copy()
+    u[0] = 5.0
+    return np.sum(u * u0), u
+
+
+def aux_written_product(u0):
+    u = u0 * 1.0
+    u[1] = 7.0
+    return np.sum(u ** 2), {"u": u, "first": u[0]}
+
+
+def test_aux_written_in_place_is_the_final_value():
+    u0 = np.array([1.0, 2.0, 3.0])
+    g, aux = adjoint.grad(aux_written_copy, has_aux=True)(u0)
+    np.testing.assert_array_equal(aux, [5.0, 2.0, 3.0])
+    np.testing.assert_allclose(g, [5.0, 4.0, 6.0])
+    (value, aux), g = adjoint.value_and_grad(aux_written_product, has_aux=True)(u0)
+    np.testing.assert_array_equal(aux["u"], [1.0, 7.0, 3.0])
+    assert value == 59.0 and aux["first"] == 1.0
+    np.testing.assert_allclose(g, [2.0, 0.0, 6.0])
+    np.testing.assert_array_equal(u0, [1.0, 2.0, 3.0])

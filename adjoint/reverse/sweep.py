@@ -41,6 +41,7 @@ from ..names import Namer
 from ..rules.registry import Rule
 from ..runtime.containers import grads_of
 from ..runtime.core import seed, zero_grad
+from ..runtime.writes import copied
 from .rematerialize import rematerialize
 from .simplify import simplify
 from .tapes import TapeBookkeeping, without_pops
@@ -49,6 +50,7 @@ from .template import instantiate, template_of
 
 SEED_REF = ir.Ref("seed", seed, (), seed)
 ZERO_REF = ir.Ref("zero_grad", zero_grad, (), zero_grad)
+COPIED_REF = ir.Ref("copied", copied, (), copied)
 GRADS_OF_REF = ir.Ref("grads_of", grads_of, (), grads_of)
 
 
@@ -121,10 +123,13 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
         kept = self.restored_vars(backward)
         backward = without_pops(backward, kept, {t: v for v, t in self.tapes.items()})
         forward = self.add_pushes(forward, kept)
-        if return_value and result in kept:  # the backward rewinds it: keep the final value
-            result = self.keep_final(result, "value", forward, ret.origin)
-        if aux is not None and set(ir.vars_in(aux)) & kept:
-            aux = self.keep_final(aux, "aux", forward, ret.origin)
+        # The backward rewinds names (kept) and writes old entries back into arrays: what
+        # the caller gets must be the values the forward ended with.
+        rewrites = any(isinstance(stmt, ir.SetItem) for stmt in ir.walk(backward))
+        if return_value and (result in kept or rewrites):
+            result = self.keep_final(result, "value", forward, ret.origin, rewrites)
+        if aux is not None and (set(ir.vars_in(aux)) & kept or rewrites):
+            aux = self.keep_final(aux, "aux", forward, ret.origin, rewrites)
         if aux is not None:
             result = ir.TupleExpr((result, aux))
             grads_expr = grads_expr if return_value else ir.TupleExpr((grads_expr, aux))
@@ -134,9 +139,9 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
         return replace(self.fn, body=body, dynamic=frozenset(self.dynamic))
 
     # checks ------------------------------------------------------------------------
-    def keep_final(self, value, name: str, forward: list, origin) -> ir.Var:
+    def keep_final(self, value, name: str, forward: list, origin, copy: bool) -> ir.Var:
         final = ir.Var(self.namer.fresh(name), ir.Kind.TEMP)
-        forward.append(ir.Assign(final, value, origin))
+        forward.append(ir.Assign(final, ir.Call(COPIED_REF, (value,)) if copy else value, origin))
         return final
 
     def result_of(self, ret: ir.Return, has_aux: bool):
