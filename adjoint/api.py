@@ -1,9 +1,9 @@
 """The public entry points: grad, value_and_grad and source.
 
-`grad(f)` returns a `GradientFunction`: call it like `f`. On each call a small dispatcher
-(generated with f's own signature) picks the compiled gradient for the argument types
-seen (Python/numpy scalars compile to code without broadcasting bookkeeping), and
-recompiles when anything that code was compiled against changed since: a global or
+`grad(f)` returns a `GradientFunction`: call it like `f`. Each call runs one generated
+function (entry.py) that checks the argument types are those its code was compiled for
+(Python/numpy scalars compile to code without broadcasting bookkeeping), else finds or
+compiles the code for them, and recompiles when anything that code was compiled against changed since: a global or
 closure value f reads, a module attribute it calls (np.tanh), the code of f or of a
 function it calls through (`__code__` replaced in place, as IPython's %autoreload does).
 Source read from a file edited since import is refused (NoSource), never differentiated.
@@ -127,4 +127,5 @@ def _make(func, wrt, optimize, return_value, has_aux=False, check_finite=None,
     out._specializer = spec
     functools.update_wrapper(out, func, assigned=("__module__", "__name__", "__qualname__", "__doc__"),
                              updated=())
+    spec.add_front(out)
     return out
