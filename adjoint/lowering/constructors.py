@@ -19,6 +19,7 @@ or __post_init__ and why (`unbuildable_reason`).
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import inspect
 from dataclasses import dataclass
@@ -187,7 +188,8 @@ def _take(plan: Plan, me: str, stmt, taken: set, name: str, cls):
             if not isinstance(stmt, SIMPLE):
                 return Refusal(where, f"{name} first sets self.{attr} inside a branch or loop")
             _stand_in(plan, me, attr, taken)
-    plan.body.append(_Replace(me, plan.names).visit(stmt))
+    # a copy: the parsed tree is cached and shared (frontend.parse_function)
+    plan.body.append(_Replace(me, plan.names).visit(copy.deepcopy(stmt)))
     return None
 
 
