@@ -6,7 +6,10 @@ program that showed the defect; the fix is in the mechanism named beside it.
   finished each field without the field itself, so numbers stayed numpy scalars);
 - a NamedTuple argument unpacked as a tuple (`h, c = state`) got a plain tuple gradient
   (core.structured_like / pytrees.regathered: the tuple's parts become the fields');
-- np.interp's forward rule indexed a list xp with an array (jvp and Hessians crashed).
+- np.interp's forward rule indexed a list xp with an array (jvp and Hessians crashed);
+- `y[[0, 0, 1]] = v` and `y[[0, 0, 1]] += v` (a list literal as the index) gave every
+  repeated write a gradient: the list was read as a tuple of per-axis integers, a basic
+  index that cannot repeat (reverse/memory.index_parts).
 """
 from __future__ import annotations
 
@@ -114,3 +117,33 @@ def test_interp_knot_tangent():
     eps = 1e-6
     fd = (interp_with_array_knots(xp + eps * v, X3) - interp_with_array_knots(xp - eps * v, X3)) / (2 * eps)
     assert tangent == pytest.approx(fd)
+
+
+# a list literal as the index is an index array, whose entries may repeat ---------------
+def list_index_assign(x):
+    y = np.zeros(3)
+    y[[0, 0, 1]] = x[:3]
+    return np.sum(y * np.array([1.0, 2.0, 3.0]))
+
+
+def list_index_add(x):
+    y = np.ones(3)
+    y[[0, 0, 1]] += x[:3]
+    return np.sum(y ** 2)
+
+
+def list_index_two_axes(M):
+    N = np.zeros((3, 3))
+    N[[1, 1], 2] = M[0, :2]
+    N[0, [2, 0, 2]] = M[1]
+    return np.sum(N * np.arange(9.0).reshape(3, 3))
+
+
+@pytest.mark.parametrize("f, x", [(list_index_assign, np.array([0.5, -0.4, 1.3, 0.9])),
+                                  (list_index_add, np.array([0.5, -0.4, 1.3, 0.9])),
+                                  (list_index_two_axes, np.arange(1.0, 7.0).reshape(2, 3) / 7)],
+                         ids=["assign", "add", "two_axes"])
+def test_repeated_list_index_writes(f, x):
+    g = check_grads(f, x)[0]
+    if f is list_index_assign:  # only the last write into y[0] (x[1]) lands
+        np.testing.assert_allclose(g, [0.0, 1.0, 2.0, 0.0])
