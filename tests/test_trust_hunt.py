@@ -9,7 +9,9 @@ program that showed the defect; the fix is in the mechanism named beside it.
 - np.interp's forward rule indexed a list xp with an array (jvp and Hessians crashed);
 - `y[[0, 0, 1]] = v` and `y[[0, 0, 1]] += v` (a list literal as the index) gave every
   repeated write a gradient: the list was read as a tuple of per-axis integers, a basic
-  index that cannot repeat (reverse/memory.index_parts).
+  index that cannot repeat (reverse/memory.index_parts);
+- `max(x)` of one iterable (and `max(a, b, c)`) was refused with "pass it explicitly" (a
+  fix that does not exist): now `largest`/`smallest` (runtime/python.py) with rules.
 """
 from __future__ import annotations
 
@@ -147,3 +149,49 @@ def test_repeated_list_index_writes(f, x):
     g = check_grads(f, x)[0]
     if f is list_index_assign:  # only the last write into y[0] (x[1]) lands
         np.testing.assert_allclose(g, [0.0, 1.0, 2.0, 0.0])
+
+
+# max/min of one iterable, or of three numbers ------------------------------------------
+def extremes_of_array(x):
+    return max(x) ** 2 + min(x) * 3.0
+
+
+def extremes_of_generator(x):
+    return max(v * v for v in x) + min([np.sin(v) for v in x])
+
+
+def extremes_of_three(x):
+    return max(x, 2 * x * x, 0.5) + min(x, -x, x ** 3, 1.0)
+
+
+def running_max(x):
+    best = x[0]
+    for v in x:
+        best = max(best, v)
+    return best * 2.0 + max(x[:2])
+
+
+@pytest.mark.parametrize("f, x", [(extremes_of_array, np.array([0.5, -0.4, 1.3, 0.9, -1.1])),
+                                  (extremes_of_generator, np.array([0.5, -0.4, 1.3, 0.9, -1.1])),
+                                  (extremes_of_three, 0.3), (extremes_of_three, 1.7),
+                                  (running_max, np.array([0.5, -0.4, 1.3, 0.9, -1.1]))],
+                         ids=["array", "generator", "three", "three_other_branch", "running"])
+def test_builtin_max_of_an_iterable(f, x):
+    check_grads(f, x)
+    H = adjoint.hessian(f)(x)
+    gradient = adjoint.grad(f)
+    eps = 1e-5
+    for i in range(np.size(x)):
+        step = np.eye(np.size(x))[i].reshape(np.shape(x)) * eps
+        column = (np.asarray(gradient(x + step)) - np.asarray(gradient(x - step))) / (2 * eps)
+        np.testing.assert_allclose(np.reshape(H, (np.size(x), -1))[:, i] if np.ndim(x) else H,
+                                   np.ravel(column) if np.ndim(x) else column, atol=1e-6)
+
+
+def test_max_of_a_list_argument_picks_the_first_of_ties():
+    g = adjoint.grad(lambda_free_max)([0.3, 1.5, 1.5])
+    assert g == [0.0, 1.0, 0.0]
+
+
+def lambda_free_max(xs):
+    return max(xs)
