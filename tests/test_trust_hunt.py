@@ -11,7 +11,11 @@ program that showed the defect; the fix is in the mechanism named beside it.
   repeated write a gradient: the list was read as a tuple of per-axis integers, a basic
   index that cannot repeat (reverse/memory.index_parts);
 - `max(x)` of one iterable (and `max(a, b, c)`) was refused with "pass it explicitly" (a
-  fix that does not exist): now `largest`/`smallest` (runtime/python.py) with rules.
+  fix that does not exist): now `largest`/`smallest` (runtime/python.py) with rules;
+- `d["new"] = v` (a key the dict lacks) crashed with KeyError in the forward, which kept
+  `np.copy(d["new"])` for the backward; an aux dict written that way came back rewound.
+  A write that may go into a dict keeps the entry itself, or ABSENT, and the backward
+  puts it back or removes the key (runtime/writes.overwritten_entries, put_back).
 """
 from __future__ import annotations
 
@@ -195,3 +199,58 @@ def test_max_of_a_list_argument_picks_the_first_of_ties():
 
 def lambda_free_max(xs):
     return max(xs)
+
+
+# writes that add a key to a dict -------------------------------------------------------
+def dict_new_key(x):
+    d = {"a": x ** 2, "b": np.sin(x)}
+    d["c"] = d["a"] * d["b"]
+    return np.sum(d["c"]) + np.sum(d.get("z", x))
+
+
+def dict_keys_in_loop(x):
+    d = {}
+    for k in ("p", "q", "r"):
+        d[k] = x * len(k) + (d["p"] if "p" in d else 0.0)
+    return np.sum(d["q"] * d["r"])
+
+
+def dict_int_keys(x):
+    d = {0: x, 1: x * 2}
+    d[2] = d[0] + d[1]
+    k = 1
+    d[k] = d[k] * 3.0
+    return np.sum(d[2] * d[1])
+
+
+def nested_dict_new_key(x):
+    d = {"inner": {"v": x}}
+    d["inner"]["w"] = d["inner"]["v"] * 2.0
+    return np.sum(d["inner"]["w"] ** 2)
+
+
+@pytest.mark.parametrize("f", [dict_new_key, dict_keys_in_loop, dict_int_keys, nested_dict_new_key])
+def test_write_adding_a_dict_key(f):
+    check_grads(f, X3)
+
+
+def test_dict_new_key_second_order():
+    H = adjoint.hessian(dict_new_key)(X3)
+    # sum(x^2 sin x) + sum(x): diagonal 2 sin x + 4 x cos x - x^2 sin x
+    np.testing.assert_allclose(H, np.diag(2 * np.sin(X3) + 4 * X3 * np.cos(X3) - X3 ** 2 * np.sin(X3)),
+                               atol=1e-12)
+
+
+def dict_aux(x):
+    d = {"a": x}
+    d["b"] = x ** 2
+    loss = np.sum(d["b"])
+    d["a"] = 0.0
+    return loss, d
+
+
+def test_aux_dict_with_added_key_is_the_final_one():
+    (value, aux), g = adjoint.value_and_grad(dict_aux, has_aux=True)(X3)
+    assert value == pytest.approx(np.sum(X3 ** 2)) and aux["a"] == 0.0
+    np.testing.assert_array_equal(aux["b"], X3 ** 2)
+    np.testing.assert_allclose(g, 2 * X3)
