@@ -22,6 +22,7 @@ from .dispatch import Specializer
 from .display import Source
 from .errors import BadArguments
 from .higher import forward_source
+from .lowering.wrappers import as_python_function
 
 
 class GradientFunction(functools.partial):
@@ -102,7 +103,7 @@ def source(func, wrt=None, *example_args, optimize: bool = True, value: bool = F
         return Source(forward_source(func, wrt, *example_args, optimize=optimize))
     if mode != "grad":
         raise BadArguments(f"mode is 'grad' or 'jvp'; got {mode!r}")
-    spec = Specializer(func, wrt, optimize, value, has_aux, check_finite, backend)
+    spec = Specializer(as_python_function(func), wrt, optimize, value, has_aux, check_finite, backend)
     key = spec.key_of(example_args) if example_args else spec.default_key()
     compiled = spec.compile_for(key)
     if not callees:
@@ -120,6 +121,7 @@ def source(func, wrt=None, *example_args, optimize: bool = True, value: bool = F
 
 def _make(func, wrt, optimize, return_value, has_aux=False, check_finite=None,
           backend="python") -> GradientFunction:
+    func = as_python_function(func)  # grad(np.sqrt): its rule, through a Python function
     spec = Specializer(func, wrt, optimize, return_value, has_aux, check_finite, backend)
     out = GradientFunction(spec.dispatcher, *spec.bound)
     out._specializer = spec

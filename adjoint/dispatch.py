@@ -26,7 +26,7 @@ from .errors import AdjointError, BadArguments, InternalError, NonScalarOutput
 from .guards import CellTable, is_stale, merged, readers
 from .lowering.frontend import MISSING, definition_location, parse_function
 from .lowering.lower import assigned_names, user_names
-from .lowering.statics import argument_key, kind_of, static_defaults
+from .lowering.statics import argument_key, kind_of, packed_argument, spread_names, static_defaults
 from .pipeline import (COMPILE_LOCK, Compiled, compile_forward, compile_gradient, forward_guards,
                        pair_guards)
 from .runtime.debug import check_finite_default, note_origin
@@ -67,6 +67,7 @@ class Specializer:
             self.wrt_names, self.single = normalize_wrt(func, self.params[len(self.bound):], wrt,
                                                         hidden)
         self.wrt_positions = tuple(self.params.index(n) for n in self.wrt_names)
+        self.spread, self.passed = spread_names(parsed.node)
         self.free_names = sorted(user_names(parsed.node) - assigned_names(parsed.node))
         self.parsed, self.code = parsed, func.__code__
         # the free names the dispatcher's own text checks: (table, name), fixed from now on
@@ -97,8 +98,11 @@ class Specializer:
         params = str(sig.replace(parameters=[p.replace(default=p.empty, annotation=p.empty)
                                              for p in sig.parameters.values()],
                                  return_annotation=inspect.Signature.empty))[1:-1]
-        types = "(" + "".join(f"{P}type({n}), " for n in sig.parameters) + ")"
+        # a parameter the code spreads (or a dict it passes on): its length or keys too
+        types = "(" + "".join(f"{P}packed({n}, {n in self.spread}), " if n in self.spread | self.passed
+                              else f"{P}type({n}), " for n in sig.parameters) + ")"
         self.ns.update({P + "state": (None, None), P + "type": type, P + "M": MISSING,
+                        P + "packed": _packed_key,
                         P + "G": self.parsed.globals, P + "F": self.func, P + "is": operator.is_,
                         P + "call": _call,
                         P + "slow": self.slow_path, P + "located": self.located,
@@ -143,8 +147,9 @@ class Specializer:
         bound = inspect.signature(self.func).bind(*args, **kwargs)
         bound.apply_defaults()
         values = list(bound.arguments.values())
-        key = arguments_key(values)  # types; for callables and objects, more (statics.py)
-        statics = self.static_values(values)
+        known = self.known_values(values)
+        key = arguments_key(known)  # types; for callables and objects, more (statics.py)
+        statics = self.static_values(known)
         for name, value in zip(self.params, values):
             check_plain_array(name, value, self.func)
         with COMPILE_LOCK, internal_errors(self.func, "compiling the gradient of"):
@@ -161,7 +166,7 @@ class Specializer:
             impl, guards = entry
             # with a callable or object argument the fast path's type check never matches:
             # each call computes the full key here
-            self.ns[self.prefix + "state"] = ((None if statics else key, impl) + expected + (self.code, readers(guards))
+            self.ns[self.prefix + "state"] = ((None if _beyond_lengths(statics) else key, impl) + expected + (self.code, readers(guards))
                                               + (tuple(g[2] for g in guards),))
         self._check_inputs(values)
         return impl
@@ -245,10 +250,16 @@ class Specializer:
     def key_of(self, args) -> tuple:
         bound = bind_examples(self.func, self.bound + tuple(args))
         bound.apply_defaults()
-        values = list(bound.arguments.values())
+        values = self.known_values(list(bound.arguments.values()))
         key = arguments_key(values)
         self.example_statics[key] = self.static_values(values)
         return key
+
+    def known_values(self, values) -> list:
+        """The arguments, with those the code spreads (f(*xs), f(**d)) as how many values
+        or which keys they hold (statics.packed_argument)."""
+        return [packed_argument(v, n in self.spread) if n in self.spread or n in self.passed else v
+                for n, v in zip(self.params, values)]
 
     def static_values(self, values) -> dict:
         """Parameter name -> value, for the arguments known when compiling (statics.py)."""
@@ -345,6 +356,19 @@ def internal_errors(func, doing: str):
         raise InternalError(f"internal error in adjoint while {doing} {name}{at}: "
                             f"{type(exc).__name__}: {exc}\nThis is a bug in adjoint, not in your "
                             "code; please report it with the function.") from exc
+
+
+def _packed_key(value, spread: bool):
+    """The key part of a parameter the code spreads or passes on, as the dispatcher checks
+    it (a container's length or keys; anything else, its type)."""
+    return argument_key(packed_argument(value, spread)) if type(value) in (dict, tuple, list) \
+        else type(value)
+
+
+def _beyond_lengths(statics: dict) -> bool:
+    """Whether the key holds more than the dispatcher's own check computes (types, and
+    the lengths or keys of spread parameters): callables and objects, checked in full."""
+    return any(kind_of(v) != "packed" for v in statics.values())
 
 
 def parameters(func) -> list:
