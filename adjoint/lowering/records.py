@@ -14,6 +14,7 @@ __init__ doing more than storing is named in the refusal when a gradient must fl
 """
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import inspect
 
@@ -24,13 +25,16 @@ from ..errors import NoSource, UnsupportedSyntax
 from ..origin import is_user_code
 from ..rules.registry import is_nondiff, lookup
 from ..runtime.pytrees import is_namedtuple_class, make_record
+from ..runtime.python import largest, smallest
 from .constructors import FIX, ConstructorLowering, unbuildable_reason
 from .frontend import MISSING, parse_function
 from .spread import UNKNOWN_VALUE
 from .statics import kind_of
 
 MAKE_RECORD = ir.Ref("make_record", make_record, (), make_record)
-
+# max/min of one iterable, or of three or more numbers (builtins.max's rule takes two)
+EXTREMES = {builtins.max: ir.Ref("largest", largest, (), largest),
+            builtins.min: ir.Ref("smallest", smallest, (), smallest)}
 
 
 class RecordLowering(ConstructorLowering):
@@ -46,6 +50,11 @@ class RecordLowering(ConstructorLowering):
                                     f"built here is not supported: {unbuildable_reason(cls)}", FIX)
 
     def plain_call(self, node, func: ir.Ref, args: list, kwargs: list):
+        extreme = EXTREMES.get(func.value) if not kwargs and not any(
+            isinstance(a, ir.Starred) for a in args) else None
+        if extreme is not None and len(args) != 2:  # max(xs), max(a, b, c)
+            items = args[0] if len(args) == 1 else ir.TupleExpr(tuple(args))
+            return ir.Call(extreme, (items,))
         built = self.record(node, func, args, kwargs) if isinstance(func.value, type) else None
         if built is None and isinstance(func.value, type) and _buildable(func.value):
             built = self.atom_of(ir.Call(func, tuple(args), tuple(kwargs)), node)

@@ -381,14 +381,18 @@ def entry_reads(fn: ir.Function, integers: set) -> set:
 
 
 def _all_integers(index, integers: set) -> bool:
-    parts = index.elts if isinstance(index, ir.TupleExpr) else (index,)
-    return all(integer_expression(p, integers) for p in parts)
+    return all(integer_expression(p, integers) for p in index_parts(index))
+
+
+def index_parts(index) -> tuple:
+    """The per-axis parts of an index: x[i, 1:] has two; x[[0, 0, 1]] (a list, printed
+    as one) has one, an index array."""
+    return index.elts if isinstance(index, ir.TupleExpr) and not index.is_list else (index,)
 
 
 def is_basic_index_expr(index, integers: set) -> bool:
     """An index of ints and slices (never an index array, so no entry repeats)."""
-    parts = index.elts if isinstance(index, ir.TupleExpr) else (index,)
-    for part in parts:
+    for part in index_parts(index):
         if isinstance(part, ir.Slice):
             if not all(p is None or integer_expression(p, integers) for p in ir.children(part)):
                 return False

@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from .containers import GradDict, Grads, is_container, plain, unindex_container, zero_entry, zero_like
-from .pytrees import GradObject, finish_object, is_object, zero_object
+from .pytrees import GradObject, finish_object, is_object, regathered, zero_object
 from ..errors import MissingRule, NonScalarOutput, UnsupportedSyntax
 
 
@@ -100,7 +100,9 @@ def structured_like(g, x):
     function given a list returns an array gradient); for an array or number, one array
     (np.vstack(a) on one array gives one gradient per row)."""
     if isinstance(g, GradObject) or is_object(x):
-        return g  # an object's gradient (pytrees.py) has its structure already
+        # an object's gradient (pytrees.py) has its structure already, but a NamedTuple
+        # used as a tuple (`h, c = state`) got one gradient per element
+        return regathered(g, x) if isinstance(g, Grads) else g
     nothing = not isinstance(g, (tuple, list, dict)) and _is_zero_scalar(g)  # nothing flowed
     if isinstance(x, dict):
         return g if nothing else GradDict({k: structured_like(g[k], v) for k, v in x.items()})

@@ -160,16 +160,17 @@ def zero_object(obj):
 
 
 def finish_object(g: GradObject, leaf, zero):
-    """The gradient handed back to the caller, in the object's own structure. `leaf`
-    finishes each part (arrays made writeable, nested objects finished); `zero(value)`
-    makes the zero of a field nothing flowed into."""
+    """The gradient handed back to the caller, in the object's own structure. `leaf(part,
+    field)` finishes each part in its field's structure (arrays made writeable, a float
+    field's gradient a float, nested objects finished); `zero(value)` makes the zero of a
+    field nothing flowed into."""
     obj = g.template
     grads = {}
     for key, value in fields_of(obj).items():
         if key in g.parts:
-            grads[key] = leaf(g.parts[key])
+            grads[key] = leaf(g.parts[key], value)
         elif has_leaves(value):
-            grads[key] = leaf(zero(value))
+            grads[key] = leaf(zero(value), value)
     if type(obj) in Pytrees.registered:
         flatten, unflatten = Pytrees.registered[type(obj)]
         children, aux = flatten(obj)
@@ -189,6 +190,10 @@ def regathered(g, obj):
     GradObject again, so the caller adds it to its own field by field."""
     if isinstance(g, GradObject) or _nothing(g):
         return g
+    if is_namedtuple(obj) and isinstance(g, (tuple, list)) and not is_namedtuple(g):
+        # unpacked (`h, c = state`), indexed or iterated as the tuple it is
+        return GradObject(obj, {name: part for name, part in zip(obj._fields, g)
+                                if has_leaves(getattr(obj, name))})
     if isinstance(g, dict) and not type(obj) in Pytrees.registered:
         return GradObject(obj, dict(g))
     finished = fields_of(g)
