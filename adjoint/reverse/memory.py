@@ -83,11 +83,14 @@ def is_number(var, classes: dict, integers: set) -> bool:
 def integer_valued(fn: ir.Function) -> set:
     """Variables that hold ints (loop counters, len(x), x.shape[0], i - 1)."""
     integers = {s.target for s in ir.walk(fn.body) if isinstance(s, ir.For) and s.target is not None}
-    for _ in range(5):
+    for _ in range(5):  # (a pass that finds nothing new ends it: the next would find nothing)
+        before = len(integers)
         for stmt in ir.walk(fn.body):
             if isinstance(stmt, ir.Assign) and isinstance(stmt.target, ir.Var) and \
                     integer_expression(stmt.value, integers):
                 integers.add(stmt.target)
+        if len(integers) == before:
+            break
     return integers
 
 

@@ -25,6 +25,8 @@ from ..errors import MissingRule, NonScalarOutput, UnsupportedSyntax
 
 def unbroadcast(g, x):
     """Sum `g` down to the shape of `x`, undoing numpy broadcasting of `x` in the forward."""
+    if type(g) is np.ndarray and type(x) is np.ndarray and g.shape == x.shape:
+        return g  # the common case, first: np.shape costs more than the rest of this
     if isinstance(g, (tuple, list)) and isinstance(x, (tuple, list)):  # a + b joined sequences
         raise UnsupportedSyntax("+ of two tuples or lists that adjoint took for numbers or "
                                 "arrays: their gradients cannot be told apart; write the "
@@ -39,6 +41,8 @@ def is_numpy(x) -> bool:
 
 def unbroadcast_to(g, shape):
     """Sum `g` down to `shape` (unbroadcast, where only x's shape was kept)."""
+    if type(g) is np.ndarray and g.shape == shape:
+        return g
     if np.shape(g) == shape or np.ndim(g) == 0 and is_numpy(g) and not np.any(g):
         return g  # (a scalar zero: the gradient of a value nothing used, any shape)
     if not hasattr(g, "ndim"):

@@ -250,14 +250,16 @@ def value_at(g, path):
 
 # objects built inside a differentiated function (lowering/records.py) ------------------
 def make_record(cls, names, values):
-    """cls built from its fields: a NamedTuple or dataclass by its constructor, a plain
-    class whose __init__ only stores its arguments by setting those attributes."""
+    """cls built from its fields: a NamedTuple, or a dataclass without __post_init__, by its
+    constructor; any other class (its __init__ or __post_init__ run inlined where it was
+    built, lowering/constructors.py) by setting its attributes."""
     fields = dict(zip(names, values))
-    if is_namedtuple_class(cls) or dataclasses.is_dataclass(cls):
+    if is_namedtuple_class(cls) or dataclasses.is_dataclass(cls) and not hasattr(cls, "__post_init__"):
         return cls(**fields)
     obj = object.__new__(cls)
+    store = object.__setattr__ if dataclasses.is_dataclass(cls) else setattr  # (frozen ones too)
     for name, value in fields.items():
-        setattr(obj, name, value)
+        store(obj, name, value)
     return obj
 
 
