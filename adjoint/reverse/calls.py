@@ -31,7 +31,7 @@ from ..origin import is_user_code
 from ..runtime.containers import make_dict
 from ..runtime.python import joined
 from ..runtime.pytrees import regathered
-from ..rules.registry import is_nondiff, lookup
+from ..rules.registry import is_nondiff, is_through_source, lookup
 
 
 MAKE_DICT = ir.Ref("make_dict", make_dict, (), make_dict)
@@ -47,15 +47,15 @@ class CallSite:
 
 
 def differentiable_through(value) -> bool:
-    """A call of the user's own Python function that has no rule. Library functions
-    written in Python (numpy's, the standard library's) need a rule instead: their
-    internals are not the user's code to differentiate."""
+    """A call of the user's own Python function that has no rule, or of one of adjoint's
+    helpers declared `through_source`. Library functions written in Python (numpy's, the
+    standard library's) need a rule instead: their internals are not the user's code."""
     if not isinstance(value, ir.Call):
         return False
     func = value.func.value
     if not inspect.isfunction(func) or lookup(func) is not None or is_nondiff(func):
         return False
-    return is_user_code(func)
+    return is_user_code(func) or is_through_source(func)
 
 
 def rewrite_calls(rev, block: list, in_loop: bool = False) -> list:
