@@ -115,7 +115,7 @@ def compile_gradient(func, wrt_names: tuple, scalar_params: frozenset, *,
             function.__kwdefaults__ = getattr(func, "__kwdefaults__", None)
         else:
             source, functions = backends.compile_functions(backend, generated, [grad_fn], grad_fn.name,
-                                                           func)
+                                                           func, entry=True)
             function = backends.entry_point(backend, functions[grad_fn.name], fn.name)
         return Compiled(source, function, fn.body[-1].origin, StageTexts(stages),
                         callees, guards_of(lowered.parsed, fn), check_finite, backend)

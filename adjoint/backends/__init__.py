@@ -36,14 +36,16 @@ def numba_backend():
 
 
 def compile_functions(backend: str, generated, functions: list, label: str,
-                      user_function=None) -> tuple[str, dict]:
+                      user_function=None, entry: bool = False) -> tuple[str, dict]:
     """(source, {name: callable}) for the functions `generated` holds: for "numba", the
     rewritten source and njit-compiled functions. `functions` are their ir.Functions; the
-    first takes the parameters, and so the defaults, of `user_function`."""
+    first takes the parameters, and so the defaults, of `user_function`; `entry`: it is the
+    gradient entry_point calls (its gradients go straight to the caller)."""
     module = numba_backend()
     own_origins = {fn.origin for fn in functions}
     placeholders = {line for line, (origin, _) in generated.origins.items() if origin in own_origins}
-    source, namespace = module.rewrite(generated.source, generated.namespace, placeholders)
+    source, namespace = module.rewrite(generated.source, generated.namespace, placeholders,
+                                     functions[0].name if entry else None)
     defaults = {functions[0].name: (getattr(user_function, "__defaults__", None),
                                     getattr(user_function, "__kwdefaults__", None))}
     return source, module.load(source, [fn.name for fn in functions], namespace,

@@ -15,26 +15,47 @@ The address is fixed for the life of the process: that is sound because the grad
 are never cached (numba.py) and the helper's dispatcher, which owns the machine code,
 is kept alive by numba for as long as its overload is registered (for ever). The helpers
 themselves call one another the usual way, so what numba caches holds no address.
+
+This leans on numba's internals (Lower._lower_call_normal and lower_expr, the overload
+templates' _impl_cache and _overload_func, CompileResult.library; written for numba
+0.68). Where they are not as expected, the gradients are compiled with numba's own
+pipeline (slower first calls, same numbers): SUPPORTED is False when they are missing
+at import, and a call whose helper cannot be found the expected way is lowered by numba.
 """
 from __future__ import annotations
 
+import numba
 from numba.core import cgutils, types
-from numba.core.compiler import CompilerBase, DefaultPassBuilder
-from numba.core.compiler_machinery import register_pass
-from numba.core.imputils import fix_returning_optional, impl_ret_new_ref
-from numba.core.lowering import Lower
-from numba.core.typed_passes import NativeLowering
 
 from .numba_elementwise import plan
+
+try:
+    from numba.core.compiler import CompilerBase, DefaultPassBuilder
+    from numba.core.compiler_machinery import register_pass
+    from numba.core.imputils import fix_returning_optional, impl_ret_new_ref
+    from numba.core.lowering import Lower
+    from numba.core.typed_passes import NativeLowering
+    SUPPORTED = all(hasattr(Lower, name) for name in (
+        "_lower_call_normal", "lower_expr", "fold_call_args", "loadvar", "decref", "typeof")) \
+        and isinstance(getattr(NativeLowering, "lowering_class", None), property)
+except ImportError:  # another numba's layout: its own pipeline (module docstring)
+    SUPPORTED = False
 
 OURS = "adjoint.backends."  # the modules whose helpers are called by address
 
 
-class GradientLower(Lower):
+def njit(function):
+    """numba.njit(function), with the pipeline below where numba's internals allow it."""
+    if SUPPORTED:
+        return numba.njit(function, pipeline_class=GradientCompiler)
+    return numba.njit(function)
+
+
+class GradientLower(Lower if SUPPORTED else object):
     """numba's lowering, except for calls of adjoint's array helpers (module docstring)."""
 
     def _lower_call_normal(self, fnty, expr, signature):
-        compiled = helper_compiled(fnty, signature)
+        compiled = _quietly(helper_compiled, fnty, signature)
         if compiled is None:
             return super()._lower_call_normal(fnty, expr, signature)
         args = self.fold_call_args(fnty, signature, expr.args, expr.vararg, expr.kws)
@@ -42,7 +63,7 @@ class GradientLower(Lower):
 
     def lower_expr(self, resty, expr):
         if expr.op == "arrayexpr":
-            steps = plan(expr.expr, self.typeof)
+            steps = _quietly(plan, expr.expr, self.typeof)
             if steps and steps[-1].type == expr.ty:
                 return self._lower_steps(steps)
         return super().lower_expr(resty, expr)
@@ -74,25 +95,34 @@ class GradientLower(Lower):
         return self.context.cast(self.builder, value, self.typeof(operand.what), operand.type)
 
 
-@register_pass(mutates_CFG=True, analysis_only=False)
-class GradientLowering(NativeLowering):
-    _name = "adjoint_gradient_lowering"
+def _quietly(find, *args):
+    """find(*args), or None where it fails: numba's internals are not what this module
+    expects, and numba's own lowering then does the call (nothing emitted yet)."""
+    try:
+        return find(*args)
+    except Exception:  # noqa: BLE001 - any failure: numba's lowering, same numbers
+        return None
 
-    @property
-    def lowering_class(self):
-        return GradientLower
 
+if SUPPORTED:
+    @register_pass(mutates_CFG=True, analysis_only=False)
+    class GradientLowering(NativeLowering):
+        _name = "adjoint_gradient_lowering"
 
-class GradientCompiler(CompilerBase):
-    """numba's nopython pipeline with GradientLowering in place of its lowering pass
-    (numba's documented way to customise the compiler: njit(pipeline_class=...))."""
+        @property
+        def lowering_class(self):
+            return GradientLower
 
-    def define_pipelines(self):
-        manager = DefaultPassBuilder.define_nopython_pipeline(self.state)
-        manager.passes = [(GradientLowering if cls is NativeLowering else cls, text)
-                          for cls, text in manager.passes]
-        manager.finalize()
-        return [manager]
+    class GradientCompiler(CompilerBase):
+        """numba's nopython pipeline with GradientLowering in place of its lowering pass
+        (numba's documented way to customise the compiler: njit(pipeline_class=...))."""
+
+        def define_pipelines(self):
+            manager = DefaultPassBuilder.define_nopython_pipeline(self.state)
+            manager.passes = [(GradientLowering if cls is NativeLowering else cls, text)
+                              for cls, text in manager.passes]
+            manager.finalize()
+            return [manager]
 
 
 def helper_compiled(fnty, signature):
@@ -114,7 +144,8 @@ def helper_compiled(fnty, signature):
             continue
         for compiled in dispatcher.overloads.values():
             if compiled.entry_point is key:
-                return compiled
+                compiled.library.get_pointer_to_function(compiled.fndesc.llvm_func_name)
+                return compiled  # (its address is there: call_by_address cannot fail on it)
     return None
 
 

@@ -9,7 +9,8 @@ module is imported only when a gradient is compiled with backend="numba".
 
 Differences from the numpy helpers, all invisible to the caller:
 - `writeable` always copies an array (numba cannot see whether an array is a view of the
-  caller's data), so every array gradient handed back is the caller's own;
+  caller's data); the entry function hands its gradients back with `hand_back` instead,
+  uncopied, and numba.owned copies there what the caller may not own;
 - `expand_to` returns a new array instead of a read-only broadcast view.
 
 `UNSET` is the typed placeholder: the reverse sweep binds `s1 = None` before a loop that
@@ -114,6 +115,19 @@ def writeable(g):
     if is_array(g):
         return lambda g: g.copy()  # see the module docstring: always the caller's own
     if is_scalar(g):
+        return lambda g: g
+    raise TypingError(f"the numba backend cannot hand back a gradient of type {g}")
+
+
+def hand_back(g):
+    """A gradient the entry function returns as it is (numba.py's owned copies it after
+    the call where the caller may not own it)."""
+    return g
+
+
+@overload(hand_back, jit_options={"cache": CACHE})
+def _hand_back(g):
+    if is_array(g) or is_scalar(g):
         return lambda g: g
     raise TypingError(f"the numba backend cannot hand back a gradient of type {g}")
 
