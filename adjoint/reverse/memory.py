@@ -29,6 +29,7 @@ from ..origin import is_user_code
 from ..runtime.containers import appended, dict_items, dict_values, iterated, make_dict
 from ..runtime.python import with_default
 from ..runtime.tangents import writable_tangent, zero_tangent
+from ..runtime.written_calls import unwrapped
 
 SHAPE_ATTRIBUTES = {"shape", "ndim", "size", "dtype"}
 SHAPE_FUNCTIONS = {builtins.len, np.shape, np.ndim, np.size}
@@ -327,6 +328,11 @@ def effects_reader(lower):
     """effects_of(func) for user functions, reading each one's source once through
     `lower(func) -> ir.Function` (None: not the user's code, or not readable)."""
     def effects_of(func):
+        called, written = unwrapped(func)
+        if written:  # h run on copies of what it writes into (the caller writes those)
+            effects = effects_of(called)
+            return None if effects is None else Effects(
+                effects.fresh_result, tuple(w for w in effects.written if w[0] not in written))
         code = getattr(func, "__code__", None)
         if code is None:
             return None

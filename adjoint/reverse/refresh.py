@@ -32,6 +32,7 @@ from .. import ir
 from ..runtime.containers import iterated
 from ..runtime.writes import array_updated, is_view, number_updated
 from .aliases import staleness
+from .callwrites import returned_writes, rewritable_writes
 from .memory import Memory, is_basic_index_expr
 
 ROUNDS = 8
@@ -78,8 +79,10 @@ class _Plan:
         """Plan this round's rewrites: number checks first (they remove writes), then
         array updates, then write-backs and views made again."""
         stale = list(flow.stale.values())
-        for step in (self.plan_numbers, self.plan_arrays, self.plan_views):
-            for stmt, var, ks, state in stale:
+        for step in (self.plan_numbers, self.plan_arrays, self.plan_calls, self.plan_views):
+            if step == self.plan_calls:
+                self.plan_calls(stale)
+            for stmt, var, ks, state in stale if step != self.plan_calls else ():
                 step(flow, stmt, var, sorted(ks), state)
             if self.before or self.after or self.instead or self.renamed:
                 return True
@@ -116,6 +119,15 @@ class _Plan:
             self.instead[id(write.stmt)] = out
             self.made.append((value, id(write.stmt)))
 
+    def plan_calls(self, stale) -> None:
+        """Helpers writing into an array argument: the caller makes the write (callwrites.py)."""
+        writes = self.memory.writes
+        stale_calls = {id(writes[k].stmt) for _, _, ks, _ in stale for k in ks if writes[k].kind == "call"}
+        for key, found in rewritable_writes(self.memory, stale_calls).items():
+            replacement = returned_writes(found[0].stmt, found, self.memory, self.namer)
+            if replacement is not None:
+                self.instead[key] = replacement
+
     # views ----------------------------------------------------------------------------
     def plan_views(self, flow, stmt, var, ks, state) -> None:
         writes = [self.memory.writes[k] for k in ks]
@@ -124,7 +136,12 @@ class _Plan:
         rest = []
         for write in writes:
             chain = self.write_backs(flow, write, var)
-            if chain is None:
+            if chain is None and self.stale_at_write(flow, write):
+                # a write into a view made before another write into its memory: write
+                # into the view made again there (then its write-back can follow)
+                before = flow.before_write.get(id(write.stmt), frozenset())
+                self.view_again(flow, write.stmt, write.var, before)
+            elif chain is None:
                 rest.append(write)
             elif id(write.stmt) not in self.after:
                 self.after[id(write.stmt)] = chain
@@ -136,8 +153,8 @@ class _Plan:
         (or a view of a view of it) and none of what made it changed since."""
         state = flow.before_write.get(id(write.stmt), frozenset())
         current, chain = write.var, []
-        if any(f[0] == current and isinstance(f[1], int) for f in state):
-            return None  # the written view is itself stale
+        if self.stale_at_write(flow, write):
+            return None
         for _ in range(8):
             made = self.made_from(flow, current, state)
             if isinstance(made, ir.Var) and current not in self.memory.entries:  # an alias
@@ -150,6 +167,11 @@ class _Plan:
                 return chain
             current = made.value
         return None
+
+    def stale_at_write(self, flow, write) -> bool:
+        """The written view was made before another write into its memory."""
+        state = flow.before_write.get(id(write.stmt), frozenset())
+        return any(f[0] == write.var and isinstance(f[1], int) for f in state)
 
     def made_from(self, flow, var, state):
         """The expression var was assigned from, when one assignment reaches here and
@@ -228,8 +250,9 @@ class _Plan:
         if not mapping:
             return stmt
         sub = lambda e: ir.substitute(e, mapping)  # noqa: E731
-        if isinstance(stmt, ir.SetItem):
-            return replace(stmt, index=sub(stmt.index), value=sub(stmt.value))
+        if isinstance(stmt, ir.SetItem):  # (into the view made again, for a stale view)
+            return replace(stmt, target=mapping.get(stmt.target, stmt.target), index=sub(stmt.index),
+                           value=sub(stmt.value))
         if isinstance(stmt, ir.If):
             return replace(stmt, test=sub(stmt.test))
         return replace(stmt, value=sub(stmt.value))
