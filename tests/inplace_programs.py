@@ -398,6 +398,16 @@ def calls_clamp_(x):
     return np.sum(y)
 
 
+def copy_last_(p, r):
+    p[0] = r[-1]
+
+
+def calls_with_an_alias(x):
+    u = x * 1.0
+    copy_last_(u, u[1:])  # <helper-alias>
+    return np.sum(u)
+
+
 def view_in_loop_read_next_iteration(x):
     u = x.copy()
     left = u[:-1]

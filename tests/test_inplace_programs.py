@@ -126,9 +126,14 @@ def test_the_stencils_backward_keeps_only_the_overwritten_slice():
     assert "np.copy(u)" not in source.split("u_overwritten = []")[1]
 
 
-REFUSED = [
-    ("helper_adds_into_argument", p.calls_add_, (_r(3), 0.5), "helper-adds", None),
-    ("helper_clamps_its_argument", p.calls_clamp_, (_r(3),), "helper-clamps", None),
+def test_helpers_writing_into_the_callers_array():
+    # the helper runs on a copy and returns it; the caller writes it (callwrites.py)
+    check_in_place(p.calls_add_, _r(3), 0.5, wrt=(0, 1))
+    check_in_place(p.calls_clamp_, np.array([0.1, 0.4, -0.3]))
+
+
+REFUSED = [  # (the helper would write into a copy of u, and r would not see it)
+    ("helper_argument_aliases_another", p.calls_with_an_alias, (_r(3),), "helper-alias", None),
 ]
 
 

@@ -105,6 +105,10 @@ class _Staleness:
         for stmt in ir.walk(fn.body):
             if isinstance(stmt, ir.SetItem) and stmt.writeback and isinstance(stmt.value, ir.Var):
                 self.inside.setdefault(stmt.target, set()).add(stmt.value)
+        for stmt in ir.walk(fn.body):  # (t_T = t.T, written back: what t_T holds is t's)
+            if isinstance(stmt, ir.Assign) and isinstance(stmt.value, ir.Attr) and stmt.value.name == "T" \
+                    and any(stmt.target in values for values in self.inside.values()):
+                self.inside.setdefault(stmt.target, set()).add(stmt.value.value)
         self.operands = {id(s): frozenset(ir.vars_in(s.value)) for s in ir.walk(fn.body)
                          if isinstance(s, ir.Assign)}
         self.problems: dict = {}

@@ -12,9 +12,10 @@ bookkeeping is per name), so it becomes
 keeps what the write overwrote and puts it back, views of u made before it are made again
 after it (refresh.py), and u_written's gradient goes back through h's pair, which is
 compiled to return p's final value too (lowering/written.py). Only done where it is what
-numpy does: h must not rebind p (other than by p op= v), must not call itself, and no other
-argument may share memory with u (h would see its own writes through it; on a copy it
-would not).
+numpy does: h must not rebind p (other than by p op= v), must not call itself, its result
+must never share memory with an argument (on a copy it would be another array), and no
+other argument may share memory with u (h would see its own writes through it; on a copy
+it would not).
 """
 from __future__ import annotations
 
@@ -51,6 +52,9 @@ def returned_writes(stmt, writes: list, memory: Memory, namer) -> list | None:
     params = tuple(sorted({w.param for w in writes}))
     if not differentiable_through(call) or isinstance(func, WritesReturned) or calls_itself(func):
         return None
+    effects = memory.effects_of(func)
+    if effects is None or not effects.fresh_result:
+        return None  # (its result may be the argument: on a copy, it would be another array)
     try:
         node = parse_function(func).node
     except AdjointError:

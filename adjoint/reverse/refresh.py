@@ -31,14 +31,17 @@ from dataclasses import replace
 from .. import ir
 from ..runtime.containers import iterated
 from ..runtime.writes import array_updated, is_view, number_updated
+from ..runtime.written_calls import passes_numbers
 from .aliases import staleness
 from .callwrites import returned_writes, rewritable_writes
+from .rows import row_updates
 from .memory import Memory, is_basic_index_expr
 
 ROUNDS = 8
 NUMBER_UPDATED = ir.Ref("number_updated", number_updated, (), number_updated)
 ARRAY_UPDATED = ir.Ref("array_updated", array_updated, (), array_updated)
 IS_VIEW = ir.Ref("is_view", is_view, (), is_view)
+PASSES_NUMBERS = ir.Ref("passes_numbers", passes_numbers, (), passes_numbers)
 EVERYTHING = ir.Const(Ellipsis)
 
 
@@ -48,10 +51,8 @@ def resolve_in_place(fn: ir.Function, classes: dict, namer, effects_of=None,
     numbers: set = set()
     for _ in range(ROUNDS):
         memory = Memory(fn, classes, effects_of, scalar_params, frozenset(numbers))
-        if not memory.writes:
-            break
         plan = _Plan(fn, memory, namer)
-        if not plan.make(staleness(fn, memory)):
+        if not plan.make_rows() and (not memory.writes or not plan.make(staleness(fn, memory))):
             break
         fn = plan.apply(fn)
         numbers |= plan.numbers
@@ -74,6 +75,14 @@ class _Plan:
         self.numbers: set = set()
         self.made: list = []  # (var, id(stmt) it is made before or after)
         self.dynamic: set = set()  # assigned in two branches
+
+    def make_rows(self) -> bool:
+        """`row = A[i]; row += v` where a name sharing A is read after (rows.py)."""
+        rows = row_updates(self.fn, self.memory, self.namer)
+        self.instead.update(rows.instead)
+        self.dynamic |= rows.dynamic
+        self.numbers |= rows.numbers
+        return bool(self.instead)
 
     def make(self, flow) -> bool:
         """Plan this round's rewrites: number checks first (they remove writes), then
@@ -98,10 +107,29 @@ class _Plan:
                 self.before[id(write.stmt)] = [check]
                 self.instead[id(write.stmt)] = [replace(write.stmt, may_alias="")]
             elif write.kind == "call" and write.by_op and write.var not in self.memory.arrays:
+                if id(write.stmt) in self.instead or self.number_or_array(write.stmt):
+                    continue
                 text = f"{_text(write.stmt)} ({write.what})"
                 check = ir.ExprStmt(ir.Call(NUMBER_UPDATED, (write.var, ir.Const(text))), write.stmt.origin)
                 self.before.setdefault(id(write.stmt), []).append(check)
                 self.numbers.add((id(write.stmt), write.param))
+
+    def number_or_array(self, stmt) -> bool:
+        """h(p) where h updates p by op= and p may be a number (rebound: nothing is
+        written) or an array (written into): decided when it runs, `if passes_numbers(p):
+        h(p) else: <the caller makes the write> (callwrites.py)`."""
+        writes = [w for w in self.memory.writes if w.stmt is stmt and w.kind == "call"]
+        as_array = returned_writes(stmt, writes, self.memory, self.namer)
+        maybe = [w for w in writes if w.by_op and w.var not in self.memory.arrays]
+        if as_array is None or not maybe:
+            return False
+        as_number = replace(stmt)  # (a statement of its own: the writes it makes are numbers')
+        self.numbers |= {(id(as_number), w.param) for w in maybe}
+        flag = ir.Var(self.namer.fresh("numbers_passed"), ir.Kind.TEMP)
+        test = ir.Assign(flag, ir.Call(PASSES_NUMBERS, tuple(w.var for w in maybe)), stmt.origin)
+        self.instead[id(stmt)] = [test, ir.If(flag, [as_number], as_array, stmt.origin)]
+        self.dynamic |= {t for s in ir.walk([as_number] + as_array) for t in ir.targets(s)}
+        return True
 
     def plan_arrays(self, flow, stmt, var, ks, state) -> None:
         for k in ks:
@@ -155,14 +183,19 @@ class _Plan:
         current, chain = write.var, []
         if self.stale_at_write(flow, write):
             return None
+        origin = write.stmt.origin
         for _ in range(8):
             made = self.made_from(flow, current, state)
             if isinstance(made, ir.Var) and current not in self.memory.entries:  # an alias
                 made = ir.Subscript(made, EVERYTHING)
+            if isinstance(made, ir.Attr) and made.name == "T" and isinstance(made.value, ir.Var):
+                back = ir.Var(self.namer.fresh(current.name + "_T"), ir.Kind.TEMP)  # w = b.T: b is w.T
+                chain.append(ir.Assign(back, ir.Attr(current, "T"), origin))
+                current, made = back, ir.Subscript(made.value, EVERYTHING)
             if not isinstance(made, ir.Subscript) or not isinstance(made.value, ir.Var) \
                     or not is_basic_index_expr(made.index, self.memory.integers):
                 return None
-            chain.append(ir.SetItem(made.value, made.index, current, write.stmt.origin, writeback=True))
+            chain.append(ir.SetItem(made.value, made.index, current, origin, writeback=True))
             if made.value == base:
                 return chain
             current = made.value

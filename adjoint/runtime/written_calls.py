@@ -16,6 +16,7 @@ those copies. Differentiated through, the pair compiled for it does the same
 from __future__ import annotations
 
 import inspect
+import numbers
 
 import numpy as np
 
@@ -70,3 +71,8 @@ def argument_written(value, text: str):
                                 "have the function return what it changes and assign what it "
                                 "returns (a = f(a, ...)), or pass a numpy array")
     return None
+
+
+def passes_numbers(*values) -> bool:
+    """Every value is a number: a helper's `p op= v` rebinds it and writes nothing."""
+    return all(isinstance(v, (numbers.Number, np.generic)) for v in values)
