@@ -47,16 +47,34 @@ EVERYTHING = ir.Const(Ellipsis)
 
 def resolve_in_place(fn: ir.Function, classes: dict, namer, effects_of=None,
                      scalar_params=frozenset()):
-    """-> (fn rewritten, the (id(call), parameter) pairs checked to be numbers)."""
+    """-> (fn rewritten, the (id(call), parameter) pairs checked to be numbers).
+
+    Rows updated by op= are compiled both ways (rows.py) only where that leaves nothing
+    refused: else they stay a number's update, which the run checks."""
+    given = fn
+    for rows in (True, False):
+        fn, numbers, used_rows = _rounds(given, classes, namer, effects_of, scalar_params, rows)
+        if not used_rows:
+            break
+        memory = Memory(fn, classes, effects_of, scalar_params, numbers)
+        if not staleness(fn, memory).problems:
+            break
+    return fn, numbers
+
+
+def _rounds(fn, classes, namer, effects_of, scalar_params, rows: bool):
     numbers: set = set()
+    used_rows = False
     for _ in range(ROUNDS):
         memory = Memory(fn, classes, effects_of, scalar_params, frozenset(numbers))
         plan = _Plan(fn, memory, namer)
-        if not plan.make_rows() and (not memory.writes or not plan.make(staleness(fn, memory))):
+        planned_rows = rows and plan.make_rows()
+        if not planned_rows and (not memory.writes or not plan.make(staleness(fn, memory))):
             break
+        used_rows |= planned_rows
         fn = plan.apply(fn)
         numbers |= plan.numbers
-    return fn, frozenset(numbers)
+    return fn, frozenset(numbers), used_rows
 
 
 def _text(stmt) -> str:
