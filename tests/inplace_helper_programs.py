@@ -168,3 +168,35 @@ def returns_its_argument(x, a):
     u = x * 1.0
     y = writes_and_returns(u, a)
     return np.sum(y * x) + np.sum(u)
+
+
+# views made in branches, lists appended after a write -------------------------------------
+def view_made_in_a_branch(x, c):
+    u = x * 1.0
+    if c > 0:
+        v = u[1:]
+    else:
+        v = u[:-1]
+    u[0] = np.tanh(c) * 3.0
+    u[-1] = np.sum(x) * 0.5
+    return np.sum(v ** 2) + np.sum(u)
+
+
+def view_made_in_a_branch_in_a_loop(x):
+    u = x * 1.0
+    for t in range(2):
+        if u[0] > 0:  # (decided again each time around: not known to hold at the read)
+            v = u[1:]
+        else:
+            v = u[:-1]
+        u[0] = u[0] - 0.5  # <branch-in-loop>
+        u[2] = np.sum(v * v)
+    return np.sum(u * u)
+
+
+def list_appended_after_a_write(x):
+    u = x * 1.0
+    xs = [u]
+    u[0] = np.sum(x ** 2)
+    xs.append(u * 2.0)
+    return np.sum(xs[0] ** 2) + np.sum(xs[1] * x)

@@ -43,7 +43,15 @@ CASES = [
     ("row_updated_by_a_helper", p.row_updated_by_a_helper, (_r(3),), 0),
     ("write_into_a_stale_alias", p.write_into_a_stale_alias, (_r(3),), 0),
     ("write_into_a_transpose", p.write_into_a_transpose, (_r(3),), 0),
+    ("view_made_in_the_then_branch", p.view_made_in_a_branch, (_r(4), 0.7), (0, 1)),
+    ("view_made_in_the_else_branch", p.view_made_in_a_branch, (_r(4), -0.7), (0, 1)),
+    ("list_appended_after_a_write", p.list_appended_after_a_write, (_r(3),), 0),
 ]
+
+
+def test_a_view_made_in_a_branch_is_made_again_by_the_same_decision():
+    source = adjoint.grad(p.view_made_in_a_branch).source
+    assert "if c > 0:\n        v_now = u[1:]\n    else:\n        v_now = u[:-1]" in source
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
@@ -80,6 +88,7 @@ def test_a_list_passed_to_a_helper_compiled_for_an_array_is_refused_when_run():
 REFUSED = [
     ("same_array_twice", p.same_array_twice, (_r(3),), "same-array"),
     ("helper_rebinds_its_parameter", p.helper_rebinds_its_parameter, (_r(3), 0.3), "rebinding-helper"),
+    ("view_made_in_a_branch_in_a_loop", p.view_made_in_a_branch_in_a_loop, (_r(4),), "branch-in-loop"),
 ]
 
 

@@ -186,7 +186,7 @@ class _Plan:
                 # a write into a view made before another write into its memory: write
                 # into the view made again there (then its write-back can follow)
                 before = flow.before_write.get(id(write.stmt), frozenset())
-                self.view_again(flow, write.stmt, write.var, before)
+                self.view_again(flow, write.stmt, write.var, before, written=isinstance(write.stmt, ir.SetItem))
             elif chain is None:
                 rest.append(write)
             elif id(write.stmt) not in self.after:
@@ -235,19 +235,56 @@ class _Plan:
             return None
         return stmt.value
 
-    def view_again(self, flow, stmt, var, state) -> None:
+    def view_again(self, flow, stmt, var, state, written=False) -> None:
+        """`written`: var is the array stmt writes into, which numpy writes only if it is a
+        view (a number, a copy of an entry, cannot be written into): made again as one."""
         if not isinstance(stmt, (ir.Assign, ir.SetItem, ir.ExprStmt, ir.Return, ir.If)):
             return  # (a loop's test is read again each time around: refused)
         value = self.made_from(flow, var, state)
         if isinstance(value, ir.Var) and var not in self.memory.entries:
             again = value
-        elif self.remakeable(flow, var, value):
+        elif self.remakeable(flow, var, value, stmt):
             again = ir.Var(self.namer.fresh(var.name + "_now"), ir.Kind.TEMP)
-            self.before.setdefault(id(stmt), []).extend(self.made_again(var, again, value, stmt.origin))
+            made = [ir.Assign(again, value, stmt.origin)] if written else \
+                self.made_again(var, again, value, stmt.origin)
+            self.before.setdefault(id(stmt), []).extend(made)
+            self.made.append((again, id(stmt)))
+        elif value is None and var not in self.memory.entries and self.branch_views(flow, var, state):
+            again = ir.Var(self.namer.fresh(var.name + "_now"), ir.Kind.TEMP)
+            self.before.setdefault(id(stmt), []).append(self.branch_views(flow, var, state, again))
+            self.dynamic.add(again)
             self.made.append((again, id(stmt)))
         else:
             return
         self.renamed.setdefault(id(stmt), {})[var] = again
+
+    def branch_views(self, flow, var, state, again=None):
+        """`if c: v = x[1:] else: v = x[:-1]`, v read after a write into x: the same
+        decision made again, `if c: v_now = x[1:] else: v_now = x[:-1]` (c is assigned
+        once, outside loops, so it still holds the decision). None where it is not that."""
+        reaching = {f[1][1] for f in state if f[0] == var and isinstance(f[1], tuple)}
+        if len(reaching) != 2 or (var, "moved") in state:
+            return None
+        for branch in (s for s in ir.walk(self.fn.body) if isinstance(s, ir.If)):
+            then = [s for s in branch.body if id(s) in reaching]
+            other = [s for s in branch.orelse if id(s) in reaching]
+            if len(then) == 1 and len(other) == 1 and self.decided_once(branch.test) \
+                    and all(isinstance(d, ir.Assign) and d.target == var and not d.may_alias
+                            and self.remakeable(flow, var, d.value) for d in then + other):
+                if again is None:
+                    return True
+                return ir.If(branch.test, [ir.Assign(again, then[0].value, branch.origin)],
+                             [ir.Assign(again, other[0].value, branch.origin)], branch.origin)
+        return None
+
+    def decided_once(self, test) -> bool:
+        """The test reads only names assigned at most once, outside loops."""
+        if not isinstance(test, (ir.Const, ir.Var, ir.Compare)):
+            return False
+        names = set(ir.vars_in(test))
+        assigned = [t for s in ir.walk(self.fn.body) for t in ir.targets(s) if t in names]
+        written = any(self.memory.of(v) & self.memory.owned(w.var) for v in names for w in self.memory.writes)
+        return len(assigned) == len(set(assigned)) and not names & self.fn.dynamic and not written
 
     def made_again(self, var, again, value, origin) -> list:
         """again = value; for x[i] with integer indices, only when it is a view (a row):
@@ -261,9 +298,11 @@ class _Plan:
         self.numbers |= {(id(copy), None), (id(test), None)}  # (its type, or a copy: not stale)
         return [test, ir.If(flag, [ir.Assign(again, value, origin)], [copy], origin)]
 
-    def remakeable(self, flow, var, value) -> bool:
+    def remakeable(self, flow, var, value, reading=None) -> bool:
         """A view of a name (x[1:], x.T, the items `for` visits) or a list or tuple
-        display whose list was never written into: made again, it is what var is now."""
+        display whose list was never written into (but by the statement `reading` it,
+        `xs.append(v)`, which runs after it is made again): made again, it is what var is
+        now."""
         if isinstance(value, ir.Subscript):
             return isinstance(value.value, ir.Var) and is_basic_index_expr(value.index, self.memory.integers)
         if isinstance(value, ir.Attr):
@@ -274,7 +313,7 @@ class _Plan:
             if any(not isinstance(e, (ir.Var, ir.Const)) for e in value.elts):
                 return False
             own = self.memory.owned(var)
-            return not any(self.memory.owned(w.var) & own for w in self.memory.writes)
+            return not any(self.memory.owned(w.var) & own for w in self.memory.writes if w.stmt is not reading)
         return False
 
     # the rewrite ------------------------------------------------------------------------
