@@ -13,6 +13,14 @@ def heat_1d(u0):
     return np.sum(u * u)
 
 
+def reaction_diffusion_1d(u0):
+    u = u0.copy()
+    for t in range(4):
+        lap = u[2:] - 2.0 * u[1:-1] + u[:-2]
+        u[1:-1] += 0.1 * (lap + u[1:-1] - u[1:-1] ** 3)
+    return np.sum(u * u)
+
+
 def heat_1d_laplacian_augassign(u0):
     u = u0.copy()
     for t in range(4):
