@@ -58,12 +58,24 @@ def check_callee_writes(memory: Memory, useful: set) -> None:
     for write in memory.writes:
         stmt = write.stmt
         if write.by_call and not (differentiable_through(stmt.value)
-                                  and any(t in useful for t in ir.targets(stmt))):
+                                  and any(t in useful for t in ir.targets(stmt))) \
+                and not _held_by_the_call_alone(memory, write):
             raise UnsupportedSyntax.at(
                 stmt.origin, f"{write.what}, and adjoint does not differentiate through this "
                 "call (its result is not used in what is differentiated), so nothing would undo "
                 "that write in the backward", "make the function return the new array and "
                 "assign it (a = f(a, ...)) instead of writing into its argument")
+
+
+def _held_by_the_call_alone(memory: Memory, write) -> bool:
+    """The memory written is new (not a parameter's) and no name sharing it is read but
+    by the call: `h(x * 2.0)`. Whatever h writes there, nothing sees it."""
+    roots = memory.owned(write.var)
+    if not roots or any(root[0] == "param" for root in roots):
+        return False
+    sharing = {v for v in memory.reach if memory.of(v) & roots}
+    return not any(v in sharing for s in ir.walk(memory.fn.body) if s is not write.stmt
+                   for v in ir.reads(s))
 
 
 def stale_reads(fn: ir.Function, memory: Memory, checked: set | None = None) -> list:

@@ -32,16 +32,15 @@ ARGUMENT_WRITTEN = ir.Ref("argument_written", argument_written, (), argument_wri
 EVERYTHING = ir.Const(Ellipsis)
 
 
-def rewritable_writes(memory: Memory, stale: set) -> dict:
-    """id(call statement) -> its writes into arguments to make the caller's own: every
-    call whose writes are stale (read after through another name), and those into known
-    arrays (a helper writing into a number argument by op= only rebinds it)."""
+def rewritable_writes(memory: Memory) -> dict:
+    """id(call statement) -> its writes into arguments to make the caller's own: those of
+    calls writing by x[i] = v only (a helper's p op= v rebinds p when it is a number,
+    numpy's scalars included: refresh.py decides those when the code runs)."""
     out: dict = {}
     for write in memory.writes:
         if write.kind == "call":
             out.setdefault(id(write.stmt), []).append(write)
-    return {key: writes for key, writes in out.items()
-            if key in stale or all(not w.by_op or w.var in memory.arrays for w in writes)}
+    return {key: writes for key, writes in out.items() if not any(w.by_op for w in writes)}
 
 
 def returned_writes(stmt, writes: list, memory: Memory, namer) -> list | None:

@@ -37,7 +37,7 @@ from .callwrites import returned_writes, rewritable_writes
 from .rows import row_updates
 from .memory import Memory, is_basic_index_expr
 
-ROUNDS = 8
+ROUNDS = 12
 NUMBER_UPDATED = ir.Ref("number_updated", number_updated, (), number_updated)
 ARRAY_UPDATED = ir.Ref("array_updated", array_updated, (), array_updated)
 IS_VIEW = ir.Ref("is_view", is_view, (), is_view)
@@ -103,17 +103,18 @@ class _Plan:
         return bool(self.instead)
 
     def make(self, flow) -> bool:
-        """Plan this round's rewrites: number checks first (they remove writes), then
-        array updates, then write-backs and views made again."""
+        """Plan this round's rewrites: writes made into other writes first (number
+        checks, which remove writes; array updates; helpers' writes made the caller's: each
+        its own statements), then, when none is left, write-backs and views made again."""
         stale = list(flow.stale.values())
-        for step in (self.plan_numbers, self.plan_arrays, self.plan_calls, self.plan_views):
-            if step == self.plan_calls:
-                self.plan_calls(stale)
-            for stmt, var, ks, state in stale if step != self.plan_calls else ():
-                step(flow, stmt, var, sorted(ks), state)
-            if self.before or self.after or self.instead or self.renamed:
-                return True
-        return False
+        for stmt, var, ks, state in stale:
+            self.plan_numbers(flow, stmt, var, sorted(ks), state)
+            self.plan_arrays(flow, stmt, var, sorted(ks), state)
+        self.plan_calls()
+        if not (self.before or self.instead):
+            for stmt, var, ks, state in stale:
+                self.plan_views(flow, stmt, var, sorted(ks), state)
+        return bool(self.before or self.after or self.instead or self.renamed)
 
     # x op= v on a number, or on an array ------------------------------------------------
     def plan_numbers(self, flow, stmt, var, ks, state) -> None:
@@ -124,8 +125,9 @@ class _Plan:
                                     write.stmt.origin)
                 self.before[id(write.stmt)] = [check]
                 self.instead[id(write.stmt)] = [replace(write.stmt, may_alias="")]
-            elif write.kind == "call" and write.by_op and write.var not in self.memory.arrays:
-                if id(write.stmt) in self.instead or self.number_or_array(write.stmt):
+            elif write.kind == "call" and write.by_op:  # (numpy's scalars pass for arrays)
+                if id(write.stmt) in self.instead or self.number_or_array(write.stmt) \
+                        or write.var in self.memory.arrays:
                     continue
                 text = f"{_text(write.stmt)} ({write.what})"
                 check = ir.ExprStmt(ir.Call(NUMBER_UPDATED, (write.var, ir.Const(text))), write.stmt.origin)
@@ -138,7 +140,7 @@ class _Plan:
         h(p) else: <the caller makes the write> (callwrites.py)`."""
         writes = [w for w in self.memory.writes if w.stmt is stmt and w.kind == "call"]
         as_array = returned_writes(stmt, writes, self.memory, self.namer)
-        maybe = [w for w in writes if w.by_op and w.var not in self.memory.arrays]
+        maybe = [w for w in writes if w.by_op]
         if as_array is None or not maybe:
             return False
         as_number = replace(stmt)  # (a statement of its own: the writes it makes are numbers')
@@ -165,11 +167,10 @@ class _Plan:
             self.instead[id(write.stmt)] = out
             self.made.append((value, id(write.stmt)))
 
-    def plan_calls(self, stale) -> None:
-        """Helpers writing into an array argument: the caller makes the write (callwrites.py)."""
-        writes = self.memory.writes
-        stale_calls = {id(writes[k].stmt) for _, _, ks, _ in stale for k in ks if writes[k].kind == "call"}
-        for key, found in rewritable_writes(self.memory, stale_calls).items():
+    def plan_calls(self) -> None:
+        """Every call of a helper writing into an array argument by x[i] = v: the caller
+        makes the write (callwrites.py)."""
+        for key, found in rewritable_writes(self.memory).items():
             replacement = returned_writes(found[0].stmt, found, self.memory, self.namer)
             if replacement is not None:
                 self.instead[key] = replacement
