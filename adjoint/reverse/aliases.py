@@ -59,7 +59,7 @@ def check_callee_writes(memory: Memory, useful: set) -> None:
         stmt = write.stmt
         if write.by_call and not (differentiable_through(stmt.value)
                                   and any(t in useful for t in ir.targets(stmt))) \
-                and not _held_by_the_call_alone(memory, write):
+                and not _unseen_by_the_backward(memory, write, useful):
             raise UnsupportedSyntax.at(
                 stmt.origin, f"{write.what}, and adjoint does not differentiate through this "
                 "call (its result is not used in what is differentiated), so nothing would undo "
@@ -67,15 +67,16 @@ def check_callee_writes(memory: Memory, useful: set) -> None:
                 "assign it (a = f(a, ...)) instead of writing into its argument")
 
 
-def _held_by_the_call_alone(memory: Memory, write) -> bool:
-    """The memory written is new (not a parameter's) and no name sharing it is read but
-    by the call: `h(x * 2.0)`. Whatever h writes there, nothing sees it."""
+def _unseen_by_the_backward(memory: Memory, write, useful: set) -> bool:
+    """The memory written is new (not a parameter's) and no statement the backward
+    differentiates reads a name sharing it (`if h(x * 2.0) > 0:`): the backward reads no
+    value the write changed, and the forward is numpy's."""
     roots = memory.owned(write.var)
     if not roots or any(root[0] == "param" for root in roots):
         return False
     sharing = {v for v in memory.reach if memory.of(v) & roots}
-    return not any(v in sharing for s in ir.walk(memory.fn.body) if s is not write.stmt
-                   for v in ir.reads(s))
+    return not any(v in sharing for s in ir.walk(memory.fn.body)
+                   if any(t in useful for t in ir.targets(s)) for v in ir.reads(s))
 
 
 def stale_reads(fn: ir.Function, memory: Memory, checked: set | None = None) -> list:
