@@ -200,3 +200,23 @@ def list_appended_after_a_write(x):
     u[0] = np.sum(x ** 2)
     xs.append(u * 2.0)
     return np.sum(xs[0] ** 2) + np.sum(xs[1] * x)
+
+
+# helpers whose result is not differentiated (it only decides a branch) -------------------
+def scaled_first(p):
+    p *= 2.0
+    return p[0]
+
+
+def helper_decides_a_branch(x):
+    if scaled_first(x * 1.5) > 0:  # writes only into the new x * 1.5
+        return np.sum(x ** 2)
+    return np.sum(x)
+
+
+def helper_writes_what_the_backward_reads(x):
+    s = x * 1.5
+    y = np.sum(x * s)  # (its backward reads s)
+    if scaled_first(s) > 0:  # <backward-reads>
+        y = y + 1.0
+    return y

@@ -46,6 +46,8 @@ CASES = [
     ("view_made_in_the_then_branch", p.view_made_in_a_branch, (_r(4), 0.7), (0, 1)),
     ("view_made_in_the_else_branch", p.view_made_in_a_branch, (_r(4), -0.7), (0, 1)),
     ("list_appended_after_a_write", p.list_appended_after_a_write, (_r(3),), 0),
+    ("helper_decides_a_branch_then", p.helper_decides_a_branch, (np.array([0.5, -0.2, 0.3]),), 0),
+    ("helper_decides_a_branch_else", p.helper_decides_a_branch, (np.array([-0.5, -0.2, 0.3]),), 0),
 ]
 
 
@@ -89,6 +91,9 @@ REFUSED = [
     ("same_array_twice", p.same_array_twice, (_r(3),), "same-array"),
     ("helper_rebinds_its_parameter", p.helper_rebinds_its_parameter, (_r(3), 0.3), "rebinding-helper"),
     ("view_made_in_a_branch_in_a_loop", p.view_made_in_a_branch_in_a_loop, (_r(4),), "branch-in-loop"),
+    # not differentiated through, so nothing would put s back for y's backward
+    ("helper_writes_what_the_backward_reads", p.helper_writes_what_the_backward_reads,
+     (np.array([0.5, -0.2, 0.3]),), "backward-reads"),
 ]
 
 
