@@ -1,9 +1,9 @@
 """The public entry points: grad, value_and_grad and source.
 
-`grad(f)` returns a `GradientFunction`: call it like `f`. On each call a small dispatcher
-(generated with f's own signature) picks the compiled gradient for the argument types
-seen (Python/numpy scalars compile to code without broadcasting bookkeeping), and
-recompiles when anything that code was compiled against changed since: a global or
+`grad(f)` returns a `GradientFunction`: call it like `f`. Each call runs one generated
+function (entry.py) that checks the argument types are those its code was compiled for
+(Python/numpy scalars compile to code without broadcasting bookkeeping), else finds or
+compiles the code for them, and recompiles when anything that code was compiled against changed since: a global or
 closure value f reads, a module attribute it calls (np.tanh), the code of f or of a
 function it calls through (`__code__` replaced in place, as IPython's %autoreload does).
 Source read from a file edited since import is refused (NoSource), never differentiated.
@@ -22,6 +22,7 @@ from .dispatch import Specializer
 from .display import Source
 from .errors import BadArguments
 from .higher import forward_source
+from .lowering.wrappers import as_python_function
 
 
 class GradientFunction(functools.partial):
@@ -102,7 +103,7 @@ def source(func, wrt=None, *example_args, optimize: bool = True, value: bool = F
         return Source(forward_source(func, wrt, *example_args, optimize=optimize))
     if mode != "grad":
         raise BadArguments(f"mode is 'grad' or 'jvp'; got {mode!r}")
-    spec = Specializer(func, wrt, optimize, value, has_aux, check_finite, backend)
+    spec = Specializer(as_python_function(func), wrt, optimize, value, has_aux, check_finite, backend)
     key = spec.key_of(example_args) if example_args else spec.default_key()
     compiled = spec.compile_for(key)
     if not callees:
@@ -120,9 +121,11 @@ def source(func, wrt=None, *example_args, optimize: bool = True, value: bool = F
 
 def _make(func, wrt, optimize, return_value, has_aux=False, check_finite=None,
           backend="python") -> GradientFunction:
+    func = as_python_function(func)  # grad(np.sqrt): its rule, through a Python function
     spec = Specializer(func, wrt, optimize, return_value, has_aux, check_finite, backend)
     out = GradientFunction(spec.dispatcher, *spec.bound)
     out._specializer = spec
     functools.update_wrapper(out, func, assigned=("__module__", "__name__", "__qualname__", "__doc__"),
                              updated=())
+    spec.add_front(out)
     return out

@@ -1,32 +1,38 @@
 """Dispatch: one compiled gradient per signature of argument types, picked on each call.
 
 `Specializer` compiles (through adjoint/pipeline.py) and caches one gradient per tuple of
-argument types, and writes a small dispatcher with the user's own signature. Its fast path
-reads one immutable state tuple (argument types, code, what the guards expect, see
-guards.py) published by a single assignment, so threads never see half of an update, and
-calls that code again when the argument types are the same and nothing it was compiled
-against has been rebound (the function's free names and its `__code__` are checked inline;
-module attributes and functions called through, in the state's list). Otherwise the slow
-path, holding the compile lock, looks up or compiles the code and publishes a new state.
-Any exception other than an AdjointError raised while compiling is a bug in adjoint: it
-reaches the user as an `InternalError` naming the function and its line.
+argument types, and for each writes an entry (entry.py): f's own signature, an inline
+check that the argument types are those and that nothing the code was compiled against
+has been rebound (guards.py: free names, f's `__code__`, module attributes, functions
+called through), then the generated statements themselves. The GradientFunction calls
+the current entry directly (`add_front`); `dispatcher` passes calls on to it for other
+callers. A call no entry accepts takes the slow path: holding the compile lock, it looks
+up or compiles the code and publishes that entry by one assignment, so threads see the
+old entry or the new one (each checks its own guards). Any exception other than an
+AdjointError raised while compiling is a bug in adjoint: it reaches the user as an
+`InternalError` naming the function and its line.
 `normalize_wrt` and `parameters` read what the user asked for.
 """
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import numbers
-import operator
+import re
+import weakref
 
 import numpy as np
 
 from .backends import check_backend
 from .errors import AdjointError, BadArguments, InternalError, NonScalarOutput
-from .guards import CellTable, is_stale, merged, readers
+from .collector import fewer_collections
+from .entry import EntryWriter, guard_checks, type_checks, valid_check
+from .guards import CellTable, code_guard, is_stale, merged
 from .lowering.frontend import MISSING, definition_location, parse_function
-from .lowering.lower import assigned_names, user_names
-from .lowering.statics import argument_key, kind_of, static_defaults
+from .lowering.identifiers import assigned_names, body_names
+from .lowering.statics import (argument_key, kind_of, packed_argument, spread_names,
+                               static_defaults)
 from .pipeline import (COMPILE_LOCK, Compiled, compile_forward, compile_gradient, forward_guards,
                        pair_guards)
 from .runtime.debug import check_finite_default, note_origin
@@ -34,6 +40,7 @@ from .runtime.python import left_open
 from .runtime.pytrees import fields_of, has_leaves, is_object
 
 SCALAR_TYPES = (int, float, np.integer, np.floating)
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class Specializer:
@@ -67,84 +74,84 @@ class Specializer:
             self.wrt_names, self.single = normalize_wrt(func, self.params[len(self.bound):], wrt,
                                                         hidden)
         self.wrt_positions = tuple(self.params.index(n) for n in self.wrt_names)
-        self.free_names = sorted(user_names(parsed.node) - assigned_names(parsed.node))
+        self.spread, self.passed = spread_names(parsed.node)
+        # names the body reads (annotations, defaults and decorators were evaluated once)
+        self.free_names = sorted(body_names(parsed.node) - assigned_names(parsed.node))
         self.parsed, self.code = parsed, func.__code__
         # the free names the dispatcher's own text checks: (table, name), fixed from now on
         self.inline = [(CellTable(parsed.closure[n]) if n in parsed.closure else parsed.globals, n)
                        for n in self.free_names]
-        self.expected = None  # what the inline guards read when the caches were filled
-        self.cache: dict = {}  # argument types -> (callable, guards the dispatcher checks)
+        self.expected = None  # what the free names read when the caches were filled
+        self.cache: dict = {}  # argument types -> (entry, guards it checks)
         self.compiled: dict = {}  # argument types -> Compiled
-        self.by_impl: dict = {}  # id(callable in the cache) -> its Compiled
+        self.by_impl: dict = {}  # id(generated function) -> its Compiled
+        self.last = None  # the Compiled that ran last
         self.example_statics: dict = {}  # key -> statics, for source() and the CLI
+        self.fronts: list = []  # weak references to the GradientFunctions calling the entry
         self.ns: dict = {}
         self.prefix = private_prefix(self.params + [parsed.node.name])
+        self.writer = EntryWriter(func, parsed.node.name, self.slow_call, self.located)
+        # before the first call, and for arguments no type check can tell apart (callables,
+        # objects): the slow path each call, behind f's own signature (Python's TypeError
+        # for a wrong call)
+        self.unchecked = self.writer.write(self.prefix, ["False"], self.slow_call)
         self.dispatcher = self._make_dispatcher()
 
     @property
-    def state(self) -> tuple:
-        """(argument types, callable, inline guard values..., code, readers of the other
-        guards, what they must read) of the last call."""
-        return self.ns[self.prefix + "state"]
+    def state(self):
+        """The entry calls go to now (entry.py): the one the last call published."""
+        return self.ns[self.prefix + "current"]
 
     # dispatch ----------------------------------------------------------------------
     def _make_dispatcher(self):
-        """Write the dispatcher with f's own signature. Its names start with a prefix no
-        parameter starts with, so none shadows them."""
-        P = self.prefix
-        sig = inspect.signature(self.func)
-        call_args = ", ".join(_passed(p) for p in sig.parameters.values())
-        params = str(sig.replace(parameters=[p.replace(default=p.empty, annotation=p.empty)
-                                             for p in sig.parameters.values()],
-                                 return_annotation=inspect.Signature.empty))[1:-1]
-        types = "(" + "".join(f"{P}type({n}), " for n in sig.parameters) + ")"
-        self.ns.update({P + "state": (None, None), P + "type": type, P + "M": MISSING,
-                        P + "G": self.parsed.globals, P + "F": self.func, P + "is": operator.is_,
-                        P + "call": _call,
-                        P + "slow": self.slow_path, P + "located": self.located,
-                        P + "NonScalarOutput": NonScalarOutput, P + "note": note_origin,
-                        P + "left_open": left_open})
-        checks = []
-        for k, (table, name) in enumerate(self.inline):
-            if isinstance(table, CellTable):
-                self.ns[f"{P}cell{k}"] = table.cell
-                checks.append(f"{P}cell{k}.cell_contents is {P}s[{k + 2}]")
-            elif name in table:  # a subscript is cheaper than .get (a KeyError: not fresh)
-                checks.append(f"{P}G[{name!r}] is {P}s[{k + 2}]")
-            else:  # a builtin, or not defined yet
-                checks.append(f"{P}G.get({name!r}, {P}M) is {P}s[{k + 2}]")
-        n = len(self.inline)
-        checks.append(f"{P}F.__code__ is {P}s[{n + 2}]")
-        checks.append(f"(not {P}s[{n + 3}] or all(map({P}is, map({P}call, {P}s[{n + 3}]), {P}s[{n + 4}])))")
-        text = (f"def {self.parsed.node.name}({params}):\n"
-                f"    {P}s = {P}state\n"
-                f"    try:\n"
-                f"        {P}fresh = {types} == {P}s[0] and {' and '.join(checks)}\n"
-                f"    except (LookupError, ValueError):  # a global deleted, an empty cell\n"
-                f"        {P}fresh = False\n"
-                f"    {P}impl = {P}s[1] if {P}fresh else {P}slow({call_args})\n"
-                f"    try:\n"
-                f"        return {P}impl({call_args})\n"
-                f"    except {P}NonScalarOutput as {P}error:\n"
-                f"        raise {P}located({P}error, {P}impl) from None\n"
-                f"    except Exception as {P}error:\n"
-                f"        {P}left_open({P}error)\n"
-                f"        {P}note({P}error)\n"
-                f"        raise\n")
+        """A function with f's own signature passing each call on to the current entry
+        (for callers without a front, see `add_front`)."""
+        P, writer = self.prefix, self.writer
+        self.ns.update({P + "current": self.unchecked})
+        text = f"def {writer.name}({writer.param_text}):\n" \
+               f"    return {P}current({writer.call_text})\n"
         exec(compile(text, f"<adjoint dispatch {self.func.__qualname__}>", "exec"), self.ns)
-        dispatcher = self.ns[self.parsed.node.name]
+        dispatcher = self.ns[writer.name]
         dispatcher.__defaults__ = getattr(self.func, "__defaults__", None)
         dispatcher.__kwdefaults__ = getattr(self.func, "__kwdefaults__", None)
         return dispatcher
 
+    def add_front(self, front: functools.partial) -> None:
+        """`front` (a GradientFunction, a partial of the dispatcher) is pointed straight at
+        each entry published from now on: a call then costs no dispatcher frame."""
+        self.fronts.append(weakref.ref(front))
+        self._publish(self.state)
+
+    def _publish(self, entry) -> None:
+        """Make `entry` what calls reach, each by one assignment (threads see the old
+        entry or the new one, and each checks its own guards)."""
+        self.ns[self.prefix + "current"] = entry
+        for ref in self.fronts:
+            front = ref()
+            if front is not None:
+                front.__setstate__((entry, front.args, front.keywords or None, front.__dict__))
+
+    def slow_call(self, *args, **kwargs):
+        """A call no entry's checks accepted: find or compile the code and run it."""
+        impl = self.slow_path(*args, **kwargs)
+        try:
+            return impl(*args, **kwargs)
+        except NonScalarOutput as error:
+            raise self.located(error, impl) from None
+        except Exception as error:
+            left_open(error)
+            note_origin(error)
+            raise
+
     def slow_path(self, *args, **kwargs):
-        """New argument types, or something rebound: find or compile the code, publish it
-        as the new state in one assignment, and return it."""
+        """New argument types, or something rebound: find or compile the code, publish
+        its entry, and return the generated function."""
         bound = inspect.signature(self.func).bind(*args, **kwargs)
         bound.apply_defaults()
         values = list(bound.arguments.values())
-        key = arguments_key(values)  # types; for callables and objects, more (statics.py)
-        statics = self.static_values(values)
+        known = self.known_values(values)
+        key = arguments_key(known)  # types; for callables and objects, more (statics.py)
+        statics = self.static_values(known)
         for name, value in zip(self.params, values):
             check_plain_array(name, value, self.func)
         with COMPILE_LOCK, internal_errors(self.func, "compiling the gradient of"):
@@ -158,29 +165,47 @@ class Specializer:
             entry = self.cache.get(key)
             if entry is None or is_stale(entry[1]):
                 entry = self._specialize(key, statics)
-            impl, guards = entry
-            # with a callable or object argument the fast path's type check never matches:
-            # each call computes the full key here
-            self.ns[self.prefix + "state"] = ((None if statics else key, impl) + expected + (self.code, readers(guards))
-                                              + (tuple(g[2] for g in guards),))
-        self._check_inputs(values)
-        return impl
+            compiled = self.compiled[key]
+            self._check_inputs(values)  # before publishing: a refused argument gets no entry
+            # with a callable or object argument no entry's type check can tell the key:
+            # each call comes here
+            self._publish(self.unchecked if _beyond_lengths(statics) else entry[0])
+            self.last = compiled
+        return compiled.function
 
     def _specialize(self, key, statics=None):
-        """Compile for these argument types; the guards the dispatcher must check for it."""
+        """Compile for these argument types; their entry, and the guards it checks."""
         compiled = self.compile_for(key, statics)
-        impl = compiled.function
-        if any(not isinstance(key[i], type) or not issubclass(key[i], SCALAR_TYPES)
-               for i in self.wrt_positions):
-            impl = self._checked(impl)
-        inline = {(id(t.cell) if isinstance(t, CellTable) else id(t), n) for t, n in self.inline}
         inner = forward_guards([self.derived_from]) if self.inner is not None else []
-        guards = tuple(g for g in merged(compiled.guards, pair_guards(compiled.callees) + inner)
-                       if (id(g[0].cell) if isinstance(g[0], CellTable) else id(g[0]), g[1])
-                       not in inline)
-        self.cache[key] = (impl, guards)
-        self.by_impl[id(impl)] = compiled
-        return impl, guards
+        guards = merged([(t, n, v) for (t, n), v in zip(self.inline, self.expected)],
+                        [code_guard(self.func)], compiled.guards,
+                        pair_guards(compiled.callees) + inner)
+        self.by_impl[id(compiled.function)] = compiled
+        entry = None if _beyond_lengths(statics) else self._write_entry(key, compiled, guards)
+        self.cache[key] = (entry, guards)
+        return entry, guards
+
+    @fewer_collections  # parsing the generated text again makes many objects: collector.py
+    def _write_entry(self, key, compiled, guards):
+        prefix, types_, fresh, scope = self.entry_checks(key, compiled, guards)
+        impl = compiled.function
+        body = (compiled.source, impl.__code__.co_filename) if compiled.backend == "python" else None
+        return self.writer.write(prefix, types_ + fresh, impl, body, scope)
+
+    def entry_checks(self, key, compiled, guards) -> tuple:
+        """(prefix, type checks, guard checks, the names they read) of the entry for `key`
+        (also read by benchmarks/overhead.py)."""
+        names = self.params + [self.writer.name]
+        if compiled.backend == "python":  # the generated statements share the entry's names
+            names += list(compiled.function.__globals__) + IDENTIFIER.findall(compiled.source)
+        prefix = private_prefix(names)
+        wrt = {name: valid_check(functools.partial(check_differentiable, name, func=self.func))
+               for name in self.wrt_names}
+        packed = {name: functools.partial(_packed_key, spread=name in self.spread)
+                  for name in self.spread | self.passed}
+        types_, scope = type_checks(prefix, self.writer.params, key, SCALAR_TYPES, wrt, packed)
+        fresh, more = guard_checks(prefix, guards)
+        return prefix, types_, fresh, scope | more
 
     def _reload_code(self):
         """The function's __code__ was replaced (IPython's %autoreload): read it again."""
@@ -196,6 +221,7 @@ class Specializer:
         self.cache.clear()
         self.compiled.clear()
         self.by_impl.clear()
+        self.last = None
 
     # grad of grad ------------------------------------------------------------------
     def derivative_function(self):
@@ -245,10 +271,16 @@ class Specializer:
     def key_of(self, args) -> tuple:
         bound = bind_examples(self.func, self.bound + tuple(args))
         bound.apply_defaults()
-        values = list(bound.arguments.values())
+        values = self.known_values(list(bound.arguments.values()))
         key = arguments_key(values)
         self.example_statics[key] = self.static_values(values)
         return key
+
+    def known_values(self, values) -> list:
+        """The arguments, with those the code spreads (f(*xs), f(**d)) as how many values
+        or which keys they hold (statics.packed_argument)."""
+        return [packed_argument(v, n in self.spread) if n in self.spread or n in self.passed else v
+                for n, v in zip(self.params, values)]
 
     def static_values(self, values) -> dict:
         """Parameter name -> value, for the arguments known when compiling (statics.py)."""
@@ -275,27 +307,9 @@ class Specializer:
 
     def current_source(self) -> str:
         """The code that ran last; before any call, the code for array arguments."""
-        ran = self.by_impl.get(id(self.state[1]))
-        if ran is not None:
-            return ran.source
+        if self.last is not None:
+            return self.last.source
         return self.compile_for(self.default_key()).source
-
-    def _checked(self, impl):
-        """impl, after checking that array inputs being differentiated hold floats."""
-        check = self._check_inputs
-        kinds = [p.kind for p in inspect.signature(self.func).parameters.values()]
-        if inspect.Parameter.VAR_POSITIONAL in kinds or inspect.Parameter.VAR_KEYWORD in kinds:
-            signature = inspect.signature(self.func)
-
-            def gathered(*args, **kwargs):  # *args and **kwargs: bind to see each parameter
-                check(list(signature.bind(*args, **kwargs).arguments.values()))
-                return impl(*args, **kwargs)
-            return gathered
-
-        def checked(*args, **kwargs):  # the dispatcher passes keyword-only values in order
-            check(list(args) + list(kwargs.values()))
-            return impl(*args, **kwargs)
-        return checked
 
     def _check_inputs(self, values) -> None:
         for name, position in zip(self.wrt_names, self.wrt_positions):
@@ -347,19 +361,25 @@ def internal_errors(func, doing: str):
                             "code; please report it with the function.") from exc
 
 
+def _packed_key(value, spread: bool):
+    """The key part of a parameter the code spreads or passes on, as the dispatcher checks
+    it (a container's length or keys; anything else, its type)."""
+    return argument_key(packed_argument(value, spread)) if type(value) in (dict, tuple, list) \
+        else type(value)
+
+
+def _beyond_lengths(statics: dict) -> bool:
+    """Whether the key holds more than the dispatcher's own check computes (types, and
+    the lengths or keys of spread parameters): callables and objects, checked in full."""
+    return any(kind_of(v) != "packed" for v in statics.values())
+
+
 def parameters(func) -> list:
     return list(inspect.signature(func).parameters)
 
 
 def arguments_key(values) -> tuple:
     return tuple(argument_key(v) for v in values)
-
-
-def _passed(p: inspect.Parameter) -> str:
-    """How the dispatcher passes a parameter on: x, k=k, *args, **kwargs."""
-    if p.kind is p.KEYWORD_ONLY:
-        return f"{p.name}={p.name}"
-    return {p.VAR_POSITIONAL: "*", p.VAR_KEYWORD: "**"}.get(p.kind, "") + p.name
 
 
 def normalize_wrt(func, params, wrt, hidden=()):
@@ -432,11 +452,6 @@ def is_duck_array(value) -> bool:
     """An array numpy's functions dispatch to (NEP 18: dask, CuPy, ...), with a dtype."""
     return hasattr(type(value), "__array_function__") and hasattr(value, "dtype") \
         and hasattr(value, "shape")
-
-
-def _call(read):
-    """read() (operator.call, which Python 3.10 lacks)."""
-    return read()
 
 
 # ndarray subclasses whose operators mean something else (* is a matrix product for

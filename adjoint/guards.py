@@ -10,7 +10,6 @@ compiled again rather than give a stale gradient. A guard is a triple
 """
 from __future__ import annotations
 
-import functools
 import types
 
 from . import ir
@@ -46,8 +45,7 @@ def code_guard(func) -> tuple:
 
 
 def guards_of(parsed, fn: ir.Function, skip_names=frozenset()) -> tuple:
-    """Guards for the free names a lowered function read (except `skip_names`: the
-    dispatcher checks those itself), and for the module attributes it read (np.tanh,
+    """Guards for the free names a lowered function read (except `skip_names`), and for the module attributes it read (np.tanh,
     math.sin, mymodule.helper)."""
     out = []
     for name in sorted(set(fn.free or {}) - set(skip_names)):
@@ -85,21 +83,6 @@ def is_stale(guards) -> bool:
         if table.get(key, MISSING) is not obj:
             return True
     return False
-
-
-def readers(guards) -> tuple:
-    """One C-level callable per guard reading what it guards now, for the dispatcher to
-    check `all(map(is_, map(call, readers), objects))` without a Python frame (so the
-    fast path costs little and pdb steps from the call straight into the gradient)."""
-    out = []
-    for table, key, _ in guards:
-        if isinstance(table, CellTable):  # an empty cell raises ValueError: not fresh
-            out.append(functools.partial(getattr, table.cell, "cell_contents"))
-        elif isinstance(table, AttributeTable):
-            out.append(functools.partial(getattr, table.owner, key, MISSING))
-        else:
-            out.append(functools.partial(table.get, key, MISSING))
-    return tuple(out)
 
 
 def merged(*groups) -> tuple:

@@ -35,6 +35,9 @@ class Var:
     # by it, never by spelling (a user's `scale` must not pass for a temporary `s3`).
     of: Kind | None = field(default=None, compare=False)
 
+    def __hash__(self) -> int:  # (the generated one hashed a tuple with an Enum: hot in compiles)
+        return hash(self.name)
+
 
 @dataclass(frozen=True)
 class Const:
@@ -257,34 +260,36 @@ class Function:
 
 def children(expr) -> tuple:
     """The direct sub-expressions of an expression, in evaluation order."""
-    if isinstance(expr, BinOp) or isinstance(expr, Compare):
-        return (expr.left, expr.right)
-    if isinstance(expr, UnaryOp):
-        return (expr.operand,)
-    if isinstance(expr, Logic):
-        return tuple(expr.values)
-    if isinstance(expr, Call):
-        return (expr.func,) + tuple(expr.args) + tuple(v for _, v in expr.kwargs)
-    if isinstance(expr, Attr):
-        return (expr.value,)
-    if isinstance(expr, Subscript):
-        return (expr.value, expr.index)
-    if isinstance(expr, Slice):
-        return tuple(p for p in (expr.lower, expr.upper, expr.step) if p is not None)
-    if isinstance(expr, TupleExpr):
-        return tuple(expr.elts)
-    if isinstance(expr, Starred):
-        return (expr.value,)
-    return ()
+    parts = _CHILDREN.get(type(expr))
+    return parts(expr) if parts is not None else ()
+
+
+_CHILDREN = {  # expression type -> its children (a table: compiles call this millions of times)
+    BinOp: lambda e: (e.left, e.right),
+    Compare: lambda e: (e.left, e.right),
+    UnaryOp: lambda e: (e.operand,),
+    Logic: lambda e: tuple(e.values),
+    Call: lambda e: (e.func, *e.args, *[v for _, v in e.kwargs]) if e.kwargs else (e.func, *e.args),
+    Attr: lambda e: (e.value,),
+    Subscript: lambda e: (e.value, e.index),
+    Slice: lambda e: tuple(p for p in (e.lower, e.upper, e.step) if p is not None),
+    TupleExpr: lambda e: tuple(e.elts),
+    Starred: lambda e: (e.value,),
+}
 
 
 def vars_in(expr) -> list:
     """Every Var read by an expression, in order, with repeats."""
-    if isinstance(expr, Var):
+    if type(expr) is Var:
         return [expr]
-    out = []
-    for child in children(expr):
-        out.extend(vars_in(child))
+    out, stack, table = [], [expr], _CHILDREN
+    while stack:  # (depth-first, children left to right: evaluation order)
+        node = stack.pop()
+        kind = type(node)
+        if kind is Var:
+            out.append(node)
+        elif kind in table:
+            stack.extend(reversed(table[kind](node)))
     return out
 
 

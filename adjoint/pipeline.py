@@ -40,6 +40,7 @@ from .lowering.lower import Lowering, namer_for
 from .lowering.statics import statics_key
 from .lowering.structure import structure
 from .names import Namer
+from .collector import fewer_collections
 from .recursion import with_room
 from .reverse.sweep import differentiate
 from .lowering.written import returning_written
@@ -83,6 +84,7 @@ def lower_function(func=None, parsed: Parsed | None = None, statics: dict | None
     return Lowered(parsed, fn)
 
 
+@fewer_collections  # see collector.py
 @with_room  # deep code (long expressions) may need a higher recursion limit: see recursion.py
 def compile_gradient(func, wrt_names: tuple, scalar_params: frozenset, *,
                      return_value: bool, optimize: bool = True, single: bool = True,
@@ -176,6 +178,7 @@ def callee_compiler(optimize: bool, check_finite: bool = False, backend: str = "
     return compile_callee
 
 
+@fewer_collections  # see collector.py
 @with_room  # a chain of callees compiles each inside its caller: see recursion.py
 def compile_callee_pair(func, wrt_names: tuple, scalar_params: frozenset, optimize: bool,
                         call_site: Location | None = None, check_finite: bool = False,
@@ -282,6 +285,7 @@ class ForwardCompiled:
     guards: tuple = ()
 
 
+@fewer_collections  # see collector.py
 def compile_forward(func, wrt_names: tuple, scalar_params: frozenset = frozenset(), *,
                     mode: str = "pair", optimize: bool = True, name: str | None = None,
                     parsed: Parsed | None = None) -> ForwardCompiled:

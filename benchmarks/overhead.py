@@ -4,8 +4,9 @@
 
 Three measurements, all min-of-repeats:
 
-1. the per-call dispatcher, split into its parts (type-tuple key + cache lookup, global
-   guards, the extra Python frame, the dtype check), with a no-op callee; then whole-call
+1. the per-call checks of the entry a call runs (adjoint/entry.py: argument types and
+   dtypes, guards, the GradientFunction in front), each part timed around the same
+   generated statements; then whole-call
    "what-if" variants: the generated code by hand-applied suggested changes, each
    checked against the hand-written gradient and timed interleaved with it;
 2. a statement-by-statement profile of the generated MLP gradient and of the
@@ -29,11 +30,12 @@ import timeit
 
 import numpy as np
 
-import adjoint
-from adjoint import runtime
+# the adjoint of this checkout, not whichever one is installed
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import adjoint  # noqa: E402
+from adjoint.runtime import core as runtime  # noqa: E402  (the helpers generated code calls)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import whatif  # noqa: E402
 import workloads  # noqa: E402
 from whatif import (mlp_lazy_broadcast, mlp_max_stopped, mlp_plain_divide,  # noqa: E402
                     mlp_shape_specialized, neuron_seed_folded)
@@ -61,65 +63,41 @@ def generated_function(df, args):
     return spec.compiled[spec.key_of(args)].function
 
 
-def dispatcher_parts(label, f, wrt, args):
-    """The dispatcher's cost alone: its cache entry swapped for a no-op of f's signature.
-
-    A no-op callee makes the difference exact instead of a small number on top of a
-    noisy 1 ms MLP call.
-    """
+def entry_parts(label, f, wrt, args):
+    """What a call costs beyond the generated statements: the entry (adjoint/entry.py)
+    written again with some of its checks, each around the same statements, timed
+    interleaved with the generated function called directly."""
     df = adjoint.value_and_grad(f, wrt=wrt)
     df(*args)
     spec = df._specializer
     key = spec.key_of(args)
-    impl = spec.cache[key]
-    generated = generated_function(df, args)
-    checked = impl is not generated
+    entry, guards = spec.cache[key]
+    compiled = spec.compiled[key]
+    impl = compiled.function
+    prefix, types_, fresh, scope = spec.entry_checks(key, compiled, guards)
+    body = (compiled.source, impl.__code__.co_filename)
+
+    def written(checks):
+        return spec.writer.write(prefix, checks, impl, body, scope)
+    rows = [("generated function called directly", impl),
+            ("entry without checks (its try blocks and flag)", written([])),
+            (f"entry with the {len(types_)} type/dtype checks only", written(types_)),
+            (f"entry with the {len(fresh)} guards only", written(fresh)),
+            ("entry as shipped (types and guards)", entry),
+            ("adjoint value_and_grad object (GradientFunction -> entry)", df)]
     names = [f"a{i}" for i in range(len(args))]
     call = ", ".join(names)
-    type_key = "(" + "".join(f"type({n}), " for n in names) + ")"
-    guards = " or ".join(f"G.get({name!r}, MISSING) is not guard_{k}"
-                         for k, name in enumerate(spec.free_names)) or "False"
-    scope = dict(spec.ns, **{f"t{i}": type(a) for i, a in enumerate(args)})
-    exec(f"def noop({call}):\n    return None\n", scope)
-    noop = scope["noop"]
-    scope["impl"] = noop
-    variants = {
-        "frame": f"def v({call}):\n    return impl({call})\n",
-        "key": f"def v({call}):\n    hit = cache.get({type_key})\n    return impl({call})\n",
-        "guards": f"def v({call}):\n    if {guards}:\n        raise RuntimeError\n"
-                  f"    return impl({call})\n",
-        "is": f"def v({call}):\n    if " +
-              " and ".join(f"type({n}) is t{i}" for i, n in enumerate(names)) +
-              f":\n        return impl({call})\n",
-    }
-    built = {}
-    for name, text in variants.items():
-        exec(text, scope)
-        built[name] = scope["v"]
-    rows = [("no-op called directly", noop),
-            ("adjoint value_and_grad object (GradientFunction)", df),
-            ("its dispatcher function, without the partial wrapper", spec.dispatcher),
-            ("  part: one extra Python call frame", built["frame"]),
-            ("  part: type(...) key tuple + cache.get", built["key"]),
-            ("  part: global-rebinding guards (G.get ... is not)", built["guards"]),
-            ("  alternative: `type(a) is T` chain instead of key", built["is"])]
-    try:
-        spec.cache[key] = spec._checked(noop) if checked else noop
-        if checked:
-            rows.insert(3, ("  part: float-dtype input check wrapper", spec.cache[key]))
-        timings = {}
-        for _ in range(3):  # interleave
-            for name, fn in rows:
-                t = best(f"f({call})", dict(zip(names, args), f=fn), repeat=7)
-                timings[name] = min(t, timings.get(name, t))
-    finally:
-        spec.cache[key] = impl
-    base = timings["no-op called directly"]
-    print(f"\n[{label}] dispatcher overhead per call (callee replaced by a no-op; "
-          f"free names guarded: {spec.free_names})")
+    timings = {}
+    for _ in range(3):  # interleave
+        for name, fn in rows:
+            t = best(f"f({call})", dict(zip(names, args), f=fn), repeat=7)
+            timings[name] = min(t, timings.get(name, t))
+    base = timings[rows[0][0]]
+    print(f"\n[{label}] per-call overhead beyond the generated statements (guards: "
+          f"{[k for _, k, _ in guards]})")
     for name, _ in rows:
-        print(f"  {name:<56} {us(timings[name])}  extra {us(timings[name] - base)}")
-    return df, timings[rows[1][0]] - base
+        print(f"  {name:<62} {us(timings[name])}  extra {us(timings[name] - base)}")
+    return df, timings[rows[-1][0]] - base
 
 
 def compare(label, rows, args, reference, wrt, rounds=5):
@@ -144,27 +122,6 @@ def compare(label, rows, args, reference, wrt, rounds=5):
         t = min(timings[name])
         paired = statistics.median(a / b for a, b in zip(timings[name], hand_times))
         print(f"  {name:<66} {us(t)} {t / min(hand_times):7.3f} {paired:7.3f}")
-
-
-def inline_dispatch(spec, args, body_source, name):
-    """`body_source`'s function behind the cheapest guard we found: the type checks and
-    global guards in the function's own prologue, no separate dispatcher frame."""
-    params = list(inspect.signature(spec.func).parameters)
-    checks = [f"type({p}) is t{i}" for i, p in enumerate(params)]
-    checks += [f"G[{n!r}] is guard_{k}" for k, n in enumerate(spec.free_names)]
-    tree = ast.parse(textwrap.dedent(body_source))
-    fn = next(n for n in tree.body if isinstance(n, ast.FunctionDef))
-    fn.name = name
-    body = [stmt for stmt in fn.body
-            if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant))]
-    prologue = ast.parse(f"if not ({' and '.join(checks)}):\n"
-                         f"    return slow({', '.join(params)})\n").body
-    fn.body = prologue + body
-    scope = dict(vars(whatif), G=spec.parsed.globals, slow=spec.dispatcher,
-                 **{f"t{i}": type(a) for i, a in enumerate(args)},
-                 **{f"guard_{k}": spec.parsed.globals[n] for k, n in enumerate(spec.free_names)})
-    exec(compile(ast.fix_missing_locations(tree), f"<{name}>", "exec"), scope)
-    return scope[name]
 
 
 # --- 2. statement-level profile -----------------------------------------------------------
@@ -317,21 +274,18 @@ def main(argv=None):
     print(f"OpenBLAS: {_openblas_runtime(set_threads=args.blas_threads or None) or 'not found'}")
     np.seterr(all="raise")
     args = workloads.neuron_inputs()
-    df, _ = dispatcher_parts("neuron", workloads.neuron, workloads.NEURON_WRT, args)
+    df, _ = entry_parts("neuron", workloads.neuron, workloads.NEURON_WRT, args)
     generated = generated_function(df, args)
-    fast = inline_dispatch(df._specializer, args, inspect.getsource(neuron_seed_folded),
-                           "neuron_inline_guarded")
     compare("neuron", [("adjoint value_and_grad (as shipped)", df),
-                       ("generated function called directly (no dispatcher)", generated),
+                       ("generated function called directly (no checks)", generated),
                        ("  ... and seed 1.0 folded into grad_s3", neuron_seed_folded),
-                       ("  ... and type/global guards inlined in its prologue", fast),
                        ("hand-written", workloads.neuron_by_hand)],
             args, workloads.neuron_by_hand(*args), workloads.NEURON_WRT, rounds=9)
     args = workloads.mlp_inputs()
-    df, _ = dispatcher_parts("mlp", workloads.mlp, workloads.MLP_WRT, args)
+    df, _ = entry_parts("mlp", workloads.mlp, workloads.MLP_WRT, args)
     generated = generated_function(df, args)
     compare("mlp", [("adjoint value_and_grad (as shipped)", df),
-                    ("generated function called directly (no dispatcher)", generated),
+                    ("generated function called directly (no checks)", generated),
                     ("  ... and reductions' gradients broadcast lazily (no expand_to)",
                      mlp_lazy_broadcast),
                     ("  ... and unbroadcast/matmul_*/separate resolved for the shapes",

@@ -105,8 +105,8 @@ def _with_gradients(rule) -> set:
     return {name for name, ret in zip(rule.inputs, returns) if ret is not None}
 
 
-def random_tangent(value, symmetric=False):
-    t = RNG.normal(size=np.shape(value)) + 0.3
+def random_tangent(value, symmetric=False, rng=RNG):
+    t = rng.normal(size=np.shape(value)) + 0.3
     if symmetric:
         t = (t + np.swapaxes(t, -1, -2)) / 2
     return float(t) if isinstance(value, float) else t.astype(np.result_type(value))

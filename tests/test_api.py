@@ -469,15 +469,24 @@ def test_gradient_of_a_tuple_gradient_is_refused_cleanly():
         adjoint.grad(adjoint.grad(poly, wrt=("x", "y")))
 
 
-def test_neuron_calls_take_the_dispatchers_fast_path():
-    """Nothing but the argument types and the dispatcher's own guards is checked per
-    call when the function reaches no module attributes (the benchmark's 1.5x relies
-    on it): no extra guards, and the last compiled code is reused."""
+def test_neuron_calls_run_one_frame_that_checks_types_and_guards_inline():
+    """A call runs the entry (adjoint/entry.py): the generated gradient's own lines
+    behind an inline check of the argument types, the free name `sigmoid` and f's
+    `__code__`; nothing else is checked per call, and the entry is reused."""
     from helpers import load_example
-    df = adjoint.value_and_grad(load_example("neuron").f, wrt=(0, 1, 2, 3, 4))
-    df(2.0, -1.0, -3.0, -2.0, -3.0)
+    module = load_example("neuron")
+    df = adjoint.value_and_grad(module.f, wrt=(0, 1, 2, 3, 4))
+    value, grads = df(2.0, -1.0, -3.0, -2.0, -3.0)
     spec = df._specializer
-    state = spec.state
-    assert state[-1] == ()  # no guards beyond those written into the dispatcher
+    entry = spec.state
+    assert df.func is entry  # the GradientFunction calls the entry itself: no dispatcher frame
+    (_, guards), = spec.cache.values()
+    assert sorted(key for _, key, _ in guards) == ["__code__", "sigmoid"]
+    # the entry is compiled under the shown text's name, its body on the shown lines
+    assert entry.__code__.co_filename == spec.last.function.__code__.co_filename
+    assert entry.__code__.co_firstlineno == 2 and df.source.splitlines()[1].startswith("def ")
     df(1.0, -1.0, -3.0, -2.0, -3.0)
-    assert spec.state is state
+    assert spec.state is entry
+    np.testing.assert_allclose(value, 1 / (1 + np.exp(-(2.0 * -1.0 + -3.0 * -2.0 - 3.0))))
+    s = value * (1 - value)  # the lecture's numbers: sigmoid's slope times each other input
+    np.testing.assert_allclose(grads, (s * -1.0, s * 2.0, s * -2.0, s * -3.0, s))

@@ -201,8 +201,8 @@ def test_non_scalar_output_after_a_scalar_call():
 
 # -- no source -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("func", [np.tanh, np.exp, len, max])
-def test_builtin_has_no_source(func):
+@pytest.mark.parametrize("func", [len, max])  # (np.tanh has a rule: grad(np.tanh) works,
+def test_builtin_has_no_source(func):                  # test_python_constructors.py)
     with pytest.raises(NoSource) as info:
         adjoint.grad(func)
     assert isinstance(info.value, AdjointError)

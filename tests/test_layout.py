@@ -13,14 +13,14 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "adjoint"
 
 # lowest first; a module may import from its own layer and the layers before it
 LAYERS = [
-    ["errors", "names", "loader", "syntax", "origin", "recursion"],
+    ["errors", "names", "loader", "syntax", "origin", "recursion", "collector"],
     ["ir"],
     ["runtime"],
     ["rules"],
     ["lowering", "codegen"],
     ["reverse", "forward"],
     ["passes", "backends"],
-    ["guards", "pipeline"],
+    ["guards", "pipeline", "entry"],
     ["dispatch"],
     ["api", "higher", "higher_calls", "testing", "display"],
     ["tools", "dask"],

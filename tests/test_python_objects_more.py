@@ -323,9 +323,8 @@ def test_dataclasses_and_namedtuples_built_inside_the_objective():
     check_grads(built_records, _r(3, 3), _r(3), 0.8, X, wrt=(0, 1, 2, 3))
 
 
-def test_a_class_whose_init_computes_is_refused_not_guessed():
-    with pytest.raises(adjoint.AdjointError, match="test_python_objects_more.py:"):
-        adjoint.grad(built_tracked)(_r(3, 3), X)
+def test_a_class_whose_init_computes_runs_it_inlined():
+    check_grads(built_tracked, _r(3, 3), X, wrt=(0, 1))  # (more: test_python_constructors.py)
 
 
 # + of tuples and lists: joined, not added ------------------------------------------------

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from adjoint.runtime.pytrees import getfield, make_record
-from adjoint.runtime.python import concatenated, dict_get, joined, rest_of, transposed, with_default
+from adjoint.runtime.python import (concatenated, dict_get, joined, largest, rest_of, smallest, transposed,
+                                    with_default)
 from rule_harness import Case, check_case, uniform
 
 
@@ -52,6 +53,10 @@ CASES = [
     Case(builtins.float, (np.asarray(uniform(None)),), f32=False, note="0-d array"),
     Case(builtins.sorted, ([uniform(None) for _ in range(4)],), f32=False),
     Case(builtins.sorted, (uniform((5,)),), f32=False, note="array"),
+    Case(largest, ([uniform(None) for _ in range(4)],), f32=False),
+    Case(largest, (uniform((5,)),), f32=False, note="array"),
+    Case(smallest, ((uniform(None), uniform(None), uniform(None)),), f32=False),
+    Case(smallest, (uniform((5,)),), f32=False, note="array"),
     Case(builtins.tuple, ([uniform((2,)), uniform(None)],), f32=False),
     Case(builtins.tuple, (uniform((3, 2)),), f32=False, note="array rows"),
     Case(builtins.list, ((uniform((2,)), uniform((2,))),), f32=False),

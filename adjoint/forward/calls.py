@@ -38,7 +38,10 @@ def call_through(sweep, stmt: ir.Assign) -> list:
         sweep.callees.append(compiled)
     dots = tuple(sweep.exact_tangent(arguments[p]) if p in arguments else ir.Const(0.0)
                  for p in wrt)
-    if call.kwargs or len(call.args) < len(arguments) or has_keyword_only(func):
+    # by name when the call leaves a parameter to its default: the tangents come after
+    # every parameter of the jvp function
+    if call.kwargs or len(call.args) < len(arguments) or has_keyword_only(func) or \
+            leaves_defaults(func, arguments):
         names = getattr(ref.value, "dot_names", None) or ["dot_" + p for p in wrt]
         jvp_call = ir.Call(ref, call.args, call.kwargs + tuple(zip(names, dots)))
     else:
@@ -68,3 +71,8 @@ def call_through(sweep, stmt: ir.Assign) -> list:
 
 def has_keyword_only(func) -> bool:
     return any(p.kind is p.KEYWORD_ONLY for p in inspect.signature(func).parameters.values())
+
+
+def leaves_defaults(func, arguments: dict) -> bool:
+    return any(p.default is not p.empty and name not in arguments
+               for name, p in inspect.signature(func).parameters.items())

@@ -60,13 +60,16 @@ class ControlFlowLowering:
             else:
                 self.loop(node, lambda: self.define(node.target.id), start, stop, step, prefix=None)
             return
-        if func is enumerate and _is_pair(node.target) and len(iterable.args) == 1 \
-                and not iterable.keywords:
+        if func is enumerate and _is_pair(node.target) and _enumerate_start(iterable) is not None:
             seq = self.snapshot(self.operand(iterable.args[0]))
+            start = self.snapshot(self.operand(_enumerate_start(iterable)))
             index, element = node.target.elts
-            if _assigns(node.body, index.id):
+            if self.sequence_of(seq) is not MISSING:  # enumerate(self.layers): sequences.py
+                self.sequence_loop(node, [(element, seq)], (index, start))
+            elif _assigns(node.body, index.id) or start != ir.Const(0):
                 self.loop(node, self.index_var, ir.Const(0), self.length(seq), ir.Const(1),
-                          prefix=lambda i: [(index, i), (element, ir.Subscript(seq, i))])
+                          prefix=lambda i: [(index, i if start == ir.Const(0) else ir.BinOp(operator.add, i, start)),
+                                           (element, ir.Subscript(seq, i))])
             else:
                 self.loop(node, lambda: self.define(index.id), ir.Const(0), self.length(seq),
                           ir.Const(1), prefix=lambda i: [(element, ir.Subscript(seq, i))])
@@ -74,6 +77,9 @@ class ControlFlowLowering:
         if func is zip and isinstance(node.target, gast.Tuple) and not iterable.keywords \
                 and len(node.target.elts) == len(iterable.args):
             seqs = [self.snapshot(self.operand(a)) for a in iterable.args]
+            if any(self.sequence_of(seq) is not MISSING for seq in seqs):  # (sequences.py)
+                self.sequence_loop(node, list(zip(node.target.elts, seqs)))
+                return
             stop = self.length(seqs[0])
             for seq in seqs[1:]:
                 stop = self.atom_of(ir.Call(_builtin("min"), (stop, self.length(seq))), node)
@@ -88,7 +94,7 @@ class ControlFlowLowering:
             if self.sequence_of(seq) is MISSING:
                 seq = self.atom_of(ir.Call(_ITERATED, (self.snapshot(seq),)), node)
         if self.sequence_of(seq) is not MISSING:  # objects or functions (sequences.py)
-            self.sequence_loop(node, seq)
+            self.sequence_loop(node, [(node.target, seq)])
             return
         self.loop(node, self.index_var, ir.Const(0), self.length(seq), ir.Const(1),
                   prefix=lambda i: [(node.target, ir.Subscript(seq, i))])
@@ -273,6 +279,18 @@ def _is_plain(node) -> bool:
     if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
         return is_number(node.operand)
     return isinstance(node, (gast.Name, gast.Constant))
+
+
+def _enumerate_start(call):
+    """The start of enumerate(xs), enumerate(xs, k), enumerate(xs, start=k) (a node), or
+    None for another call."""
+    if len(call.args) == 1 and not call.keywords:
+        return gast.Constant(value=0, kind=None)
+    if len(call.args) == 2 and not call.keywords:
+        return call.args[1]
+    if len(call.args) == 1 and len(call.keywords) == 1 and call.keywords[0].arg == "start":
+        return call.keywords[0].value
+    return None
 
 
 def _is_pair(target) -> bool:

@@ -12,11 +12,13 @@ import builtins
 import inspect
 import linecache
 import textwrap
+import weakref
 from dataclasses import dataclass
 
 import gast
 
 from ..errors import Location, NoSource
+from ..collector import fewer_collections
 from ..recursion import call_with_room, make_room
 from .livesource import is_source_of
 
@@ -37,6 +39,7 @@ class Parsed:
         return Location(self.filename, line, col, text)
 
 
+@fewer_collections  # a big function's tree is many small objects: see collector.py
 def parse_function(func) -> Parsed:
     """Read, dedent and parse `func`'s source, keeping real line and column numbers."""
     if not inspect.isfunction(func):
@@ -45,6 +48,10 @@ def parse_function(func) -> Parsed:
                           "pass a function written in Python (def ...), or register a rule for "
                           "this callable with @adjoint.rule")
     name = func.__qualname__
+    known = _PARSED.get(func)
+    if known is not None and known[0] is func.__code__ and _lines_of(func) is known[2].lines:
+        make_room(known[1])
+        return known[2]
     filename, lines, first = _source_lines(func)
     if not lines:
         raise NoSource.at(None, f"the source of {name} cannot be found",
@@ -53,12 +60,13 @@ def parse_function(func) -> Parsed:
     all_lines = linecache.getlines(filename)
     text = textwrap.dedent("".join(lines))
     indent = len(lines[0]) - len(lines[0].lstrip())
-    try:
-        module = call_with_room(gast.ast_to_gast, ast.parse(text))
+    try:  # (blank lines first: every node on its line in the file, nothing to shift)
+        tree = ast.parse("\n" * (first - 1) + text)
+        module = call_with_room(gast.ast_to_gast, tree)
     except SyntaxError as exc:
         raise NoSource.at(None, f"the source of {name} does not parse on its own: {exc}",
                           "define the function with a plain def statement") from None
-    if not is_source_of(func, text, first, "".join(all_lines)):
+    if not is_source_of(func, tree, "".join(all_lines)):
         raise NoSource.at(definition_location(func), f"the source of {name} in {filename} is not "
                           "the code that runs: the file changed on disk since it was imported",
                           "reload the module (importlib.reload, or restart the kernel) so that the "
@@ -69,9 +77,27 @@ def parse_function(func) -> Parsed:
     if not isinstance(node, gast.FunctionDef):
         raise NoSource.at(None, f"the source of {name} is not a def statement",
                           "write the function with def")
-    make_room(_shift_locations(node, first - 1, indent))  # the compile's walks go as deep
+    depth = _shift_locations(node, indent)
+    make_room(depth)  # the compile's walks go as deep
     closure = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))
-    return Parsed(func, node, filename, all_lines, func.__globals__, closure)
+    parsed = Parsed(func, node, filename, all_lines, func.__globals__, closure)
+    _PARSED[func] = (func.__code__, depth, parsed)
+    return parsed
+
+
+# function -> (its code, tree depth, Parsed): the Specializer and each compile of one
+# function parse it once (a fifth of compiling 1000 statements was parsing them again).
+# Nothing changes a parsed tree (the lowering copies what it rewrites, local.renamed).
+# A new __code__, or a file linecache read again (it changed on disk), misses.
+_PARSED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _lines_of(func) -> list:
+    """The lines of func's file as linecache holds them now (the same list until the file
+    is read again)."""
+    filename = func.__code__.co_filename
+    linecache.checkcache(filename)
+    return linecache.getlines(filename, func.__globals__)
 
 
 def _source_lines(func):
@@ -136,19 +162,18 @@ def _argument_names(args) -> list:
     return [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
 
 
-def _shift_locations(tree, line_offset: int, col_offset: int) -> int:
-    """Move locations from the dedented snippet back to the real file; return how many
-    nodes deep the tree goes (the same walk, for recursion.make_room)."""
+def _shift_locations(tree, col_offset: int) -> int:
+    """Move columns from the dedented snippet back to the real file (lines are right
+    already); return how many nodes deep the tree goes (for recursion.make_room)."""
     deepest, stack = 0, [(tree, 1)]
+    children = gast.iter_child_nodes
     while stack:
         sub, depth = stack.pop()
-        deepest = max(deepest, depth)
-        stack.extend((child, depth + 1) for child in gast.iter_child_nodes(sub))
-        if hasattr(sub, "lineno") and sub.lineno is not None:
-            sub.lineno += line_offset
+        if depth > deepest:
+            deepest = depth
+        stack.extend((child, depth + 1) for child in children(sub))
+        if col_offset and getattr(sub, "lineno", None) is not None:
             sub.col_offset = (sub.col_offset or 0) + col_offset
-        if getattr(sub, "end_lineno", None) is not None:
-            sub.end_lineno += line_offset
     return deepest
 
 

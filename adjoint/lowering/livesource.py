@@ -23,26 +23,22 @@ for _feature in __future__.all_feature_names:
     _FUTURE_FLAGS |= getattr(__future__, _feature).compiler_flag
 
 
-def is_source_of(func, text: str, first: int, file_text: str) -> bool:
-    """Whether `text` (func's dedented lines, starting at line `first` of a file reading
-    `file_text`) compiles to the code func runs."""
+def is_source_of(func, tree: ast.Module, file_text: str) -> bool:
+    """Whether `tree` (func's dedented lines parsed, each node on its line in a file
+    reading `file_text`; its body is replaced here) compiles to the code func runs."""
     code = func.__code__
-    try:
-        tree = ast.parse(text)
-    except SyntaxError:
-        return True  # reported by the caller, with the parser's message
-    ast.increment_lineno(tree, first - 1)
     body = tree.body
     owner = _class_name(func)
     if owner:  # a method: private names are mangled with its class's name
-        body = [ast.ClassDef(name=owner, bases=[], keywords=[], body=body, decorator_list=[])]
+        body = [_located(ast.ClassDef(name=owner, bases=[], keywords=[], body=[], decorator_list=[]),
+                         body)]
     if code.co_freevars:  # free names are cells of an enclosing function, as they were
-        cells = [ast.Assign(targets=[ast.Name(id=n, ctx=ast.Store())], value=ast.Constant(None))
+        cells = [_located(ast.Assign(targets=[ast.Name(id=n, ctx=ast.Store())], value=ast.Constant(None)))
                  for n in code.co_freevars if n != "__class__" or not owner]
         no_args = ast.arguments(posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[])
-        body = [ast.FunctionDef(name="outer", args=no_args, body=cells + body,
-                                decorator_list=[], returns=None)]
-    imports = [ast.Import(names=[ast.alias(name=name)]) for name in _imported_names(file_text)]
+        body = [_located(ast.FunctionDef(name="outer", args=no_args, body=[], decorator_list=[],
+                                         returns=None), cells + body)]
+    imports = [_located(ast.Import(names=[ast.alias(name=name)])) for name in _imported_names(file_text)]
     tree.body = imports + body  # Python compiles `np.f(x)` differently for imported names
     try:  # (both steps recurse once per level of the user's nesting: room for deep code)
         compiled = call_with_room(_compile, tree, code.co_filename, code.co_flags & _FUTURE_FLAGS)
@@ -54,8 +50,16 @@ def is_source_of(func, text: str, first: int, file_text: str) -> bool:
 
 
 def _compile(tree: ast.Module, filename: str, flags: int):
-    ast.fix_missing_locations(tree)
     return compile(tree, filename, "exec", dont_inherit=True, flags=flags)
+
+
+def _located(node: ast.stmt, body=None) -> ast.stmt:
+    """A statement made here, given line 1 (all of its own nodes), then the parsed body
+    (located already: fixing the whole tree took longer than compiling it)."""
+    ast.fix_missing_locations(ast.Module(body=[node], type_ignores=[]))
+    if body is not None:
+        node.body = body
+    return node
 
 
 def _class_name(func) -> str:

@@ -43,6 +43,12 @@ class LocalFunctionLowering:
             raise self.unsupported(call, f"the nested function {fdef.name} calling itself",
                                    "move it to module level, where recursion is supported")
         params = [a.id for a in fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs]
+        return self.inline_bound(fdef, self.bind_call(fdef, call, params), self.at(call))
+
+    def inline_bound(self, fdef, bound: list, at):
+        """fdef's body lowered here, its parameters bound to `bound` ((name, lowered
+        argument) pairs); the atom it returns."""
+        params = [name for name, _ in bound]
         stored = {n.id for s in fdef.body for n in gast.walk(s)
                   if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
         renames = {name: self.namer.fresh(name) for name in params + sorted(stored - set(params))}
@@ -55,11 +61,11 @@ class LocalFunctionLowering:
             self.merged.add(name)
             self.current[name] = ir.Var(name, ir.Kind.USER)
             self.dynamic.add(self.current[name])
-        for param, value in self.bind_call(fdef, call, params):
+        for param, value in bound:
             if isinstance(value, gast.FunctionDef):  # a local function passed in: inlined too
                 self.local_functions[renames[param]] = value
             else:
-                self.assign_name(renames[param], value, self.at(call))
+                self.assign_name(renames[param], value, at)
         body = [renamed(s, renames) for s in fdef.body]
         self.inlining.add(fdef.name)
         # a function a factory returned reads its own module and quotes its own file

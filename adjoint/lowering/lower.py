@@ -37,6 +37,7 @@ from .static_names import StaticNames
 from .statics import kind_of
 from .writes import WriteLowering
 from ..syntax import BINARY, COMPARE, UNARY
+from .identifiers import assigned_names, user_names
 from .flow import ControlFlowLowering, is_atom as _is_atom, is_number as _is_number
 
 
@@ -54,11 +55,6 @@ def namer_for(parsed: Parsed, fn: ir.Function, extra=()) -> Namer:
     for stmt in ir.walk(fn.body):
         namer.taken.update(v.name for v in ir.targets(stmt))
     return namer
-
-
-def user_names(node) -> set:
-    """Every identifier the function's own code uses, so temporaries avoid them."""
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
 
 
 class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, PythonLowering, FactoryLowering,
@@ -450,14 +446,6 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
 
     def unsupported(self, node, what: str, fix: str = "") -> UnsupportedSyntax:
         return UnsupportedSyntax.at(self.parsed.location(node), f"{what} is not supported", fix)
-
-
-def assigned_names(func_node) -> set:
-    names = {a.id for a in signature_arguments(func_node.args)}
-    for node in gast.walk(func_node):
-        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
-            names.add(node.id)
-    return names
 
 
 def _names_assigned_in_blocks(func_node) -> set:

@@ -148,6 +148,8 @@ class ObjectLowering:
         """obj.method(...) on an object known when compiling, a random generator's draw, a
         global object's method; else an array (or str or dict) method (lower.array_method)."""
         base = base if isinstance(base, (ir.Var, ir.Const, ir.Ref)) else self.atom_of(base)
+        if base in self.unbuilt:
+            raise self.refuse_unbuilt(node, base, f"calling the method {name} of")
         example = self.static_value(base)
         if example is not MISSING and kind_of(example) == "random" and isinstance(base, ir.Ref):
             example = MISSING  # rs.randn(3) on a global generator: called as written
@@ -189,6 +191,8 @@ class ObjectLowering:
 
     def call_unknown(self, node, callee):
         """A call of a value adjoint cannot know when compiling."""
+        if callee in self.unbuilt:
+            return self.refuse_unbuilt(node, callee, "calling")
         if isinstance(callee, ir.Var) and callee.kind is ir.Kind.PARAM:
             return UnsupportedSyntax.at(
                 self.parsed.location(node), f"cannot call the parameter {callee.name}: the "

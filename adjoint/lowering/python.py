@@ -17,6 +17,7 @@ import gast
 from .. import ir
 from .frontend import MISSING, resolve_free_name
 from .local import lambda_as_def
+from .partials import PartialLowering
 from ..runtime.python import (dict_get, enter_context, exit_context, failed, rest_of, transposed,
                               with_default)
 
@@ -36,7 +37,7 @@ STRING_METHODS = frozenset({
     "rpartition", "splitlines", "removeprefix", "removesuffix", "encode", "isupper", "islower"})
 
 
-class PythonLowering:
+class PythonLowering(PartialLowering):
     def python_method(self, node: gast.Call, base, name: str):
         """A str or dict method call, or None when `name` is neither's."""
         if name in STRING_METHODS:
@@ -167,7 +168,14 @@ class PythonLowering:
     def python_call(self, node: gast.Call):
         """map(f, xs) and functools.reduce(f, xs, init) as the loops they are; None for
         any other call."""
+        if self.is_partial(node.func):
+            return self.partial_call(node)
         callee = self.known_callee(node.func)
+        converted = self.display_conversion(node, callee)
+        if converted is None:
+            converted = self.random_generator(node, callee)
+        if converted is not None:
+            return converted
         if callee is map and len(node.args) >= 2 and not node.keywords:
             return self.mapped(node)
         if callee is functools.reduce and 2 <= len(node.args) <= 3 and not node.keywords:
@@ -199,9 +207,11 @@ class PythonLowering:
                 return getattr(owner, func.attr, None)
         return None
 
-    def function_node(self, node, func):
+    def function_node(self, node, func, arity: int):
         """The function argument of map/reduce, as something a call can name (a lambda
-        becomes a local function, inlined where called)."""
+        or a partial becomes a local function, inlined where called)."""
+        if self.is_partial(func):
+            return self.partial_function(node, func, arity)
         if isinstance(func, gast.Lambda):
             name = self.namer.fresh("function")
             self.define_local_function(lambda_as_def(name, func))
@@ -210,7 +220,7 @@ class PythonLowering:
 
     def mapped(self, node: gast.Call):
         """map(f, xs, ys) -> [f(x, y) for x, y in zip(xs, ys)]"""
-        func = self.function_node(node, node.args[0])
+        func = self.function_node(node, node.args[0], len(node.args) - 1)
         names = [self.namer.fresh("item") for _ in node.args[1:]]
         loads = [_located(_name(n), node) for n in names]
         target = _located(gast.Tuple(elts=[_name(n, gast.Store()) for n in names], ctx=gast.Store()), node) \
@@ -223,7 +233,7 @@ class PythonLowering:
 
     def reduced(self, node: gast.Call):
         """functools.reduce(f, xs, init) -> acc = init; for item in xs: acc = f(acc, item)"""
-        func = self.function_node(node, node.args[0])
+        func = self.function_node(node, node.args[0], 2)
         sequence = self.merged_name("sequence")
         self.assign_name(sequence, self.operand(node.args[1]), self.at(node))
         acc, item = self.merged_name("acc"), self.merged_name("item")

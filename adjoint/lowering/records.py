@@ -14,34 +14,61 @@ __init__ doing more than storing is named in the refusal when a gradient must fl
 """
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import inspect
 
 import gast
 
 from .. import ir
-from ..errors import NoSource
+from ..errors import NoSource, UnsupportedSyntax
 from ..origin import is_user_code
 from ..rules.registry import is_nondiff, lookup
 from ..runtime.pytrees import is_namedtuple_class, make_record
+from ..runtime.python import largest, smallest
+from .constructors import FIX, ConstructorLowering, unbuildable_reason
 from .frontend import MISSING, parse_function
 from .spread import UNKNOWN_VALUE
 from .statics import kind_of
 
 MAKE_RECORD = ir.Ref("make_record", make_record, (), make_record)
+# max/min of one iterable, or of three or more numbers (builtins.max's rule takes two)
+EXTREMES = {builtins.max: ir.Ref("largest", largest, (), largest),
+            builtins.min: ir.Ref("smallest", smallest, (), smallest)}
 
 
-class RecordLowering:
+class RecordLowering(ConstructorLowering):
+    @property
+    def unbuilt(self) -> dict:
+        """Var -> the user class whose call it holds, called as it is (not built here)."""
+        return self.__dict__.setdefault("_unbuilt", {})
+
+    def refuse_unbuilt(self, node, atom, what: str):
+        """A refusal of `what` on an object of a class called as it is, saying why."""
+        cls = self.unbuilt[atom]
+        return UnsupportedSyntax.at(self.parsed.location(node), f"{what} a {cls.__name__} object "
+                                    f"built here is not supported: {unbuildable_reason(cls)}", FIX)
+
     def plain_call(self, node, func: ir.Ref, args: list, kwargs: list):
+        extreme = EXTREMES.get(func.value) if not kwargs and not any(
+            isinstance(a, ir.Starred) for a in args) else None
+        if extreme is not None and len(args) != 2:  # max(xs), max(a, b, c)
+            items = args[0] if len(args) == 1 else ir.TupleExpr(tuple(args))
+            return ir.Call(extreme, (items,))
         built = self.record(node, func, args, kwargs) if isinstance(func.value, type) else None
+        if built is None and isinstance(func.value, type) and _buildable(func.value):
+            built = self.atom_of(ir.Call(func, tuple(args), tuple(kwargs)), node)
+            self.unbuilt[built] = func.value  # called as it is: its methods are refused
         return ir.Call(func, tuple(args), tuple(kwargs)) if built is None else built
 
     def record(self, node, func, args: list, kwargs: list):
         """make_record(...) for a class built here, or None to call it as it is."""
         cls = func.value
-        fields = record_fields(cls) if _buildable(cls) else None
-        if fields is None or any(isinstance(a, ir.Starred) for a in args):
+        if not _buildable(cls) or any(isinstance(a, ir.Starred) for a in args):
             return None
+        fields = record_fields(cls)
+        if fields is None:  # its __init__ (or __post_init__) computes: run here
+            return self.computed_record(node, cls, args, kwargs)
         self.class_attribute(cls, "__init__")  # guarded: a redefined __init__ compiles again
         try:
             bound = fields.signature.bind(*args, **dict(kwargs))

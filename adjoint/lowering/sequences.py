@@ -15,6 +15,8 @@ like a call of a field. How the elements are reached decides how the code is wri
                                                      h = Scale.__call__(layer_2, h)
     self.layers[0], self.layers[-1]                that element
     self.layers[i]                                 alike: any element; else refused
+    enumerate(self.layers), zip(self.layers, xs)   as the loop above, the other names
+                                                   indexed by the step (zip: the shortest)
 
 The loop variable gets a variable of its own in each loop (assigned back to the name
 after it), so two loops over lists of different classes can share a name. Arrays and
@@ -22,6 +24,8 @@ floats in the elements are read when the code runs, as fields are (objects.py); 
 gradient is the list's, element by element, in the object's gradient.
 """
 from __future__ import annotations
+
+import operator
 
 import gast
 
@@ -33,6 +37,7 @@ from .statics import kind_of, static_key
 
 
 CONCATENATED = ir.Ref("concatenated", concatenated, (), concatenated)
+MIN = ir.Ref("min", min, (), min)
 
 
 class SequenceLowering:
@@ -84,33 +89,51 @@ class SequenceLowering:
             return ir.Call(CONCATENATED, (left, right))
         return ir.BinOp(BINARY[type(node.op)], left, right)
 
-    def sequence_loop(self, node: gast.For, seq_atom) -> None:
-        """`for name in seq` over a known sequence (see the module docstring)."""
-        seq = self.sequence_of(seq_atom)
-        if not isinstance(node.target, gast.Name):
+    def sequence_loop(self, node: gast.For, pairs: list, index=None) -> None:
+        """`for name in seq`, `for i, name in enumerate(seq)`, `for a, b in zip(seq, xs)`
+        where a seq is a known sequence (see the module docstring): `pairs` holds each
+        loop name with what it walks; `index`, enumerate's name."""
+        if not all(isinstance(target, gast.Name) for target, _ in pairs):
             raise self.unsupported(node.target, "unpacking the elements of a list of objects "
                                    "or functions in the loop header",
                                    "loop with one name and unpack inside the loop")
-        seq_atom = self.snapshot(seq_atom)
-        name = node.target.id
-        merged = self.current.get(name)
-        if not seq:
-            return  # no element: the body never runs
-        if _alike(seq):
-            self.loop(node, self.index_var, ir.Const(0), self.length(seq_atom), ir.Const(1),
-                      prefix=lambda i: [(self.loop_name(name), self.element_subscript(node, seq_atom, i))])
+        pairs = [(target.id, self.snapshot(seq)) for target, seq in pairs]
+        known = [seq for _, seq in pairs if self.sequence_of(seq) is not MISSING]
+        lengths = [len(self.sequence_of(seq)) for seq in known]
+        merged = {name: self.current.get(name) for name, _ in pairs}
+        if all(_alike(self.sequence_of(seq)) for seq in known):  # one loop, indexed
+            stop = ir.Const(min(lengths))
+            for _, seq in pairs:
+                if self.sequence_of(seq) is MISSING:  # zip stops at the shortest
+                    stop = self.atom_of(ir.Call(MIN, (stop, self.length(seq))), node)
+            self.loop(node, self.index_var, ir.Const(0), stop, ir.Const(1),
+                      prefix=lambda i: self.loop_items(node, pairs, index, i))
         else:
             if _jumps(node.body):
                 raise self.unsupported(node, "break or continue in a loop over a list of objects "
                                        "or functions that differ", "set a flag instead")
-            for k in range(len(seq)):
-                element = self.element_subscript(node, seq_atom, ir.Const(k))
-                self.bind_known(self.loop_name(name), element)
+            for k in range(min(lengths)):
+                for var, value in self.loop_items(node, pairs, index, ir.Const(k)):
+                    self.bind_known(var, value) if isinstance(var, ir.Var) else \
+                        self.bind_atom(var, self.atom_of(value, node))
                 self.body += self.block(node.body)
-        if merged is not None and self.current[name] is not merged:  # the name after the loop
-            last = self.current[name]
-            self.current[name] = merged
-            self.assign_name(name, last, self.origin)
+        for name, before in merged.items():  # the name after the loop
+            if before is not None and self.current[name] is not before:
+                last = self.current[name]
+                self.current[name] = before
+                self.assign_name(name, last, self.origin)
+
+    def loop_items(self, node, pairs: list, index, i) -> list:
+        """(target, value) for one step: each known element (a loop variable of its own),
+        each other element, enumerate's index (a name and where it starts)."""
+        items = [(self.loop_name(name), self.element_subscript(node, seq, i))
+                 if self.sequence_of(seq) is not MISSING else (_store(name), ir.Subscript(seq, i))
+                 for name, seq in pairs]
+        if index is None:
+            return items
+        target, start = index
+        value = i if start == ir.Const(0) else self.atom_of(ir.BinOp(operator.add, i, start), node)
+        return items + [(target, value)]
 
     def bind_known(self, var: ir.Var, atom) -> None:
         """var = atom, var known to hold what atom holds."""
@@ -154,3 +177,7 @@ def _jumps(statements) -> bool:
         if not isinstance(node, (gast.For, gast.While, gast.FunctionDef, gast.Lambda)):
             stack.extend(gast.iter_child_nodes(node))
     return False
+
+
+def _store(name: str):
+    return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)

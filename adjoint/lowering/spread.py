@@ -15,34 +15,33 @@ Anything else is refused at its line rather than guessed.
 """
 from __future__ import annotations
 
+from collections import Counter
+
 import gast
 import numpy as np
 
 from .. import ir
-from ..runtime.containers import make_dict
+from ..runtime.containers import appended, make_dict
 from .frontend import MISSING
-from .statics import Packed
+from .statics import Packed, kind_of
 
 UNKNOWN_VALUE = np.zeros(())  # an element holding an array or number (or a record's field)
 
 MUTATING_METHODS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "__setitem__",
-                              "__delitem__"})
+                              "__delitem__", "extend", "insert", "remove", "sort", "reverse"})
 
 
 class SpreadLowering:
     def spread(self, node: gast.Call) -> gast.Call:
-        """The call with **d and *args (of known contents) written out, or as it is."""
-        starred = [a for a in node.args if isinstance(a, gast.Starred)]
+        """The call with **d and *xs (of known contents) written out, or as it is."""
+        spreads = {id(a): self.star_items(a.value) for a in node.args if isinstance(a, gast.Starred)}
         double = [k for k in node.keywords if k.arg is None]
-        if not double and not any(isinstance(self.packed_of(a.value), int) for a in starred):
+        if not double and all(items is None for items in spreads.values()):
             return node
         args = []
         for arg in node.args:
-            count = self.packed_of(arg.value) if isinstance(arg, gast.Starred) else None
-            if isinstance(count, int):
-                args += [_item(arg.value, gast.Constant(value=k, kind=None), arg) for k in range(count)]
-            else:
-                args.append(arg)
+            items = spreads.get(id(arg))
+            args += [arg] if items is None else items
         keywords = []
         for keyword in node.keywords:
             keywords += [keyword] if keyword.arg is not None else self.spread_keywords(keyword)
@@ -52,6 +51,37 @@ class SpreadLowering:
                 raise self.unsupported(node, f"the keyword {name} given twice (Python raises "
                                        "TypeError)", "pass it once")
         return gast.copy_location(gast.Call(func=node.func, args=args, keywords=keywords), node)
+
+    def star_items(self, value):
+        """*xs, *args[1:] where xs's length is known: [xs[0], xs[1], ...]; else None."""
+        base, positions = value, None
+        if isinstance(value, gast.Subscript) and isinstance(value.slice, gast.Slice):
+            parts = (value.slice.lower, value.slice.upper, value.slice.step)
+            if not all(p is None or _integer(p) is not None for p in parts):
+                return None
+            base = value.value
+            positions = slice(*(None if p is None else _integer(p) for p in parts))
+        length = self.known_length(base)
+        if length is None:
+            return None
+        indices = range(length)[positions] if positions is not None else range(length)
+        return [_item(base, gast.Constant(value=k, kind=None), value) for k in indices]
+
+    def known_length(self, node):
+        """How many values the name `node` holds, when known when compiling: a tuple
+        display, a list display left unchanged, *args, a list of objects; else None."""
+        if not isinstance(node, gast.Name) or node.id not in self.current \
+                or node.id in self.mutated_names():
+            return None
+        var = self.current[node.id]
+        example = self.static_of.get(var, MISSING)
+        if isinstance(example, Packed) and isinstance(example.names, int):
+            self.note_static_use(var)
+            return example.names
+        if kind_of(example) == "sequence":
+            self.note_static_use(var)
+            return len(example)
+        return None
 
     def spread_keywords(self, keyword) -> list:
         value = keyword.value
@@ -66,18 +96,44 @@ class SpreadLowering:
                 for k in keys]
 
     def packed_of(self, node):
-        """The keys (tuple) or length (int) a name holds, when known; else None."""
+        """The keys (tuple) a dict name holds, when known; else None."""
         if not isinstance(node, gast.Name) or node.id not in self.current \
                 or node.id in self.mutated_names():
             return None
-        example = self.static_value(self.current[node.id])
-        return example.names if isinstance(example, Packed) else None
+        example = self.static_of.get(self.current[node.id], MISSING)
+        if not isinstance(example, Packed) or not isinstance(example.names, tuple):
+            return None
+        self.note_static_use(self.current[node.id])
+        return example.names
 
     def display_packed(self, value, name: str):
-        """What a display assigned to an unchanged name holds (display_static)."""
+        """What a display assigned to an unchanged name holds (display_static); a tuple
+        or list of values, or one appended to: how many (a Packed), where the name has
+        one variable per assignment or is assigned only here."""
         if name in self.mutated_names():
             return MISSING
-        return self.display_static(value)
+        held = self.display_static(value)
+        if held is not MISSING or name in self.merged and name not in self.assigned_once():
+            return held
+        if isinstance(value, ir.TupleExpr) and not any(isinstance(e, ir.Starred) for e in value.elts):
+            return Packed(len(value.elts))
+        if isinstance(value, ir.Call) and value.func.value is appended:  # xs.append(v)
+            before = self.static_of.get(value.args[0], MISSING)
+            if isinstance(before, Packed) and isinstance(before.names, int):
+                return Packed(before.names + 1)
+        return MISSING
+
+    def assigned_once(self) -> set:
+        """Names assigned (or appended to) once in the function's code."""
+        if getattr(self, "_once", None) is None:
+            node = self.parsed.node
+            counts = Counter(n.id for n in gast.walk(node)
+                             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store))
+            counts.update(n.func.value.id for n in gast.walk(node) if isinstance(n, gast.Call)
+                          and isinstance(n.func, gast.Attribute) and n.func.attr == "append"
+                          and isinstance(n.func.value, gast.Name))
+            self._once = {name for name, count in counts.items() if count == 1}
+        return self._once
 
     def display_static(self, value):
         """Packed(keys) for a dict display with string keys; for a list or tuple display
@@ -130,3 +186,13 @@ def _item(base, index, where):
     load = gast.Name(id=base.id, ctx=gast.Load(), annotation=None, type_comment=None)
     return gast.copy_location(gast.Subscript(value=gast.copy_location(load, base), slice=index,
                                              ctx=gast.Load()), where)
+
+
+def _integer(node):
+    """The int a constant (or a negated constant) slice bound is, else None."""
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        inner = _integer(node.operand)
+        return None if inner is None else -inner
+    if isinstance(node, gast.Constant) and type(node.value) is int:
+        return node.value
+    return None

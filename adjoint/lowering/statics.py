@@ -23,7 +23,9 @@ import functools
 import inspect
 import types
 from dataclasses import dataclass
+from gast import walk as ast_walk
 
+import gast
 import numpy as np
 
 from ..rules.registry import RULE_MAKERS
@@ -118,6 +120,39 @@ def argument_key(value):
     """The key of one argument: its type, or for a value known when compiling, its
     static key."""
     return static_key(value) if kind_of(value) else type(value)
+
+
+def spread_names(func_node) -> tuple:
+    """(names the function's code spreads: f(*xs), f(*xs[1:]), f(**d); names it passes
+    whole to a call: g(d, x)). A parameter among the first is compiled for how many values
+    or which keys it holds; a dict among the second for its keys, so that the function it
+    is passed to may spread it."""
+    spread, passed = set(), set()
+    for node in ast_walk(func_node):
+        if isinstance(node, gast.Call):
+            for arg in list(node.args) + [k.value for k in node.keywords]:
+                if isinstance(arg, gast.Name):
+                    passed.add(arg.id)
+            starred = [a.value for a in node.args if isinstance(a, gast.Starred)] + \
+                [k.value for k in node.keywords if k.arg is None]
+            for value in starred:
+                value = value.value if isinstance(value, gast.Subscript) else value
+                if isinstance(value, gast.Name):
+                    spread.add(value.id)
+    return spread, passed - spread
+
+
+def packed_argument(value, spread: bool):
+    """What a parameter's argument holds, when it is plain values the code spreads: how
+    many (a tuple or list) or which keys (a dict with str keys), a Packed; for a dict passed
+    on (spread=False), its keys; else the value itself."""
+    if kind_of(value) is not None:
+        return value
+    if spread and isinstance(value, (tuple, list)) and not hasattr(type(value), "_fields"):
+        return Packed(len(value))
+    if type(value) is dict and all(isinstance(k, str) for k in value):
+        return Packed(tuple(value))
+    return value
 
 
 def statics_key(statics: dict) -> tuple:

@@ -25,13 +25,18 @@ from dataclasses import dataclass
 from .. import ir
 from . import shapes
 from ..errors import Problem, UnsupportedSyntax
-from ..lowering.statics import Packed, kind_of, static_defaults
+from ..lowering.frontend import parse_function
+from ..lowering.statics import Packed, kind_of, spread_names, static_defaults
 from ..origin import is_user_code
 from ..runtime.containers import make_dict
 from ..runtime.python import joined
 from ..runtime.pytrees import regathered
+<<<<<<< HEAD
 from ..runtime.written_calls import unwrapped
 from ..rules.registry import is_nondiff, lookup
+=======
+from ..rules.registry import is_nondiff, is_through_source, lookup
+>>>>>>> main
 
 
 MAKE_DICT = ir.Ref("make_dict", make_dict, (), make_dict)
@@ -47,15 +52,15 @@ class CallSite:
 
 
 def differentiable_through(value) -> bool:
-    """A call of the user's own Python function that has no rule. Library functions
-    written in Python (numpy's, the standard library's) need a rule instead: their
-    internals are not the user's code to differentiate."""
+    """A call of the user's own Python function that has no rule, or of one of adjoint's
+    helpers declared `through_source`. Library functions written in Python (numpy's, the
+    standard library's) need a rule instead: their internals are not the user's code."""
     if not isinstance(value, ir.Call):
         return False
     func, _ = unwrapped(value.func.value)  # (h, also returning what it writes into)
     if not inspect.isfunction(func) or lookup(func) is not None or is_nondiff(func):
         return False
-    return is_user_code(func)
+    return is_user_code(func) or is_through_source(func)
 
 
 def rewrite_calls(rev, block: list, in_loop: bool = False) -> list:
@@ -214,17 +219,27 @@ def _statics(rev, func, arguments: dict) -> dict:
     """The callables and objects the callee is compiled for: its arguments known when
     compiling (a function passed by name, an object), and callable defaults."""
     known = rev.fn.statics or {}
+    spread = spread_names(parse_function(func).node)[0] if any(
+        isinstance(a, (ir.Var, ir.TupleExpr)) and _is_length(known.get(a)) or isinstance(a, ir.TupleExpr)
+        for a in arguments.values()) else set()  # (a length is known only where it is spread)
     out = {p: d for p, d in static_defaults(func).items() if p not in arguments}
     for p, a in arguments.items():
         if isinstance(a, dict):  # what **kwargs gathered: its keys, for f(**kwargs) inside
             out[p] = Packed(tuple(a))
         elif isinstance(a, tuple) and not any(isinstance(v, ir.Starred) for v in a):
             out[p] = Packed(len(a))  # what *args gathered: how many
-        elif isinstance(a, ir.Var) and a in known:
+        elif isinstance(a, ir.Var) and a in known and (not _is_length(known[a]) or p in spread):
             out[p] = known[a]
+        elif isinstance(a, ir.TupleExpr) and p in spread and not any(isinstance(v, ir.Starred)
+                                                                    for v in a.elts):
+            out[p] = Packed(len(a.elts))  # g((x, y)): how many, for g's *pair
         elif isinstance(a, ir.Ref) and not inspect.ismodule(a.value) and kind_of(a.value):
             out[p] = a.value
     return out
+
+
+def _is_length(example) -> bool:
+    return isinstance(example, Packed) and isinstance(example.names, int)
 
 
 def backprop_call(rev, stmt: ir.Assign, site: CallSite, assigned: set, own: dict) -> list:

@@ -86,11 +86,14 @@ def is_number(var, classes: dict, integers: set) -> bool:
 def integer_valued(fn: ir.Function) -> set:
     """Variables that hold ints (loop counters, len(x), x.shape[0], i - 1)."""
     integers = {s.target for s in ir.walk(fn.body) if isinstance(s, ir.For) and s.target is not None}
-    for _ in range(5):
+    for _ in range(5):  # (a pass that finds nothing new ends it: the next would find nothing)
+        before = len(integers)
         for stmt in ir.walk(fn.body):
             if isinstance(stmt, ir.Assign) and isinstance(stmt.target, ir.Var) and \
                     integer_expression(stmt.value, integers):
                 integers.add(stmt.target)
+        if len(integers) == before:
+            break
     return integers
 
 
@@ -386,14 +389,18 @@ def entry_reads(fn: ir.Function, integers: set) -> set:
 
 
 def _all_integers(index, integers: set) -> bool:
-    parts = index.elts if isinstance(index, ir.TupleExpr) else (index,)
-    return all(integer_expression(p, integers) for p in parts)
+    return all(integer_expression(p, integers) for p in index_parts(index))
+
+
+def index_parts(index) -> tuple:
+    """The per-axis parts of an index: x[i, 1:] has two; x[[0, 0, 1]] (a list, printed
+    as one) has one, an index array."""
+    return index.elts if isinstance(index, ir.TupleExpr) and not index.is_list else (index,)
 
 
 def is_basic_index_expr(index, integers: set) -> bool:
     """An index of ints and slices (never an index array, so no entry repeats)."""
-    parts = index.elts if isinstance(index, ir.TupleExpr) else (index,)
-    for part in parts:
+    for part in index_parts(index):
         if isinstance(part, ir.Slice):
             if not all(p is None or integer_expression(p, integers) for p in ir.children(part)):
                 return False

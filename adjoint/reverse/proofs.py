@@ -23,6 +23,8 @@ import numpy as np
 
 from .. import ir
 from ..errors import MissingRule, UnsupportedSyntax
+from ..lowering.constructors import FIX, unbuildable_reason
+from ..origin import is_user_code
 from ..rules.registry import Rule, display_name, lookup
 from .activity import primal_key
 from ..runtime.core import indexes_plainly
@@ -42,6 +44,9 @@ def rule_for(stmt) -> Rule:
         if isinstance(stmt.value, ir.Attr):
             raise MissingRule.at(stmt.origin, f"no gradient rule for the attribute {name}",
                                  f"register one with @adjoint.rule(\"{name}\")")
+        built = unbuildable_reason(key) if isinstance(key, type) and is_user_code(key) else ""
+        if built:
+            raise MissingRule.at(stmt.origin, f"{name}(...) carries a gradient, but {built}", FIX)
         raise MissingRule.at(
             stmt.origin, f"no gradient rule for {name}, and adjoint cannot differentiate "
             "through it", f"register a rule: @adjoint.rule({name}) above a function "

@@ -42,7 +42,7 @@ from ..names import Namer
 from ..rules.registry import Rule
 from ..runtime.containers import grads_of
 from ..runtime.core import seed, zero_grad
-from ..runtime.writes import copied
+from ..runtime.writes import copied, put_back
 from .rematerialize import rematerialize
 from .simplify import simplify
 from .tapes import TapeBookkeeping, without_pops
@@ -128,7 +128,8 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
         forward = self.add_pushes(forward, kept)
         # The backward rewinds names (kept) and writes old entries back into arrays: what
         # the caller gets must be the values the forward ended with.
-        rewrites = any(isinstance(stmt, ir.SetItem) for stmt in ir.walk(backward))
+        rewrites = any(isinstance(stmt, ir.SetItem) or isinstance(stmt, ir.ExprStmt) and isinstance(
+            stmt.value, ir.Call) and stmt.value.func.value is put_back for stmt in ir.walk(backward))
         if return_value and (result in kept or rewrites):
             result = self.keep_final(result, "value", forward, ret.origin, rewrites)
         if aux is not None and (set(ir.vars_in(aux)) & kept or rewrites):

@@ -20,7 +20,9 @@ from dataclasses import replace
 import numpy as np
 
 from .. import ir
-from ..runtime.writes import copied, entry_copy, written_through
+from ..runtime.containers import make_dict
+from ..runtime.python import with_default
+from ..runtime.writes import copied, entry_copy, overwritten_entries, written_through
 
 
 class TapeBookkeeping:
@@ -55,6 +57,20 @@ class TapeBookkeeping:
             self.slot_tapes[array] = ir.Var(self.namer.fresh(array.name + "_overwritten"), ir.Kind.TAPE)
         return self.slot_tapes[array]
 
+    def may_add_key(self, stmt: ir.SetItem) -> bool:
+        """Whether x[i] = v may write into a dict (a string key, or an index not known to
+        be an integer): then the entry is kept as it is, or as ABSENT when the write adds
+        the key, and put back by put_back (runtime/writes.py)."""
+        index = stmt.index
+        if isinstance(index, ir.Const) and isinstance(index.value, int):  # d[2] = v too
+            if not hasattr(self, "dicts_made"):
+                self.dicts_made = {s.target for s in ir.walk(self.fn.body) if isinstance(s, ir.Assign)
+                                   and isinstance(s.value, ir.Call) and s.value.func.value in (make_dict, with_default)}
+            return stmt.target in self.fn.params or stmt.target in self.dicts_made
+        if isinstance(index, ir.Const):
+            return isinstance(index.value, (str, bytes, tuple, frozenset))
+        return isinstance(index, ir.Var) and index not in self.integers
+
     def tape(self, var: ir.Var) -> ir.Var:
         if var not in self.tapes:
             self.tapes[var] = ir.Var(self.namer.fresh(var.name + "_tape"), ir.Kind.TAPE)
@@ -78,7 +94,8 @@ class TapeBookkeeping:
                 continue
             if isinstance(stmt, ir.SetItem) and stmt.target in self.slot_tapes \
                     and self.pop_sites.get((id(stmt), stmt.target)) not in self.dropped_sites:
-                entries = ir.Call(NP_COPY_REF, (ir.Subscript(stmt.target, stmt.index),))
+                entries = ir.Call(OVERWRITTEN_REF, (stmt.target, stmt.index)) if self.may_add_key(stmt) \
+                    else ir.Call(NP_COPY_REF, (ir.Subscript(stmt.target, stmt.index),))
                 out.append(ir.Push(self.slot_tapes[stmt.target], entries, stmt.origin,
                                    site=self.pop_sites[(id(stmt), stmt.target)]))
             if isinstance(stmt, ir.Assign):
@@ -141,6 +158,7 @@ NP_COPY_REF = ir.Ref("np", np, ("copy",), np.copy)
 COPIED_REF = ir.Ref("copied", copied, (), copied)
 WRITTEN_THROUGH_REF = ir.Ref("written_through", written_through, (), written_through)
 ENTRY_COPY_REF = ir.Ref("entry_copy", entry_copy, (), entry_copy)
+OVERWRITTEN_REF = ir.Ref("overwritten_entries", overwritten_entries, (), overwritten_entries)
 
 
 def _text(stmt) -> str:

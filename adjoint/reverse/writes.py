@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from .. import ir
 from ..runtime.core import unbroadcast, zeroed
-from ..runtime.writes import assigned_part
+from ..runtime.writes import assigned_part, put_back
 from .memory import is_basic_index_expr
 from .simplify import simplify
 
 UNBROADCAST_REF = ir.Ref("unbroadcast", unbroadcast, (), unbroadcast)
 ZEROED_REF = ir.Ref("zeroed", zeroed, (), zeroed)
 ASSIGNED_PART_REF = ir.Ref("assigned_part", assigned_part, (), assigned_part)
+PUT_BACK_REF = ir.Ref("put_back", put_back, (), put_back)
 
 
 class WriteReversal:
@@ -55,6 +56,8 @@ class WriteReversal:
         tape = self.slot_tape(array)
         old = ir.Var(self.namer.fresh(array.name + "_old"), ir.Kind.LOCAL)
         site = self.pop_sites.setdefault((id(stmt), array), next(self.sites))
-        out += [ir.Pop(old, tape, stmt.origin, site=site), ir.SetItem(array, stmt.index, old, stmt.origin)]
+        restore = ir.ExprStmt(ir.Call(PUT_BACK_REF, (array, stmt.index, old)), stmt.origin) \
+            if self.may_add_key(stmt) else ir.SetItem(array, stmt.index, old, stmt.origin)
+        out += [ir.Pop(old, tape, stmt.origin, site=site), restore]
         return out
 

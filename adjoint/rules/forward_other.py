@@ -41,13 +41,16 @@ def j_diff(da, y, a, n=1, axis=-1, prepend=None, append=None):
 @forward_rule(np.interp)
 def j_interp(dx, dxp, dfp, y, x, xp, fp, left=None, right=None, period=None):
     # written with indexing and np.where (no helper), so that it differentiates again
+    # (xp and fp may be lists: indexed by the array j, they are read as arrays)
     j = interp_segments(x, xp, period)
-    inside = (x >= xp[0]) & (x <= xp[-1])  # outside, the result is a constant
-    width = xp[j + 1] - xp[j]
-    slope = (fp[j + 1] - fp[j]) / width
-    t = (x - xp[j]) / width
+    xs = np.asarray(xp)
+    fs = np.asarray(fp)
+    inside = (x >= xs[0]) & (x <= xs[-1])  # outside, the result is a constant
+    width = xs[j + 1] - xs[j]
+    slope = (fs[j + 1] - fs[j]) / width
+    t = (x - xs[j]) / width
     return (dx * np.where(inside, slope, 0),
-            np.where(inside, slope * ((t - 1) * dxp[j] - t * dxp[j + 1]), 0),
+            np.where(inside, slope * ((t - 1) * np.asarray(dxp)[j] - t * np.asarray(dxp)[j + 1]), 0),
             np.interp(x, xp, dfp, zero_or_none(left), zero_or_none(right), period))
 
 

@@ -14,8 +14,9 @@ from ..runtime.pytrees import getfield, getsetting, make_record, record_values_g
 from ..runtime.python import (concatenated, default_entry, joined_back, enter_context, exit_context, failed, kept_entries,
                               with_default, as_float, as_tuple, default_share, dict_get, got_back, joined, rest_of,
                               split_back, transposed, untransposed, unrest,
-                              unsorted)
-from .registry import impure, nondiff, rule
+                              unsorted, largest, smallest, position_of)
+from ..runtime.core import unindex
+from .registry import forward_rule, impure, nondiff, rule
 
 
 @rule(getfield)
@@ -68,6 +69,27 @@ def d_sorted(g, y, iterable):
     return unsorted(g, iterable)
 
 
+@rule(largest)
+def d_largest(g, y, items):
+    """All of g to the entry Python's max returned (the first of equal largest ones)."""
+    return unindex(g, items, position_of(items, y))
+
+
+@rule(smallest)
+def d_smallest(g, y, items):
+    return unindex(g, items, position_of(items, y))
+
+
+@forward_rule(largest)
+def j_largest(ditems, y, items):
+    return ditems[position_of(items, y)]
+
+
+@forward_rule(smallest)
+def j_smallest(ditems, y, items):
+    return ditems[position_of(items, y)]
+
+
 @rule(builtins.tuple)
 def d_tuple(g, y, iterable):
     return as_tuple(g, iterable)
@@ -78,6 +100,7 @@ def d_list(g, y, iterable):
     return as_tuple(g, iterable)
 
 
+nondiff(position_of, reason="it returns a position (an int)")
 nondiff(getsetting, reason="it reads a field that carries no gradient (an int, a string, a function)")
 nondiff(*(getattr(str, name) for name in dir(str) if not name.startswith("_")),
         reason="strings carry no gradient")

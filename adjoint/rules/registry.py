@@ -38,6 +38,9 @@ NONDIFF: dict = {}  # callable or ".attr" -> short reason, for calls whose outpu
 RULE_MAKERS: dict = {}
 IMPURE: set = set()  # callables whose every call must run as written (random draws)
 COMPLEX_RULES: dict = {}  # primal -> the Rule used when an operand or result is complex
+# adjoint's own plain-numpy helpers (called by forward rules) that the compiler
+# differentiates through by their source, like the user's functions: every order at once
+THROUGH_SOURCE: set = set()
 # adjoint's own entries of RULES and NONDIFF (the coverage table and registry tests are
 # about these, not rules a user adds); filled by rules/__init__ and by each lazy family
 BUILTIN_RULES: dict = {}
@@ -177,6 +180,20 @@ def nondiff(*primals, reason: str = "its output does not change smoothly with it
     for primal in primals:
         load_family_of(primal)
         NONDIFF[primal] = reason
+
+
+def through_source(*helpers):
+    """Declare adjoint's own helpers (written with operations that have rules) that
+    reverse and forward mode differentiate through by their source, like the user's
+    functions, instead of a rule per order."""
+    THROUGH_SOURCE.update(helpers)
+
+
+def is_through_source(func) -> bool:
+    try:
+        return func in THROUGH_SOURCE
+    except TypeError:
+        return False
 
 
 def impure(*primals):

@@ -15,17 +15,32 @@ import math
 
 import numpy as np
 
-from ..runtime.core import cast_like, power_slope, safe_log, unbroadcast
-from ..runtime.norm_slopes import (matrix_norm_slope, matrix_norm_slope_vjp, norm_slope, norm_slope_vjp,
+from ..runtime.core import cast_like, float_dtype, power_slope, safe_log, unbroadcast
+from ..runtime.norm_slopes import (deeper_than_svd, matrix_norm_slope, matrix_norm_slope_vjp, norm_kind,
+                                   norm_slope, norm_slope_vjp, power_norm_hvp, singular_norm_hvp,
                                    vector_norm_slope, vector_norm_slope_vjp)
-from ..runtime.reductions import prod_of_others
-from ..runtime.second_order import (copysign_slope, cumprod_tangent_grad_a, cumprod_tangent_grad_da,
-                                    multi_dot_tangent_grads, polyder_grad, prod_of_others_vjp)
+from ..runtime.reductions import prod_of_others, reduced_axes
+from ..runtime.second_order import copysign_slope, polyder_grad
 from ..runtime.tangents import cumprod_tangent, multi_dot_tangent
-from .registry import forward_rule, linear, nondiff, rule
+from .registry import forward_rule, linear, nondiff, rule, through_source
 from .special import special
 
 nondiff(copysign_slope, reason="its output is piecewise constant (+1 or -1)")
+# written with operations whose rules have every order: differentiated through their source
+through_source(norm_slope_vjp, vector_norm_slope_vjp, matrix_norm_slope_vjp, power_norm_hvp,
+               prod_of_others, cumprod_tangent, multi_dot_tangent)
+nondiff(reduced_axes, norm_kind, reason="its output is axes and flags (ints, bools)")
+nondiff(float_dtype, reason="its output is a dtype")
+
+
+@rule(singular_norm_hvp, elementwise=False)
+def d_singular_norm_hvp(h, y, g, x, ord="nuc", axes=(0, 1)):
+    return deeper_than_svd(ord), deeper_than_svd(ord)
+
+
+@d_singular_norm_hvp.forward
+def j_singular_norm_hvp(dg, dx, y, g, x, ord="nuc", axes=(0, 1)):
+    return deeper_than_svd(ord), deeper_than_svd(ord)
 
 
 @forward_rule(np.copysign)
@@ -67,31 +82,11 @@ if hasattr(np.linalg, "vector_norm"):
         return matrix_norm_slope_vjp(dx, x, keepdims, ord)
 
 
-@rule(prod_of_others, elementwise=False)
-def d_prod_of_others(g, y, x, axis=None):
-    return prod_of_others_vjp(g, x, axis)
-
-
-@d_prod_of_others.forward
-def j_prod_of_others(dx, y, x, axis=None):
-    return prod_of_others_vjp(dx, x, axis)
-
-
 @rule(power_slope, elementwise=True)
 def d_power_slope(g, y, a, b):
     # y = b a^(b-1):  dy/da = b (b-1) a^(b-2),  dy/db = a^(b-1) (1 + b log a)
     return (unbroadcast(g * b * power_slope(a, b - 1), a),
             unbroadcast(g * (a ** (b - 1) + y * safe_log(a)), b))
-
-
-@rule(cumprod_tangent, elementwise=False)
-def d_cumprod_tangent(g, y, da, a, axis=None):
-    return cumprod_tangent_grad_da(g, da, a, axis), cumprod_tangent_grad_a(g, da, a, axis)
-
-
-@rule(multi_dot_tangent, elementwise=False)
-def d_multi_dot_tangent(g, y, darrays, arrays):
-    return multi_dot_tangent_grads(g, darrays, arrays)
 
 
 @rule(np.polyder, elementwise=False)  # in np.polyval's forward rule

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .pytrees import GradObject
+
 
 class Grads(tuple):
     """One gradient per element of a list or tuple value; `kind` is list or tuple."""
@@ -24,6 +26,8 @@ class Grads(tuple):
     def __add__(self, other):
         if _is_zero(other):
             return self
+        if isinstance(other, GradObject):  # a NamedTuple read both as a tuple and by field
+            return other + self
         return Grads((a + b for a, b in zip(self, other)), self.kind)
 
     __radd__ = __add__

@@ -19,12 +19,14 @@ import math
 import numpy as np
 
 from .containers import GradDict, Grads, is_container, plain, unindex_container, zero_entry, zero_like
-from .pytrees import GradObject, finish_object, is_object, zero_object
+from .pytrees import GradObject, finish_object, is_object, regathered, zero_object
 from ..errors import MissingRule, NonScalarOutput, UnsupportedSyntax
 
 
 def unbroadcast(g, x):
     """Sum `g` down to the shape of `x`, undoing numpy broadcasting of `x` in the forward."""
+    if type(g) is np.ndarray and type(x) is np.ndarray and g.shape == x.shape:
+        return g  # the common case, first: np.shape costs more than the rest of this
     if isinstance(g, (tuple, list)) and isinstance(x, (tuple, list)):  # a + b joined sequences
         raise UnsupportedSyntax("+ of two tuples or lists that adjoint took for numbers or "
                                 "arrays: their gradients cannot be told apart; write the "
@@ -39,6 +41,8 @@ def is_numpy(x) -> bool:
 
 def unbroadcast_to(g, shape):
     """Sum `g` down to `shape` (unbroadcast, where only x's shape was kept)."""
+    if type(g) is np.ndarray and g.shape == shape:
+        return g
     if np.shape(g) == shape or np.ndim(g) == 0 and is_numpy(g) and not np.any(g):
         return g  # (a scalar zero: the gradient of a value nothing used, any shape)
     if not hasattr(g, "ndim"):
@@ -96,7 +100,9 @@ def structured_like(g, x):
     function given a list returns an array gradient); for an array or number, one array
     (np.vstack(a) on one array gives one gradient per row)."""
     if isinstance(g, GradObject) or is_object(x):
-        return g  # an object's gradient (pytrees.py) has its structure already
+        # an object's gradient (pytrees.py) has its structure already, but a NamedTuple
+        # used as a tuple (`h, c = state`) got one gradient per element
+        return regathered(g, x) if isinstance(g, Grads) else g
     nothing = not isinstance(g, (tuple, list, dict)) and _is_zero_scalar(g)  # nothing flowed
     if isinstance(x, dict):
         return g if nothing else GradDict({k: structured_like(g[k], v) for k, v in x.items()})

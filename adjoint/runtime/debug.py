@@ -3,7 +3,7 @@
 Input: the line maps the loader keeps (`loader.LINE_MAPS`: generated line -> the user's
 statement it was printed for). Output, at run time only:
 
-* `note_origin(error)`: the dispatcher calls it on an exception leaving generated code;
+* `note_origin(error)`: a gradient's entry calls it on an exception leaving generated code;
   it adds a note (Python 3.11+ `add_note`) naming the user's file, line and statement the
   failing generated line comes from, keeping the generated traceback as it is:
 

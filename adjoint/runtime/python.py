@@ -48,6 +48,22 @@ def unsorted(g, items):
     return Grads(parts, type(items))
 
 
+def largest(items):
+    """max(items) of one iterable (and max(a, b, c): largest((a, b, c))), as Python
+    computes it: the first of equal largest entries."""
+    return max(items)
+
+
+def smallest(items):
+    """min(items) of one iterable; see largest."""
+    return min(items)
+
+
+def position_of(items, picked) -> int:
+    """Where max/min(items) found `picked`: the first entry equal to it."""
+    return next(k for k, item in enumerate(items) if item is picked or item == picked)
+
+
 def as_tuple(g, items):
     """The gradient of tuple(items) (or list(items)): the same parts, in items' kind."""
     if isinstance(items, np.ndarray):

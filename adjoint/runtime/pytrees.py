@@ -160,16 +160,17 @@ def zero_object(obj):
 
 
 def finish_object(g: GradObject, leaf, zero):
-    """The gradient handed back to the caller, in the object's own structure. `leaf`
-    finishes each part (arrays made writeable, nested objects finished); `zero(value)`
-    makes the zero of a field nothing flowed into."""
+    """The gradient handed back to the caller, in the object's own structure. `leaf(part,
+    field)` finishes each part in its field's structure (arrays made writeable, a float
+    field's gradient a float, nested objects finished); `zero(value)` makes the zero of a
+    field nothing flowed into."""
     obj = g.template
     grads = {}
     for key, value in fields_of(obj).items():
         if key in g.parts:
-            grads[key] = leaf(g.parts[key])
+            grads[key] = leaf(g.parts[key], value)
         elif has_leaves(value):
-            grads[key] = leaf(zero(value))
+            grads[key] = leaf(zero(value), value)
     if type(obj) in Pytrees.registered:
         flatten, unflatten = Pytrees.registered[type(obj)]
         children, aux = flatten(obj)
@@ -189,6 +190,10 @@ def regathered(g, obj):
     GradObject again, so the caller adds it to its own field by field."""
     if isinstance(g, GradObject) or _nothing(g):
         return g
+    if is_namedtuple(obj) and isinstance(g, (tuple, list)) and not is_namedtuple(g):
+        # unpacked (`h, c = state`), indexed or iterated as the tuple it is
+        return GradObject(obj, {name: part for name, part in zip(obj._fields, g)
+                                if has_leaves(getattr(obj, name))})
     if isinstance(g, dict) and not type(obj) in Pytrees.registered:
         return GradObject(obj, dict(g))
     finished = fields_of(g)
@@ -250,14 +255,16 @@ def value_at(g, path):
 
 # objects built inside a differentiated function (lowering/records.py) ------------------
 def make_record(cls, names, values):
-    """cls built from its fields: a NamedTuple or dataclass by its constructor, a plain
-    class whose __init__ only stores its arguments by setting those attributes."""
+    """cls built from its fields: a NamedTuple, or a dataclass without __post_init__, by its
+    constructor; any other class (its __init__ or __post_init__ run inlined where it was
+    built, lowering/constructors.py) by setting its attributes."""
     fields = dict(zip(names, values))
-    if is_namedtuple_class(cls) or dataclasses.is_dataclass(cls):
+    if is_namedtuple_class(cls) or dataclasses.is_dataclass(cls) and not hasattr(cls, "__post_init__"):
         return cls(**fields)
     obj = object.__new__(cls)
+    store = object.__setattr__ if dataclasses.is_dataclass(cls) else setattr  # (frozen ones too)
     for name, value in fields.items():
-        setattr(obj, name, value)
+        store(obj, name, value)
     return obj
 
 

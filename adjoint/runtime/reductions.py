@@ -16,7 +16,8 @@ import numpy as np
 from .core import float_dtype
 
 
-def _axes_of(x, axis):
+def reduced_axes(x, axis):
+    """The axes a reduction over `axis` covers, as nonnegative ints (all for None)."""
     ndim = np.ndim(x)
     if axis is None:
         return tuple(range(ndim))
@@ -24,20 +25,21 @@ def _axes_of(x, axis):
 
 
 def prod_of_others(x, axis=None):
-    """For each entry of x, the product of the other entries its np.prod(x, axis) multiplies
-    (exact when x has zeros, unlike prod / x)."""
-    x = np.asarray(x)
-    x = x.astype(float_dtype(x))
+    """For each entry of x, the product of the other entries its np.prod(x, axis) multiplies:
+    the product of the entries before it times the product of those after it (exact when
+    x has zeros, unlike prod / x). Written with cumprod and no division, so adjoint
+    differentiates through its source (rules/second_order.py): np.prod to every order."""
+    x = np.asarray(x, dtype=float_dtype(x))
     if x.ndim == 0:
         return np.ones_like(x)
-    axes = _axes_of(x, axis)
-    moved = np.moveaxis(x, axes, tuple(range(x.ndim - len(axes), x.ndim)))
+    axes = reduced_axes(x, axis)
+    last = tuple(range(x.ndim - len(axes), x.ndim))
+    moved = np.moveaxis(x, axes, last)
     flat = np.reshape(moved, moved.shape[:x.ndim - len(axes)] + (-1,))
-    ones = np.ones(flat.shape[:-1] + (1,), dtype=x.dtype)
+    ones = np.ones_like(flat[..., :1])
     before = np.cumprod(np.concatenate([ones, flat[..., :-1]], -1), -1)
     after = np.flip(np.cumprod(np.flip(np.concatenate([flat[..., 1:], ones], -1), -1), -1), -1)
-    others = np.reshape(before * after, moved.shape)
-    return np.moveaxis(others, tuple(range(x.ndim - len(axes), x.ndim)), axes)
+    return np.moveaxis(np.reshape(before * after, moved.shape), last, axes)
 
 
 def reverse_cumsum(g, axis=None):
@@ -105,7 +107,7 @@ def median_weights(a, axis=None):
     """d np.median(a, axis) / d a: 1 on the middle entry of each slice, or 1/2 on each of
     the two middle entries when the slice has even length (the entries np.sort puts there)."""
     a = np.asarray(a)
-    axes = _axes_of(a, axis)
+    axes = reduced_axes(a, axis)
     last = tuple(range(a.ndim - len(axes), a.ndim))
     moved = np.moveaxis(a, axes, last)
     flat = np.reshape(moved, moved.shape[:a.ndim - len(axes)] + (-1,))

@@ -64,25 +64,33 @@ def unit_tangent(x):
 
 
 def cumprod_tangent(da, a, axis=None):
-    """The tangent of np.cumprod(a, axis): entry k is sum over j <= k of da[j] times the
-    product of a[i] for i <= k, i != j (exact where a has zeros)."""
-    if axis is None:
-        da, a, axis = np.ravel(broadcast_like(da, a)), np.ravel(a), 0
-    da = np.moveaxis(np.broadcast_to(da, np.shape(a)), axis, -1)
-    moved = np.moveaxis(np.asarray(a), axis, -1)
-    out = np.zeros(moved.shape, dtype=np.result_type(da, float_dtype(a)))
-    for k in range(moved.shape[-1]):
-        head = moved[..., :k + 1]
-        out[..., k] = np.sum(da[..., :k + 1] * prod_of_others(head, -1), axis=-1)
-    return np.moveaxis(out, -1, axis)
+    """The tangent of np.cumprod(a, axis), by the product rule along the axis:
+    t_k = t_(k-1) a_k + p_(k-1) da_k with p the running product (exact where a has zeros:
+    no division). Differentiated through by its source (rules/second_order.py): every order."""
+    if axis is None:  # (one assignment each: a tuple would make axis look differentiable)
+        da = np.ravel(broadcast_like(da, a))
+        a = np.ravel(a)
+        axis = 0
+    da = np.moveaxis(broadcast_like(da, a), axis, 0)
+    a = np.moveaxis(a, axis, 0)
+    running, tangent = a[0], da[0]
+    tangents = [tangent]
+    for k in range(1, len(a)):
+        tangent = tangent * a[k] + running * da[k]
+        running = running * a[k]
+        tangents.append(tangent)
+    return np.moveaxis(np.stack(tangents), 0, axis)
 
 
 def multi_dot_tangent(darrays, arrays):
-    """The tangent of np.linalg.multi_dot(arrays): the product rule over the arrays."""
-    arrays = list(arrays)
+    """The tangent of np.linalg.multi_dot(arrays): the product rule over the arrays.
+    Differentiated through by its source (rules/second_order.py): every order."""
     total = 0.0
-    for k, d in enumerate(darrays):
-        total = total + np.linalg.multi_dot(arrays[:k] + [d] + arrays[k + 1:])
+    for k in range(len(arrays)):
+        term = darrays[0] if k == 0 else arrays[0]
+        for m in range(1, len(arrays)):  # (a 1-d first or last array: a row or column, as in multi_dot)
+            term = term @ (darrays[m] if m == k else arrays[m])
+        total = total + term
     return total
 
 

@@ -39,6 +39,35 @@ def copied(x):
     return x
 
 
+class Absent:
+    """What a dict held under a key it did not have (`d['new'] = v` adds the key)."""
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT = Absent()
+
+
+def overwritten_entries(x, index):
+    """What x[index] = v overwrites, kept for the backward to put back: a copy of an
+    array's entries; a dict's or list's entry itself (rebound, not written into); ABSENT
+    for a key the dict lacks."""
+    if isinstance(x, dict):
+        return x.get(index, ABSENT)
+    if isinstance(x, list):
+        return x[index]
+    return np.copy(x[index])
+
+
+def put_back(x, index, old) -> None:
+    """Undo x[index] = v: the entries as they were, or the key removed again."""
+    if old is ABSENT:
+        del x[index]
+    else:
+        x[index] = old
+
+
 def written_through(array, part, text: str):
     """array[i][j] = v writes v into array only when array[i] is a view of array (or the
     entry of a list or dict); with an index array, array[i] is a copy and numpy leaves
