@@ -31,12 +31,8 @@ from ..origin import is_user_code
 from ..runtime.containers import make_dict
 from ..runtime.python import joined
 from ..runtime.pytrees import regathered
-<<<<<<< HEAD
 from ..runtime.written_calls import unwrapped
-from ..rules.registry import is_nondiff, lookup
-=======
 from ..rules.registry import is_nondiff, is_through_source, lookup
->>>>>>> main
 
 
 MAKE_DICT = ir.Ref("make_dict", make_dict, (), make_dict)
