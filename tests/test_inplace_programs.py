@@ -128,6 +128,19 @@ def test_the_stencils_backward_keeps_only_the_overwritten_slice():
     assert "np.copy(u)" not in source.split("u_overwritten = []")[1]
 
 
+def test_a_field_handed_back_is_the_one_the_forward_ended_with():
+    # no restores left (restores.py): aux is u as the forward left it, not a rewound u
+    u0 = _r(6)
+    before = u0.copy()
+    (value, field), grad = adjoint.value_and_grad(p.heat_1d_with_the_field, has_aux=True)(u0)
+    expected_value, expected_field = p.heat_1d_with_the_field(before.copy())
+    np.testing.assert_allclose(field, expected_field)
+    assert value == pytest.approx(expected_value)
+    loss = lambda u: p.heat_1d_with_the_field(u.copy())[0]  # noqa: E731
+    np.testing.assert_allclose(grad, adjoint.testing.numerical_grad(loss, (before,), 0), rtol=1e-6)
+    np.testing.assert_array_equal(u0, before)
+
+
 def test_a_linear_stencils_backward_keeps_no_slices():
     # the heat step's backward reads u only for its shape: nothing to put back (restores.py)
     for func in (p.heat_1d, p.heat_1d_in_the_argument):

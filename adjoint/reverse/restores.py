@@ -120,9 +120,9 @@ def _may_share(expr, shared: set) -> bool:
     if isinstance(expr, (ir.Const, ir.Ref, ir.BinOp, ir.UnaryOp, ir.Compare)):
         return False  # (arithmetic makes a new array)
     if isinstance(expr, ir.Call):
-        func = expr.func.value
-        if fresh_callable(func) and not expr.kwargs or _shape_only(func) is not None:
+        if fresh_callable(expr.func.value) and not expr.kwargs:
             return False
+        return any(v in shared for v in _value_vars(expr))  # (expand_to(g, x) may be g's)
     return any(v in shared for v in ir.vars_in(expr))
 
 
