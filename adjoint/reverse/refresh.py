@@ -18,8 +18,13 @@ follow the write, and only the rest is refused:
   (`c = [a, x]`), when the names the view was made from still hold what they held
   (no assignment to them on any path since: the "moved" facts of aliases.py).
 - a write into a view of a name read after, `row = A[i]; row[0] = v; use(A)`: the write
-  is followed by the write-back `A[i] = row` (as for `A[i][0] = v`), which changes no
-  memory but tells A's gradient that A[i] is row.
+  is followed by the write-back `A[i] = row` (as for `A[i][0] = v`; `A = At.T` for a
+  transpose), which changes no memory but tells A's gradient that A[i] is row. A write
+  into a view made before another write into its memory goes into the view made again.
+- a helper writing into an array argument, `h(u)`: the caller makes the write
+  (callwrites.py); one updating it by op= is decided when it runs (a number is rebound).
+- `row = A[i]; row += v`, where A is read after: decided when it runs (rows.py).
+- a view made in both branches of an if is made again by the same decision.
 
 Each rewrite reads only values the program holds at that point, and the dataflow is run
 again on the result, so a rewrite that left a stale read behind is refused like any other.
