@@ -35,7 +35,7 @@ from .lowering.statics import (argument_key, kind_of, packed_argument, spread_na
                                static_defaults)
 from .pipeline import (COMPILE_LOCK, Compiled, compile_forward, compile_gradient, forward_guards,
                        pair_guards)
-from .runtime.debug import check_finite_default, note_origin
+from .runtime.debug import check_finite_default, internal_error, note_origin
 from .runtime.python import left_open
 from .runtime.pytrees import fields_of, has_leaves, is_object
 
@@ -141,6 +141,9 @@ class Specializer:
         except Exception as error:
             left_open(error)
             note_origin(error)
+            bug = internal_error(error)
+            if bug is not None:
+                raise bug from error
             raise
 
     def slow_path(self, *args, **kwargs):

@@ -26,7 +26,7 @@ import numpy as np
 from .errors import AdjointError, NonScalarOutput
 from .guards import AttributeTable, CellTable
 from .lowering.frontend import MISSING
-from .runtime.debug import note_origin
+from .runtime.debug import internal_error, note_origin
 from .runtime.python import left_open
 
 # raised while checking when a guarded name was deleted, a cell emptied, an attribute removed
@@ -67,13 +67,16 @@ class EntryWriter:
                 f"    except Exception as {P}error:\n"
                 f"        {P}left_open({P}error)\n"
                 f"        {P}note({P}error)\n"
+                f"        {P}bug = {P}internal({P}error)\n"
+                f"        if {P}bug is not None:\n"
+                f"            raise {P}bug from {P}error\n"
                 f"        raise\n")
         namespace = dict(impl.__globals__) if body_of else {}
         namespace.update(scope or {})
         namespace.update({P + "GUARD_ERRORS": GUARD_ERRORS, P + "slow": self.slow,
                           P + "impl": impl, P + "located": self.located,
                           P + "NonScalarOutput": NonScalarOutput, P + "left_open": left_open,
-                          P + "note": note_origin})
+                          P + "note": note_origin, P + "internal": internal_error})
         tree = ast.parse(text)
         filename = f"<adjoint entry {self.name}>"
         if body_of is not None:

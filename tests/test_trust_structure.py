@@ -21,6 +21,7 @@ import pytest
 
 import adjoint
 from adjoint.reverse import template
+from adjoint.runtime.core import scatter
 from adjoint.testing import check_grads
 
 RNG = np.random.default_rng(12)
@@ -266,3 +267,63 @@ def test_aux_written_in_place_is_the_final_value():
     assert value == 59.0 and aux["first"] == 1.0
     np.testing.assert_allclose(g, [2.0, 0.0, 6.0])
     np.testing.assert_array_equal(u0, [1.0, 2.0, 3.0])
+
+
+# A list whose entries have different shapes, rebuilt and written in a loop: multi_dot's
+# gradient of it is a plain list, which the write's backward must zero entry by entry.
+def products_with_one_doubled(a, b, c):
+    arrays = [a, b, c]
+    total = 0.0
+    for k in range(len(arrays)):
+        f = list(arrays)
+        f[k] = arrays[k] * 2.0
+        total = total + np.sum(np.linalg.multi_dot(f) * np.arange(1.0, 5.0).reshape(2, 2))
+    return total
+
+
+def test_a_written_list_of_differently_shaped_arrays():
+    rng = np.random.default_rng(3)
+    a, b, c = rng.normal(size=(2, 3)), rng.normal(size=(3, 4)), rng.normal(size=(4, 2))
+    check_grads(products_with_one_doubled, a, b, c, wrt=(0, 1, 2))
+
+
+def _helper_misused(x):
+    return x * 2.0
+
+
+@adjoint.rule(_helper_misused)
+def _d_helper_misused(g, y, x):
+    return scatter(g, None, "not an index")  # fails inside adjoint's own helper
+
+
+def _rule_refuses(x):
+    return x * 3.0
+
+
+@adjoint.rule(_rule_refuses)
+def _d_rule_refuses(g, y, x):
+    raise ValueError("the user's rule refuses")
+
+
+def through_misused(x):
+    return np.sum(_helper_misused(x))
+
+
+def forward_fails(x):
+    return np.sum(x @ np.ones((4, 2)))
+
+
+def through_refusing(x):
+    return np.sum(_rule_refuses(x))
+
+
+def test_errors_inside_adjoints_helpers_in_the_backward_become_internal_errors():
+    x = np.ones(3)
+    with pytest.raises(adjoint.InternalError, match="internal error in adjoint") as bug:
+        adjoint.grad(through_misused)(x)
+    assert "bug in adjoint" in str(bug.value) and "test_trust_structure.py" in str(bug.value)
+    assert bug.value.__cause__ is not None
+    with pytest.raises(ValueError, match="the user's rule refuses"):  # the user's own code
+        adjoint.grad(through_refusing)(x)
+    with pytest.raises(ValueError, match="matmul"):  # a forward error is the user's: as it is
+        adjoint.grad(forward_fails)(x)

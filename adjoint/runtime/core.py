@@ -192,6 +192,8 @@ def zeroed(g, index):
     gradient from what follows."""
     if isinstance(g, (Grads, GradDict)):  # xs[i] = v on a list or dict
         return zero_entry(g, index, zero_grad)
+    if type(g) in (list, tuple):  # a rule's gradient of a list (multi_dot's)
+        return zero_entry(Grads(list(g), type(g)), index, zero_grad)
     if np.ndim(g) == 0:
         return g  # a scalar zero: nothing flowed into x yet
     g = g.astype(np.result_type(g.dtype, 0.0), copy=True) if hasattr(g, "astype") else np.array(g, float)

@@ -28,7 +28,7 @@ import sys
 
 import numpy as np
 
-from ..errors import AdjointError, NonFiniteGradient, Problem
+from ..errors import AdjointError, InternalError, NonFiniteGradient, Problem
 from ..loader import LINE_MAPS
 
 ENV_CHECK_FINITE = "ADJOINT_CHECK_FINITE"
@@ -191,3 +191,39 @@ def _add_note(error: BaseException, note: str) -> None:
     error.__notes__ = list(getattr(error, "__notes__", ())) + [note]
     if isinstance(error, AdjointError) and error.args:
         error.args = (f"{error.args[0]}\n{note}",) + tuple(error.args[1:])
+
+
+# Exceptions that mean a mistake in code, not values no gradient exists for (a singular
+# matrix, an overflow).
+_PROGRAMMING_ERRORS = (TypeError, ValueError, AttributeError, IndexError, KeyError, NameError)
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def internal_error(error: BaseException) -> InternalError | None:
+    """An InternalError naming the user's line for an exception raised inside one of
+    adjoint's helpers while a BACKWARD line ran (the forward ran the user's operations on
+    the same values, so the fault is adjoint's); None for anything else (the forward's
+    errors, a user's own rule, a singular matrix), which is raised as it is."""
+    if isinstance(error, (AdjointError, np.linalg.LinAlgError)) or \
+            not isinstance(error, _PROGRAMMING_ERRORS):
+        return None
+    last, backward, tb = None, False, error.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        generated = LINE_MAPS.get(filename, {}).get(tb.tb_lineno)
+        if generated is not None:
+            backward = bool(generated[1])
+        if generated is not None or filename.startswith(_PACKAGE) or not _is_library(filename):
+            last = filename
+        tb = tb.tb_next
+    if not backward or last is None or not last.startswith(_PACKAGE):
+        return None
+    return InternalError(f"internal error in adjoint while running a gradient: "
+                         f"{type(error).__name__}: {error}\n{_note(error)}\nThis is a bug in "
+                         "adjoint, not in your code; please report it with the function.")
+
+
+def _is_library(filename: str) -> bool:
+    """numpy's, the standard library's, or an installed package's file."""
+    return filename.startswith("<") or "site-packages" in filename or \
+        filename.startswith(os.path.dirname(os.__file__))
