@@ -43,6 +43,8 @@ from .names import Namer
 from .collector import fewer_collections
 from .recursion import with_room
 from .reverse.sweep import differentiate
+from .lowering.written import returning_written
+from .runtime.written_calls import unwrapped
 from .reverse.vjp import (VJP, calls_itself, check_base_case, one_result, pair_name, parameter_names,
                           split_vjp)
 
@@ -182,13 +184,16 @@ def compile_callee_pair(func, wrt_names: tuple, scalar_params: frozenset, optimi
                         call_site: Location | None = None, check_finite: bool = False,
                         backend: str = "python", statics: dict | None = None) -> VJP:
     with COMPILE_LOCK:
+        called, written = unwrapped(func)  # h, or h also returning what it writes into
         try:
-            parsed = parse_function(func)
+            parsed = parse_function(called)
         except NoSource as exc:
             raise NoSource.at(call_site, f"cannot differentiate through the function called "
                               f"here: {exc.problems[0].what if exc.problems else exc}",
                               "define it with def in a .py file, or give it a rule with "
                               "@adjoint.rule") from None
+        if written:
+            parsed = returning_written(parsed, written)
         statics = statics or {}
         if func in _IN_PROGRESS:
             if next(reversed(_IN_PROGRESS)) is func:  # a recursive call: the pair being compiled
@@ -200,19 +205,19 @@ def compile_callee_pair(func, wrt_names: tuple, scalar_params: frozenset, optimi
             raise UnsupportedSyntax.at(call_site, f"{parsed.node.name} is part of a cycle of "
                                        "functions calling each other, which adjoint cannot "
                                        "differentiate yet", "give one of them a rule with @adjoint.rule")
-        if calls_itself(func):  # one pair for every level: all arguments, generic shapes
+        if calls_itself(called):  # one pair for every level: all arguments, generic shapes
             wrt_names = parameter_names(parsed)
             scalar_params = frozenset()
         key = (func, wrt_names, scalar_params, optimize, check_finite, backend, statics_key(statics))
         if key in _CALLEES and not pair_is_stale(_CALLEES[key]):
             return _CALLEES[key]
-        name = pair_name(parsed, wrt_names, scalar_params, statics)
+        name = pair_name(parsed, wrt_names, scalar_params, statics, written)
         fwd, bwd = Pending(f"fwd_{name}"), Pending(f"bwd_{name}")
         _IN_PROGRESS[func] = VJP(parsed.node.name, ir.Ref(fwd.name, fwd, (), fwd),
                                  ir.Ref(bwd.name, bwd, (), bwd), wrt_names,
                                  statics=statics_key(statics))
         try:
-            vjp = _build_pair(parsed, func, name, wrt_names, scalar_params, optimize, check_finite,
+            vjp = _build_pair(parsed, called, name, wrt_names, scalar_params, optimize, check_finite,
                               backend, statics)
         finally:
             del _IN_PROGRESS[func]

@@ -11,8 +11,8 @@ tapes held are compared; both gradients are checked against each other.
   interior before each step (the cubic's derivative), so a hand-written backward keeps
   u[1:-1] per step.
 - heat, u[1:-1] = u[1:-1] + k * lap(u): linear, so a hand-written backward keeps nothing;
-  adjoint still restores the overwritten slices (the restore model keeps every view
-  consistent without proving which backward lines read values).
+  neither does adjoint's: its backward reads u only for its shape, so the overwritten
+  slices are not put back (reverse/restores.py) and only the shapes are kept.
 """
 from __future__ import annotations
 

@@ -13,6 +13,14 @@ def heat_1d(u0):
     return np.sum(u * u)
 
 
+def reaction_diffusion_1d(u0):
+    u = u0.copy()
+    for t in range(4):
+        lap = u[2:] - 2.0 * u[1:-1] + u[:-2]
+        u[1:-1] += 0.1 * (lap + u[1:-1] - u[1:-1] ** 3)
+    return np.sum(u * u)
+
+
 def heat_1d_laplacian_augassign(u0):
     u = u0.copy()
     for t in range(4):
@@ -398,6 +406,16 @@ def calls_clamp_(x):
     return np.sum(y)
 
 
+def copy_last_(p, r):
+    p[0] = r[-1]
+
+
+def calls_with_an_alias(x):
+    u = x * 1.0
+    copy_last_(u, u[1:])  # <helper-alias>
+    return np.sum(u)
+
+
 def view_in_loop_read_next_iteration(x):
     u = x.copy()
     left = u[:-1]
@@ -430,3 +448,10 @@ def swap_entries(x):
         y[i] = y[3 - i]
         y[3 - i] = tmp
     return np.sum(y * np.arange(1.0, 5.0))
+
+
+def heat_1d_with_the_field(u0):
+    u = u0.copy()
+    for t in range(3):
+        u[1:-1] = u[1:-1] + 0.1 * (u[2:] - 2 * u[1:-1] + u[:-2])
+    return np.sum(u * u), u

@@ -34,6 +34,7 @@ MIXED = np.array([0.55, -0.35, 0.8, -0.65])  # no entry near 0 (mask boundaries)
 CASES = [
     # stencils
     ("heat_1d", p.heat_1d, (_r(8),), 0),
+    ("reaction_diffusion_1d", p.reaction_diffusion_1d, (_r(8),), 0),
     ("heat_1d_laplacian_augassign", p.heat_1d_laplacian_augassign, (_r(8),), 0),
     ("heat_1d_in_the_argument", p.heat_1d_in_the_argument, (_r(7), 0.2), (0, 1)),
     ("heat_1d_ghost_cells_periodic", p.heat_1d_ghost_cells_periodic, (_r(6), 0.15), (0, 1)),
@@ -120,15 +121,40 @@ def test_repeated_index_add_applies_once_as_numpy_does():
 
 
 def test_the_stencils_backward_keeps_only_the_overwritten_slice():
-    source = adjoint.grad(p.heat_1d).source
+    # u**3's slope reads the interior before each step: the slice goes on a list
+    source = adjoint.grad(p.reaction_diffusion_1d).source
     assert "u_overwritten.append(np.copy(u[1:-1]))" in source
     assert "u_overwritten.pop()" in source
     assert "np.copy(u)" not in source.split("u_overwritten = []")[1]
 
 
-REFUSED = [
-    ("helper_adds_into_argument", p.calls_add_, (_r(3), 0.5), "helper-adds", None),
-    ("helper_clamps_its_argument", p.calls_clamp_, (_r(3),), "helper-clamps", None),
+def test_a_field_handed_back_is_the_one_the_forward_ended_with():
+    # no restores left (restores.py): aux is u as the forward left it, not a rewound u
+    u0 = _r(6)
+    before = u0.copy()
+    (value, field), grad = adjoint.value_and_grad(p.heat_1d_with_the_field, has_aux=True)(u0)
+    expected_value, expected_field = p.heat_1d_with_the_field(before.copy())
+    np.testing.assert_allclose(field, expected_field)
+    assert value == pytest.approx(expected_value)
+    loss = lambda u: p.heat_1d_with_the_field(u.copy())[0]  # noqa: E731
+    np.testing.assert_allclose(grad, adjoint.testing.numerical_grad(loss, (before,), 0), rtol=1e-6)
+    np.testing.assert_array_equal(u0, before)
+
+
+def test_a_linear_stencils_backward_keeps_no_slices():
+    # the heat step's backward reads u only for its shape: nothing to put back (restores.py)
+    for func in (p.heat_1d, p.heat_1d_in_the_argument):
+        assert "overwritten" not in adjoint.grad(func).source
+
+
+def test_helpers_writing_into_the_callers_array():
+    # the helper runs on a copy and returns it; the caller writes it (callwrites.py)
+    check_in_place(p.calls_add_, _r(3), 0.5, wrt=(0, 1))
+    check_in_place(p.calls_clamp_, np.array([0.1, 0.4, -0.3]))
+
+
+REFUSED = [  # (the helper would write into a copy of u, and r would not see it)
+    ("helper_argument_aliases_another", p.calls_with_an_alias, (_r(3),), "helper-alias", None),
 ]
 
 

@@ -39,9 +39,7 @@ def test_never_wrong_never_a_crash(outcomes):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="helpers writing into an array argument the caller "
-                   "reads after are still refused (about 45% of these programs in inplace3)")
-def test_at_most_5_percent_refused(outcomes):
+def test_at_most_5_percent_refused(outcomes):  # (1% in inplace4: 3 of seeds 0-299)
     refused = [s for s, (outcome, _, _) in outcomes.items() if outcome == rc.REFUSED]
     assert len(refused) <= MAX_REFUSED * len(outcomes), f"{len(refused)} of {len(outcomes)} refused"
 

@@ -34,7 +34,7 @@ class PartialLowering:
         given = {k.arg for k in node.keywords}
         keywords = [k for k in inner.keywords if k.arg not in given] + list(node.keywords)
         call = gast.Call(func=inner.args[0], args=inner.args[1:] + node.args, keywords=keywords)
-        return self.value(_located(call, node))
+        return self.value(located_at(call, node))
 
     def is_partial(self, node) -> bool:
         """partial(g, a, k=v) with functools.partial named as itself, nothing spread."""
@@ -51,17 +51,17 @@ class PartialLowering:
                 return value
             name = self.namer.fresh("bound")
             self.assign_name(name, self.operand(value), self.at(value))
-            return _name(name)
+            return name_node(name)
         bound = [taken(a) for a in partial.args[1:]]
         keywords = [gast.keyword(arg=k.arg, value=taken(k.value)) for k in partial.keywords]
         params = [self.namer.fresh("item") for _ in range(arity)]
-        body = gast.Call(func=partial.args[0], args=bound + [_name(p) for p in params], keywords=keywords)
+        body = gast.Call(func=partial.args[0], args=bound + [name_node(p) for p in params], keywords=keywords)
         function = gast.Lambda(args=gast.arguments(
-            args=[_name(p, gast.Param()) for p in params], posonlyargs=[], vararg=None, kwonlyargs=[],
+            args=[name_node(p, gast.Param()) for p in params], posonlyargs=[], vararg=None, kwonlyargs=[],
             kw_defaults=[], kwarg=None, defaults=[]), body=body)
         name = self.namer.fresh("function")
-        self.define_local_function(lambda_as_def(name, _located(function, node)))
-        return _located(_name(name), node)
+        self.define_local_function(lambda_as_def(name, located_at(function, node)))
+        return located_at(name_node(name), node)
 
     def random_generator(self, node: gast.Call, callee):
         """rng = np.random.RandomState(0) built here: known to be a generator, so its
@@ -84,14 +84,16 @@ class PartialLowering:
             if elts is None:
                 return None
         kind = gast.Tuple if callee is tuple else gast.List
-        return self.value(_located(kind(elts=list(elts), ctx=gast.Load()), node))
+        return self.value(located_at(kind(elts=list(elts), ctx=gast.Load()), node))
 
 
-def _name(identifier: str, ctx=None):
+def name_node(identifier: str, ctx=None):
+    """A gast Name (read unless `ctx` says otherwise)."""
     return gast.Name(id=identifier, ctx=ctx or gast.Load(), annotation=None, type_comment=None)
 
 
-def _located(new, node):
+def located_at(new, node):
+    """`new` with every node of it that has no position given `node`'s."""
     for sub in gast.walk(new):
         if isinstance(sub, (gast.stmt, gast.expr)) and getattr(sub, "lineno", None) is None:
             gast.copy_location(sub, node)

@@ -17,7 +17,7 @@ import gast
 from .. import ir
 from .frontend import MISSING, resolve_free_name
 from .local import lambda_as_def
-from .partials import PartialLowering
+from .partials import PartialLowering, located_at, name_node
 from ..runtime.python import (dict_get, enter_context, exit_context, failed, rest_of, transposed,
                               with_default)
 
@@ -215,21 +215,21 @@ class PythonLowering(PartialLowering):
         if isinstance(func, gast.Lambda):
             name = self.namer.fresh("function")
             self.define_local_function(lambda_as_def(name, func))
-            return _located(gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None), node)
+            return located_at(gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None), node)
         return func
 
     def mapped(self, node: gast.Call):
         """map(f, xs, ys) -> [f(x, y) for x, y in zip(xs, ys)]"""
         func = self.function_node(node, node.args[0], len(node.args) - 1)
         names = [self.namer.fresh("item") for _ in node.args[1:]]
-        loads = [_located(_name(n), node) for n in names]
-        target = _located(gast.Tuple(elts=[_name(n, gast.Store()) for n in names], ctx=gast.Store()), node) \
-            if len(names) > 1 else _located(_name(names[0], gast.Store()), node)
-        iterable = node.args[1] if len(names) == 1 else _located(
-            gast.Call(func=_name("zip"), args=list(node.args[1:]), keywords=[]), node)
-        element = _located(gast.Call(func=func, args=loads, keywords=[]), node)
+        loads = [located_at(name_node(n), node) for n in names]
+        target = located_at(gast.Tuple(elts=[name_node(n, gast.Store()) for n in names], ctx=gast.Store()), node) \
+            if len(names) > 1 else located_at(name_node(names[0], gast.Store()), node)
+        iterable = node.args[1] if len(names) == 1 else located_at(
+            gast.Call(func=name_node("zip"), args=list(node.args[1:]), keywords=[]), node)
+        element = located_at(gast.Call(func=func, args=loads, keywords=[]), node)
         generator = gast.comprehension(target=target, iter=iterable, ifs=[], is_async=0)
-        return self.comprehension(_located(gast.ListComp(elt=element, generators=[generator]), node))
+        return self.comprehension(located_at(gast.ListComp(elt=element, generators=[generator]), node))
 
     def reduced(self, node: gast.Call):
         """functools.reduce(f, xs, init) -> acc = init; for item in xs: acc = f(acc, item)"""
@@ -239,29 +239,15 @@ class PythonLowering(PartialLowering):
         acc, item = self.merged_name("acc"), self.merged_name("item")
         if len(node.args) == 3:
             self.assign_name(acc, self.operand(node.args[2]), self.at(node))
-            items = _located(_name(sequence), node)
+            items = located_at(name_node(sequence), node)
         else:  # no initial value: start from the first item
             self.assign_name(acc, self.atom_of(ir.Subscript(self.current[sequence], ir.Const(0)), node),
                              self.at(node))
-            items = _located(gast.Subscript(value=_name(sequence), slice=gast.Slice(
+            items = located_at(gast.Subscript(value=name_node(sequence), slice=gast.Slice(
                 lower=gast.Constant(value=1, kind=None), upper=None, step=None), ctx=gast.Load()), node)
-        step = gast.Assign(targets=[_name(acc, gast.Store())], value=gast.Call(
-            func=func, args=[_name(acc), _name(item)], keywords=[]), type_comment=None)
-        loop = gast.For(target=_name(item, gast.Store()), iter=items, body=[step], orelse=[],
+        step = gast.Assign(targets=[name_node(acc, gast.Store())], value=gast.Call(
+            func=func, args=[name_node(acc), name_node(item)], keywords=[]), type_comment=None)
+        loop = gast.For(target=name_node(item, gast.Store()), iter=items, body=[step], orelse=[],
                         type_comment=None)
-        for sub in gast.walk(loop):
-            if isinstance(sub, (gast.stmt, gast.expr)) and getattr(sub, "lineno", None) is None:
-                gast.copy_location(sub, node)
-        self.statement(loop)
+        self.statement(located_at(loop, node))
         return self.current[acc]
-
-
-def _name(identifier: str, ctx=None):
-    return gast.Name(id=identifier, ctx=ctx or gast.Load(), annotation=None, type_comment=None)
-
-
-def _located(new, node):
-    for sub in gast.walk(new):
-        if isinstance(sub, (gast.stmt, gast.expr)) and getattr(sub, "lineno", None) is None:
-            gast.copy_location(sub, node)
-    return new

@@ -58,12 +58,25 @@ def check_callee_writes(memory: Memory, useful: set) -> None:
     for write in memory.writes:
         stmt = write.stmt
         if write.by_call and not (differentiable_through(stmt.value)
-                                  and any(t in useful for t in ir.targets(stmt))):
+                                  and any(t in useful for t in ir.targets(stmt))) \
+                and not _unseen_by_the_backward(memory, write, useful):
             raise UnsupportedSyntax.at(
                 stmt.origin, f"{write.what}, and adjoint does not differentiate through this "
                 "call (its result is not used in what is differentiated), so nothing would undo "
                 "that write in the backward", "make the function return the new array and "
                 "assign it (a = f(a, ...)) instead of writing into its argument")
+
+
+def _unseen_by_the_backward(memory: Memory, write, useful: set) -> bool:
+    """The memory written is new (not a parameter's) and no statement the backward
+    differentiates reads a name sharing it (`if h(x * 2.0) > 0:`): the backward reads no
+    value the write changed, and the forward is numpy's."""
+    roots = memory.owned(write.var)
+    if not roots or any(root[0] == "param" for root in roots):
+        return False
+    sharing = {v for v in memory.reach if memory.of(v) & roots}
+    return not any(v in sharing for s in ir.walk(memory.fn.body)
+                   if any(t in useful for t in ir.targets(s)) for v in ir.reads(s))
 
 
 def stale_reads(fn: ir.Function, memory: Memory, checked: set | None = None) -> list:
@@ -105,6 +118,10 @@ class _Staleness:
         for stmt in ir.walk(fn.body):
             if isinstance(stmt, ir.SetItem) and stmt.writeback and isinstance(stmt.value, ir.Var):
                 self.inside.setdefault(stmt.target, set()).add(stmt.value)
+        for stmt in ir.walk(fn.body):  # (t_T = t.T, written back: what t_T holds is t's)
+            if isinstance(stmt, ir.Assign) and isinstance(stmt.value, ir.Attr) and stmt.value.name == "T" \
+                    and any(stmt.target in values for values in self.inside.values()):
+                self.inside.setdefault(stmt.target, set()).add(stmt.value.value)
         self.operands = {id(s): frozenset(ir.vars_in(s.value)) for s in ir.walk(fn.body)
                          if isinstance(s, ir.Assign)}
         self.problems: dict = {}

@@ -31,6 +31,7 @@ from ..origin import is_user_code
 from ..runtime.containers import make_dict
 from ..runtime.python import joined
 from ..runtime.pytrees import regathered
+from ..runtime.written_calls import unwrapped
 from ..rules.registry import is_nondiff, is_through_source, lookup
 
 
@@ -52,7 +53,7 @@ def differentiable_through(value) -> bool:
     standard library's) need a rule instead: their internals are not the user's code."""
     if not isinstance(value, ir.Call):
         return False
-    func = value.func.value
+    func, _ = unwrapped(value.func.value)  # (h, also returning what it writes into)
     if not inspect.isfunction(func) or lookup(func) is not None or is_nondiff(func):
         return False
     return is_user_code(func) or is_through_source(func)

@@ -29,6 +29,8 @@ from ..origin import is_user_code
 from ..runtime.containers import appended, dict_items, dict_values, iterated, make_dict
 from ..runtime.python import with_default
 from ..runtime.tangents import writable_tangent, zero_tangent
+from ..runtime.writes import is_view
+from ..runtime.written_calls import passes_numbers, unwrapped
 
 SHAPE_ATTRIBUTES = {"shape", "ndim", "size", "dtype"}
 SHAPE_FUNCTIONS = {builtins.len, np.shape, np.ndim, np.size}
@@ -41,7 +43,8 @@ FRESH = {builtins.sum, builtins.float, builtins.abs, builtins.len, builtins.int,
          np.stack, np.vstack, np.hstack, np.where, np.clip, np.max, np.min, np.matmul,
          np.sort, np.std, np.var, np.tensordot, np.einsum, np.roll, np.diff, np.tile,
          np.kron, np.pad, np.abs, np.linalg.norm, np.linalg.inv, np.linalg.solve,
-         writable_tangent, zero_tangent}  # (the last two: in forward-mode code)
+         writable_tangent, zero_tangent,  # (in forward-mode code)
+         is_view, passes_numbers}  # (tests made by refresh.py: bools)
 
 
 @dataclass(frozen=True)
@@ -173,7 +176,7 @@ class Memory:
         own = {("new", id(stmt))}
         value = stmt.value
         if stmt.may_alias:  # x op= v: numpy updates x's memory in place
-            own |= self.owned(_updated(value))
+            own |= self.owned(updated_operand(value))
         own, reach = self.value_roots(value, frozenset(own))
         return [(t, own, reach) for t in ir.targets(stmt)]
 
@@ -207,7 +210,7 @@ class Memory:
         if not isinstance(stmt, (ir.Assign, ir.ExprStmt)):
             return []
         if isinstance(stmt, ir.Assign) and stmt.may_alias:
-            old = _updated(stmt.value)
+            old = updated_operand(stmt.value)
             if old in self.entries:  # e += v on e = x[i]: a number, unless x[i] is a row
                 self.entry_ops.add(old)
                 return []
@@ -226,10 +229,10 @@ class Memory:
         arguments = callee_arguments(stmt.value)
         for name, location, by_op in effects.written:
             arg = arguments.get(name)
+            if by_op and (id(stmt), name) in self.numbers:
+                continue
             if by_op and arg in self.entries:  # p op= v on an entry: a number, rebound
                 self.entry_ops.add(arg)
-                continue
-            if by_op and (id(stmt), name) in self.numbers:
                 continue
             if isinstance(arg, ir.Var) and self.of(arg):
                 where = f" at {location}" if location else ""
@@ -290,7 +293,7 @@ def _callee_name(call: ir.Call) -> str:
     return ".".join((call.func.root_name,) + tuple(call.func.path))
 
 
-def _updated(value):
+def updated_operand(value):
     """The array an op= or append updates: x in x + v, xs in appended(xs, v)."""
     if isinstance(value, ir.BinOp):
         return value.left
@@ -330,6 +333,11 @@ def effects_reader(lower):
     """effects_of(func) for user functions, reading each one's source once through
     `lower(func) -> ir.Function` (None: not the user's code, or not readable)."""
     def effects_of(func):
+        called, written = unwrapped(func)
+        if written:  # h run on copies of what it writes into (the caller writes those)
+            effects = effects_of(called)
+            return None if effects is None else Effects(
+                effects.fresh_result, tuple(w for w in effects.written if w[0] not in written))
         code = getattr(func, "__code__", None)
         if code is None:
             return None
@@ -374,7 +382,7 @@ def entry_reads(fn: ir.Function, integers: set) -> set:
             if not all(isinstance(s, ir.Assign) and isinstance(s.target, ir.Var) and (
                     isinstance(s.value, ir.Subscript) and _all_integers(s.value.index, integers)
                     or isinstance(s.value, ir.Var) and s.value in entries
-                    or s.may_alias and _updated(s.value) in entries) for s in defs[var]):
+                    or s.may_alias and updated_operand(s.value) in entries) for s in defs[var]):
                 entries.discard(var)
                 changed = True
     return entries

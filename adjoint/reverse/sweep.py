@@ -31,6 +31,7 @@ from .handback import handed_back
 from .aliases import check_callee_writes, check_in_place, in_place_problems, written_params
 from .memory import integer_valued, user_effects
 from .refresh import resolve_in_place
+from .restores import drop_unread_restores
 from .calls import backprop_call, differentiable_through, refuse_starred, rewrite_calls
 from .activity import active_vars, differentiable, useful_vars
 from .complex_values import complex_rule_for, complex_vars
@@ -92,6 +93,7 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
         self.grads: dict = {}  # primal Var -> its gradient Var
         self.tapes: dict = {}  # Var -> the list its overwritten values go to
         self.slot_tapes: dict = {}  # Var -> the list of entries x[i] = v overwrote
+        self.dropped_sites: set = set()  # restores nothing reads (restores.py): no pushes
         self.sites = itertools.count(1)
         self.pop_sites: dict = {}  # (id(forward statement), variable) -> site of its pop
         self.counters: dict = {}  # id(loop) -> (trips Var, tape Var or None)
@@ -120,6 +122,7 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
         grads_expr, given = handed_back(self, grads, single, callee=seed is not None)
         for stmt in ir.walk(backward):
             stmt.backward = True
+        backward = drop_unread_restores(self, forward, backward)
         kept = self.restored_vars(backward)
         backward = without_pops(backward, kept, {t: v for v, t in self.tapes.items()})
         forward = self.add_pushes(forward, kept)

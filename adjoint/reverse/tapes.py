@@ -92,7 +92,8 @@ class TapeBookkeeping:
                 out.append(ir.ExprStmt(ir.Call(WRITTEN_THROUGH_REF, (stmt.target, stmt.value, ir.Const(_text(stmt)))),
                                        stmt.origin))
                 continue
-            if isinstance(stmt, ir.SetItem) and stmt.target in self.slot_tapes:
+            if isinstance(stmt, ir.SetItem) and stmt.target in self.slot_tapes \
+                    and self.pop_sites.get((id(stmt), stmt.target)) not in self.dropped_sites:
                 entries = ir.Call(OVERWRITTEN_REF, (stmt.target, stmt.index)) if self.may_add_key(stmt) \
                     else ir.Call(NP_COPY_REF, (ir.Subscript(stmt.target, stmt.index),))
                 out.append(ir.Push(self.slot_tapes[stmt.target], entries, stmt.origin,

@@ -77,12 +77,13 @@ def one_result(fn: ir.Function) -> ir.Function:
                                              ir.Return(packed, ret.origin)])
 
 
-def pair_name(parsed, wrt: tuple, scalars: frozenset, statics=None) -> str:
+def pair_name(parsed, wrt: tuple, scalars: frozenset, statics=None, written=()) -> str:
     """The function's name, plus what sets this pair apart from its other pairs: the
     parameters it differentiates (if not all), those known to be scalars and the functions
-    passed in by name. The same function and signature always get the same name:
-    fwd_dense, fwd_dense_W_b, fwd_rk4_f_decay, ..."""
-    name = parsed.node.name
+    passed in by name, and the parameters it also returns because it writes into them
+    (runtime/written_calls.py). The same function and signature always get the same name:
+    fwd_dense, fwd_dense_W_b, fwd_rk4_f_decay, fwd_h_writes_p, ..."""
+    name = parsed.node.name + "".join(f"_writes_{p}" for p in written)
     for param, value in sorted((statics or {}).items()):
         label = getattr(value, "__name__", "")
         if callable(value) and label.isidentifier():

@@ -40,6 +40,7 @@ from ..lowering.structure import structure
 from ..recursion import with_room
 from ..reverse.sweep import ReverseSweep
 from ..reverse.vjp import calls_itself, check_base_case, one_result
+from ..runtime.written_calls import unwrapped
 from .targets import add_target_arguments, resolve_target
 
 def check(func, wrt=None, *example_args, has_aux: bool = False) -> list:
@@ -180,7 +181,7 @@ class _Checker:
             bound = bind_call(rev, stmt)
         except AdjointError as exc:
             return list(exc.problems)
-        func, wrt, scalars = bound.func, bound.wrt, bound.scalars
+        func, wrt, scalars = unwrapped(bound.func)[0], bound.wrt, bound.scalars
         try:
             parse_function(func)
         except NoSource as exc:
