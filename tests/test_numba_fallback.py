@@ -19,6 +19,10 @@ def _args():
     return rng.uniform(-1.0, 1.0, (3, 4)), rng.uniform(-1.0, 1.0, (3, 4)), rng.uniform(-1.0, 1.0, 4)
 
 
+def _never(*args):
+    raise AssertionError("a helper was called by address")
+
+
 def _check_against_default(f, args, wrt):
     value, grads = adjoint.value_and_grad(f, wrt, backend="numba")(*args)
     ref_value, ref_grads = adjoint.value_and_grad(f, wrt)(*args)
@@ -61,6 +65,7 @@ def test_gradients_of_one_buffer_are_separate_arrays():
 @pytest.mark.slow  # numba's own pipeline links and optimises every helper (seconds)
 def test_numba_own_lowering_when_internals_differ(monkeypatch):
     monkeypatch.setattr(numba_calls, "SUPPORTED", False)
+    monkeypatch.setattr(numba_calls, "call_by_address", _never)  # the custom lowering is off
 
     def f(a, b, c):
         return np.sum(np.tanh(a * b + c) * (1.0 - b * b))
@@ -75,6 +80,7 @@ def test_a_helper_not_found_the_expected_way_is_lowered_by_numba(monkeypatch):
 
     monkeypatch.setattr(numba_calls, "helper_compiled", missing)
     monkeypatch.setattr(numba_calls, "plan", missing)
+    monkeypatch.setattr(numba_calls, "call_by_address", _never)
 
     def f(a, b, c):
         return np.sum(np.sin(a - c) * b ** 2 + a * c)
