@@ -10,8 +10,8 @@ from adjoint.testing import check_grads
 numba = pytest.importorskip("numba")
 pytest.importorskip("scipy")
 
-from adjoint.backends import numba as numba_backend  # noqa: E402
-from adjoint.backends import numba_calls  # noqa: E402
+from adjoint.backends import numba as numba_backend
+from adjoint.backends import numba_calls
 
 
 def _args():

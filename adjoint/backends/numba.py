@@ -35,8 +35,7 @@ from numba.core.errors import NumbaError
 from .. import loader
 from ..errors import NonScalarOutput, UnsupportedSyntax
 from ..runtime import core
-from . import numba_runtime
-from . import numba_calls
+from . import numba_calls, numba_runtime
 from .numba_runtime import NON_SCALAR, UNSET
 from .numba_ufuncs import NUMPY
 
@@ -299,4 +298,4 @@ def _line(filename: str, number: int) -> str:
     return linecache.getline(filename, number).strip()
 
 
-__all__ = ["rewrite", "load", "entry_point", "translate", "numba_runtime"]
+__all__ = ["entry_point", "load", "numba_runtime", "rewrite", "translate"]

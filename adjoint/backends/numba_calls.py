@@ -24,6 +24,8 @@ at import, and a call whose helper cannot be found the expected way is lowered b
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numba
 from numba.core import cgutils, types
 
@@ -55,20 +57,21 @@ class GradientLower(Lower if SUPPORTED else object):
     """numba's lowering, except for calls of adjoint's array helpers (module docstring)."""
 
     def _lower_call_normal(self, fnty, expr, signature):
-        compiled = _quietly(helper_compiled, fnty, signature)
-        if compiled is None:
+        callee = _quietly(lambda: callee_of(helper_compiled(fnty, signature)))
+        if callee is None:
             return super()._lower_call_normal(fnty, expr, signature)
         args = self.fold_call_args(fnty, signature, expr.args, expr.vararg, expr.kws)
-        return call_by_address(self.context, self.builder, compiled, signature, args)
+        return call_by_address(self.context, self.builder, callee, signature, args)
 
     def lower_expr(self, resty, expr):
         if expr.op == "arrayexpr":
-            steps = _quietly(plan, expr.expr, self.typeof)
-            if steps and steps[-1].type == expr.ty:
-                return self._lower_steps(steps)
+            steps = _quietly(lambda: plan(expr.expr, self.typeof))
+            callees = _quietly(lambda: [callee_of(step.compiled) for step in steps or ()])
+            if steps and callees and None not in callees and steps[-1].type == expr.ty:
+                return self._lower_steps(steps, callees)
         return super().lower_expr(resty, expr)
 
-    def _lower_steps(self, steps: list):
+    def _lower_steps(self, steps: list, callees: list):
         """The result of an array expression's steps (numba_elementwise.plan), a new
         reference; the temporaries it made on the way are released."""
         results, owned = [], set()
@@ -76,8 +79,8 @@ class GradientLower(Lower if SUPPORTED else object):
             args = [self._lower_operand(operand, results) for operand in step.operands]
             args.append(self.context.get_constant_generic(self.builder, types.none, None)
                         if step.out is None else results[step.out])
-            results.append(call_by_address(self.context, self.builder, step.compiled,
-                                           step.compiled.signature, args))
+            results.append(call_by_address(self.context, self.builder, callees[index],
+                                           callees[index].signature, args))
             owned.add(index)
             if step.out is not None:  # the result holds its own reference to it
                 self.decref(steps[step.out].type, results[step.out])
@@ -95,11 +98,11 @@ class GradientLower(Lower if SUPPORTED else object):
         return self.context.cast(self.builder, value, self.typeof(operand.what), operand.type)
 
 
-def _quietly(find, *args):
-    """find(*args), or None where it fails: numba's internals are not what this module
+def _quietly(find):
+    """find(), or None where it fails: numba's internals are not what this module
     expects, and numba's own lowering then does the call (nothing emitted yet)."""
     try:
-        return find(*args)
+        return find()
     except Exception:  # noqa: BLE001 - any failure: numba's lowering, same numbers
         return None
 
@@ -144,8 +147,7 @@ def helper_compiled(fnty, signature):
             continue
         for compiled in dispatcher.overloads.values():
             if compiled.entry_point is key:
-                compiled.library.get_pointer_to_function(compiled.fndesc.llvm_func_name)
-                return compiled  # (its address is there: call_by_address cannot fail on it)
+                return compiled
     return None
 
 
@@ -153,17 +155,33 @@ def _is_ours(function) -> bool:
     return getattr(function, "__module__", "").startswith(OURS)
 
 
-def call_by_address(context, builder, compiled, signature, args):
-    """A call of `compiled` through its machine code's address, as numba calls a linked
-    function (status check, optional return, a new reference for the caller)."""
+class Callee(NamedTuple):
+    """What a call by address needs of a helper's compile result, read from numba's
+    internals before the call's code is emitted (so a failure emits nothing)."""
+    address: int
+    restype: object
+    argtypes: tuple
+    signature: object
+
+
+def callee_of(compiled) -> Callee | None:
+    if compiled is None:
+        return None
     fndesc = compiled.fndesc
     address = compiled.library.get_pointer_to_function(fndesc.llvm_func_name)
-    pointer_type = context.call_conv.get_function_type(fndesc.restype, fndesc.argtypes).as_pointer()
-    function = builder.inttoptr(context.get_constant(types.uintp, address), pointer_type)
-    status, value = context.call_conv.call_function(builder, function, fndesc.restype,
-                                                    fndesc.argtypes, args)
+    if not isinstance(address, int) or not address:
+        return None
+    return Callee(address, fndesc.restype, tuple(fndesc.argtypes), compiled.signature)
+
+
+def call_by_address(context, builder, callee: Callee, signature, args):
+    """A call of `callee` through its machine code's address, as numba calls a linked
+    function (status check, optional return, a new reference for the caller)."""
+    pointer_type = context.call_conv.get_function_type(callee.restype, callee.argtypes).as_pointer()
+    function = builder.inttoptr(context.get_constant(types.uintp, callee.address), pointer_type)
+    status, value = context.call_conv.call_function(builder, function, callee.restype,
+                                                    callee.argtypes, args)
     with cgutils.if_unlikely(builder, status.is_error):
         context.call_conv.return_status_propagate(builder, status)
     value = fix_returning_optional(context, builder, signature, status, value)
-    return impl_ret_new_ref(context, builder, fndesc.restype, value)
-
+    return impl_ret_new_ref(context, builder, callee.restype, value)
