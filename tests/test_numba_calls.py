@@ -57,13 +57,17 @@ def test_gradient_module_holds_no_helper_code():
     """A gradient's machine code calls the helpers where numba compiled them: none of
     their code is linked (and optimised again) into the gradient's module."""
     import numba
-    from adjoint.backends.numba_calls import GradientCompiler
+
+    from adjoint.backends import numba_calls
     from adjoint.runtime import core
+
+    if not numba_calls.SUPPORTED:
+        pytest.skip("this numba's internals differ: gradients use numba's own lowering")
 
     def backward(g, x):
         return core.unbroadcast(g * (1.0 - x * x), x) + 2.0 * x
 
-    jitted = numba.njit(backward, pipeline_class=GradientCompiler)
+    jitted = numba.njit(backward, pipeline_class=numba_calls.GradientCompiler)
     g, x = np.ones((2, 3)), np.linspace(-1.0, 1.0, 6).reshape(2, 3)
     np.testing.assert_array_equal(jitted(g, x), backward(g, x))
     text = jitted.inspect_llvm(jitted.signatures[0])
@@ -102,7 +106,7 @@ print(after.alloc - before.alloc, after.free - before.free)
 def test_temporaries_are_released():
     env = dict(os.environ, NUMBA_NRT_STATS="1", PYTHONPATH=ROOT)
     done = subprocess.run([sys.executable, "-c", LEAK_CHECK], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr
     allocated, freed = map(int, done.stdout.split())
     assert allocated > 0 and allocated == freed

@@ -105,7 +105,7 @@ def reduce_to(g, kept, kind, out):
         elif not seen[p]:
             out[p] = value
             seen[p] = True
-        elif out[p] == out[p] and (value != value or (value > out[p] if kind == 1 else value < out[p])):
+        elif out[p] == out[p] and (value != value or (value > out[p] if kind == 1 else value < out[p])):  # noqa: PLR0124 - NaN test
             out[p] = value
         _next_index(index, g.shape)
 
