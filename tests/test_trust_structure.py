@@ -327,3 +327,16 @@ def test_errors_inside_adjoints_helpers_in_the_backward_become_internal_errors()
         adjoint.grad(through_refusing)(x)
     with pytest.raises(ValueError, match="matmul"):  # a forward error is the user's: as it is
         adjoint.grad(forward_fails)(x)
+
+
+def items_updated_in_place(x):
+    parts = [x[:2] * 1.0, x[2:] * 2.0]
+    for p in parts:
+        p += 1.0
+    return np.sum(parts[0] ** 2) + np.sum(parts[1] ** 3)
+
+
+def test_an_item_of_a_list_written_in_place_is_refused_with_a_fix_that_works():
+    x = np.array([0.5, 1.0, 1.5])
+    with pytest.raises(adjoint.UnsupportedSyntax, match=r"an item of a list.*rebind instead"):
+        adjoint.grad(items_updated_in_place)(x)

@@ -101,10 +101,12 @@ def entry_copy(value, text: str):
     """x[i] read after a write into x is fine when it is an entry (a copy, x 1-d); when x
     has more axes it is a view that sees the write, which the gradient would not follow."""
     if isinstance(value, np.ndarray) and value.ndim:
-        raise UnsupportedSyntax(f"{text}: this reads a view of a row of the array (not a copy "
-                                "of one entry), and a later write into the array changes it "
-                                "before it is used; read it after the write, or copy it here "
-                                "(np.copy(...))")
+        raise UnsupportedSyntax(f"{text}: this reads an array that another name also holds "
+                                "(a row of a 2-d array, or an item of a list), and a later "
+                                "in-place write changes it for both; read it after the write, "
+                                "copy it here (np.copy(...)) if the other name must not see the "
+                                "write, or rebind instead of writing in place "
+                                "(parts[k] = parts[k] + v, not p += v)")
     return None
 
 
