@@ -278,6 +278,11 @@ _CHILDREN = {  # expression type -> its children (a table: compiles call this mi
 }
 
 
+def operator_operands(expr) -> tuple:
+    """The inputs an operator's rule receives (a + b, -a, a.T, a[i]); () for anything else."""
+    return children(expr) if type(expr) in (BinOp, UnaryOp, Attr, Subscript) else ()
+
+
 def vars_in(expr) -> list:
     """Every Var read by an expression, in order, with repeats."""
     if type(expr) is Var:

@@ -35,18 +35,6 @@ def simplify(expr, classes):
     return simplify_expression(expr, classes)
 
 
-def operands(value) -> tuple:
-    if isinstance(value, ir.BinOp):
-        return (value.left, value.right)
-    if isinstance(value, ir.UnaryOp):
-        return (value.operand,)
-    if isinstance(value, ir.Attr):
-        return (value.value,)
-    if isinstance(value, ir.Subscript):
-        return (value.value, value.index)
-    return ()
-
-
 def with_operands(value, r, swapped: dict):
     """The primal expression with the operands of the named rule parameters replaced."""
     if isinstance(value, ir.Call):
@@ -57,7 +45,7 @@ def with_operands(value, r, swapped: dict):
                 args[position[name]] = new
         kwargs = tuple((k, swapped.get(k, v)) for k, v in value.kwargs)
         return ir.Call(value.func, tuple(args), kwargs)
-    parts = list(operands(value))
+    parts = list(ir.operator_operands(value))
     for k, name in enumerate(r.params[:len(parts)]):
         if name in swapped:
             parts[k] = swapped[name]

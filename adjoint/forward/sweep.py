@@ -32,7 +32,7 @@ from ..reverse.complex_values import complex_vars
 from ..rules.registry import display_name, lookup
 from . import rules as forward_rules
 from .calls import call_through
-from .expressions import (BROADCAST, UNIT, WRITABLE, ZERO, forward_fix, operands, simplify,
+from .expressions import (BROADCAST, UNIT, WRITABLE, ZERO, forward_fix, simplify,
                           with_operands, written_name)
 
 
@@ -362,7 +362,7 @@ class ForwardSweep:
             given = dict(zip(r.params, value.args))
             given.update(value.kwargs)
         else:
-            given = dict(zip(r.params, operands(value)))
+            given = dict(zip(r.params, ir.operator_operands(value)))
         for name in r.options:
             if name in given and self.carries(given[name]):
                 raise MissingRule.at(stmt.origin, f"the rule for {display_name(r.primal)} has no "

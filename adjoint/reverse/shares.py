@@ -43,7 +43,7 @@ def bind_rule(stmt, r, useful: set):
                                      "a rule that takes it")
             given[name] = arg
     else:
-        given = dict(zip(r.params, _operands(value)))
+        given = dict(zip(r.params, ir.operator_operands(value)))
     for name in r.inputs:
         if name not in given and name in r.input_defaults:
             given[name] = ir.Const(r.input_defaults[name])
@@ -100,13 +100,3 @@ def _no_gradient(stmt, r, name: str) -> MissingRule:
                           "register a rule that differentiates it")
 
 
-def _operands(value) -> tuple:
-    if isinstance(value, ir.BinOp):
-        return (value.left, value.right)
-    if isinstance(value, ir.UnaryOp):
-        return (value.operand,)
-    if isinstance(value, ir.Attr):
-        return (value.value,)
-    if isinstance(value, ir.Subscript):
-        return (value.value, value.index)
-    return ()
