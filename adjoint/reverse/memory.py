@@ -246,20 +246,27 @@ def known_arrays(fn: ir.Function) -> set:
     """Variables that are numpy arrays on every path (made by numpy, arithmetic on one, a
     view of one): x[i] = v copies v's values into them, so x never holds v itself. The
     largest such set: start from every variable and drop those some assignment disproves."""
+    return largest_set(fn, lambda stmt, arrays: _makes_array(stmt.value, arrays))
+
+
+def largest_set(fn: ir.Function, holds) -> set:
+    """The largest set of the function's own variables every assignment of which is a plain
+    `v = value` with holds(stmt, the set) true: start from all of them and drop those some
+    assignment disproves, until nothing changes (a greatest fixed point)."""
     defs: dict = {}
     for stmt in ir.walk(fn.body):
         for t in ir.targets(stmt):
             defs.setdefault(t, []).append(stmt)
-    arrays = set(defs) - set(fn.params)
+    found = set(defs) - set(fn.params)
     changed = True
     while changed:
         changed = False
-        for var in sorted(arrays, key=lambda v: v.name):
-            if not all(isinstance(s, ir.Assign) and isinstance(s.target, ir.Var)
-                       and _makes_array(s.value, arrays) for s in defs[var]):
-                arrays.discard(var)
+        for var in sorted(found, key=lambda v: v.name):
+            if not all(isinstance(s, ir.Assign) and isinstance(s.target, ir.Var) and holds(s, found)
+                       for s in defs[var]):
+                found.discard(var)
                 changed = True
-    return arrays
+    return found
 
 
 def _makes_array(value, arrays: set) -> bool:
@@ -370,22 +377,11 @@ def entry_reads(fn: ir.Function, integers: set) -> set:
     """Variables every assignment of which is x[i] or x[i, j] with integer indices (or a
     copy of such a variable): an entry (a copy) when the indices reach every axis, a view
     of x otherwise, which only the run can tell (see runtime.writes.entry_copy)."""
-    defs: dict = {}
-    for stmt in ir.walk(fn.body):
-        for t in ir.targets(stmt):
-            defs.setdefault(t, []).append(stmt)
-    entries = set(defs) - set(fn.params)
-    changed = True
-    while changed:
-        changed = False
-        for var in sorted(entries, key=lambda v: v.name):
-            if not all(isinstance(s, ir.Assign) and isinstance(s.target, ir.Var) and (
-                    isinstance(s.value, ir.Subscript) and _all_integers(s.value.index, integers)
-                    or isinstance(s.value, ir.Var) and s.value in entries
-                    or s.may_alias and updated_operand(s.value) in entries) for s in defs[var]):
-                entries.discard(var)
-                changed = True
-    return entries
+    def holds(s, entries) -> bool:
+        return isinstance(s.value, ir.Subscript) and _all_integers(s.value.index, integers) \
+            or isinstance(s.value, ir.Var) and s.value in entries \
+            or s.may_alias and updated_operand(s.value) in entries
+    return largest_set(fn, holds)
 
 
 def _all_integers(index, integers: set) -> bool:
