@@ -15,7 +15,8 @@ compiled to return p's final value too (lowering/written.py). Only done where it
 numpy does: h must not rebind p (other than by p op= v), must not call itself, its result
 must never share memory with an argument (on a copy it would be another array), and no
 other argument may share memory with u (h would see its own writes through it; on a copy
-it would not).
+it would not). Not checked: h reading u through a module global (it would see u's old
+values on the copy).
 """
 from __future__ import annotations
 

@@ -12,7 +12,9 @@ memory.py says so, or when it is made from such a name by anything but arithmeti
 function known to return a new array; a statement reads it when the name appears anywhere
 but as the array a write goes into or as an argument read only for its shape, dtype or
 length. "Runs after" is everything after the restore in its block and the blocks around
-it, and the whole of any backward loop around it (its later trips).
+it, and the whole of any backward loop around it (its later trips). Gradients are taken
+to be arrays of their own (every rule builds new ones), so a gradient is never a name
+that shares the written memory.
 """
 from __future__ import annotations
 
