@@ -102,8 +102,10 @@ def compile_gradient(func, wrt_names: tuple, scalar_params: frozenset, *,
                                          has_aux=has_aux, compile_callee=callee,
                                          number_types=number_types)
         stages["reverse"] = grad_fn
+        relied = []  # user functions whose code the Python-float facts read
         if optimize:
             grad_fn = passes.optimize(grad_fn)
+            grad_fn, relied = passes.python_floats(grad_fn, number_types or {}, lower_function)
             stages["optimize"] = grad_fn
         prefix = "value_and_grad_" if return_value else "grad_"
         grad_fn = replace(grad_fn, name=prefix + fn.name)
@@ -120,7 +122,16 @@ def compile_gradient(func, wrt_names: tuple, scalar_params: frozenset, *,
                                                            func, entry=True)
             function = backends.entry_point(backend, functions[grad_fn.name], fn.name)
         return Compiled(source, function, fn.body[-1].origin, StageTexts(stages),
-                        callees, guards_of(lowered.parsed, fn), check_finite, backend)
+                        callees, guards_of(lowered.parsed, fn) + read_code_guards(relied),
+                        check_finite, backend)
+
+
+def read_code_guards(relied: list) -> tuple:
+    """Guards for user functions whose code a compile read but does not call through (the
+    Python-float facts, passes/float_kinds.py): their code, free names and module
+    attributes."""
+    return tuple(g for known in relied
+                 for g in guards_of(known.parsed, known.fn) + (code_guard(known.parsed.func),))
 
 
 class StageTexts(Mapping):

@@ -472,7 +472,9 @@ def test_gradient_of_a_tuple_gradient_is_refused_cleanly():
 def test_neuron_calls_run_one_frame_that_checks_types_and_guards_inline():
     """A call runs the entry (adjoint/entry.py): the generated gradient's own lines
     behind an inline check of the argument types, the free name `sigmoid` and f's
-    `__code__`; nothing else is checked per call, and the entry is reused."""
+    `__code__`, and what the Python-float facts read of sigmoid's code (its `__code__`,
+    its `np`, np's `exp`: passes/python_floats.py); nothing else is checked per call, and
+    the entry is reused."""
     from helpers import load_example
     module = load_example("neuron")
     df = adjoint.value_and_grad(module.f, wrt=(0, 1, 2, 3, 4))
@@ -481,7 +483,7 @@ def test_neuron_calls_run_one_frame_that_checks_types_and_guards_inline():
     entry = spec.state
     assert df.func is entry  # the GradientFunction calls the entry itself: no dispatcher frame
     (_, guards), = spec.cache.values()
-    assert sorted(key for _, key, _ in guards) == ["__code__", "sigmoid"]
+    assert sorted(key for _, key, _ in guards) == ["__code__", "__code__", "exp", "np", "sigmoid"]
     # the entry is compiled under the shown text's name, its body on the shown lines
     assert entry.__code__.co_filename == spec.last.function.__code__.co_filename
     assert entry.__code__.co_firstlineno == 2 and df.source.splitlines()[1].startswith("def ")

@@ -392,7 +392,7 @@ def grad_loop_scalar(x, w, n):
         x = x_tape.pop()
         grad_x = grad_x * w
         grad_w = grad_w + grad_s0 * x
-    return (float(grad_x), float(grad_w))
+    return (grad_x, grad_w)
 """
     assert adjoint.source(cf.loop_scalar, ("x", "w"), 0.7, 1.1, 3) == expected
     check_grads(cf.loop_scalar, 0.7, 1.1, 3, wrt=(0, 1))
@@ -409,8 +409,7 @@ def value_and_grad_branch_golden(x, y):
         z = np.sin(y)
     out = z * 2.0
     # return z * 2.0  [cf_functions.py:{n['return z * 2.0']}]
-    grad_out = 1.0
-    grad_z = grad_out * 2.0
+    grad_z = 2.0
     # if x > 0.3:  [cf_functions.py:{n['if x > 0.3:']}]
     if x > 0.3:
         # z = x * y  [cf_functions.py:{n['z = x * y']}]
@@ -418,10 +417,10 @@ def value_and_grad_branch_golden(x, y):
         grad_y = grad_z * x
     else:
         # z = np.sin(y)  [cf_functions.py:{n['z = np.sin(y)']}]
-        grad_y = grad_z * np.cos(y)
+        grad_y = grad_z * float(np.cos(y))
         # if x > 0.3:  [cf_functions.py:{n['if x > 0.3:']}]
         grad_x = 0.0
-    return (out, (float(grad_x), float(grad_y)))
+    return (out, (grad_x, grad_y))
 """
     assert adjoint.source(cf.branch_golden, ("x", "y"), 0.5, 0.2, value=True) == expected
     df = adjoint.value_and_grad(cf.branch_golden, wrt=("x", "y"))

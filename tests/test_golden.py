@@ -34,13 +34,12 @@ def value_and_grad_f(x, y, z):
     q = x + y
     out = q * z
     # return q * z  [add_mul.py:{ret}]
-    grad_out = 1.0
-    grad_q = grad_out * z
-    grad_z = grad_out * q
+    grad_q = z
+    grad_z = q
     # q = x + y  [add_mul.py:{q}]
     grad_x = grad_q
     grad_y = grad_q
-    return (out, (float(grad_x), float(grad_y), float(grad_z)))
+    return (out, (grad_x, grad_y, grad_z))
 """
     df = adjoint.value_and_grad(add_mul.f, wrt=("x", "y", "z"))
     assert df(-2.0, 5.0, -4.0) == (-12.0, (-4.0, -4.0, 3.0))
@@ -65,10 +64,9 @@ def value_and_grad_f(w0, x0, w1, x1, w2):
     s2 = s0 + s1
     s3 = s2 + w2
     L = sigmoid(s3)
-    # return L  [neuron.py:{n['return L']}]
-    grad_L = 1.0
+    L_float = float(L)
     # L = sigmoid(s3)  [neuron.py:{n['L = sigmoid(s3)']}]
-    grad_s3 = grad_L * (1 - L) * L
+    grad_s3 = (1 - L_float) * L_float
     # s3 = s2 + w2  [neuron.py:{n['s3 = s2 + w2']}]
     grad_w2 = grad_s3
     # s1 = w1 * x1  [neuron.py:{n['s1 = w1 * x1']}]
@@ -77,11 +75,15 @@ def value_and_grad_f(w0, x0, w1, x1, w2):
     # s0 = w0 * x0  [neuron.py:{n['s0 = w0 * x0']}]
     grad_w0 = grad_s3 * x0
     grad_x0 = grad_s3 * w0
-    return (L, (float(grad_w0), float(grad_x0), float(grad_w1), float(grad_x1), float(grad_w2)))
+    return (L, (grad_w0, grad_x0, grad_w1, grad_x1, grad_w2))
 """
     df = adjoint.value_and_grad(neuron.f, wrt=("w0", "x0", "w1", "x1", "w2"))
-    df(2.0, -1.0, -3.0, -2.0, -3.0)
+    value, grads = df(2.0, -1.0, -3.0, -2.0, -3.0)
     assert df.source == expected
+    # the backward ran on Python floats: each gradient a float, the value sigmoid's float64
+    assert type(value) is np.float64 and all(type(g) is float for g in grads)
+    s = value * (1 - value)
+    assert grads == (s * -1.0, s * 2.0, s * -2.0, s * -3.0, s)
 
 
 def test_neuron_grad_unoptimized_at_scalars():
