@@ -139,6 +139,9 @@ class _Facts:
                 if isinstance(stmt, (ir.If, ir.While, ir.For)):
                     self.value_reads_at[j] |= set(ir.reads(stmt))
         self.back_reads = set().union(*self.kept_reads_at)  # what the whole backward reads
+        self.back_read_indices = _indices(self.back_reads_at)
+        self.kept_read_indices = _indices(self.kept_reads_at)
+        self.value_read_indices = _indices(self.value_reads_at)
 
     def candidates(self):
         """{k: (var, e, cost)} of recomputable scalars and {k: (var, e, None)} of values
@@ -215,15 +218,15 @@ class _Facts:
         inside = sum(n for j, n in self.forward_reads.get(var, {}).items() if k < j < end)
         return inside == self.reads.get(var, 0)
 
-    def _back_read_at(self, var, j) -> bool:
-        return var in self.back_reads_at[j]
+    def _back_read_within(self, var, k, end) -> bool:
+        return _any_within(self.back_read_indices.get(var, ()), k, end)
 
     def needed(self, values) -> dict:
         """The scalar candidates the backward reads, with the ones they are made from."""
         needed, used = {}, set()  # used: what the needed ones are made from
         for k in sorted(values, reverse=True):
             var, end, _ = values[k]
-            if var in used or any(self._back_read_at(var, j) for j in range(k, end)):
+            if var in used or self._back_read_within(var, k, end):
                 needed[k] = values[k]
                 used.update(ir.vars_in(self.block[k].value))
         return needed
@@ -247,9 +250,9 @@ class _Facts:
 
     def _only_shape_read(self, var, k, end) -> bool:
         """Is var read by the backward only as unbroadcast's second argument (and read)?"""
-        if any(var in self.value_reads_at[j] for j in range(k, end)):
+        if _any_within(self.value_read_indices.get(var, ()), k, end):
             return False
-        return any(var in self.kept_reads_at[j] for j in range(k, end))
+        return _any_within(self.kept_read_indices.get(var, ()), k, end)
 
     def rewrite_shape_reads(self, shapes: dict) -> None:
         """In the backward of each shape candidate's statement and of those after it,
@@ -287,6 +290,21 @@ def _resets(part: list) -> list:
             and stmt.value.args == (pop.target,)
     pairs = list(zip(part, part[1:]))
     return [a for a, b in pairs if is_reset(a, b)] + [b for a, b in pairs if is_reset(b, a)]
+
+
+def _indices(sets: list) -> dict:
+    """element -> the ascending indices of the sets holding it."""
+    out: dict = {}
+    for j, items in enumerate(sets):
+        for item in items:
+            out.setdefault(item, []).append(j)
+    return out
+
+
+def _any_within(indices, k, end) -> bool:
+    """Is one of the ascending `indices` in range(k, end)?"""
+    first = bisect.bisect_left(indices, k)
+    return first < len(indices) and indices[first] < end
 
 
 def _shape_maker(source):
