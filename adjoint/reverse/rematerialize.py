@@ -47,6 +47,8 @@ MAX_CHAIN = 3  # operations recomputed for one value at most (its own and those 
 def rematerialize(sweep, block: list, parts: dict) -> list:
     """The backward of `block` (parts[k] is block[k]'s), in backward order, with values
     recomputed instead of popped where that is cheaper (see the module docstring)."""
+    if not any(isinstance(s, ir.Assign) and s.target in sweep.dynamic for s in block):
+        return [s for j in reversed(range(len(block))) for s in parts[j]]  # nothing overwritten
     facts = _Facts(sweep, block, parts)
     values, shapes = facts.candidates()
     needed = facts.needed(values)
