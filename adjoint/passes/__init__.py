@@ -13,9 +13,11 @@
 - `inline_in_loops`: in loop bodies, a temporary's gradient read once is written into
   its reader.
 - `tape_shapes_only` (last): a tape read only for shapes keeps only the shapes.
-- `python_floats` (after these, for a top-level gradient with the argument types known):
-  the backward's arithmetic on double scalars runs on Python floats (python_floats.py;
-  the type facts it rests on: float_kinds.py).
+- `resolve_matmul_helpers` (run by the pipeline when array ranks are known):
+  matmul_left(g, a, b) -> g @ b.T and matmul_right(g, a, b) -> a.T @ g for matrices.
+- `python_floats` (run by the pipeline last, for a top-level gradient with its argument
+  types known): the backward's arithmetic on double scalars runs on Python floats
+  (python_floats.py; the type facts it rests on: float_kinds.py).
 
 One pass per module, each with a before/after example; common.py holds what several
 share. The pipeline is the explicit list `OPTIMIZATIONS`; `--no-optimize` skips it all.
@@ -28,12 +30,13 @@ from .dead_code import remove_dead_code
 from .inline_loops import inline_in_loops
 from .local_copies import propagate_local_copies
 from .python_floats import python_floats
+from .ranks import resolve_matmul_helpers
 from .shape_tapes import tape_shapes_only
 from .zero_starts import fold_zero_starts
 
 __all__ = ["OPTIMIZATIONS", "optimize", "fold_zero_starts", "propagate_copies",
            "propagate_local_copies", "remove_dead_code", "inline_in_loops", "tape_shapes_only",
-           "python_floats"]
+           "python_floats", "resolve_matmul_helpers"]
 
 
 OPTIMIZATIONS = [fold_zero_starts, propagate_copies, propagate_local_copies, remove_dead_code,
