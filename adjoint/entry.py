@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import sys
 import types
 
 import numpy as np
@@ -152,11 +153,23 @@ def guard_checks(prefix: str, guards) -> tuple:
             scope[f"{P}g{k}"] = table.owner
             checks.append(f"{P}getattr({P}g{k}, {key!r}, {P}M) is {P}o{k}"
                           if not key.isidentifier() or obj is MISSING else f"{P}g{k}.{key} is {P}o{k}")
+        elif obj is not MISSING and _plain_module(table) is not None and key.isidentifier():
+            scope[f"{P}g{k}"] = _plain_module(table)  # mod.name: Python caches where it is
+            checks.append(f"{P}g{k}.{key} is {P}o{k}")
         elif obj is not MISSING and isinstance(table, (dict, types.MappingProxyType)):
             checks.append(f"{P}g{k}[{key!r}] is {P}o{k}")  # a subscript is cheaper than .get
         else:  # a builtin, or a name not defined yet
             checks.append(f"{P}g{k}.get({key!r}, {P}M) is {P}o{k}")
     return checks, scope
+
+
+def _plain_module(table):
+    """The module whose namespace `table` is, when reading its attributes is a plain
+    namespace lookup (no module __getattr__, which Python cannot cache past): else None."""
+    if not isinstance(table, dict) or "__getattr__" in table:
+        return None
+    module = sys.modules.get(table.get("__name__"))
+    return module if isinstance(module, types.ModuleType) and vars(module) is table else None
 
 
 def valid_check(check):

@@ -258,3 +258,25 @@ def d_helper(g, y, x):
 
 def neuron_of_helper(x, w):
     return helper(x * w) * w
+
+
+OFFSET = 1.5
+
+
+def times_offset(x):
+    return x * OFFSET
+
+
+def test_a_module_global_guard_sees_rebinding_and_deletion(monkeypatch):
+    # the entry reads guarded module globals as attributes (entry.py): a rebound or
+    # deleted one must still reach the slow path
+    df = adjoint.grad(times_offset)
+    assert df(2.0) == 1.5
+    monkeypatch.setattr(f"{__name__}.OFFSET", 2.5)
+    assert df(2.0) == 2.5
+    monkeypatch.delattr(f"{__name__}.OFFSET")
+    with pytest.raises(Exception) as info:
+        df(2.0)
+    assert "OFFSET" in str(info.value)
+    monkeypatch.undo()
+    assert df(2.0) == 1.5
