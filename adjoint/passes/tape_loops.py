@@ -28,6 +28,8 @@ proved from the IR; where one is not, the pop stays:
 - the backward loop's own variable is read nowhere but in the forward loop's body.
 
 One tape per loop (the first that qualifies, in body order): the loop has one variable.
+A while loop's trip counter that only the walked loop read goes too (dead code keeps it:
+trips = trips + 1 reads itself).
 """
 from __future__ import annotations
 
@@ -47,7 +49,8 @@ def iterate_tapes(fn: ir.Function) -> ir.Function:
             chosen[id(loop)] = pop
     if not chosen:
         return fn
-    return dataclasses.replace(fn, body=_rewrite(fn.body, chosen))
+    unread = facts.unread_counters(chosen)
+    return dataclasses.replace(fn, body=_rewrite(fn.body, chosen, unread))
 
 
 class _Facts:
@@ -58,6 +61,7 @@ class _Facts:
         self.loop_of: dict = {}  # id(statement) -> the loop whose body holds it at top level
         self.depth: dict = {}  # id(statement) -> how many loops it sits in
         self.inside: dict = {}  # id(statement) -> the loops it sits in
+        self.counters: dict = {}  # id(backward loop) -> the trip counter of its while loop
         self._index(fn.body, None, ())
         statements = list(ir.walk(fn.body))
         self.pops = [s for s in statements if isinstance(s, ir.Pop)]
@@ -106,9 +110,12 @@ class _Facts:
                 and back.reverse and bounds == (back.start, back.stop, back.step) \
                 and all(self._fixed(b) for b in bounds)
         counter = _trip_counter(forward)
-        return counter is not None and not back.reverse and back.target is None \
-            and (back.start, back.stop, back.step) == (ir.Const(0), counter, ir.Const(1)) \
-            and self._counts_from_zero(counter, forward)
+        if counter is not None and not back.reverse and back.target is None \
+                and (back.start, back.stop, back.step) == (ir.Const(0), counter, ir.Const(1)) \
+                and self._counts_from_zero(counter, forward):
+            self.counters[id(back)] = counter
+            return True
+        return False
 
     def _fixed(self, bound) -> bool:
         """A constant, or a variable with one value all function long."""
@@ -119,7 +126,7 @@ class _Facts:
         defs = self.defs.get(bound, [])
         if not defs:
             return bound in self.fn.params
-        return len(defs) == 1 and self.depth[id(defs[0])] == 0
+        return len(defs) == 1 and isinstance(defs[0], ir.Assign) and self.depth[id(defs[0])] == 0
 
     def _counts_from_zero(self, counter: ir.Var, forward: ir.While) -> bool:
         """trips = 0 outside every loop, trips = trips + 1 first in the loop: nothing else."""
@@ -127,6 +134,17 @@ class _Facts:
         starts = [d for d in defs if d is not forward.body[0]]
         return len(defs) == 2 and len(starts) == 1 and isinstance(starts[0], ir.Assign) \
             and starts[0].value == ir.Const(0) and self.depth[id(starts[0])] == 0
+
+    def unread_counters(self, chosen: dict) -> set:
+        """ids of the assignments of while loops' trip counters that only the walked loops
+        read (trips = 0; trips = trips + 1): dead now, though they read themselves."""
+        out = set()
+        for back in (self.loop_of[id(pop)] for pop in chosen.values()):
+            counter = self.counters.get(id(back))
+            defs = self.defs.get(counter, [])
+            if counter is not None and {id(s) for s in self.readers.get(counter, [])} <= {id(back)} | {id(d) for d in defs}:
+                out |= {id(d) for d in defs}
+        return out
 
     def _target_free(self, back: ir.For, forward) -> bool:
         """The backward loop's variable is read only inside the forward loop."""
@@ -166,11 +184,13 @@ def _leaves_early(block: list) -> bool:
     return False
 
 
-def _rewrite(block: list, chosen: dict) -> list:
+def _rewrite(block: list, chosen: dict, unread: set) -> list:
     out = []
     for stmt in block:
+        if id(stmt) in unread:
+            continue
         pop = chosen.get(id(stmt))
-        stmt = ir.map_blocks(stmt, lambda inner, _: _rewrite(inner, chosen))
+        stmt = ir.map_blocks(stmt, lambda inner, _: _rewrite(inner, chosen, unread))
         if pop is not None:
             stmt = dataclasses.replace(stmt, target=pop.target, over=pop.tape, start=ir.Const(0),
                                        stop=ir.Const(0), step=ir.Const(1), reverse=True,
