@@ -17,6 +17,8 @@
 - `tape_shapes_only` (after those): a tape read only for shapes keeps only the shapes.
 - `iterate_tapes` (last): a backward loop popping a tape once per iteration walks it
   instead:  for i in reversed(range(n)): x = x_tape.pop()  ->  for x in reversed(x_tape):
+- `resolve_matmul_helpers` (run by the pipeline when array ranks are known):
+  matmul_left(g, a, b) -> g @ b.T and matmul_right(g, a, b) -> a.T @ g for matrices.
 
 One pass per module, each with a before/after example; common.py holds what several
 share. The pipeline is the explicit list `OPTIMIZATIONS`, run until nothing changes, then
@@ -30,13 +32,14 @@ from .dead_code import remove_dead_code
 from .forward_temps import inline_forward_in_loops
 from .inline_loops import inline_in_loops
 from .local_copies import propagate_local_copies
+from .ranks import resolve_matmul_helpers
 from .shape_tapes import tape_shapes_only
 from .tape_loops import iterate_tapes
 from .zero_starts import fold_zero_starts
 
 __all__ = ["OPTIMIZATIONS", "optimize", "fold_zero_starts", "propagate_copies",
-           "propagate_local_copies", "remove_dead_code", "inline_in_loops", "tape_shapes_only", "inline_forward_in_loops",
-           "iterate_tapes", "FINISHING"]
+           "propagate_local_copies", "remove_dead_code", "inline_in_loops", "tape_shapes_only",
+           "inline_forward_in_loops", "iterate_tapes", "FINISHING", "resolve_matmul_helpers"]
 
 
 OPTIMIZATIONS = [fold_zero_starts, propagate_copies, propagate_local_copies, remove_dead_code,
