@@ -94,6 +94,12 @@ def rnn(h, Wh, xs):
     return np.sum(h * h)
 
 
+def matrices(x, W):
+    for i in range(3):
+        x = x + 0.5 * (x @ W)
+    return np.sum(x * x)
+
+
 def helper(x):
     for i in range(3):
         x = x * 0.9 + math.sin(x)
@@ -172,6 +178,14 @@ def test_a_loop_of_arrays_walks_its_tape():
     x, w = np.linspace(-1.0, 1.5, 5), np.linspace(0.5, 2.0, 5)
     assert "in reversed(x_tape):" in _source(arrays, ("x", "w"), x, w)
     check_grads(arrays, x, w, wrt=(0, 1))
+
+
+def test_a_walked_matrix_keeps_its_rank_for_the_matmul_helpers():
+    x, W = np.arange(6.0).reshape(2, 3) / 7, np.eye(3) * 0.3 + 0.1
+    src = _source(matrices, ("x", "W"), x, W)
+    assert "for x_prev in reversed(x_tape):" in src, src
+    assert "@ W.T" in src and "x.T @ " in src and "matmul_left" not in src, src  # (passes/ranks.py)
+    check_grads(matrices, x, W, wrt=(0, 1))
 
 
 def test_a_function_differentiated_through_walks_its_tape_in_its_backward_half():
