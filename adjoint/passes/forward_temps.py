@@ -12,9 +12,9 @@ operation, to be read next to the backward. Only a compiler temporary (kind TEMP
 assigned once and read once in the whole function (so neither taped, returned nor read by
 the backward), whose value is pure: operators, and calls of numpy or math functions with
 a rule (not the user's functions, not calls without a rule, no `out=`). It moves to its
-reader, later in the same block, past nothing but tape pushes and other such temporaries
-(none of which writes a variable it reads), and only into a reader from the same source
-line (an error still names the line it did before).
+reader, later in the same block, past nothing but pushes of plain variables onto tapes
+and other such temporaries (none of which writes a variable it reads), and only into a
+reader from the same source line (an error still names the line it did before).
 
 Order of evaluation is kept: the temporaries written into one reader are the last ones
 waiting, in the order the reader evaluates them, so every operation runs in the order it
@@ -51,7 +51,8 @@ def _fold(block: list, counts: dict) -> list:
     out: list = []
     waiting: dict = {}  # temporary -> its assignment, not yet written out (in block order)
     for stmt in block:
-        if isinstance(stmt, ir.Push) and not waiting.keys() & set(ir.reads(stmt)):
+        if isinstance(stmt, ir.Push) and isinstance(stmt.value, (ir.Var, ir.Const)) \
+                and stmt.value not in waiting:  # (a push of a copy computes: it stays put)
             out.append(stmt)
             continue
         taken = [v for v in ir.vars_in(stmt.value) if v in waiting] \
