@@ -260,12 +260,18 @@ def test_a_reader_that_would_change_the_order_of_evaluation_gets_nothing():
     assert _folded_loop(*body) == "s0 = math.sin(x)\ns1 = math.cos(x)\ny = s1 + s0"
 
 
-def test_a_temporary_moves_neither_across_lines_nor_past_a_call_that_may_print():
+def test_a_temporary_moves_within_its_line_past_pushes_of_plain_variables_only():
     other_line = (ir.Assign(S0, ir.Call(SIN, (X,)), ELSEWHERE), ir.Assign(Y, ir.BinOp(operator.mul, S0, X), HERE))
     assert _folded_loop(*other_line) == "s0 = math.sin(x)\ny = s0 * x"
     printing = (ir.Assign(S0, ir.Call(SIN, (X,)), HERE), ir.ExprStmt(ir.Call(PRINT, (X,)), HERE),
                 ir.Assign(Y, ir.BinOp(operator.mul, S0, X), HERE))
     assert _folded_loop(*printing) == "s0 = math.sin(x)\nprint(x)\ny = s0 * x"
+    tape, copy = ir.Var("x_tape", ir.Kind.TAPE), ir.Ref("np", np, ("copy",), np.copy)
+    plain = (ir.Assign(S0, ir.Call(SIN, (X,)), HERE), ir.Push(tape, X, HERE),
+             ir.Assign(Y, ir.BinOp(operator.mul, S0, X), HERE))
+    assert _folded_loop(*plain) == "x_tape.append(x)\ny = math.sin(x) * x"
+    copying = (plain[0], ir.Push(tape, ir.Call(copy, (X,)), HERE), plain[2])  # a copy computes
+    assert _folded_loop(*copying) == "s0 = math.sin(x)\nx_tape.append(np.copy(x))\ny = s0 * x"
 
 
 # the numba backend ---------------------------------------------------------------------
