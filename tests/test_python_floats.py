@@ -79,6 +79,12 @@ def loop_sum(x, y, n):
     return s
 
 
+def walk_loop(x, y):
+    for i in range(5):
+        x = x - 0.01 * math.sin(x) * y
+    return x
+
+
 W32 = np.array([0.1, 0.2, 0.3], dtype=np.float32)
 
 PROGRAMS = [
@@ -98,6 +104,7 @@ PROGRAMS = [
     (relu_chain, (-0.5, 2.0)),
     (mixed_math, (0.6, 3)),
     (loop_sum, (0.3, 1.7, 4)),
+    (walk_loop, (2.0, 0.1)),
 ]
 
 
@@ -179,6 +186,15 @@ def test_arrays_keep_their_dtype():
 
 def lambda_free(x, w):
     return np.sum(np.tanh(x) * w) * w
+
+
+def test_a_walked_tape_of_python_floats_gives_python_floats():
+    # for x in reversed(x_tape) (passes/tape_loops.py): x is what was pushed, a float
+    df = adjoint.value_and_grad(walk_loop, wrt=(0, 1))
+    value, grads = df(2.0, 0.1)
+    assert "for x in reversed(x_tape):" in df.source
+    assert df.source.rstrip().endswith("return (value, (grad_x, grad_y))")
+    assert all(type(g) is float for g in grads)
 
 
 def test_a_float32_gradient_of_a_python_float_keeps_float32_arithmetic():

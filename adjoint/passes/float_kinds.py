@@ -100,14 +100,16 @@ def _assigned_kinds(stmt, kinds: dict, pushed: dict, call_kind):
         if isinstance(stmt.target, tuple):
             return [(t, ANY) for t in stmt.target]  # unpacked: nothing known
         return [(stmt.target, expr_kind(stmt.value, kinds, call_kind))]
-    if isinstance(stmt, ir.For) and stmt.target is not None:
+    if isinstance(stmt, ir.For) and stmt.target is not None and stmt.over is None:
         return [(stmt.target, INTEGRAL)]  # for t in range(...)
-    if isinstance(stmt, ir.Pop):
-        kind = NONE
-        for value in pushed.get(stmt.tape, ()):
-            kind = join(kind, expr_kind(value, kinds, call_kind))
-        return [(stmt.target, kind)]
-    return []
+    tape = stmt.over if isinstance(stmt, ir.For) and stmt.target is not None else \
+        stmt.tape if isinstance(stmt, ir.Pop) else None
+    if tape is None:
+        return []
+    kind = NONE  # x = x_tape.pop(), for x in reversed(x_tape): what was pushed
+    for value in pushed.get(tape, ()):
+        kind = join(kind, expr_kind(value, kinds, call_kind))
+    return [(stmt.target, kind)]
 
 
 def expr_kind(expr, kinds: dict, call_kind=None) -> str:
