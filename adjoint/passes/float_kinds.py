@@ -199,7 +199,8 @@ class CalleeKinds:
         self.active: list = []  # the functions being inferred (a call of one of them: ANY)
 
     def __call__(self, func, args: tuple) -> str:
-        if self.lower is None or not isinstance(func, types.FunctionType) or not is_user_code(func):
+        if self.lower is None or not isinstance(func, types.FunctionType) or not is_user_code(func) \
+                or func.__code__.co_filename.startswith("<adjoint"):  # (code adjoint made)
             return ANY
         key = (func, args)
         if key not in self.results:

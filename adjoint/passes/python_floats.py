@@ -89,7 +89,8 @@ def fold_seeds(fn: ir.Function, kinds: dict) -> list:
             left, right = fold(expr.left), fold(expr.right)
             if expr.op is operator.mul:
                 for one, other in ((left, right), (right, left)):
-                    if one in ones and expr_kind(other, kinds) in (FLOAT, DOUBLE):
+                    if isinstance(one, ir.Var) and one in ones \
+                            and expr_kind(other, kinds) in (FLOAT, DOUBLE):
                         return other
             return ir.BinOp(expr.op, left, right)
         if isinstance(expr, ir.UnaryOp):
@@ -234,22 +235,23 @@ class Regions:
                 first.setdefault(where, []).append(var)
         if not views:
             return body
-        mapping = {ir.Call(FLOAT_REF, (var,)): view for var, view in views.items()}
         out = []
         for k, stmt in enumerate(body):
             for var in first.get(k, ()):
                 out.append(ir.Assign(views[var], ir.Call(FLOAT_REF, (var,)), None))
-            out.append(_replace_calls(stmt, mapping, rewritten))
+            out.append(_replace_calls(stmt, views, rewritten))
         return out
 
 
 def _assigned_once_at_top(fn: ir.Function) -> set:
-    """Parameters never assigned, and variables assigned by one top-level statement only."""
+    """Parameters never assigned, and variables assigned once, by a top-level assignment
+    (not a loop's variable, which takes a value per iteration)."""
     counts: dict = {}
     for stmt in ir.walk(fn.body):
         for var in ir.targets(stmt):
             counts[var] = counts.get(var, 0) + 1
-    top = {v for s in fn.body for v in ir.targets(s) if counts[v] == 1}
+    top = {s.target for s in fn.body if isinstance(s, ir.Assign) and isinstance(s.target, ir.Var)
+           and counts[s.target] == 1}
     params = {p for p in fn.params if p not in counts}
     return (top | params) - set(fn.dynamic)
 
@@ -262,25 +264,18 @@ def _names(fn: ir.Function) -> set:
     return names
 
 
-def _replace_calls(stmt, mapping: dict, rewritten: set):
-    """stmt (nested blocks too) with the float(v) calls in mapping read as their views,
-    in the statements the rewrite made."""
+def _replace_calls(stmt, views: dict, rewritten: set):
+    """stmt (nested blocks too) with float(v) read as views[v], in the statements the
+    rewrite made."""
     if id(stmt) in rewritten:
-        value = _replace_expr(stmt.value, mapping)
-        return stmt if value is stmt.value else dataclasses.replace(stmt, value=value)
-    return ir.map_blocks(stmt, lambda b, _: [_replace_calls(s, mapping, rewritten) for s in b])
+        return dataclasses.replace(stmt, value=rebuilt(stmt.value, lambda leaf: _view(leaf, views)))
+    return ir.map_blocks(stmt, lambda b, _: [_replace_calls(s, views, rewritten) for s in b])
 
 
-def _replace_expr(expr, mapping: dict):
-    if isinstance(expr, ir.Call) and expr in mapping:
-        return mapping[expr]
-    if isinstance(expr, ir.BinOp):
-        left, right = _replace_expr(expr.left, mapping), _replace_expr(expr.right, mapping)
-        return expr if (left, right) == (expr.left, expr.right) else ir.BinOp(expr.op, left, right)
-    if isinstance(expr, ir.UnaryOp):
-        operand = _replace_expr(expr.operand, mapping)
-        return expr if operand is expr.operand else ir.UnaryOp(expr.op, operand)
-    return expr
+def _view(leaf, views: dict):
+    if isinstance(leaf, ir.Call) and leaf.func is FLOAT_REF and isinstance(leaf.args[0], ir.Var):
+        return views.get(leaf.args[0], leaf)
+    return leaf
 
 
 # the return ---------------------------------------------------------------------------------
