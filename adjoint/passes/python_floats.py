@@ -26,6 +26,10 @@ Why the values are the same (float_kinds.py gives the facts):
 - float(g) at the return goes where g is provably a Python float already.
 The gradients handed back keep their types: float for float parameters, np.float32 for
 np.float32 ones (those conversions stay unless they are float() of a Python float).
+One thing differs: numpy's floating-point error handling (np.seterr, np.errstate) does
+not see Python float arithmetic, so an overflow to inf in these lines warns no more (nor
+raises under np.errstate(over="raise")); the values are numpy's. check_finite=True
+still stops at the first gradient holding nan or inf.
 
 What the kinds read from the code of user functions (sigmoid's np.exp) is guarded like
 the gradient's own names: `python_floats` returns those functions' lowered code.
