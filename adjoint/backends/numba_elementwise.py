@@ -27,10 +27,10 @@ from numba import njit, types
 from numba.core import ir
 from numba.core.errors import NumbaError
 
-from .numba_cache import CACHE
+from .numba_cache import NJIT
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
 def fits(x, out) -> bool:
     """Whether x (an array or a number) broadcasts to out's shape."""
     shape, target = np.shape(x), out.shape
@@ -43,140 +43,140 @@ def fits(x, out) -> bool:
     return True
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
 def add(a, b, out):
     if out is not None and fits(a, out) and fits(b, out):
         return np.add(a, b, out)
     return a + b
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
 def sub(a, b, out):
     if out is not None and fits(a, out) and fits(b, out):
         return np.subtract(a, b, out)
     return a - b
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
 def mul(a, b, out):
     if out is not None and fits(a, out) and fits(b, out):
         return np.multiply(a, b, out)
     return a * b
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
 def truediv(a, b, out):
     if out is not None and fits(a, out) and fits(b, out):
         return np.true_divide(a, b, out)
     return a / b
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
 def floordiv(a, b, out):
     if out is not None and fits(a, out) and fits(b, out):
         return np.floor_divide(a, b, out)
     return a // b
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
 def mod(a, b, out):
     if out is not None and fits(a, out) and fits(b, out):
         return np.remainder(a, b, out)
     return a % b
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
 def power(a, b, out):
     if out is not None and fits(a, out) and fits(b, out):
         return np.power(a, b, out)
     return a ** b
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
 def eq(a, b, out):
     if out is not None and fits(a, out) and fits(b, out):
         return np.equal(a, b, out)
     return a == b
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
 def ne(a, b, out):
     if out is not None and fits(a, out) and fits(b, out):
         return np.not_equal(a, b, out)
     return a != b
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
 def lt(a, b, out):
     if out is not None and fits(a, out) and fits(b, out):
         return np.less(a, b, out)
     return a < b
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
 def le(a, b, out):
     if out is not None and fits(a, out) and fits(b, out):
         return np.less_equal(a, b, out)
     return a <= b
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
 def gt(a, b, out):
     if out is not None and fits(a, out) and fits(b, out):
         return np.greater(a, b, out)
     return a > b
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
 def ge(a, b, out):
     if out is not None and fits(a, out) and fits(b, out):
         return np.greater_equal(a, b, out)
     return a >= b
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
 def maximum(a, b, out):
     if out is not None and fits(a, out) and fits(b, out):
         return np.maximum(a, b, out)
     return np.maximum(a, b)
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
 def minimum(a, b, out):
     if out is not None and fits(a, out) and fits(b, out):
         return np.minimum(a, b, out)
     return np.minimum(a, b)
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
 def neg(a, out):
     if out is not None:  # out has a's shape
         return np.negative(a, out)
     return -a
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
 def pos(a, out):
     if out is not None:  # out has a's shape
         return np.positive(a, out)
     return +a
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
 def sqrt(a, out):
     if out is not None:  # out has a's shape
         return np.sqrt(a, out)
     return np.sqrt(a)
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
 def absolute(a, out):
     if out is not None:  # out has a's shape
         return np.absolute(a, out)
     return np.abs(a)
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
 def sign(a, out):
     if out is not None:  # out has a's shape
         return np.sign(a, out)
