@@ -81,8 +81,8 @@ def test_an_operation_writes_into_a_temporary_only_where_the_result_fits():
     from adjoint.backends import numba_elementwise as ops
 
     # the helpers have no wrapper for calls from Python (numba_cache.py): call them from numba
-    sub = numba.njit(lambda a, b, out: ops.sub(a, b, out))
-    add = numba.njit(lambda a, b, out: ops.add(a, b, out))
+    sub = numba.njit(lambda a, b, out: ops.sub_into(a, b, out))
+    add = numba.njit(lambda a, b, out: ops.add_into(a, b, out))
     b, c = np.arange(12.0).reshape(3, 4), np.arange(4.0)
     spare = np.zeros((3, 4))
     result = sub(b, c, spare)
