@@ -31,8 +31,8 @@ from .entry import EntryWriter, guard_checks, type_checks, valid_check
 from .guards import CellTable, code_guard, is_stale, merged
 from .lowering.frontend import MISSING, definition_location, parse_function
 from .lowering.identifiers import assigned_names, body_names
-from .lowering.statics import (argument_key, kind_of, packed_argument, spread_names,
-                               static_defaults)
+from .lowering.statics import (argument_key, key_ranks, kind_of, packed_argument, ranks_key,
+                               spread_names, static_defaults)
 from .pipeline import (COMPILE_LOCK, Compiled, compile_forward, compile_gradient, forward_guards,
                        pair_guards)
 from .runtime.debug import check_finite_default, internal_error, note_origin
@@ -300,8 +300,10 @@ class Specializer:
                 number_types = {n: t for n, t in zip(self.params, key) if isinstance(t, type)
                                 and issubclass(t, SCALAR_TYPES) and not issubclass(t, (bool, np.bool_))}
                 scalars = frozenset(number_types)
+                ranks = {n: r for n, r in zip(self.params, key_ranks(key)) if r is not None}
                 self.compiled[key] = compile_gradient(self.func, self.wrt_names, scalars,
                                                       number_types=number_types,
+                                                      ranks=ranks | dict.fromkeys(scalars, 0),
                                                       return_value=self.return_value,
                                                       optimize=self.optimize, single=self.single,
                                                       has_aux=self.has_aux, check_finite=check,
@@ -382,7 +384,7 @@ def parameters(func) -> list:
 
 
 def arguments_key(values) -> tuple:
-    return tuple(argument_key(v) for v in values)
+    return tuple(argument_key(v) for v in values) + ranks_key(values)
 
 
 def normalize_wrt(func, params, wrt, hidden=()):

@@ -26,6 +26,7 @@ import numpy as np
 from .errors import AdjointError, NonScalarOutput
 from .guards import AttributeTable, CellTable
 from .lowering.frontend import MISSING
+from .lowering.statics import key_ranks
 from .runtime.debug import internal_error, note_origin
 from .runtime.python import left_open
 
@@ -116,6 +117,7 @@ def type_checks(prefix: str, params: list, key: tuple, scalar_types: tuple, wrt:
     f(**d)), whose lengths or keys are in the key too."""
     P, checks = prefix, []
     scope = {P + "type": type}
+    ndims = key_ranks(key)
     for k, (param, kind) in enumerate(zip(params, key)):
         scope[f"{P}t{k}"] = kind
         if param.name in packed:
@@ -125,6 +127,8 @@ def type_checks(prefix: str, params: list, key: tuple, scalar_types: tuple, wrt:
             continue  # always a tuple, a dict: their contents are not in the key
         else:
             checks.append(f"{P}type({param.name}) is {P}t{k}")
+            if k < len(ndims) and ndims[k] is not None:  # the code may rely on it
+                checks.append(f"{param.name}.ndim == {ndims[k]}")
         if param.name not in wrt or isinstance(kind, type) and issubclass(kind, scalar_types):
             continue
         if kind is np.ndarray:

@@ -90,7 +90,8 @@ def compile_gradient(func, wrt_names: tuple, scalar_params: frozenset, *,
                      return_value: bool, optimize: bool = True, single: bool = True,
                      has_aux: bool = False, check_finite: bool = False,
                      backend: str = "python", statics: dict | None = None,
-                     number_types: dict | None = None) -> Compiled:
+                     number_types: dict | None = None, ranks: dict | None = None) -> Compiled:
+    """`ranks`: parameter name -> ndim, for the arguments whose ndim the entry checks."""
     with COMPILE_LOCK:
         refuse_check_finite(backend, check_finite, func)
         lowered = lower_function(func, statics=statics)
@@ -104,6 +105,8 @@ def compile_gradient(func, wrt_names: tuple, scalar_params: frozenset, *,
         stages["reverse"] = grad_fn
         if optimize:
             grad_fn = passes.optimize(grad_fn)
+            if backend == "python":  # (numba compiles the helpers' own variants)
+                grad_fn = passes.resolve_matmul_helpers(grad_fn, ranks or {})
             stages["optimize"] = grad_fn
         prefix = "value_and_grad_" if return_value else "grad_"
         grad_fn = replace(grad_fn, name=prefix + fn.name)

@@ -116,6 +116,25 @@ def _identity(value):
     return value if isinstance(value, types.MethodType) else Same(value)
 
 
+@dataclass(frozen=True)
+class Ranks:
+    """The last part of a key when arguments are numpy arrays: each parameter's ndim
+    (None for the others). The entry checks them, so the code may rely on them (a @ b's
+    gradient helpers are written out for matrices: passes/ranks.py)."""
+    ndims: tuple
+
+
+def ranks_key(values) -> tuple:
+    """(Ranks,) when some value is a numpy array, else (): nothing added to the key."""
+    ndims = tuple(v.ndim if type(v) is np.ndarray else None for v in values)
+    return (Ranks(ndims),) if any(n is not None for n in ndims) else ()
+
+
+def key_ranks(key: tuple) -> tuple:
+    """The ndims a key holds, one per parameter (None where unknown), or ()."""
+    return key[-1].ndims if key and isinstance(key[-1], Ranks) else ()
+
+
 def argument_key(value):
     """The key of one argument: its type, or for a value known when compiling, its
     static key."""

@@ -13,6 +13,8 @@
 - `inline_in_loops`: in loop bodies, a temporary's gradient read once is written into
   its reader.
 - `tape_shapes_only` (last): a tape read only for shapes keeps only the shapes.
+- `resolve_matmul_helpers` (run by the pipeline when array ranks are known):
+  matmul_left(g, a, b) -> g @ b.T and matmul_right(g, a, b) -> a.T @ g for matrices.
 
 One pass per module, each with a before/after example; common.py holds what several
 share. The pipeline is the explicit list `OPTIMIZATIONS`; `--no-optimize` skips it all.
@@ -24,11 +26,13 @@ from .copies import propagate_copies
 from .dead_code import remove_dead_code
 from .inline_loops import inline_in_loops
 from .local_copies import propagate_local_copies
+from .ranks import resolve_matmul_helpers
 from .shape_tapes import tape_shapes_only
 from .zero_starts import fold_zero_starts
 
 __all__ = ["OPTIMIZATIONS", "optimize", "fold_zero_starts", "propagate_copies",
-           "propagate_local_copies", "remove_dead_code", "inline_in_loops", "tape_shapes_only"]
+           "propagate_local_copies", "remove_dead_code", "inline_in_loops", "tape_shapes_only",
+           "resolve_matmul_helpers"]
 
 
 OPTIMIZATIONS = [fold_zero_starts, propagate_copies, propagate_local_copies, remove_dead_code,

@@ -35,11 +35,13 @@ def tape_shapes_only(fn: ir.Function) -> ir.Function:
                   | {s.tape.name for s in pops + pushes})
     changes = {}
     value_read, read = _backward_reads(fn)
+    loop_targets = {s.target for s in statements if isinstance(s, ir.For)}  # their shapes
+    # would have to follow inside the loop
     popped, pushed = _by_tape(pops, "target"), _by_tape(pushes, "value")
     for tape in dict.fromkeys(s.tape for s in pops):  # program order: deterministic names
         var = _single_variable(popped.get(tape, set()), pushed.get(tape, set()))
         if var is not None and var in read and var not in value_read \
-                and not _loop_target(var, statements):  # read only for its shape
+                and var not in loop_targets:  # read only for its shape
             shape = ir.Var(namer.fresh(var.name + "_shape"), ir.Kind.TEMP)
             changes[tape] = (var, shape, ir.Var(namer.fresh(var.name + "_shape_tape"), ir.Kind.TAPE))
     if not changes:
@@ -67,11 +69,6 @@ def _single_variable(popped: set, pushed: set):
         var = popped.pop()
         return var if isinstance(var, ir.Var) else None
     return None
-
-
-def _loop_target(var, statements) -> bool:
-    """Assigned by a for loop's header (its shape would have to follow inside the loop)."""
-    return any(isinstance(s, ir.For) and s.target == var for s in statements)
 
 
 def _backward_reads(fn) -> tuple:

@@ -29,6 +29,7 @@ and that only plain assignments set. A scalar cannot change in place; shapes nev
 """
 from __future__ import annotations
 
+import bisect
 import numbers
 import operator
 from dataclasses import replace
@@ -46,12 +47,14 @@ MAX_CHAIN = 3  # operations recomputed for one value at most (its own and those 
 def rematerialize(sweep, block: list, parts: dict) -> list:
     """The backward of `block` (parts[k] is block[k]'s), in backward order, with values
     recomputed instead of popped where that is cheaper (see the module docstring)."""
+    if not any(isinstance(s, ir.Assign) and s.target in sweep.dynamic for s in block):
+        return [s for j in reversed(range(len(block))) for s in parts[j]]  # nothing overwritten
     facts = _Facts(sweep, block, parts)
     values, shapes = facts.candidates()
     needed = facts.needed(values)
-    for k, (var, _, _) in shapes.items():
+    for k in shapes:
         parts[k] = [s for s in parts[k] if s not in facts.resets]
-        facts.rewrite_shape_reads(k, var)
+    facts.rewrite_shape_reads(shapes)
     for k in list(needed) + list(shapes):
         parts[k] = [s for s in parts[k] if not (isinstance(s, ir.Pop) and s.target == block[k].target)]
         sweep.tapes.pop(block[k].target, None)
@@ -107,14 +110,40 @@ class _Facts:
                 self.reads[var] = self.reads.get(var, 0) + 1
         self.written = {s.target for s in everything if isinstance(s, ir.SetItem)}
         self.assigned_at = [{t for s in ir.walk([stmt]) for t in ir.targets(s)} for stmt in block]
-        self.back_reads = set()  # what the backward of this block reads (not counting pops)
         self.resets = IdentitySet(s for k in parts for s in _resets(parts[k]))
-        for k in parts:
-            self.back_reads |= {v for s in ir.walk(parts[k])
-                                if not isinstance(s, ir.Pop) and s not in self.resets
-                                for v in ir.reads(s)}
         self.position = {id(stmt): k for k, stmt in enumerate(block)}
         self.loop_counters = {t for t in sweep.loop_targets if t is not None and len(self.defs.get(t, ())) == 1}
+        # per block index: where each variable is assigned and read, so each question about
+        # a candidate looks up its indices instead of walking the rest of the block (which
+        # made long loop bodies compile in quadratic time)
+        self.assignments: dict = {}  # var -> block indices assigning it, ascending
+        self.forward_reads: dict = {}  # var -> {block index: statements there reading it}
+        for k, stmt in enumerate(block):
+            for var in self.assigned_at[k]:
+                self.assignments.setdefault(var, []).append(k)
+            for s in ir.walk([stmt]):
+                for var in set(ir.reads(s)):
+                    counts = self.forward_reads.setdefault(var, {})
+                    counts[k] = counts.get(k, 0) + 1
+        self.back_reads_at = [set() for _ in block]  # what block[j]'s backward reads (not pops)
+        self.kept_reads_at = [set() for _ in block]  # ... not counting resets either
+        self.value_reads_at = [set() for _ in block]  # ... of those, for values, not only shapes
+        for j in parts:
+            for stmt in ir.walk(parts[j]):
+                if isinstance(stmt, ir.Pop):
+                    continue
+                self.back_reads_at[j] |= set(ir.reads(stmt))
+                if stmt in self.resets:
+                    continue
+                self.kept_reads_at[j] |= set(ir.reads(stmt))
+                for expr in ir.expressions(stmt) + ([stmt.target] if isinstance(stmt, ir.SetItem) else []):
+                    self.value_reads_at[j] |= _value_reads(expr)
+                if isinstance(stmt, (ir.If, ir.While, ir.For)):
+                    self.value_reads_at[j] |= set(ir.reads(stmt))
+        self.back_reads = set().union(*self.kept_reads_at)  # what the whole backward reads
+        self.back_read_indices = _indices(self.back_reads_at)
+        self.kept_read_indices = _indices(self.kept_reads_at)
+        self.value_read_indices = _indices(self.value_reads_at)
 
     def candidates(self):
         """{k: (var, e, cost)} of recomputable scalars and {k: (var, e, None)} of values
@@ -182,26 +211,26 @@ class _Facts:
         return True
 
     def _next_assignment(self, var, k) -> int:
-        return next((j for j in range(k + 1, len(self.block)) if var in self.assigned_at[j]),
-                    len(self.block))
+        indices = self.assignments.get(var, [])
+        later = bisect.bisect_right(indices, k)
+        return indices[later] if later < len(indices) else len(self.block)
 
     def _reads_within(self, var, k, end) -> bool:
         """Is every statement reading var in the whole function in block[k+1:end]?"""
-        inside = sum(var in set(ir.reads(s)) for s in ir.walk(self.block[k + 1:end]))
+        inside = sum(n for j, n in self.forward_reads.get(var, {}).items() if k < j < end)
         return inside == self.reads.get(var, 0)
 
-    def _back_read_at(self, var, j) -> bool:
-        return any(var in ir.reads(s) for s in ir.walk(self.parts[j]) if not isinstance(s, ir.Pop))
+    def _back_read_within(self, var, k, end) -> bool:
+        return _any_within(self.back_read_indices.get(var, ()), k, end)
 
     def needed(self, values) -> dict:
         """The scalar candidates the backward reads, with the ones they are made from."""
-        needed = {}
+        needed, used = {}, set()  # used: what the needed ones are made from
         for k in sorted(values, reverse=True):
             var, end, _ = values[k]
-            read = any(self._back_read_at(var, j) for j in range(k, end))
-            used = any(var in ir.vars_in(self.block[n].value) for n in needed)
-            if read or used:
+            if var in used or self._back_read_within(var, k, end):
                 needed[k] = values[k]
+                used.update(ir.vars_in(self.block[k].value))
         return needed
 
     def _shape_source(self, stmt):
@@ -223,27 +252,20 @@ class _Facts:
 
     def _only_shape_read(self, var, k, end) -> bool:
         """Is var read by the backward only as unbroadcast's second argument (and read)?"""
-        found = False
-        for j in range(k, end):
-            for stmt in ir.walk(self.parts[j]):
-                if isinstance(stmt, ir.Pop) or stmt in self.resets:
-                    continue
-                for expr in ir.expressions(stmt) + ([stmt.target] if isinstance(stmt, ir.SetItem) else []):
-                    if var in _value_reads(expr, var):
-                        return False
-                    found = found or var in ir.vars_in(expr)
-                if isinstance(stmt, (ir.If, ir.While, ir.For)) and var in ir.reads(stmt):
-                    return False
-        return found
+        if _any_within(self.value_read_indices.get(var, ()), k, end):
+            return False
+        return _any_within(self.kept_read_indices.get(var, ()), k, end)
 
-    def rewrite_shape_reads(self, k, var) -> None:
-        source = self._shape_source(self.block[k])
-        if isinstance(source, ir.BinOp):
-            shape_of = lambda g: ir.Call(UNBROADCAST_MATMUL_REF, (g, source.left, source.right))
-        else:
-            shape_of = lambda g: ir.Call(UNBROADCAST_REF, (g, source))
-        for j in range(k, len(self.block)):
-            self.parts[j] = [_rewrite_stmt(s, var, shape_of) for s in self.parts[j]]
+    def rewrite_shape_reads(self, shapes: dict) -> None:
+        """In the backward of each shape candidate's statement and of those after it,
+        unbroadcast(g, v) -> unbroadcast(g, a) or unbroadcast_matmul(g, a, b); one walk
+        over the parts for all candidates."""
+        active: dict = {}  # var -> how its shape is had, for the candidates at or before j
+        for j in range(len(self.block)):
+            if j in shapes:
+                active[shapes[j][0]] = _shape_maker(self._shape_source(self.block[j]))
+            if active:
+                self.parts[j] = [_rewrite_stmt(s, active) for s in self.parts[j]]
 
 
 class IdentitySet:
@@ -272,45 +294,68 @@ def _resets(part: list) -> list:
     return [a for a, b in pairs if is_reset(a, b)] + [b for a, b in pairs if is_reset(b, a)]
 
 
-def _rewrite_stmt(stmt, var, shape_of):
-    stmt = ir.map_blocks(stmt, lambda block, _: [_rewrite_stmt(s, var, shape_of) for s in block])
+def _indices(sets: list) -> dict:
+    """element -> the ascending indices of the sets holding it."""
+    out: dict = {}
+    for j, items in enumerate(sets):
+        for item in items:
+            out.setdefault(item, []).append(j)
+    return out
+
+
+def _any_within(indices, k, end) -> bool:
+    """Is one of the ascending `indices` in range(k, end)?"""
+    first = bisect.bisect_left(indices, k)
+    return first < len(indices) and indices[first] < end
+
+
+def _shape_maker(source):
+    """g -> the unbroadcast call taking its shape from `source` (a @ b, or a)."""
+    if isinstance(source, ir.BinOp):
+        return lambda g: ir.Call(UNBROADCAST_MATMUL_REF, (g, source.left, source.right))
+    return lambda g: ir.Call(UNBROADCAST_REF, (g, source))
+
+
+def _rewrite_stmt(stmt, shape_of: dict):
+    stmt = ir.map_blocks(stmt, lambda block, _: [_rewrite_stmt(s, shape_of) for s in block])
     if isinstance(stmt, (ir.Assign, ir.ExprStmt)):
-        return replace(stmt, value=_rewrite_expr(stmt.value, var, shape_of))
+        return replace(stmt, value=_rewrite_expr(stmt.value, shape_of))
     return stmt
 
 
-def _rewrite_expr(expr, var, shape_of):
-    if _is_unbroadcast_of(expr, var):
-        return shape_of(_rewrite_expr(expr.args[0], var, shape_of))
+def _rewrite_expr(expr, shape_of: dict):
+    """expr with each unbroadcast(g, v), v a key of shape_of, made by shape_of[v]."""
+    if _is_unbroadcast(expr) and expr.args[1] in shape_of:
+        return shape_of[expr.args[1]](_rewrite_expr(expr.args[0], shape_of))
     if isinstance(expr, ir.Call):
-        return ir.Call(expr.func, tuple(_rewrite_expr(a, var, shape_of) for a in expr.args),
-                       tuple((n, _rewrite_expr(v, var, shape_of)) for n, v in expr.kwargs))
+        return ir.Call(expr.func, tuple(_rewrite_expr(a, shape_of) for a in expr.args),
+                       tuple((n, _rewrite_expr(v, shape_of)) for n, v in expr.kwargs))
     if isinstance(expr, ir.BinOp):
-        return ir.BinOp(expr.op, _rewrite_expr(expr.left, var, shape_of),
-                        _rewrite_expr(expr.right, var, shape_of))
+        return ir.BinOp(expr.op, _rewrite_expr(expr.left, shape_of), _rewrite_expr(expr.right, shape_of))
     if isinstance(expr, ir.UnaryOp):
-        return ir.UnaryOp(expr.op, _rewrite_expr(expr.operand, var, shape_of))
+        return ir.UnaryOp(expr.op, _rewrite_expr(expr.operand, shape_of))
     if isinstance(expr, ir.Subscript):
-        return ir.Subscript(_rewrite_expr(expr.value, var, shape_of), _rewrite_expr(expr.index, var, shape_of))
+        return ir.Subscript(_rewrite_expr(expr.value, shape_of), _rewrite_expr(expr.index, shape_of))
     if isinstance(expr, ir.TupleExpr):
-        return ir.TupleExpr(tuple(_rewrite_expr(e, var, shape_of) for e in expr.elts), expr.is_list)
+        return ir.TupleExpr(tuple(_rewrite_expr(e, shape_of) for e in expr.elts), expr.is_list)
     return expr
 
 
-def _is_unbroadcast_of(expr, var) -> bool:
+def _is_unbroadcast(expr) -> bool:
+    """unbroadcast(g, v) of a variable v: reads v for its shape only."""
     return isinstance(expr, ir.Call) and expr.func.value is unbroadcast and len(expr.args) == 2 \
-        and not expr.kwargs and expr.args[1] == var
+        and not expr.kwargs and isinstance(expr.args[1], ir.Var)
 
 
-def _value_reads(expr, var) -> set:
-    """Variables expr reads for their values (unbroadcast(g, var) reads var's shape only)."""
+def _value_reads(expr) -> set:
+    """Variables expr reads for their values (unbroadcast(g, v) reads v's shape only)."""
     if isinstance(expr, ir.Var):
         return {expr}
-    if _is_unbroadcast_of(expr, var):
-        return _value_reads(expr.args[0], var)
+    if _is_unbroadcast(expr):
+        return _value_reads(expr.args[0])
     out = set()
     for child in ir.children(expr):
-        out |= _value_reads(child, var)
+        out |= _value_reads(child)
     return out
 
 

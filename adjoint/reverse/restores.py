@@ -77,15 +77,18 @@ def without_restores(block: list, sites: set) -> list:
 def _restores(block: list, slot_lists: set, following=()) -> list:
     """(restore write, its pop, the statements running after it) for each restore."""
     found = []
+
+    def rest():  # what runs after block[k]: listed only where needed (long blocks made
+        return list(block[k + 1:]) + list(following)  # a list per statement quadratic)
+
     for k, stmt in enumerate(block):
-        rest = list(block[k + 1:]) + list(following)
         if isinstance(stmt, ir.SetItem) and k and isinstance(block[k - 1], ir.Pop) \
                 and block[k - 1].tape in slot_lists and stmt.value == block[k - 1].target:
-            found.append((stmt, block[k - 1], rest))
+            found.append((stmt, block[k - 1], rest()))
         elif isinstance(stmt, (ir.For, ir.While)):  # later trips run the whole body again
-            found += _restores(stmt.body, slot_lists, [stmt] + rest)
+            found += _restores(stmt.body, slot_lists, [stmt] + rest())
         elif isinstance(stmt, ir.If):
-            found += _restores(stmt.body, slot_lists, rest) + _restores(stmt.orelse, slot_lists, rest)
+            found += _restores(stmt.body, slot_lists, rest()) + _restores(stmt.orelse, slot_lists, rest())
     return found
 
 

@@ -227,24 +227,23 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
                 and isinstance(stmt.value, (ir.Subscript, ir.Attr)) and stmt.target in self.dynamic
                 and stmt.target.kind is not ir.Kind.PARAM and self.loop_targets):
             return False
-        assignments, _ = self.assignments_and_writes()
+        assignments, written = self.assignments_and_writes()
         if assignments.get(stmt.target) != 1:
             return False
-        written = set().union(*[self.memory.owned(s.target) for s in ir.walk(self.fn.body)
-                                 if isinstance(s, ir.SetItem)])
         if any(self.memory.of(v) & written for v in ir.vars_in(stmt.value)):
             return False  # acc[0] of memory the function writes: its values change, tape them
         return all(v not in self.dynamic or v in self.loop_targets for v in ir.vars_in(stmt.value))
 
     def assignments_and_writes(self) -> tuple:
-        """(var -> how many statements assign it, arrays written by x[i] = v) in the
+        """(var -> how many statements assign it, the memory x[i] = v writes) in the
         function: found once per body, not once per statement asking."""
         if getattr(self, "_facts_body", None) is not self.fn.body:
             assignments: dict = {}
             for s in ir.walk(self.fn.body):
                 for t in set(ir.targets(s)):
                     assignments[t] = assignments.get(t, 0) + 1
-            written = {s.target for s in ir.walk(self.fn.body) if isinstance(s, ir.SetItem)}
+            written = set().union(*[self.memory.owned(s.target) for s in ir.walk(self.fn.body)
+                                     if isinstance(s, ir.SetItem)])
             self._facts_body, self._facts = self.fn.body, (assignments, written)
         return self._facts
 

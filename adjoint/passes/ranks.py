@@ -1,0 +1,176 @@
+"""A pass: matmul's gradient helpers written out where the arrays' ranks are known.
+
+    grad_h = matmul_left(grad_s2, h, Wh)              grad_h = grad_s2 @ Wh.T
+    grad_Wh = grad_Wh + matmul_right(grad_s2, h, Wh)  ->  grad_Wh = grad_Wh + h.T @ grad_s2
+
+matmul_left(g, a, b) and matmul_right(g, a, b) handle every shape numpy's matmul takes;
+when g, a and b all have two dimensions they compute exactly g @ b.T and a.T @ g (their
+first branch), so the call, and the Python time it costs each loop step, can go.
+
+The ranks come from the arguments the code was compiled for (the dispatch key holds each
+array argument's ndim, and the entry checks it on every call) and are carried through
+the statements: elementwise operations give the largest rank of their operands,
+a @ b follows matmul's rules, x.T keeps x's, x[t] with t an integer drops one. A
+variable assigned several times (in a loop, in branches) has a rank only when every
+assignment gives the same one, found as a fixed point from "not assigned yet"; anything
+else (user functions, other helpers, tuples) has no known rank, and its helpers stay.
+"""
+from __future__ import annotations
+
+import dataclasses
+import numbers
+import operator
+
+from .. import ir
+from ..rules.registry import lookup
+from ..runtime.core import matmul_left, matmul_right, unbroadcast, unbroadcast_matmul, zero_grad
+
+UNSET = object()  # a variable no assignment has given a rank yet
+CALLER = object()  # a parameter's first value: the argument, of the rank the key says
+
+
+def resolve_matmul_helpers(fn: ir.Function, param_ranks: dict) -> ir.Function:
+    """fn with matmul_left/right of rank-2 operands written as the products they compute.
+    `param_ranks`: parameter name -> ndim, for the array parameters whose ndim is known."""
+    if not param_ranks:
+        return fn
+    ranks = infer_ranks(fn, param_ranks)
+    body = _rewrite_block(fn.body, ranks)
+    return fn if body == fn.body else dataclasses.replace(fn, body=body)
+
+
+def infer_ranks(fn: ir.Function, param_ranks: dict) -> dict:
+    """Var -> its ndim, for the variables every assignment of which gives the same one."""
+    values: dict = {p: [CALLER] for p in fn.params}  # var -> the expressions assigned to it
+    pushed: dict = {}  # tape -> the expressions pushed on it (a pop assigns one of them)
+    counters = set()  # targets of range loops
+    for stmt in ir.walk(fn.body):
+        if isinstance(stmt, ir.Assign):
+            targets = stmt.target if isinstance(stmt.target, tuple) else (stmt.target,)
+            for target in targets:  # the parts of an unpacked tuple: no rank known
+                values.setdefault(target, []).append(stmt.value if len(targets) == 1 else None)
+        elif isinstance(stmt, ir.For) and stmt.target is not None:
+            counters.add(stmt.target)
+            values.setdefault(stmt.target, []).append(ir.Const(0))
+        elif isinstance(stmt, ir.Push):
+            pushed.setdefault(stmt.tape, []).append(stmt.value)
+    for stmt in ir.walk(fn.body):
+        if isinstance(stmt, ir.Pop):
+            values.setdefault(stmt.target, []).extend(pushed.get(stmt.tape, [None]))
+    # an integer index: a range loop's counter that nothing else assigns
+    integers = {v for v in counters if all(isinstance(e, ir.Const) for e in values[v])}
+    ranks: dict = {var: UNSET for var in values}
+    callers = {p: param_ranks.get(p.name) for p in fn.params}
+    changed = True
+    while changed:  # ranks only go from UNSET to a number to None: this ends
+        changed = False
+        for var, assigned in values.items():
+            found = _agree([callers[var] if e is CALLER else _rank(e, ranks, integers) for e in assigned])
+            if found != ranks[var]:
+                ranks[var], changed = found, True
+    return {v: r for v, r in ranks.items() if isinstance(r, int)}
+
+
+def _agree(found: list):
+    known = [r for r in found if r is not UNSET]
+    if not known:
+        return UNSET
+    return known[0] if all(r == known[0] for r in known) and known[0] is not None else None
+
+
+def _rank(expr, ranks: dict, integers: set):
+    """expr's ndim (UNSET while an operand has none yet; None when it cannot be told)."""
+    if expr is None:
+        return None
+    if isinstance(expr, ir.Var):
+        return ranks.get(expr)
+    if isinstance(expr, ir.Const):
+        return 0 if isinstance(expr.value, numbers.Number) and not isinstance(expr.value, bool) else None
+    if isinstance(expr, ir.UnaryOp) and expr.op is operator.neg:
+        return _rank(expr.operand, ranks, integers)
+    if isinstance(expr, ir.Attr) and expr.name == "T":
+        return _rank(expr.value, ranks, integers)
+    if isinstance(expr, ir.Subscript) and (expr.index in integers or isinstance(expr.index, ir.Const)
+                                           and type(expr.index.value) is int):
+        base = _rank(expr.value, ranks, integers)
+        return base - 1 if isinstance(base, int) and base >= 1 else base if base is UNSET else None
+    if isinstance(expr, ir.BinOp):
+        left, right = _rank(expr.left, ranks, integers), _rank(expr.right, ranks, integers)
+        if expr.op is operator.matmul:
+            return _matmul_rank(left, right)
+        r = lookup(expr.op)
+        return _broadcast_rank([left, right]) if r is not None and r.elementwise else None
+    if isinstance(expr, ir.Call):
+        return _call_rank(expr, ranks, integers)
+    return None
+
+
+def _call_rank(call: ir.Call, ranks: dict, integers: set):
+    func = call.func.value
+    args = [_rank(a, ranks, integers) for a in call.args]
+    if func in (unbroadcast, zero_grad) and call.args and not call.kwargs:
+        return args[-1] if func is unbroadcast and len(args) == 2 else args[0] if func is zero_grad \
+            and len(args) == 1 else None
+    if func in (matmul_left, matmul_right) and len(args) == 3 and not call.kwargs:
+        return args[1] if func is matmul_left else args[2]
+    if func is unbroadcast_matmul and len(args) == 3 and not call.kwargs:
+        return _matmul_rank(args[1], args[2])  # g summed to the shape of a @ b
+    r = lookup(func) if callable(func) else None
+    if r is None or r.elementwise is not True or call.kwargs or not args:
+        return None
+    return _broadcast_rank(args)
+
+
+def _broadcast_rank(ranks: list):
+    if any(r is None for r in ranks):
+        return None
+    if any(r is UNSET for r in ranks):
+        return UNSET
+    return max(ranks)
+
+
+def _matmul_rank(left, right):
+    if left is None or right is None or left == 0 or right == 0:
+        return None
+    if left is UNSET or right is UNSET:
+        return UNSET
+    if left == 1 and right == 1:
+        return 0
+    if left == 1 or right == 1:
+        return max(left, right) - 1
+    return max(left, right)
+
+
+def _rewrite_block(block: list, ranks: dict) -> list:
+    out = []
+    for stmt in block:
+        stmt = ir.map_blocks(stmt, lambda b, _: _rewrite_block(b, ranks))
+        if isinstance(stmt, (ir.Assign, ir.ExprStmt)):
+            stmt = dataclasses.replace(stmt, value=_rewrite(stmt.value, ranks))
+        out.append(stmt)
+    return out
+
+
+def _rewrite(expr, ranks: dict):
+    if isinstance(expr, ir.Call):
+        args = tuple(_rewrite(a, ranks) for a in expr.args)
+        kwargs = tuple((k, _rewrite(v, ranks)) for k, v in expr.kwargs)
+        if expr.func.value in (matmul_left, matmul_right) and len(args) == 3 and not kwargs \
+                and all(_is_matrix(a, ranks) for a in args):
+            g, a, b = args
+            if expr.func.value is matmul_left:
+                return ir.BinOp(operator.matmul, g, ir.Attr(b, "T"))
+            return ir.BinOp(operator.matmul, ir.Attr(a, "T"), g)
+        return ir.Call(expr.func, args, kwargs)
+    if isinstance(expr, ir.BinOp):
+        return ir.BinOp(expr.op, _rewrite(expr.left, ranks), _rewrite(expr.right, ranks))
+    if isinstance(expr, ir.UnaryOp):
+        return ir.UnaryOp(expr.op, _rewrite(expr.operand, ranks))
+    if isinstance(expr, ir.TupleExpr):
+        return ir.TupleExpr(tuple(_rewrite(e, ranks) for e in expr.elts), expr.is_list)
+    return expr
+
+
+def _is_matrix(expr, ranks: dict) -> bool:
+    """Is expr (an operand of a helper call) proved to have two dimensions?"""
+    return _rank(expr, ranks, set()) == 2
