@@ -35,63 +35,64 @@ SUM, MAX, MIN = np.int64(0), np.int64(1), np.int64(2)  # reduce_to's kinds
 
 
 # unbroadcast ----------------------------------------------------------------------------
+# Each function a helper calls is compiled on its own and then linked, optimised and
+# turned into machine code again in its caller: so the helpers below call few others,
+# and the short loops they share (strides, advancing an index) are written out in each.
+
 @overload(core.unbroadcast, jit_options=OVERLOAD)
 def unbroadcast(g, x):
-    if is_array(x):
-        return lambda g, x: core.unbroadcast_to(g, x.shape)
-    return lambda g, x: core.unbroadcast_to(g, ())
+    """(Here x may be a shape too: unbroadcast_to's.)"""
+    if isinstance(x, types.BaseTuple):
+        return _summed(g, len(x))
+    return _summed(g, x.ndim if is_array(x) else 0)
 
 
 @overload(core.unbroadcast_to, jit_options=OVERLOAD)
 def unbroadcast_to(g, shape):
-    if is_scalar(g):
-        return lambda g, shape: g  # a scalar is what numpy broadcast, or a zero
-    if not (is_array(g) and isinstance(shape, (types.UniTuple, types.Tuple))):
+    if not isinstance(shape, (types.UniTuple, types.Tuple)):
         raise TypingError(f"the numba backend cannot unbroadcast {g} to {shape}")
-    if len(shape) == 0:
-        return lambda g, shape: g.sum()
-    if len(shape) > g.ndim:
-        raise TypingError(f"unbroadcast of a {g.ndim}-d gradient to {len(shape)} dimensions")
-    ndim = len(shape)
-    if g.ndim > ndim:  # leading axes to sum away
-        return lambda g, shape: sum_to(g, shape)
+    return lambda g, shape: core.unbroadcast(g, shape)
 
-    def same_ndim(g, shape):
+
+def shape_of(x):
+    """np.shape(x), and a shape tuple itself."""
+    return x if isinstance(x, tuple) else np.shape(x)
+
+
+@overload(shape_of, jit_options=OVERLOAD)
+def _shape_of(x):
+    if isinstance(x, types.BaseTuple):
+        return lambda x: x
+    return lambda x: np.shape(x)
+
+
+def _summed(g, ndim: int):
+    """unbroadcast(g, x) and unbroadcast_to(g, shape) for a g of numba type `g` summed
+    to `ndim` dimensions; the second argument is x, or its shape."""
+    if is_scalar(g):
+        return lambda g, x: g  # a scalar is what numpy broadcast, or a zero
+    if not is_array(g):
+        raise TypingError(f"the numba backend cannot unbroadcast {g}")
+    if ndim == 0:
+        return lambda g, x: g.sum()
+    if ndim > g.ndim:
+        raise TypingError(f"unbroadcast of a {g.ndim}-d gradient to {ndim} dimensions")
+    if g.ndim > ndim:  # leading axes to sum away
+        def fewer_axes(g, x):
+            shape = shape_of(x)
+            out = np.zeros(shape, g.dtype)
+            reduce_to(g, np.asarray(shape), SUM, out.reshape(-1))
+            return out
+        return fewer_axes
+
+    def same_ndim(g, x):
+        shape = shape_of(x)
         if g.shape == shape:
             return g  # the common case: nothing was broadcast
-        return sum_to(g, shape)
+        out = np.zeros(shape, g.dtype)  # size-1 axes to sum
+        reduce_to(g, np.asarray(shape), SUM, out.reshape(-1))
+        return out
     return same_ndim
-
-
-@njit(**NJIT)
-def sum_to(g, shape):
-    """g summed down to `shape` (a tuple): leading axes dropped, size-1 axes summed."""
-    out = np.zeros(shape, g.dtype)
-    reduce_to(g, np.asarray(shape), SUM, out.reshape(-1))
-    return out
-
-
-@njit(**NJIT)
-def _strides(kept, ndim):
-    """The flat step in an array of shape `kept` for a step along each of `ndim` axes
-    (`kept` names the last ones); 0 along an axis of size 1 there, or a leading one."""
-    strides = np.zeros(ndim, np.int64)
-    step, extra = 1, ndim - kept.size
-    for axis in range(kept.size - 1, -1, -1):
-        if kept[axis] != 1:
-            strides[axis + extra] = step
-        step *= kept[axis]
-    return strides
-
-
-@njit(**NJIT)
-def _next_index(index, shape):
-    """index advanced by one entry in C order (the last axis fastest)."""
-    for axis in range(len(shape) - 1, -1, -1):
-        index[axis] += 1
-        if index[axis] < shape[axis]:
-            return
-        index[axis] = 0
 
 
 @njit(**NJIT)
@@ -99,7 +100,11 @@ def reduce_to(g, kept, kind, out):
     """The entries of g reduced into `out` (flat, of shape `kept`: g's shape, or its last
     axes, with 1 on each reduced axis), in g's C order: kind 0 adds into out, 1 keeps the
     largest, 2 the smallest (a nan wins, as in numpy). Plain loops: cheap to compile."""
-    strides = _strides(kept, g.ndim)
+    strides, step = np.zeros(g.ndim, np.int64), 1  # out's flat step along each axis of g
+    for axis in range(kept.size - 1, -1, -1):
+        if kept[axis] != 1:
+            strides[axis + g.ndim - kept.size] = step
+        step *= kept[axis]
     seen = np.zeros(out.size, np.bool_)
     index = np.zeros(g.ndim, np.int64)
     for value in np.ascontiguousarray(g).reshape(-1):
@@ -113,14 +118,22 @@ def reduce_to(g, kept, kind, out):
             seen[p] = True
         elif out[p] == out[p] and (value != value or (value > out[p] if kind == 1 else value < out[p])):  # noqa: PLR0124 - NaN test
             out[p] = value
-        _next_index(index, g.shape)
+        for axis in range(g.ndim - 1, -1, -1):  # the next index in C order
+            index[axis] += 1
+            if index[axis] < g.shape[axis]:
+                break
+            index[axis] = 0
 
 
 @njit(**NJIT)
 def spread(g, kept, out):
     """out (C-contiguous) filled with g, whose entries have the shape `kept` (out's
     shape with 1 on each reduced axis): the inverse of reduce_to's positions."""
-    strides = _strides(kept, out.ndim)
+    strides, step = np.zeros(out.ndim, np.int64), 1  # g's flat step along each axis of out
+    for axis in range(kept.size - 1, -1, -1):
+        if kept[axis] != 1:
+            strides[axis + out.ndim - kept.size] = step
+        step *= kept[axis]
     values = np.ascontiguousarray(g).reshape(-1)
     index = np.zeros(out.ndim, np.int64)
     flat = out.reshape(-1)
@@ -129,7 +142,11 @@ def spread(g, kept, out):
         for axis in range(out.ndim):
             p += index[axis] * strides[axis]
         flat[q] = values[p]
-        _next_index(index, out.shape)
+        for axis in range(out.ndim - 1, -1, -1):  # the next index in C order
+            index[axis] += 1
+            if index[axis] < out.shape[axis]:
+                break
+            index[axis] = 0
 
 
 @njit(**NJIT)
