@@ -126,15 +126,15 @@ def reduce_to(g, kept, kind, out):
 
 
 @njit(**NJIT)
-def spread(g, kept, out):
-    """out (C-contiguous) filled with g, whose entries have the shape `kept` (out's
-    shape with 1 on each reduced axis): the inverse of reduce_to's positions."""
-    strides, step = np.zeros(out.ndim, np.int64), 1  # g's flat step along each axis of out
+def spread(values, kept, out):
+    """out (C-contiguous) filled with `values` (flat: callers pass their arrays flattened,
+    so this is compiled once per out's dimensions), whose entries have the shape `kept`
+    (out's shape with 1 on each reduced axis): the inverse of reduce_to's positions."""
+    strides, step = np.zeros(out.ndim, np.int64), 1  # values' flat step along each axis of out
     for axis in range(kept.size - 1, -1, -1):
         if kept[axis] != 1:
             strides[axis + out.ndim - kept.size] = step
         step *= kept[axis]
-    values = np.ascontiguousarray(g).reshape(-1)
     index = np.zeros(out.ndim, np.int64)
     flat = out.reshape(-1)
     for q in range(flat.size):
@@ -208,7 +208,7 @@ def expand_to(g, x, axis=None, keepdims=False):
     def spread_over_axes(g, x, axis=None, keepdims=False):
         kept, _, _ = axes_kept(x.shape, axes_array(axis))
         out = np.empty(x.shape, dtype)
-        spread(g, kept, out)
+        spread(np.ascontiguousarray(g).reshape(-1), kept, out)
         return out
     return spread_over_axes
 
@@ -319,7 +319,7 @@ def even_ties(x, y, axis=None, keepdims=False):
     def impl(x, y, axis=None, keepdims=False):
         kept, _, _ = axes_kept(x.shape, axes_array(axis))
         full = np.empty(x.shape, dtype)  # y spread to x's shape, then each entry's count
-        spread(np.asarray(y), kept, full)
+        spread(np.ascontiguousarray(np.asarray(y)).reshape(-1), kept, full)
         values, flat = np.ascontiguousarray(x).reshape(-1), full.reshape(-1)
         hit = np.zeros(flat.size, dtype)
         for q in range(flat.size):
