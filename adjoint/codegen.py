@@ -250,6 +250,8 @@ class _Printer:
 
     def loop_range(self, loop: ir.For) -> str:
         """range(n) rather than range(0, n, 1); reversed(...) in the backward."""
+        if loop.over is not None:  # a tape walked from its last value to its first
+            return f"reversed({loop.over.name})"
         start, stop, step = loop.start, loop.stop, loop.step
         args = [start, stop, step]
         if _is_const(step, 1):

@@ -177,7 +177,8 @@ class If:
 @dataclass
 class For:
     """for target in range(start, stop, step); in the backward, reversed and, when the
-    forward may have left early, cut to the first `trips` values."""
+    forward may have left early, cut to the first `trips` values. With `over` (a tape,
+    set by passes/tape_loops.py): for target in reversed(over), the range unused."""
 
     target: "Var | None"  # None prints as _
     start: Expr
@@ -188,6 +189,7 @@ class For:
     backward: bool = False
     reverse: bool = False
     trips: "Expr | None" = None
+    over: "Var | None" = None
 
 
 @dataclass
@@ -324,6 +326,8 @@ def reads(stmt) -> list:
         return [stmt.target] + vars_in(stmt.index) + vars_in(stmt.value)
     if isinstance(stmt, (If, While)):
         return vars_in(stmt.test)
+    if isinstance(stmt, For) and stmt.over is not None:
+        return [stmt.over]
     if isinstance(stmt, For):
         return [v for part in (stmt.start, stmt.stop, stmt.step) for v in vars_in(part)] + \
             (vars_in(stmt.trips) if stmt.trips is not None else [])
@@ -344,6 +348,8 @@ def expressions(stmt) -> list:
         return [stmt.index, stmt.value]
     if isinstance(stmt, (If, While)):
         return [stmt.test]
+    if isinstance(stmt, For) and stmt.over is not None:
+        return [stmt.over]
     if isinstance(stmt, For):
         return [e for e in (stmt.start, stmt.stop, stmt.step, stmt.trips) if e is not None]
     return []

@@ -1,7 +1,8 @@
 """What adjoint's generated code keeps on its tapes (`run.py --tapes`).
 
 adjoint compiles a loop into a forward loop that pushes values onto plainly named
-`<name>_tape` lists and a backward loop that pops them in reverse. This module reads the
+`<name>_tape` lists and a backward loop that pops them in reverse (or walks one:
+`for x in reversed(x_tape):`). This module reads the
 tapes off the generated source (which variable each one holds, the statement that
 computes it, the backward statements that read it), then runs that source once more
 with every tape replaced by a recording list, and reports what was pushed at each step:
@@ -112,6 +113,13 @@ def _calls(node, method):
             yield sub.func.value.id, (sub.args[0] if sub.args else None)
 
 
+def _walks(loop, tapes) -> bool:
+    """`for x in reversed(<tape>):` (a backward loop walking its tape instead of popping)."""
+    it = getattr(loop, "iter", None)
+    return (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "reversed"
+            and len(it.args) == 1 and isinstance(it.args[0], ast.Name) and it.args[0].id in tapes)
+
+
 def _reads(stmt, name) -> bool:
     return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
                for n in ast.walk(stmt))
@@ -152,7 +160,7 @@ def analyse(source: str):
              and "_tape" in s.targets[0].id]
     loops = [n for n in ast.walk(fn) if isinstance(n, (ast.For, ast.While))]
     forward = [l for l in loops if any(t in tapes for t, _ in _calls(l, "append"))]
-    backward = [l for l in loops if any(t in tapes for t, _ in _calls(l, "pop"))]
+    backward = [l for l in loops if any(t in tapes for t, _ in _calls(l, "pop")) or _walks(l, tapes)]
     pushed = {}
     for loop in forward:
         for tape, arg in _calls(loop, "append"):

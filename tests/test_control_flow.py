@@ -379,17 +379,15 @@ def test_golden_scalar_loop():
 def grad_loop_scalar(x, w, n):
     x_tape = []
     for i in range(n):
-        s0 = x * w
         x_tape.append(x)
-        x = s0 + 1.0
+        x = x * w + 1.0
     # return x  [cf_functions.py:{n['return x']}]
     grad_x = 1.0
     # for i in range(n):  [cf_functions.py:{n['for i in range(n):']}]
     grad_w = 0.0
-    for i in reversed(range(n)):
+    for x in reversed(x_tape):
         # x = x * w + 1.0  [cf_functions.py:{n['x = x * w + 1.0']}]
         grad_s0 = grad_x
-        x = x_tape.pop()
         grad_x = grad_x * w
         grad_w = grad_w + grad_s0 * x
     return (float(grad_x), float(grad_w))

@@ -173,7 +173,11 @@ def test_source_is_the_default_code_with_its_rewrites():
     default = adjoint.source(loop, ("x", "y"), 2.0, 0.1)
     numba_text = adjoint.source(loop, ("x", "y"), 2.0, 0.1, backend="numba")
     assert "reversed(" in default  # (no `= None`: s1 is recomputed, not taped)
-    assert "reversed(" not in numba_text and "range(199, -1, -1)" in numba_text
+    # the backward walks x's tape (passes/tape_loops.py): a reversed copy numba can type
+    assert "reversed(" not in numba_text and "for x in x_tape[::-1]:" in numba_text
+    # a backward loop that reads its counter keeps the range, counting down
+    branches_text = adjoint.source(branches, ("x",), 0.5, 5, backend="numba")
+    assert "reversed(" not in branches_text and "for i in range(n - 1, -1, -1):" in branches_text
     assert numba_text.count("= UNSET") == default.count("= None") and "= None" not in numba_text
     changed = [(a, b) for a, b in zip(default.splitlines(), numba_text.splitlines()) if a != b]
     assert len(default.splitlines()) == len(numba_text.splitlines())
@@ -210,7 +214,7 @@ def test_show_backend_numba():
                           "--wrt", "x,y", "--backend", "numba", "--no-color"], capture_output=True, text=True,
                          cwd=ROOT, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert "range(199, -1, -1)" in out.stdout and "reversed(" not in out.stdout
+    assert "for x in x_tape[::-1]:" in out.stdout and "reversed(" not in out.stdout
 
 
 def softmax_mlp(X, Y, W1, b1, W2, b2):  # the benchmark's MLP: keepdims max and sum

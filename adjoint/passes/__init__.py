@@ -12,40 +12,52 @@
   the push it undoes.
 - `inline_in_loops`: in loop bodies, a temporary's gradient read once is written into
   its reader.
-- `tape_shapes_only` (last): a tape read only for shapes keeps only the shapes.
+- `inline_forward_in_loops`: in loop bodies, a forward temporary read once (pure: operators,
+  numpy/math calls with rules) is written into its reader.
+- `tape_shapes_only` (after those): a tape read only for shapes keeps only the shapes.
+- `iterate_tapes` (last): a backward loop popping a tape once per iteration walks it
+  instead:  for i in reversed(range(n)): x = x_tape.pop()  ->  for x in reversed(x_tape):
 - `resolve_matmul_helpers` (run by the pipeline when array ranks are known):
   matmul_left(g, a, b) -> g @ b.T and matmul_right(g, a, b) -> a.T @ g for matrices.
 
 One pass per module, each with a before/after example; common.py holds what several
-share. The pipeline is the explicit list `OPTIMIZATIONS`; `--no-optimize` skips it all.
+share. The pipeline is the explicit list `OPTIMIZATIONS`, run until nothing changes, then
+`FINISHING` once; `--no-optimize` skips it all.
 """
 from __future__ import annotations
 
 from .. import ir
 from .copies import propagate_copies
 from .dead_code import remove_dead_code
+from .forward_temps import inline_forward_in_loops
 from .inline_loops import inline_in_loops
 from .local_copies import propagate_local_copies
 from .ranks import resolve_matmul_helpers
 from .shape_tapes import tape_shapes_only
+from .tape_loops import iterate_tapes
 from .zero_starts import fold_zero_starts
 
 __all__ = ["OPTIMIZATIONS", "optimize", "fold_zero_starts", "propagate_copies",
            "propagate_local_copies", "remove_dead_code", "inline_in_loops", "tape_shapes_only",
-           "resolve_matmul_helpers"]
+           "inline_forward_in_loops", "iterate_tapes", "FINISHING", "resolve_matmul_helpers"]
 
 
 OPTIMIZATIONS = [fold_zero_starts, propagate_copies, propagate_local_copies, remove_dead_code,
                  inline_in_loops]
+# once, in this order: shapes need the pops iterate_tapes removes, and every pass the
+# reads and pops dead code leaves
+FINISHING = [tape_shapes_only, remove_dead_code, inline_forward_in_loops, iterate_tapes]
 
 
 def optimize(fn: ir.Function) -> ir.Function:
     """Run the passes until the code stops changing (dead code can unblock a copy); then
-    keep only shapes on tapes the backward reads only for shapes."""
+    the finishing ones (shapes-only tapes, forward temporaries, tape walks)."""
     for _ in range(4):
         before = fn.body
         for optimization in OPTIMIZATIONS:
             fn = optimization(fn)
         if fn.body == before:
             break
-    return remove_dead_code(tape_shapes_only(fn))
+    for finishing in FINISHING:
+        fn = finishing(fn)
+    return fn

@@ -118,7 +118,9 @@ class _Liveness:
             self.grown = True
         live.clear()
         live |= head
-        live.difference_update(ir.targets(loop))
+        if not (isinstance(loop, ir.For) and loop.over is not None):
+            # (a walk over a tape that may be empty leaves its variable as it was: live on)
+            live.difference_update(ir.targets(loop))
         live |= header
         return dataclasses.replace(loop, body=body)
 

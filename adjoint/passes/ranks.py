@@ -49,7 +49,7 @@ def infer_ranks(fn: ir.Function, param_ranks: dict) -> dict:
             targets = stmt.target if isinstance(stmt.target, tuple) else (stmt.target,)
             for target in targets:  # the parts of an unpacked tuple: no rank known
                 values.setdefault(target, []).append(stmt.value if len(targets) == 1 else None)
-        elif isinstance(stmt, ir.For) and stmt.target is not None:
+        elif isinstance(stmt, ir.For) and stmt.target is not None and stmt.over is None:
             counters.add(stmt.target)
             values.setdefault(stmt.target, []).append(ir.Const(0))
         elif isinstance(stmt, ir.Push):
@@ -57,6 +57,8 @@ def infer_ranks(fn: ir.Function, param_ranks: dict) -> dict:
     for stmt in ir.walk(fn.body):
         if isinstance(stmt, ir.Pop):
             values.setdefault(stmt.target, []).extend(pushed.get(stmt.tape, [None]))
+        elif isinstance(stmt, ir.For) and stmt.over is not None:  # a tape walked: pops, in effect
+            values.setdefault(stmt.target, []).extend(pushed.get(stmt.over, [None]))
     # an integer index: a range loop's counter that nothing else assigns
     integers = {v for v in counters if all(isinstance(e, ir.Const) for e in values[v])}
     ranks: dict = {var: UNSET for var in values}
