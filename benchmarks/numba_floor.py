@@ -4,13 +4,15 @@ The numba backend's cold first call (numba_section.py: a fresh process, an empty
 cache) compiles adjoint's helpers and the gradient. This is the floor to compare it
 with: the lecture's backward passes (workloads.py), written once as plain njit functions
 with numba's own @, tanh, exp, log and reductions, compiled on their first call after
-numba's start-up (a trivial njit compile, not counted). numba's cache is not used, so
-every run is cold.
+numba's start-up (a trivial njit compile, not counted), each in a fresh process.
+numba's cache is not used, so every run is cold.
 
-    python benchmarks/numba_floor.py        # prints seconds per workload
+    python benchmarks/numba_floor.py [mlp|rnn]      # prints seconds per workload
 """
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 
 import numba
@@ -54,19 +56,29 @@ def rnn_by_hand(h, Wh, Wx, xs):
     return L, (dh, dWh, dWx)
 
 
-def main() -> None:
+FLOORS = {"mlp": mlp_by_hand, "rnn": rnn_by_hand}
+
+
+def measure(name: str) -> None:
     numba.njit(lambda x: x + 1.0)(1.0)  # numba's start-up
-    for name, jitted in (("mlp", mlp_by_hand), ("rnn", rnn_by_hand)):
-        f, hand, wrt, inputs = workloads.WORKLOADS[name]
-        args = inputs()
-        start = time.perf_counter()
-        value, grads = jitted(*args)
-        seconds = time.perf_counter() - start
-        ref_value, ref_grads = hand(*args)
-        worst = max(float(np.max(np.abs(a - b))) for a, b in zip(grads, ref_grads))
-        print(f"{name}: hand-written njit gradient, first call {seconds:.2f} s "
-              f"(value off by {abs(value - ref_value):.1e}, gradients by {worst:.1e})")
+    f, hand, wrt, inputs = workloads.WORKLOADS[name]
+    args = inputs()
+    start, cpu = time.perf_counter(), time.process_time()
+    value, grads = FLOORS[name](*args)
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    ref_value, ref_grads = hand(*args)
+    worst = max(float(np.max(np.abs(a - b))) for a, b in zip(grads, ref_grads))
+    print(f"{name}: hand-written njit gradient, cold first call {seconds:.2f} s (cpu {cpu:.2f} s) "
+          f"(value off by {abs(value - ref_value):.1e}, gradients by {worst:.1e})")
+
+
+def main(argv: list) -> None:
+    if argv:
+        measure(argv[0])
+        return
+    for name in FLOORS:  # each in a fresh process: no compiled numba internals shared
+        subprocess.run([sys.executable, __file__, name], check=True)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
