@@ -17,7 +17,6 @@ import time
 
 import numba
 import numpy as np
-
 import workloads
 
 
@@ -61,7 +60,7 @@ FLOORS = {"mlp": mlp_by_hand, "rnn": rnn_by_hand}
 
 def measure(name: str) -> None:
     numba.njit(lambda x: x + 1.0)(1.0)  # numba's start-up
-    f, hand, wrt, inputs = workloads.WORKLOADS[name]
+    _, hand, _, inputs = workloads.WORKLOADS[name]
     args = inputs()
     start, cpu = time.perf_counter(), time.process_time()
     value, grads = FLOORS[name](*args)

@@ -82,10 +82,10 @@ def run(only, target: float, repeats: int, cold: bool = True) -> list:
     except ImportError:
         return ["numba backend: skipped, numba not importable (pip install 'adjoint[numba]')"]
     lines = [f"numba backend (numba start-up in this process: {startup:.2f} s, paid once)",
-             "first call: in this process (helpers from numba's disk cache if there); cold: a "
-             "fresh process with an empty numba cache",
-             f"{'benchmark':<8} {'first call':>10} {'cold':>8} {'same as default':>16} "
-             f"{'x hand (paired)':>16} {'x default (paired)':>19}"]
+             ("first call: in this process (helpers from numba's disk cache if there); cold: "
+              "a fresh process with an empty numba cache"),
+             (f"{'benchmark':<8} {'first call':>10} {'cold':>8} {'same as default':>16} "
+              f"{'x hand (paired)':>16} {'x default (paired)':>19}")]
     for bench, (f, hand, wrt, inputs) in workloads.WORKLOADS.items():
         if only and bench != only:
             continue

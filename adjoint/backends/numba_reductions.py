@@ -30,7 +30,6 @@ from ..runtime import core
 from .numba_cache import NJIT, OVERLOAD
 from .numba_runtime import is_array, is_none, is_scalar
 
-
 SUM, MAX, MIN = np.int64(0), np.int64(1), np.int64(2)  # reduce_to's kinds
 
 
@@ -41,7 +40,7 @@ SUM, MAX, MIN = np.int64(0), np.int64(1), np.int64(2)  # reduce_to's kinds
 
 @overload(core.unbroadcast, jit_options=OVERLOAD)
 def unbroadcast(g, x):
-    """(Here x may be a shape too: unbroadcast_to's.)"""
+    """Also unbroadcast_to's: there x is the shape itself."""
     if isinstance(x, types.BaseTuple):
         return _summed(g, len(x))
     return _summed(g, x.ndim if is_array(x) else 0)
