@@ -32,6 +32,8 @@ PURE_OPERATIONS = (ir.BinOp, ir.UnaryOp, ir.Compare, ir.Logic, ir.Attr, ir.Subsc
 
 
 def inline_forward_in_loops(fn: ir.Function) -> ir.Function:
+    if not any(isinstance(s, (ir.For, ir.While)) for s in ir.walk(fn.body)):
+        return fn  # (straight-line code keeps one line per operation)
     counts: dict = {}
     for stmt in ir.walk(fn.body):
         for var in ir.reads(stmt):

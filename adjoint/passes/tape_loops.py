@@ -41,6 +41,8 @@ from .common import touched
 
 
 def iterate_tapes(fn: ir.Function) -> ir.Function:
+    if not any(isinstance(s, ir.Pop) for s in ir.walk(fn.body)):
+        return fn
     facts = _Facts(fn)
     chosen = {}  # id(backward loop) -> its pop
     for pop in facts.pops:
@@ -62,6 +64,9 @@ class _Facts:
         self.depth: dict = {}  # id(statement) -> how many loops it sits in
         self.inside: dict = {}  # id(statement) -> the loops it sits in
         self.counters: dict = {}  # id(backward loop) -> the trip counter of its while loop
+        self.leaves_early: dict = {}  # id(forward loop) -> _leaves_early(its body)
+        self.first_touch: dict = {}  # id(backward loop) -> {var: index of its first toucher}
+        self.position: dict = {}  # id(statement) -> its index in its block
         self._index(fn.body, None, ())
         statements = list(ir.walk(fn.body))
         self.pops = [s for s in statements if isinstance(s, ir.Pop)]
@@ -74,7 +79,8 @@ class _Facts:
                 self.readers.setdefault(var, []).append(stmt)
 
     def _index(self, block: list, loop, loops: tuple) -> None:
-        for stmt in block:
+        for k, stmt in enumerate(block):
+            self.position[id(stmt)] = k
             self.depth[id(stmt)] = len(loops)
             self.inside[id(stmt)] = loops
             if loop is not None and block is loop.body:
@@ -92,7 +98,9 @@ class _Facts:
             return False
         push = pushes[0]
         forward = self.loop_of.get(id(push))
-        return forward is not None and self.depth[id(push)] == 1 and not _leaves_early(forward.body) \
+        if forward is not None and id(forward) not in self.leaves_early:
+            self.leaves_early[id(forward)] = _leaves_early(forward.body)
+        return forward is not None and self.depth[id(push)] == 1 and not self.leaves_early[id(forward)] \
             and self._same_trips(forward, back) and self._target_free(back, forward) \
             and self._untouched_before(pop, back)
 
@@ -155,12 +163,14 @@ class _Facts:
     def _untouched_before(self, pop: ir.Pop, back: ir.For) -> bool:
         """Nothing before the pop in the body reads or writes the popped variable (it is
         now set at the loop's head)."""
-        for stmt in back.body:
-            if stmt is pop:
-                return True
-            if pop.target in touched(stmt):
-                return False
-        return False
+        if id(back) not in self.first_touch:  # found once per loop, not once per pop
+            first: dict = {}
+            for k, stmt in enumerate(back.body):
+                for var in touched(stmt):
+                    first.setdefault(var, k)
+            self.first_touch[id(back)] = first
+        position = self.position[id(pop)]
+        return self.first_touch[id(back)].get(pop.target, position) >= position
 
 
 def _trip_counter(loop):
