@@ -274,7 +274,7 @@ def main(argv=None) -> int:
         print()
     if not args.no_numba:
         print()
-        print("\n".join(numba_section.run(args.only, target, repeats)))
+        print("\n".join(numba_section.run(args.only, target, repeats, cold=not args.quick)))
         print()
     worst = 0.0
     heads = []

@@ -35,7 +35,7 @@ from numba.core.errors import NumbaError
 from .. import loader
 from ..errors import NonScalarOutput, UnsupportedSyntax
 from ..runtime import core
-from . import numba_calls, numba_runtime
+from . import numba_calls, numba_matmul, numba_runtime
 from .numba_runtime import NON_SCALAR, UNSET
 from .numba_ufuncs import NUMPY
 
@@ -59,7 +59,7 @@ def rewrite(source: str, namespace: dict, placeholder_lines: set,
                                 "function's code uses already")
     namespace[PLACEHOLDER] = UNSET
     matmul = _free_name("matmul", namespace)
-    namespace[matmul] = numba_runtime.matmul
+    namespace[matmul] = numba_matmul.matmul
     rewriter = _Rewriter(placeholder_lines, names.get(id(core.separate)), writeable, matmul)
     for function in tree.body:
         rewriter.hand_back = writeable
@@ -184,7 +184,7 @@ def _for_numba(obj):
         return NUMPY
     if isinstance(obj, pytypes.FunctionType) and not obj.__module__.startswith("adjoint."):
         if obj not in _JITTED:
-            _JITTED[obj] = numba.njit(obj)
+            _JITTED[obj] = numba.njit(obj, no_cfunc_wrapper=True)
         return _JITTED[obj]
     return obj
 

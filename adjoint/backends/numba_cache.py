@@ -1,17 +1,23 @@
 """Whether the numba backend's helpers are cached on disk (numba's cache=True).
 
-The helpers in numba_runtime.py, numba_reductions.py and numba_ufuncs.py are adjoint's
-own pure functions of their arguments, so numba can keep their machine code between
-processes: the first gradient of a process then loads them instead of compiling them
-(seconds). numba keys each entry by the helper's source file and bytecode and invalidates
-it when that file changes; helpers that call one another live in the same file, so a
-change to one invalidates its callers too. The generated gradients themselves are never
-cached: they call the user's functions and read the user's globals, which numba's cache
-would not see change.
+The helpers in numba_runtime.py, numba_reductions.py, numba_elementwise.py,
+numba_matmul.py and numba_ufuncs.py are adjoint's own pure functions of their arguments,
+so numba can keep their machine code between processes: the first gradient of a process
+then loads them instead of compiling them (seconds). numba keys each entry by the
+helper's source file and bytecode and invalidates it when that file changes; helpers
+that call one another live in the same file, so a change to one invalidates its callers
+too. The generated gradients themselves are never cached: they call the user's functions
+and read the user's globals, which numba's cache would not see change.
 
 Where numba has nowhere to write (a read-only install without a user cache directory),
 cache=True would fail at compile time; CACHE is then False and the helpers compile in
 each process.
+
+OVERLOAD and NJIT are the options every helper is compiled with: besides the cache, no
+wrappers for calls from Python or C (numba's cfunc wrapper; an njit function's CPython
+wrapper): only numba code calls the helpers, and each wrapper is a function LLVM
+optimises and generates machine code for (a third of a small helper's compile time).
+So an njit helper called from Python does not raise but crashes: call it from njit code.
 """
 from __future__ import annotations
 
@@ -27,3 +33,6 @@ def _cache_available() -> bool:
 
 
 CACHE = _cache_available()
+
+OVERLOAD = {"cache": CACHE, "no_cfunc_wrapper": True}  # numba's overloads have no CPython wrapper
+NJIT = {**OVERLOAD, "no_cpython_wrapper": True}

@@ -43,14 +43,15 @@ try:
 except ImportError:  # another numba's layout: its own pipeline (module docstring)
     SUPPORTED = False
 
-OURS = "adjoint.backends."  # the modules whose helpers are called by address
+OURS = "adjoint.backends."
+NO_CFUNC = {"no_cfunc_wrapper": True}  # called from Python and numba code, never from C  # the modules whose helpers are called by address
 
 
 def njit(function):
     """numba.njit(function), with the pipeline below where numba's internals allow it."""
     if SUPPORTED:
-        return numba.njit(function, pipeline_class=GradientCompiler)
-    return numba.njit(function)
+        return numba.njit(function, pipeline_class=GradientCompiler, **NO_CFUNC)
+    return numba.njit(function, **NO_CFUNC)
 
 
 class GradientLower(Lower if SUPPORTED else object):

@@ -11,8 +11,8 @@ gradient only calls code that exists. Each operation is the one numba's fused lo
 does on each entry, so the numbers do not change.
 
 `out` is None, or a temporary of the same expression (an operand numba_calls.py holds
-the only reference to): the helper then writes the result there when it has the
-result's shape, so an expression allocates one array, as the fused loop does (a new
+the only reference to): the helper (a binary operation's `_into` version, see INTO)
+then writes the result there when it has the result's shape, so an expression allocates one array, as the fused loop does (a new
 array per operation made glibc's allocator return and re-fault its pages each call:
 2.5x slower on the MLP benchmark).
 """
@@ -27,10 +27,10 @@ from numba import njit, types
 from numba.core import ir
 from numba.core.errors import NumbaError
 
-from .numba_cache import CACHE
+from .numba_cache import NJIT
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
 def fits(x, out) -> bool:
     """Whether x (an array or a number) broadcasts to out's shape."""
     shape, target = np.shape(x), out.shape
@@ -43,140 +43,215 @@ def fits(x, out) -> bool:
     return True
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
 def add(a, b, out):
-    if out is not None and fits(a, out) and fits(b, out):
-        return np.add(a, b, out)
     return a + b
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
+def add_into(a, b, out):
+    if fits(a, out) and fits(b, out):
+        return np.add(a, b, out)
+    return add(a, b, None)
+
+
+@njit(**NJIT)
 def sub(a, b, out):
-    if out is not None and fits(a, out) and fits(b, out):
-        return np.subtract(a, b, out)
     return a - b
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
+def sub_into(a, b, out):
+    if fits(a, out) and fits(b, out):
+        return np.subtract(a, b, out)
+    return sub(a, b, None)
+
+
+@njit(**NJIT)
 def mul(a, b, out):
-    if out is not None and fits(a, out) and fits(b, out):
-        return np.multiply(a, b, out)
     return a * b
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
+def mul_into(a, b, out):
+    if fits(a, out) and fits(b, out):
+        return np.multiply(a, b, out)
+    return mul(a, b, None)
+
+
+@njit(**NJIT)
 def truediv(a, b, out):
-    if out is not None and fits(a, out) and fits(b, out):
-        return np.true_divide(a, b, out)
     return a / b
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
+def truediv_into(a, b, out):
+    if fits(a, out) and fits(b, out):
+        return np.true_divide(a, b, out)
+    return truediv(a, b, None)
+
+
+@njit(**NJIT)
 def floordiv(a, b, out):
-    if out is not None and fits(a, out) and fits(b, out):
-        return np.floor_divide(a, b, out)
     return a // b
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
+def floordiv_into(a, b, out):
+    if fits(a, out) and fits(b, out):
+        return np.floor_divide(a, b, out)
+    return floordiv(a, b, None)
+
+
+@njit(**NJIT)
 def mod(a, b, out):
-    if out is not None and fits(a, out) and fits(b, out):
-        return np.remainder(a, b, out)
     return a % b
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
+def mod_into(a, b, out):
+    if fits(a, out) and fits(b, out):
+        return np.remainder(a, b, out)
+    return mod(a, b, None)
+
+
+@njit(**NJIT)
 def power(a, b, out):
-    if out is not None and fits(a, out) and fits(b, out):
-        return np.power(a, b, out)
     return a ** b
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
+def power_into(a, b, out):
+    if fits(a, out) and fits(b, out):
+        return np.power(a, b, out)
+    return power(a, b, None)
+
+
+@njit(**NJIT)
 def eq(a, b, out):
-    if out is not None and fits(a, out) and fits(b, out):
-        return np.equal(a, b, out)
     return a == b
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
+def eq_into(a, b, out):
+    if fits(a, out) and fits(b, out):
+        return np.equal(a, b, out)
+    return eq(a, b, None)
+
+
+@njit(**NJIT)
 def ne(a, b, out):
-    if out is not None and fits(a, out) and fits(b, out):
-        return np.not_equal(a, b, out)
     return a != b
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
+def ne_into(a, b, out):
+    if fits(a, out) and fits(b, out):
+        return np.not_equal(a, b, out)
+    return ne(a, b, None)
+
+
+@njit(**NJIT)
 def lt(a, b, out):
-    if out is not None and fits(a, out) and fits(b, out):
-        return np.less(a, b, out)
     return a < b
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
+def lt_into(a, b, out):
+    if fits(a, out) and fits(b, out):
+        return np.less(a, b, out)
+    return lt(a, b, None)
+
+
+@njit(**NJIT)
 def le(a, b, out):
-    if out is not None and fits(a, out) and fits(b, out):
-        return np.less_equal(a, b, out)
     return a <= b
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
+def le_into(a, b, out):
+    if fits(a, out) and fits(b, out):
+        return np.less_equal(a, b, out)
+    return le(a, b, None)
+
+
+@njit(**NJIT)
 def gt(a, b, out):
-    if out is not None and fits(a, out) and fits(b, out):
-        return np.greater(a, b, out)
     return a > b
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
+def gt_into(a, b, out):
+    if fits(a, out) and fits(b, out):
+        return np.greater(a, b, out)
+    return gt(a, b, None)
+
+
+@njit(**NJIT)
 def ge(a, b, out):
-    if out is not None and fits(a, out) and fits(b, out):
-        return np.greater_equal(a, b, out)
     return a >= b
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
+def ge_into(a, b, out):
+    if fits(a, out) and fits(b, out):
+        return np.greater_equal(a, b, out)
+    return ge(a, b, None)
+
+
+@njit(**NJIT)
 def maximum(a, b, out):
-    if out is not None and fits(a, out) and fits(b, out):
-        return np.maximum(a, b, out)
     return np.maximum(a, b)
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
+def maximum_into(a, b, out):
+    if fits(a, out) and fits(b, out):
+        return np.maximum(a, b, out)
+    return maximum(a, b, None)
+
+
+@njit(**NJIT)
 def minimum(a, b, out):
-    if out is not None and fits(a, out) and fits(b, out):
-        return np.minimum(a, b, out)
     return np.minimum(a, b)
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
+def minimum_into(a, b, out):
+    if fits(a, out) and fits(b, out):
+        return np.minimum(a, b, out)
+    return minimum(a, b, None)
+
+
+@njit(**NJIT)
 def neg(a, out):
     if out is not None:  # out has a's shape
         return np.negative(a, out)
     return -a
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
 def pos(a, out):
     if out is not None:  # out has a's shape
         return np.positive(a, out)
     return +a
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
 def sqrt(a, out):
     if out is not None:  # out has a's shape
         return np.sqrt(a, out)
     return np.sqrt(a)
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
 def absolute(a, out):
     if out is not None:  # out has a's shape
         return np.absolute(a, out)
     return np.abs(a)
 
 
-@njit(cache=CACHE)
+@njit(**NJIT)
 def sign(a, out):
     if out is not None:  # out has a's shape
         return np.sign(a, out)
@@ -192,6 +267,16 @@ HELPERS = {
 }
 """The helper for each operator or ufunc numba puts in an array expression; an
 expression with any other (a bitwise operator, another ufunc) keeps numba's fused loop."""
+
+INTO = {helper: helper for helper in (neg, pos, sqrt, absolute, sign)}  # out: a's shape
+INTO.update({add: add_into, sub: sub_into, mul: mul_into, truediv: truediv_into,
+             floordiv: floordiv_into, mod: mod_into, power: power_into, eq: eq_into,
+             ne: ne_into, lt: lt_into, le: le_into, gt: gt_into, ge: ge_into,
+             maximum: maximum_into, minimum: minimum_into})
+"""The version of each helper that writes into `out` (a temporary): a binary one only
+where the result fits there, else it calls the helper for out=None (compiled before it,
+see _step) rather than compiling the operation a second time (a third of a second on
+a cold first call)."""
 
 
 # planning an array expression ------------------------------------------------------------
@@ -257,7 +342,7 @@ def _step(helper, args: tuple, steps: list, spare: list) -> Step:
     result = plain.signature.return_type
     for index in spare:
         if steps[index].type == result:
-            into = _compiled(helper, (*kinds, result))
+            into = _compiled(INTO[helper], (*kinds, result))
             if into.signature.return_type == result:
                 spare.remove(index)
                 return Step(into, args, index, result)

@@ -1,5 +1,6 @@
 """Reductions and their inverses for numba code: unbroadcast, expand_to, numpy's
-reductions along axes with keepdims, and `even_ties`, all on the plain loops below.
+reductions along axes with keepdims, `even_ties` and safe_mul/safe_div, all on the plain
+loops below.
 
 numba's np.sum takes an axis but not keepdims, and np.max, np.min, np.mean take neither
 (numba 0.68). Generated code calls them as the user wrote them (`np.max(Z, axis=1,
@@ -17,6 +18,8 @@ sums can differ in the last bits (far below the backend's 1e-12 agreement).
 """
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 from numba import njit, types
 from numba.core.errors import TypingError
@@ -24,76 +27,83 @@ from numba.extending import overload
 from numba.np.unsafe.ndarray import to_fixed_tuple
 
 from ..runtime import core
-from .numba_cache import CACHE
+from .numba_cache import NJIT, OVERLOAD
 from .numba_runtime import is_array, is_none, is_scalar
+
+SUM, MAX, MIN = np.int64(0), np.int64(1), np.int64(2)  # reduce_to's kinds
 
 
 # unbroadcast ----------------------------------------------------------------------------
-@overload(core.unbroadcast, jit_options={"cache": CACHE})
+# Each function a helper calls is compiled on its own and then linked, optimised and
+# turned into machine code again in its caller: so the helpers below call few others,
+# and the short loops they share (strides, advancing an index) are written out in each.
+
+@overload(core.unbroadcast, jit_options=OVERLOAD)
 def unbroadcast(g, x):
-    if is_array(x):
-        return lambda g, x: core.unbroadcast_to(g, x.shape)
-    return lambda g, x: core.unbroadcast_to(g, ())
+    """Also unbroadcast_to's: there x is the shape itself."""
+    if isinstance(x, types.BaseTuple):
+        return _summed(g, len(x))
+    return _summed(g, x.ndim if is_array(x) else 0)
 
 
-@overload(core.unbroadcast_to, jit_options={"cache": CACHE})
+@overload(core.unbroadcast_to, jit_options=OVERLOAD)
 def unbroadcast_to(g, shape):
-    if is_scalar(g):
-        return lambda g, shape: g  # a scalar is what numpy broadcast, or a zero
-    if not (is_array(g) and isinstance(shape, (types.UniTuple, types.Tuple))):
+    if not isinstance(shape, (types.UniTuple, types.Tuple)):
         raise TypingError(f"the numba backend cannot unbroadcast {g} to {shape}")
-    if len(shape) == 0:
-        return lambda g, shape: g.sum()
-    if len(shape) > g.ndim:
-        raise TypingError(f"unbroadcast of a {g.ndim}-d gradient to {len(shape)} dimensions")
-    ndim = len(shape)
-    if g.ndim > ndim:  # leading axes to sum away
-        return lambda g, shape: sum_to(g, shape)
+    return lambda g, shape: core.unbroadcast(g, shape)
 
-    def same_ndim(g, shape):
+
+def shape_of(x):
+    """np.shape(x), and a shape tuple itself."""
+    return x if isinstance(x, tuple) else np.shape(x)
+
+
+@overload(shape_of, jit_options=OVERLOAD)
+def _shape_of(x):
+    if isinstance(x, types.BaseTuple):
+        return lambda x: x
+    return lambda x: np.shape(x)
+
+
+def _summed(g, ndim: int):
+    """unbroadcast(g, x) and unbroadcast_to(g, shape) for a g of numba type `g` summed
+    to `ndim` dimensions; the second argument is x, or its shape."""
+    if is_scalar(g):
+        return lambda g, x: g  # a scalar is what numpy broadcast, or a zero
+    if not is_array(g):
+        raise TypingError(f"the numba backend cannot unbroadcast {g}")
+    if ndim == 0:
+        return lambda g, x: g.sum()
+    if ndim > g.ndim:
+        raise TypingError(f"unbroadcast of a {g.ndim}-d gradient to {ndim} dimensions")
+    if g.ndim > ndim:  # leading axes to sum away
+        def fewer_axes(g, x):
+            shape = shape_of(x)
+            out = np.zeros(shape, g.dtype)
+            reduce_to(g, np.asarray(shape), SUM, out.reshape(-1))
+            return out
+        return fewer_axes
+
+    def same_ndim(g, x):
+        shape = shape_of(x)
         if g.shape == shape:
             return g  # the common case: nothing was broadcast
-        return sum_to(g, shape)
+        out = np.zeros(shape, g.dtype)  # size-1 axes to sum
+        reduce_to(g, np.asarray(shape), SUM, out.reshape(-1))
+        return out
     return same_ndim
 
 
-@njit(cache=CACHE)
-def sum_to(g, shape):
-    """g summed down to `shape` (a tuple): leading axes dropped, size-1 axes summed."""
-    out = np.zeros(shape, g.dtype)
-    reduce_to(g, np.asarray(shape), 0, out.reshape(-1))
-    return out
-
-
-@njit(cache=CACHE)
-def _strides(kept, ndim):
-    """The flat step in an array of shape `kept` for a step along each of `ndim` axes
-    (`kept` names the last ones); 0 along an axis of size 1 there, or a leading one."""
-    strides = np.zeros(ndim, np.int64)
-    step, extra = 1, ndim - kept.size
-    for axis in range(kept.size - 1, -1, -1):
-        if kept[axis] != 1:
-            strides[axis + extra] = step
-        step *= kept[axis]
-    return strides
-
-
-@njit(cache=CACHE)
-def _next_index(index, shape):
-    """index advanced by one entry in C order (the last axis fastest)."""
-    for axis in range(len(shape) - 1, -1, -1):
-        index[axis] += 1
-        if index[axis] < shape[axis]:
-            return
-        index[axis] = 0
-
-
-@njit(cache=CACHE)
+@njit(**NJIT)
 def reduce_to(g, kept, kind, out):
     """The entries of g reduced into `out` (flat, of shape `kept`: g's shape, or its last
     axes, with 1 on each reduced axis), in g's C order: kind 0 adds into out, 1 keeps the
     largest, 2 the smallest (a nan wins, as in numpy). Plain loops: cheap to compile."""
-    strides = _strides(kept, g.ndim)
+    strides, step = np.zeros(g.ndim, np.int64), 1  # out's flat step along each axis of g
+    for axis in range(kept.size - 1, -1, -1):
+        if kept[axis] != 1:
+            strides[axis + g.ndim - kept.size] = step
+        step *= kept[axis]
     seen = np.zeros(out.size, np.bool_)
     index = np.zeros(g.ndim, np.int64)
     for value in np.ascontiguousarray(g).reshape(-1):
@@ -107,15 +117,23 @@ def reduce_to(g, kept, kind, out):
             seen[p] = True
         elif out[p] == out[p] and (value != value or (value > out[p] if kind == 1 else value < out[p])):  # noqa: PLR0124 - NaN test
             out[p] = value
-        _next_index(index, g.shape)
+        for axis in range(g.ndim - 1, -1, -1):  # the next index in C order
+            index[axis] += 1
+            if index[axis] < g.shape[axis]:
+                break
+            index[axis] = 0
 
 
-@njit(cache=CACHE)
-def spread(g, kept, out):
-    """out (C-contiguous) filled with g, whose entries have the shape `kept` (out's
-    shape with 1 on each reduced axis): the inverse of reduce_to's positions."""
-    strides = _strides(kept, out.ndim)
-    values = np.ascontiguousarray(g).reshape(-1)
+@njit(**NJIT)
+def spread(values, kept, out):
+    """out (C-contiguous) filled with `values` (flat: callers pass their arrays flattened,
+    so this is compiled once per out's dimensions), whose entries have the shape `kept`
+    (out's shape with 1 on each reduced axis): the inverse of reduce_to's positions."""
+    strides, step = np.zeros(out.ndim, np.int64), 1  # values' flat step along each axis of out
+    for axis in range(kept.size - 1, -1, -1):
+        if kept[axis] != 1:
+            strides[axis + out.ndim - kept.size] = step
+        step *= kept[axis]
     index = np.zeros(out.ndim, np.int64)
     flat = out.reshape(-1)
     for q in range(flat.size):
@@ -123,37 +141,58 @@ def spread(g, kept, out):
         for axis in range(out.ndim):
             p += index[axis] * strides[axis]
         flat[q] = values[p]
-        _next_index(index, out.shape)
+        for axis in range(out.ndim - 1, -1, -1):  # the next index in C order
+            index[axis] += 1
+            if index[axis] < out.shape[axis]:
+                break
+            index[axis] = 0
 
 
-@njit(cache=CACHE)
-def axes_kept(shape, axis):
-    """(shape with 1 on each axis `axis` reduces, shape without them, how many entries
-    each reduction takes) as int arrays; axis: None (all), an int or a tuple of ints."""
+@njit(**NJIT)
+def axes_kept(shape, axes):
+    """(shape with 1 on each axis in `axes` (None: all; else an int array, see
+    axes_array), shape without them, how many entries each reduction takes)."""
     ndim = len(shape)
-    kept = np.array(shape)
-    mask = np.zeros(ndim, np.bool_)
-    if axis is None:
-        mask[:] = True
-    else:
-        for a in np.asarray(axis).reshape(-1):
-            if a < -ndim or a >= ndim or mask[a % ndim]:
-                raise ValueError("axis out of bounds or repeated")
-            mask[a % ndim] = True
-    rest = np.empty(ndim - mask.sum(), np.int64)
-    k, count = 0, 1
+    kept, mask = np.empty(ndim, np.int64), np.zeros(ndim, np.bool_)
+    for a in range(ndim if axes is None else len(axes)):
+        a = a if axes is None else axes[a]
+        if a < -ndim or a >= ndim or mask[a % ndim]:
+            raise ValueError("axis out of bounds or repeated")
+        mask[a % ndim] = True
+    count, kept_count = 1, 0
     for a in range(ndim):
-        if mask[a]:
-            count *= shape[a]
-            kept[a] = 1
-        else:
+        kept[a] = 1 if mask[a] else shape[a]
+        count *= shape[a] if mask[a] else 1
+        kept_count += 0 if mask[a] else 1
+    rest, k = np.empty(kept_count, np.int64), 0
+    for a in range(ndim):
+        if not mask[a]:
             rest[k] = shape[a]
             k += 1
     return kept, rest, count
 
 
+def axes_array(axis):
+    """A reduction's axis argument as axes_kept takes it: None, or the axes in an int
+    array; never a constant, for which axes_kept would be compiled again (axis=1)."""
+    return axis
+
+
+@overload(axes_array, jit_options=OVERLOAD)
+def _axes_array(axis):
+    if is_none(axis):
+        return lambda axis: None
+    if isinstance(axis, types.Integer):
+        def one(axis):
+            axes = np.empty(1, np.int64)
+            axes[0] = axis
+            return axes
+        return one
+    return lambda axis: np.asarray(axis).reshape(-1).astype(np.int64)
+
+
 # expand_to --------------------------------------------------------------------------------
-@overload(core.expand_to, jit_options={"cache": CACHE})
+@overload(core.expand_to, jit_options=OVERLOAD)
 def expand_to(g, x, axis=None, keepdims=False):
     if is_scalar(x):
         return lambda g, x, axis=None, keepdims=False: g
@@ -166,14 +205,14 @@ def expand_to(g, x, axis=None, keepdims=False):
         return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g.sum(), dtype)
 
     def spread_over_axes(g, x, axis=None, keepdims=False):
-        kept, _, _ = axes_kept(x.shape, axis)
+        kept, _, _ = axes_kept(x.shape, axes_array(axis))
         out = np.empty(x.shape, dtype)
-        spread(g, kept, out)
+        spread(np.ascontiguousarray(g).reshape(-1), kept, out)
         return out
     return spread_over_axes
 
 
-@overload(core.unbroadcast_matmul, jit_options={"cache": CACHE})
+@overload(core.unbroadcast_matmul, jit_options=OVERLOAD)
 def unbroadcast_matmul(g, a, b):
     """g summed to the shape of a @ b, from a's and b's shapes (1-d and 2-d arrays)."""
     if not (is_array(a) and is_array(b) and a.ndim <= 2 and b.ndim <= 2):
@@ -229,10 +268,10 @@ def _result_dtype(kind: str, dtype):
 
 def _register(kind: str, stub) -> None:
     whole = getattr(np, kind)
-    code = {"sum": 0, "mean": 0, "max": 1, "min": 2}[kind]  # reduce_to's kinds
+    code = {"sum": SUM, "mean": SUM, "max": MAX, "min": MIN}[kind]
     divide = kind == "mean"
 
-    @overload(stub, jit_options={"cache": CACHE})
+    @overload(stub, jit_options=OVERLOAD)
     def reduction(a, axis=None, keepdims=False):
         keep = _keepdims_value(keepdims)
         if keep is None:
@@ -248,9 +287,9 @@ def _register(kind: str, stub) -> None:
         dtype = _result_dtype(kind, a.dtype)
 
         def impl(a, axis=None, keepdims=False):
-            kept, rest, each = axes_kept(a.shape, axis)
+            kept, rest, each = axes_kept(a.shape, axes_array(axis))
             out = np.zeros(kept.prod(), dtype)
-            reduce_to(a, kept, code, out)
+            reduce_to(a, kept, np.int64(code), out)
             if divide:
                 out /= each
             return out.reshape(to_fixed_tuple(kept if keep else rest, out_ndim))
@@ -270,19 +309,65 @@ def stubs() -> dict:
 
 
 # even_ties: the max/min rule's split of the gradient among tied entries ----------------
-@overload(core.even_ties, jit_options={"cache": CACHE})
+@overload(core.even_ties, jit_options=OVERLOAD)
 def even_ties(x, y, axis=None, keepdims=False):
     if not isinstance(x, types.Array):
         return lambda x, y, axis=None, keepdims=False: 1.0  # a number is its own max
     dtype = x.dtype if isinstance(x.dtype, types.Float) else types.float64
 
     def impl(x, y, axis=None, keepdims=False):
-        kept, _, _ = axes_kept(x.shape, axis)
-        full = np.empty(x.shape, dtype)
-        spread(np.asarray(y), kept, full)
-        hit = (x == full).astype(dtype)
+        kept, _, _ = axes_kept(x.shape, axes_array(axis))
+        full = np.empty(x.shape, dtype)  # y spread to x's shape, then each entry's count
+        spread(np.ascontiguousarray(np.asarray(y)).reshape(-1), kept, full)
+        values, flat = np.ascontiguousarray(x).reshape(-1), full.reshape(-1)
+        hit = np.zeros(flat.size, dtype)
+        for q in range(flat.size):
+            if values[q] == flat[q]:
+                hit[q] = 1.0
         count = np.zeros(kept.prod(), dtype)
-        reduce_to(hit, kept, 0, count)
+        reduce_to(hit.reshape(x.shape), kept, SUM, count)
         spread(count, kept, full)
-        return hit / full
+        for q in range(flat.size):
+            flat[q] = hit[q] / flat[q]
+        return full
     return impl
+
+
+# safe_mul, safe_div: exactly 0 where g is 0 ---------------------------------------------
+def _safe(operation):
+    """The overload of safe_mul or safe_div: `operation` (numba's * or /), then 0 where g
+    is 0. A g with the result's dimensions (a rule's incoming gradient) takes the loop in
+    zero_where_zero; other arrays numpy's where (a second to compile: its broadcasting)."""
+    def typed(g, d):
+        if is_scalar(g) and is_scalar(d):
+            return lambda g, d: 0.0 * g if g == 0 else operation(g, d)
+        if is_array(g) and g.ndim >= 1 and (is_scalar(d) or is_array(d) and d.ndim == g.ndim):
+            return lambda g, d: zero_where_zero(g, operation(g, d))
+        return lambda g, d: np.where(np.asarray(g) == 0, 0.0, operation(np.asarray(g), np.asarray(d)))
+    return typed
+
+
+overload(core.safe_mul, jit_options=OVERLOAD)(_safe(operator.mul))
+overload(core.safe_div, jit_options=OVERLOAD)(_safe(operator.truediv))
+
+
+@njit(**NJIT)
+def zero_where_zero(g, out):
+    """out (a new array, of g's dimensions) with 0 wherever g, broadcast to out's shape,
+    is 0. g has out's shape but where an operand of the rule's operation broadcast the
+    other way; then each entry's position in g is worked out (no helpers: each would be
+    compiled for this case alone)."""
+    values, flat = np.ascontiguousarray(g).reshape(-1), out.reshape(-1)
+    same = g.shape == out.shape
+    for q in range(flat.size):
+        p = q
+        if not same:
+            p, rest, step = 0, q, 1
+            for axis in range(out.ndim - 1, -1, -1):
+                if g.shape[axis] != 1:
+                    p += rest % out.shape[axis] * step
+                rest //= out.shape[axis]
+                step *= g.shape[axis]
+        if values[p] == 0:
+            flat[q] = 0.0
+    return out

@@ -1,7 +1,7 @@
 """numba versions of the runtime helpers generated code calls, and the typed placeholder.
 
 Each helper of adjoint/runtime that the numba backend supports gets a numba overload
-here (those built on reduction loops: in numba_reductions.py): inside `numba.njit` code
+here (those built on reduction loops: in numba_reductions.py; @: numba_matmul.py): inside `numba.njit` code
 the call `zero_grad(x)` resolves to the version below,
 chosen by the argument types numba infers (a scalar, or an array of a given ndim), while
 plain Python keeps calling the numpy helper. The numpy helpers stay numpy-only; this
@@ -22,14 +22,14 @@ value (the Python backend would fail on None if it did); it only pushes and pops
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, types
+from numba import types
 from numba.core import cgutils
 from numba.core.errors import TypingError
 from numba.core.imputils import lower_constant
 from numba.extending import lower_cast, models, overload, register_model, typeof_impl
 
 from ..runtime import core
-from .numba_cache import CACHE
+from .numba_cache import OVERLOAD
 
 
 # the typed placeholder ------------------------------------------------------------------
@@ -91,7 +91,7 @@ NON_SCALAR = "grad needs a scalar output"  # the backend turns this typing error
 
 
 # seed, zero_grad, writeable, size_ratio ------------------------------------------------
-@overload(core.seed, jit_options={"cache": CACHE})
+@overload(core.seed, jit_options=OVERLOAD)
 def seed(y):
     if isinstance(y, (types.Number)) and not isinstance(y, types.Complex):
         return lambda y: 1.0
@@ -100,7 +100,7 @@ def seed(y):
     raise TypingError(f"{NON_SCALAR}; got {y}")
 
 
-@overload(core.zero_grad, jit_options={"cache": CACHE})
+@overload(core.zero_grad, jit_options=OVERLOAD)
 def zero_grad(x):
     if is_scalar(x):
         return lambda x: 0.0
@@ -110,7 +110,7 @@ def zero_grad(x):
     raise TypingError(f"the numba backend has no zero gradient for {x}")
 
 
-@overload(core.writeable, jit_options={"cache": CACHE})
+@overload(core.writeable, jit_options=OVERLOAD)
 def writeable(g):
     if is_array(g):
         return lambda g: g.copy()  # see the module docstring: always the caller's own
@@ -125,14 +125,14 @@ def hand_back(g):
     return g
 
 
-@overload(hand_back, jit_options={"cache": CACHE})
+@overload(hand_back, jit_options=OVERLOAD)
 def _hand_back(g):
     if is_array(g) or is_scalar(g):
         return lambda g: g
     raise TypingError(f"the numba backend cannot hand back a gradient of type {g}")
 
 
-@overload(core.size_ratio, jit_options={"cache": CACHE})
+@overload(core.size_ratio, jit_options=OVERLOAD)
 def size_ratio(y, a):
     """np.size(y) / np.size(a), with numpy's nan and inf for an empty a; the sizes of
     numbers are known while typing, so no np.size is compiled."""
@@ -148,62 +148,13 @@ def size_ratio(y, a):
     return arrays
 
 
-# matmul -------------------------------------------------------------------------------------
-@njit(cache=CACHE)
-def matmul(a, b):
-    """a @ b, compiled once per argument types and kept in numba's cache (numba takes a
-    fifth of a second to compile each @ it meets): the numba code's every @ calls this."""
-    return a @ b
-
-
-@overload(core.matmul_left, jit_options={"cache": CACHE})
-def matmul_left(g, a, b):
-    if is_array(a) and is_array(b) and a.ndim <= 2 and b.ndim <= 2:
-        if a.ndim == 2 and b.ndim == 2:
-            return lambda g, a, b: g @ b.T
-        if b.ndim == 1 and a.ndim == 2:
-            return lambda g, a, b: np.outer(g, b)
-        if a.ndim == 1 and b.ndim == 2:
-            return lambda g, a, b: b @ g
-        return lambda g, a, b: g * b
-    raise TypingError(f"the numba backend supports @ on 1-d and 2-d arrays; got {a} @ {b}")
-
-
-@overload(core.matmul_right, jit_options={"cache": CACHE})
-def matmul_right(g, a, b):
-    if is_array(a) and is_array(b) and a.ndim <= 2 and b.ndim <= 2:
-        if a.ndim == 2 and b.ndim == 2:
-            return lambda g, a, b: a.T @ g
-        if a.ndim == 1 and b.ndim == 2:
-            return lambda g, a, b: np.outer(a, g)
-        if a.ndim == 2 and b.ndim == 1:
-            return lambda g, a, b: a.T @ g
-        return lambda g, a, b: g * a
-    raise TypingError(f"the numba backend supports @ on 1-d and 2-d arrays; got {a} @ {b}")
-
-
-# safe_mul, safe_div: exactly 0 where g is 0 ---------------------------------------------
-@overload(core.safe_mul, jit_options={"cache": CACHE})
-def safe_mul(g, d):
-    if is_scalar(g) and is_scalar(d):
-        return lambda g, d: 0.0 * g if g == 0 else g * d
-    return lambda g, d: np.where(np.asarray(g) == 0, 0.0, g * d)
-
-
-@overload(core.safe_div, jit_options={"cache": CACHE})
-def safe_div(g, d):
-    if is_scalar(g) and is_scalar(d):
-        return lambda g, d: 0.0 * g if g == 0 else g / d
-    return lambda g, d: np.where(np.asarray(g) == 0, 0.0, np.asarray(g) / np.asarray(d))
-
-
 # unindex: the gradient of x[i] --------------------------------------------------------------
 def _is_basic_index(index) -> bool:
     parts = index.types if isinstance(index, types.BaseTuple) else (index,)
     return all(isinstance(p, (types.Integer, types.SliceType)) for p in parts)
 
 
-@overload(core.unindex, jit_options={"cache": CACHE})
+@overload(core.unindex, jit_options=OVERLOAD)
 def unindex(g, x, index):
     if not (is_array(x) and _is_basic_index(index)):  # repeats in an index array must add up
         raise TypingError(f"the numba backend differentiates x[i] for an array x and integer or "
@@ -217,7 +168,8 @@ def unindex(g, x, index):
     return impl
 
 
-# the helpers here and in numba_reductions.py, by the runtime function they stand for
+# the helpers here, in numba_reductions.py and numba_matmul.py, by the runtime function
+# they stand for
 SUPPORTED = (core.seed, core.zero_grad, core.writeable, core.size_ratio, core.unbroadcast,
              core.unbroadcast_to, core.unbroadcast_matmul, core.expand_to, core.matmul_left,
              core.matmul_right, core.safe_mul, core.safe_div, core.unindex)

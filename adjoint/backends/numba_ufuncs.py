@@ -20,7 +20,7 @@ from numba import types
 from numba.extending import overload
 
 from . import numba_reductions
-from .numba_cache import CACHE
+from .numba_cache import OVERLOAD
 
 NUMPY_FROM = 256  # entries from which calling numpy beats numba's per-element loop
 FAST = ("tanh", "exp", "log", "sin", "cos", "arctan", "log1p", "expm1")
@@ -36,7 +36,7 @@ def _stub(name: str):
 def _register(name: str, stub) -> None:
     ufunc = getattr(np, name)
 
-    @overload(stub, jit_options={"cache": CACHE})
+    @overload(stub, jit_options=OVERLOAD)
     def fast(x):
         if not isinstance(x, types.Array) or not isinstance(x.dtype, types.Float):
             return lambda x: ufunc(x)

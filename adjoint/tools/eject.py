@@ -84,7 +84,7 @@ def eject(func, wrt=None, *example_args, value: bool = False, optimize: bool = T
             if name not in ("__builtins__", KEEPER) and name not in defined:
                 ejector.bind(name, scope[name], piece.home)
     label = label or f"{os.path.basename(inspect.getsourcefile(func) or '?')}:{func.__qualname__}"
-    return ejector.render(pieces, label, spec.wrt_names)
+    return ejector.render(pieces, label, spec.wrt_names, specialized=bool(example_args))
 
 
 class _Piece:
@@ -247,10 +247,13 @@ class _Ejector:
             attr if attr == name else f"{attr} as {name}")
 
     # the text --------------------------------------------------------------------------
-    def render(self, pieces: list, label: str, wrt: tuple) -> str:
+    def render(self, pieces: list, label: str, wrt: tuple, specialized: bool = False) -> str:
         lines = [f"# Gradient of {label} with respect to {', '.join(wrt)}, ejected by adjoint.",
                  "# Standalone: needs numpy, not adjoint. Generated code: edit the source and",
                  "# eject again rather than editing this file."]
+        if specialized:
+            lines.append("# Written for arguments like the examples (their types, and each array's "
+                         "number of dimensions).")
         if self.user_imports:
             modules = ", ".join(sorted(self.user_imports))
             lines.append(f"# It imports from {modules}: put the directory of that file on "
