@@ -57,13 +57,16 @@ def python_floats(fn: ir.Function, number_types: dict, lower=None) -> tuple:
     `lower(func)`: a user function's lowered code (pipeline.lower_function)."""
     callees = CalleeKinds(lower)
     params = {name: _param_kind(t) for name, t in number_types.items()}
+    if not any(kind in REAL for kind in params.values()):
+        return fn, []  # no number argument: the scalars that could convert are rare (and
+        # this pass costs a tenth of compiling long array code)
 
     def kinds_of(body):
         return infer(dataclasses.replace(fn, body=body), params, callees)
     kinds = kinds_of(fn.body)
     body = fold_seeds(fn, kinds)
     body = Regions(dataclasses.replace(fn, body=body), kinds).rewritten(kinds_of)
-    body = drop_float_calls(body, kinds_of(body))
+    body = drop_float_calls(body, kinds if body == fn.body else kinds_of(body))
     if body == fn.body:
         return fn, []
     return remove_dead_code(dataclasses.replace(fn, body=body)), list(callees.relied.values())
@@ -196,6 +199,8 @@ class Regions:
         are not Python floats already once the others are converted; a variable
         converted at several leaves is converted once, before its first use."""
         everything = self.rewrite(lambda leaf: expr_kind(leaf, self.kinds) == DOUBLE)[0]
+        if everything == self.fn.body:
+            return self.fn.body  # no double to convert (array code): no second inference
         after = infer_kinds(everything)
         return self.hoisted(*self.rewrite(lambda leaf: expr_kind(leaf, after) == DOUBLE))
 
