@@ -20,6 +20,18 @@ def touched(stmt) -> set:
     return out
 
 
+def use_counts(fn: ir.Function) -> dict:
+    """var -> how many statements read it, and ("def", var) -> how many assign it, in the
+    whole function (what the inlining passes ask before moving a value to its reader)."""
+    counts: dict = {}
+    for stmt in ir.walk(fn.body):
+        for var in ir.reads(stmt):
+            counts[var] = counts.get(var, 0) + 1
+        for var in ir.targets(stmt):
+            counts[("def", var)] = counts.get(("def", var), 0) + 1
+    return counts
+
+
 def assigned_in(stmt) -> set:
     return {t for s in ir.walk([stmt]) for t in ir.targets(s)}
 

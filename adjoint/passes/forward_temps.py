@@ -26,6 +26,7 @@ import dataclasses
 
 from .. import ir
 from ..rules.registry import is_impure, lookup
+from .common import use_counts
 
 PURE_OPERATIONS = (ir.BinOp, ir.UnaryOp, ir.Compare, ir.Logic, ir.Attr, ir.Subscript, ir.Slice,
                    ir.TupleExpr, ir.Var, ir.Const, ir.Ref)
@@ -34,13 +35,7 @@ PURE_OPERATIONS = (ir.BinOp, ir.UnaryOp, ir.Compare, ir.Logic, ir.Attr, ir.Subsc
 def inline_forward_in_loops(fn: ir.Function) -> ir.Function:
     if not any(isinstance(s, (ir.For, ir.While)) for s in ir.walk(fn.body)):
         return fn  # (straight-line code keeps one line per operation)
-    counts: dict = {}
-    for stmt in ir.walk(fn.body):
-        for var in ir.reads(stmt):
-            counts[var] = counts.get(var, 0) + 1
-        for var in ir.targets(stmt):
-            counts[("def", var)] = counts.get(("def", var), 0) + 1
-    return dataclasses.replace(fn, body=_fold_blocks(fn.body, counts, in_loop=False))
+    return dataclasses.replace(fn, body=_fold_blocks(fn.body, use_counts(fn), in_loop=False))
 
 
 def _fold_blocks(block: list, counts: dict, in_loop: bool) -> list:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 
 from .. import ir
-from .common import assigned_in, touched
+from .common import assigned_in, touched, use_counts
 
 
 def inline_in_loops(fn: ir.Function) -> ir.Function:
@@ -23,14 +23,8 @@ def inline_in_loops(fn: ir.Function) -> ir.Function:
     that reader:  grad_s0 = grad_s1 * 0.01; grad_x = grad_x + grad_s0 * math.cos(x)
                -> grad_x = grad_x + grad_s1 * 0.01 * math.cos(x)
     Outside loops the backward keeps one line per operation, as in the lecture."""
-    counts: dict = {}
-    for stmt in ir.walk(fn.body):
-        for var in ir.reads(stmt):
-            counts[var] = counts.get(var, 0) + 1
-        for var in ir.targets(stmt):
-            counts[("def", var)] = counts.get(("def", var), 0) + 1
     returned = set(ir.vars_in(fn.body[-1].value))
-    return dataclasses.replace(fn, body=_inline_blocks(fn.body, counts, returned, in_loop=False))
+    return dataclasses.replace(fn, body=_inline_blocks(fn.body, use_counts(fn), returned, in_loop=False))
 
 
 def _inline_blocks(block: list, counts, returned, in_loop: bool) -> list:

@@ -110,9 +110,10 @@ def _rank(expr, ranks: dict, integers: set):
 def _call_rank(call: ir.Call, ranks: dict, integers: set):
     func = call.func.value
     args = [_rank(a, ranks, integers) for a in call.args]
-    if func in (unbroadcast, zero_grad) and call.args and not call.kwargs:
-        return args[-1] if func is unbroadcast and len(args) == 2 else args[0] if func is zero_grad \
-            and len(args) == 1 else None
+    if func is unbroadcast and len(args) == 2 and not call.kwargs:
+        return args[1]  # g summed to x's shape
+    if func is zero_grad and len(args) == 1 and not call.kwargs:
+        return args[0]
     if func in (matmul_left, matmul_right) and len(args) == 3 and not call.kwargs:
         return args[1] if func is matmul_left else args[2]
     if func is unbroadcast_matmul and len(args) == 3 and not call.kwargs:
