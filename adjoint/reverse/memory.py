@@ -252,20 +252,26 @@ def known_arrays(fn: ir.Function) -> set:
 def largest_set(fn: ir.Function, holds) -> set:
     """The largest set of the function's own variables every assignment of which is a plain
     `v = value` with holds(stmt, the set) true: start from all of them and drop those some
-    assignment disproves, until nothing changes (a greatest fixed point)."""
+    assignment disproves, until nothing changes (a greatest fixed point). `holds` may ask
+    only whether variables its statement reads are in the set, and yes for a larger set
+    whenever for a smaller one: so the set is the same in whatever order variables are
+    dropped, and a variable is looked at again only when one its assignments read is
+    dropped (looking at every variable again after each drop was quadratic)."""
     defs: dict = {}
+    readers: dict = {}  # var -> the variables assigned from statements reading it
     for stmt in ir.walk(fn.body):
         for t in ir.targets(stmt):
             defs.setdefault(t, []).append(stmt)
+            for v in ir.reads(stmt):
+                readers.setdefault(v, set()).add(t)
     found = set(defs) - set(fn.params)
-    changed = True
-    while changed:
-        changed = False
-        for var in sorted(found, key=lambda v: v.name):
-            if not all(isinstance(s, ir.Assign) and isinstance(s.target, ir.Var) and holds(s, found)
-                       for s in defs[var]):
-                found.discard(var)
-                changed = True
+    todo = sorted(found, key=lambda v: v.name, reverse=True)
+    while todo:
+        var = todo.pop()
+        if var in found and not all(isinstance(s, ir.Assign) and isinstance(s.target, ir.Var)
+                                    and holds(s, found) for s in defs[var]):
+            found.discard(var)
+            todo.extend(sorted(readers.get(var, set()) & found, key=lambda v: v.name))
     return found
 
 

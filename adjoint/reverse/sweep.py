@@ -78,7 +78,7 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
     def __init__(self, fn, wrt, scalar_params, namer, compile_callee=None):
         classes = shapes.infer(fn, scalar_params)
         given = fn  # reads after in-place writes made right where they can be (refresh.py)
-        fn, self.numbers = resolve_in_place(fn, classes, namer, user_effects, scalar_params)
+        fn, self.numbers, memory = resolve_in_place(fn, classes, namer, user_effects, scalar_params)
         self.fn = fn
         self.compile_callee = compile_callee
         self.callees: list = []  # VJPs of the user functions called through
@@ -86,6 +86,7 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
         self.wrt = wrt
         self.namer = namer
         self.classes = classes if fn is given else shapes.infer(fn, scalar_params)
+        self.refreshed = memory  # (reused by check while it fits: aliases.memory_of)
         self.scalar_params = frozenset(scalar_params)
         self.number_types: dict = {}  # parameter name -> its number argument's type
         self.integers = integer_valued(fn)
@@ -184,7 +185,8 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
 
     def in_place_problems(self) -> list:
         """Every in-place update of an array another name may share (see aliases.py)."""
-        return in_place_problems(self.fn, self.classes, user_effects, self.scalar_params, self.numbers)
+        return in_place_problems(self.fn, self.classes, user_effects, self.scalar_params, self.numbers,
+                                 self.refreshed)
 
     def check_complex(self, stmt) -> None:
         """Refuse a real-only rule (or a user function) applied to complex values."""
@@ -197,7 +199,7 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
     def check(self, forward) -> None:
         """Every useful statement has a rule; no in-place update of a shared array."""
         self.memory = check_in_place(self.fn, self.classes, user_effects, self.entry_checks,
-                                     self.scalar_params, self.numbers)
+                                     self.scalar_params, self.numbers, self.refreshed)
         self.copied = written_params(self.fn, self.memory)
         self.entry_checks |= self.memory.entry_ops
         check_callee_writes(self.memory, self.useful)
