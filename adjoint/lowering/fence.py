@@ -11,6 +11,7 @@ import gast
 
 from ..errors import Problem, UnsupportedSyntax
 from .frontend import Parsed
+from ..syntax import walk_nodes
 
 # node type -> (what it is, what to do instead)
 UNSUPPORTED = {
@@ -42,6 +43,8 @@ for _name, _entry in (("TryStar", ("try/except*", "move error handling outside t
 
 def check_supported(parsed: Parsed) -> None:
     """Raise one UnsupportedSyntax listing every unsupported construct in the function."""
+    if not any(_problem(parsed, node) for stmt in parsed.node.body for node in walk_nodes(stmt)):
+        return  # (walk_nodes is the faster walk; ast's order lists the problems below)
     problems = []
     for stmt in parsed.node.body:
         for node in gast.walk(stmt):

@@ -24,6 +24,7 @@ from .. import ir
 from ..runtime.containers import appended, make_dict
 from .frontend import MISSING
 from .statics import Packed, kind_of
+from ..syntax import walk_nodes
 
 UNKNOWN_VALUE = np.zeros(())  # an element holding an array or number (or a record's field)
 
@@ -126,10 +127,9 @@ class SpreadLowering:
     def assigned_once(self) -> set:
         """Names assigned (or appended to) once in the function's code."""
         if getattr(self, "_once", None) is None:
-            node = self.parsed.node
-            counts = Counter(n.id for n in gast.walk(node)
-                             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store))
-            counts.update(n.func.value.id for n in gast.walk(node) if isinstance(n, gast.Call)
+            nodes = list(walk_nodes(self.parsed.node))
+            counts = Counter(n.id for n in nodes if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store))
+            counts.update(n.func.value.id for n in nodes if isinstance(n, gast.Call)
                           and isinstance(n.func, gast.Attribute) and n.func.attr == "append"
                           and isinstance(n.func.value, gast.Name))
             self._once = {name for name, count in counts.items() if count == 1}
@@ -164,7 +164,7 @@ def packed_display(value):
 def _mutated_names(func_node) -> set:
     """Names whose value may change in place: d[k] = v, del d[k], d.update(...), d |= e."""
     names = set()
-    for node in gast.walk(func_node):
+    for node in walk_nodes(func_node):
         targets = node.targets if isinstance(node, (gast.Assign, gast.Delete)) else \
             [node.target] if isinstance(node, (gast.AugAssign, gast.AnnAssign)) else []
         for target in targets:

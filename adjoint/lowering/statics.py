@@ -23,12 +23,12 @@ import functools
 import inspect
 import types
 from dataclasses import dataclass
-from gast import walk as ast_walk
 
 import gast
 import numpy as np
 
 from ..rules.registry import RULE_MAKERS
+from ..syntax import walk_nodes
 from ..runtime.pytrees import fields_of, has_leaves, is_object
 
 RANDOM_TYPES = (np.random.Generator, np.random.RandomState)
@@ -147,7 +147,7 @@ def spread_names(func_node) -> tuple:
     or which keys it holds; a dict among the second for its keys, so that the function it
     is passed to may spread it."""
     spread, passed = set(), set()
-    for node in ast_walk(func_node):
+    for node in walk_nodes(func_node):
         if isinstance(node, gast.Call):
             for arg in list(node.args) + [k.value for k in node.keywords]:
                 if isinstance(arg, gast.Name):
