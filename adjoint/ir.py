@@ -295,6 +295,9 @@ def vars_in(expr) -> list:
         kind = type(node)
         if kind is Var:
             out.append(node)
+        elif kind is BinOp:  # (the commonest, spelled out: compiles ask millions of times)
+            stack.append(node.right)
+            stack.append(node.left)
         elif kind in table:
             stack.extend(reversed(table[kind](node)))
     return out

@@ -79,6 +79,13 @@ class _Liveness:
         return kept
 
     def statement(self, stmt, live: set, exit_live, head_live):
+        if type(stmt) is ir.Assign:  # (the commonest, first; as below)
+            defines = ir.targets(stmt)
+            if not any(t in live for t in defines) and _pure(stmt.value):
+                return None
+            live.difference_update(defines)
+            live.update(self.reads_of(stmt))
+            return stmt
         if isinstance(stmt, (ir.Break, ir.Continue)):
             live.clear()
             live.update((exit_live if isinstance(stmt, ir.Break) else head_live) or ())
