@@ -303,13 +303,13 @@ def largest_set(fn: ir.Function, holds, assignments: Assignments | None = None) 
     assignments = assignments or Assignments(fn)
     defs, readers = assignments.defs, assignments.readers
     found = set(assignments.own)
-    todo = sorted(found, key=lambda v: v.name, reverse=True)
+    todo = list(found)  # (in any order: the set found is the same)
     while todo:
         var = todo.pop()
         if var in found and not all(isinstance(s, ir.Assign) and isinstance(s.target, ir.Var)
                                     and holds(s, found) for s in defs[var]):
             found.discard(var)
-            todo.extend(sorted(readers.get(var, set()) & found, key=lambda v: v.name))
+            todo.extend(readers.get(var, set()) & found)
     return found
 
 
