@@ -79,11 +79,10 @@ class _Liveness:
         return kept
 
     def statement(self, stmt, live: set, exit_live, head_live):
-        if type(stmt) is ir.Assign:  # (the commonest, first; as below)
-            defines = ir.targets(stmt)
-            if not any(t in live for t in defines) and _pure(stmt.value):
+        if type(stmt) is ir.Assign and type(stmt.target) is ir.Var:  # (the commonest: as below)
+            if stmt.target not in live and _pure(stmt.value):
                 return None
-            live.difference_update(defines)
+            live.discard(stmt.target)
             live.update(self.reads_of(stmt))
             return stmt
         if isinstance(stmt, (ir.Break, ir.Continue)):
