@@ -11,7 +11,6 @@ import gast
 
 from ..errors import Problem, UnsupportedSyntax
 from .frontend import Parsed
-from ..syntax import walk_nodes
 
 # node type -> (what it is, what to do instead)
 UNSUPPORTED = {
@@ -43,8 +42,8 @@ for _name, _entry in (("TryStar", ("try/except*", "move error handling outside t
 
 def check_supported(parsed: Parsed) -> None:
     """Raise one UnsupportedSyntax listing every unsupported construct in the function."""
-    if not any(_problem(parsed, node) for stmt in parsed.node.body for node in walk_nodes(stmt)):
-        return  # (walk_nodes is the faster walk; ast's order lists the problems below)
+    if not any(_problem(parsed, node) for node in parsed.nodes()):
+        return  # (the nodes walked once, and more: the def's own; ast's walk orders problems)
     problems = []
     for stmt in parsed.node.body:
         for node in gast.walk(stmt):

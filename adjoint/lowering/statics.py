@@ -141,13 +141,13 @@ def argument_key(value):
     return static_key(value) if kind_of(value) else type(value)
 
 
-def spread_names(func_node) -> tuple:
+def spread_names(func_node, nodes=None) -> tuple:
     """(names the function's code spreads: f(*xs), f(*xs[1:]), f(**d); names it passes
     whole to a call: g(d, x)). A parameter among the first is compiled for how many values
     or which keys it holds; a dict among the second for its keys, so that the function it
-    is passed to may spread it."""
+    is passed to may spread it. `nodes`: every node of func_node, when walked already."""
     spread, passed = set(), set()
-    for node in walk_nodes(func_node):
+    for node in walk_nodes(func_node) if nodes is None else nodes:
         if isinstance(node, gast.Call):
             for arg in list(node.args) + [k.value for k in node.keywords]:
                 if isinstance(arg, gast.Name):
