@@ -34,5 +34,14 @@ def _cache_available() -> bool:
 
 CACHE = _cache_available()
 
+
+def cache_path() -> str:
+    """The folder numba writes the helpers' cache to (numba's choice: NUMBA_CACHE_DIR, else
+    beside the source files or in a user cache folder); "unknown" where numba does not say."""
+    try:
+        return str(FunctionCache(_cache_available)._cache_path)
+    except Exception:  # noqa: BLE001 - a private numba attribute: only for the message
+        return "unknown"
+
 OVERLOAD = {"cache": CACHE, "no_cfunc_wrapper": True}  # numba's overloads have no CPython wrapper
 NJIT = {**OVERLOAD, "no_cpython_wrapper": True}

@@ -357,3 +357,25 @@ def _compiled(helper, signature: tuple):
     except NumbaError:
         raise _NoHelper from None
     return helper.overloads[signature]
+
+
+# ahead of time (adjoint numba-warm) --------------------------------------------------------
+def compile_common(binary: tuple, unary: tuple) -> int:
+    """Compile the helpers named in `binary` and `unary`, both versions of each (INTO),
+    for float64 arrays of rank 1 and 2 and, for binary ones, float64 and int64 numbers
+    (an int: a constant such as the 1 in 1 - h * h) in every combination with an array;
+    numba caches them on disk. How many versions that is."""
+    arrays = [types.Array(types.float64, ndim, "C") for ndim in (1, 2)]
+    kinds = [types.float64, types.int64, *arrays]
+    pairs = [(a, b) for a in kinds for b in kinds if a in arrays or b in arrays]
+    count = 0
+    for names, operands in ((binary, pairs), (unary, [(a,) for a in arrays])):
+        for name, each in ((name, each) for name in names for each in operands):
+            helper = globals()[name]
+            try:
+                plain = _compiled(helper, (*each, types.none))
+                _compiled(INTO[helper], (*each, plain.signature.return_type))
+            except _NoHelper:  # numba cannot type it (none of these): nothing to cache
+                continue
+            count += 2
+    return count
