@@ -98,8 +98,9 @@ def warm() -> list:
     for function, wrt, args in programs():
         run_program(function, wrt, args)
     count = numba_elementwise.compile_common(ELEMENTWISE_OPS, UNARY_OPS)
+    seconds = time.perf_counter() - start
     return [f"numba-warm: {len(programs())} programs differentiated and {count} elementwise "
-            f"helper versions compiled in {time.perf_counter() - start:.1f} s",
+            + f"helper versions compiled in {seconds:.1f} s",
             f"numba's cache: {numba_cache.cache_path()}"]
 
 
