@@ -113,3 +113,24 @@ def test_numba_warm_refuses_without_a_cache(monkeypatch, capsys):
         numba_warm.warm()
     assert cli.main(["numba-warm"]) == 1
     assert "nowhere to write its cache" in capsys.readouterr().err
+
+
+def test_numba_warm_refuses_a_program_whose_numbers_differ(monkeypatch):
+    from adjoint import api
+    from adjoint.tools import numba_warm
+
+    real = api.value_and_grad
+
+    def off_by_a_little(function, wrt=None, backend="python"):
+        exact = real(function, wrt=wrt)
+        if backend != "numba":
+            return exact
+        return lambda *args: (exact(*args)[0], tuple(g * (1 + 1e-9) for g in exact(*args)[1]))
+
+    monkeypatch.setattr(numba_warm.api, "value_and_grad", off_by_a_little)
+    function, wrt, args = numba_warm.programs()[3]  # reductions: arrays only
+    with pytest.raises(AdjointError, match="differs from the default backend"):
+        numba_warm.run_program(function, wrt, args)
+    monkeypatch.setattr(numba_warm.api, "value_and_grad",
+                        lambda function, wrt=None, backend="python": real(function, wrt=wrt))
+    numba_warm.run_program(function, wrt, args)  # the same numbers pass
