@@ -96,3 +96,164 @@ def rotate_arrays(a, b, c):
 ])
 def test_tuple_assignment_reads_every_value_first(f, args, wrt):
     agree(f, args, wrt)
+
+
+# backward loops walking their tape (passes/tape_loops.py) -------------------------------------
+def early_return(x, n):
+    for i in range(n):
+        x = x * 1.1 + math.sin(x)
+        if x > 3.0:
+            return x * x  # once: optimize=False crashed (a push read `returned` unbound)
+    return x
+
+
+def while_return(x):
+    while x < 50.0:
+        x = x * 1.5 + math.sin(x)
+        if x > 30.0:
+            return x - 1.0
+    return x
+
+
+def appends(x, n):
+    out = []
+    for i in range(n):
+        x = math.sin(x) + x
+        out.append(x)  # once: optimize=False crashed (a push read `out` unbound)
+    return sum(out)
+
+
+def pushed_on_one_branch(x, n):
+    for i in range(n):
+        if i % 2 == 0:
+            x = math.sin(x) * 1.3 + x
+    return x
+
+
+def while_true_break(x):
+    k = 0
+    while True:
+        x = x * 1.2 + math.sin(x)
+        k = k + 1
+        if k > 4:
+            break
+    return x
+
+
+def while_grows(x, c):
+    while x < 20.0:
+        x = x * c + math.cos(x)
+    return x
+
+
+def counted_while(x):
+    i = 0
+    while i < 5:
+        x = x * 1.1 + math.sin(x)
+        i += 1
+    return x
+
+
+def nested_shared(x):
+    for i in range(3):
+        x = x * 1.05 + math.sin(x)
+        for j in range(2):
+            x = math.cos(x) + x
+    return x
+
+
+def zero_trips(x, n):
+    for i in range(n):
+        x = math.sin(x) + x
+    return x * 2.0
+
+
+def bound_rebound(x, n):
+    m = n
+    for i in range(m):
+        x = math.sin(x) + x
+    m = 2  # the backward of the first loop must not run twice
+    for i in range(m):
+        x = math.cos(x) * x
+    return x
+
+
+def two_loops(x, y, n):
+    for i in range(n):
+        x = x * y + math.sin(x)
+    for i in range(n):
+        y = y * x + math.cos(y)
+    return x + y
+
+
+def stepped(x, n):
+    for i in range(n, 0, -2):
+        x = x * 0.9 + math.sin(x * i)
+    return x
+
+
+def counter_read_after(x, n):
+    for i in range(n):
+        x = x * 0.9 + math.sin(x)
+    return x * i
+
+
+def counter_reassigned(x):
+    for i in range(5):
+        x = math.sin(x * i) + x
+        i = i * 2
+        x = x + i * 0.1
+    return x
+
+
+def over_a_list(x, ws):
+    for w in ws:
+        x = math.tanh(x * w) + x
+    return x
+
+
+def over_rows(x, W):
+    s = 0.0
+    for row in W:
+        x = np.tanh(x * row) + x
+        s = s + np.sum(x)
+    return s
+
+
+def inner_break(x):
+    for i in range(4):
+        for j in range(3):
+            x = x * 1.1 + math.sin(x)
+            if x > 4.0:
+                break
+        x = x + math.cos(x)
+    return x
+
+
+def loop_per_branch(x, n, flag):
+    if flag:
+        for i in range(n):
+            x = math.sin(x) + x * 1.1
+    else:
+        for i in range(n):
+            x = math.cos(x) + x
+    return x
+
+
+TAPE_PROGRAMS = [
+    (early_return, (0.5, 10), 0), (early_return, (0.5, 0), 0), (early_return, (0.1, 3), 0),
+    (while_return, (0.5,), 0), (while_return, (60.0,), 0), (appends, (0.2, 4), 0), (appends, (0.2, 0), 0),
+    (pushed_on_one_branch, (0.4, 7), 0), (while_true_break, (0.3,), 0),
+    (while_grows, (0.5, 2.0), (0, 1)), (while_grows, (25.0, 2.0), (0, 1)), (counted_while, (0.3,), 0),
+    (nested_shared, (0.2,), 0), (zero_trips, (0.3, 0), 0), (zero_trips, (0.3, 4), 0),
+    (bound_rebound, (0.3, 3), 0), (two_loops, (0.3, 0.7, 4), (0, 1)), (stepped, (0.2, 7), 0),
+    (counter_read_after, (0.2, 3), 0), (counter_reassigned, (0.3,), 0),
+    (over_a_list, (0.3, [0.5, 1.5, -0.3]), (0, 1)),
+    (over_rows, (np.array([0.1, 0.2]), np.array([[0.3, 0.1], [0.2, 0.5], [0.4, 0.3]])), (0, 1)),
+    (inner_break, (0.5,), 0), (loop_per_branch, (0.3, 4, True), 0), (loop_per_branch, (0.3, 4, False), 0),
+]
+
+
+@pytest.mark.parametrize("f, args, wrt", TAPE_PROGRAMS)
+def test_tape_walks_agree_with_pops(f, args, wrt):
+    agree(f, args, wrt)
