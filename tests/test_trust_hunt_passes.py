@@ -257,3 +257,60 @@ TAPE_PROGRAMS = [
 @pytest.mark.parametrize("f, args, wrt", TAPE_PROGRAMS)
 def test_tape_walks_agree_with_pops(f, args, wrt):
     agree(f, args, wrt)
+
+
+# ranks (passes/ranks.py) and the entry's ndim checks ------------------------------------------
+def set_shape(a):
+    setattr(a, "shape", (a.size,))  # (a user's function could do the same: a.shape = ...)
+
+
+def reshaped_in_place(a, W):
+    set_shape(a)  # once: a was taken for a matrix all along: grad_W = a.T @ g, a number
+    return np.sum((a @ W) * np.arange(1.0, 5.0))
+
+
+def setattr_shape(a, W):
+    setattr(a, "shape", (4,))
+    return np.sum((a @ W) * np.arange(1.0, 5.0))
+
+
+def resized(a, W):
+    np.ndarray.resize(a, (4,), refcheck=False)
+    return np.sum((a @ W) * np.arange(1.0, 5.0))
+
+
+@pytest.mark.parametrize("f", [reshaped_in_place, setattr_shape, resized])
+def test_an_array_reshaped_in_place_keeps_the_general_helpers(f):
+    a, W = RNG.normal(size=(2, 2)), RNG.normal(size=(4, 4))
+    grads = agree(f, (a, W), (0, 1), fd=False)[1]
+    assert np.shape(grads[1]) == (4, 4)
+    assert np.allclose(grads[1], np.outer(a.reshape(-1), np.arange(1.0, 5.0)))
+    assert "matmul_right" in adjoint.source(f, (0, 1), a.copy(), W)
+
+
+def where_of_one(M, W):
+    idx = np.where(M)  # a tuple of index arrays (not np.where(c, a, b): no rank of M's)
+    return np.sum((idx @ W) * np.arange(1.0, 7.0).reshape(2, 3))
+
+
+def test_np_where_of_one_argument_is_not_taken_for_elementwise():
+    M, W = np.eye(3) > 0, RNG.normal(size=(3, 3))  # once: 'tuple' object has no attribute 'T'
+    grad = agree(where_of_one, (M, W), 1, fd=False)[1]
+    assert np.allclose(grad, np.array(np.where(M)).T @ np.arange(1.0, 7.0).reshape(2, 3))
+
+
+def pair(*ab):
+    return ab[0] * ab[1]
+
+
+def spread_array(x, W):
+    s = pair(*x)  # x is spread: the entry checks it by type, and by ndim too
+    return np.sum((x @ W) * np.linspace(0.5, 2.0, 2)) + np.sum(s * s)
+
+
+def test_an_array_spread_over_a_call_has_its_ndim_checked():
+    df = adjoint.grad(spread_array, wrt=(0, 1))
+    W = RNG.normal(size=(3, 2))
+    for x in (RNG.normal(size=(2, 3)), RNG.normal(size=(2, 2, 3)), RNG.normal(size=(2, 3))):
+        check_grads(spread_array, x, W, wrt=(0, 1), grad_fn=df)  # once: 3-d ran the 2-d code
+    assert len(df.sources) == 2
