@@ -314,3 +314,85 @@ def test_an_array_spread_over_a_call_has_its_ndim_checked():
     for x in (RNG.normal(size=(2, 3)), RNG.normal(size=(2, 2, 3)), RNG.normal(size=(2, 3))):
         check_grads(spread_array, x, W, wrt=(0, 1), grad_fn=df)  # once: 3-d ran the 2-d code
     assert len(df.sources) == 2
+
+
+# a user's function adjoint does not read (reverse/unread.py; found here) ----------------------
+def validate(a):
+    if a.ndim != 2:  # (raise: the fence refuses it, so adjoint never lowers validate)
+        raise ValueError(f"expected a matrix, got shape {a.shape}")
+    return np.linalg.norm(a) + a.mean() + len(a)
+
+
+def triple_in_place(a):
+    a *= 3.0
+    if a.ndim == 0:
+        raise ValueError("a number")
+
+
+def validated(a, W):
+    validate(a)  # reads only: runs as written, nothing refused
+    return np.sum((a @ W) * np.arange(1.0, 3.0))
+
+
+def tripled_copy(a, W):
+    triple_in_place(np.copy(a))  # the fix the refusal names
+    return np.sum((a @ W) * np.arange(1.0, 3.0))
+
+
+def tripled(a, W):
+    triple_in_place(a)  # once: run as written, unseen: every gradient of a 3x too small
+    return np.sum((a @ W) * np.arange(1.0, 3.0))
+
+
+def tripled_after(a, W):
+    y = np.sum((a @ W) * np.arange(1.0, 3.0))
+    triple_in_place(a)  # the backward reads a (grad_W = a.T @ g): written here
+    return y
+
+
+@pytest.mark.parametrize("f", [validated, tripled_copy])
+def test_an_unread_function_that_only_reads_runs_as_written(f):
+    agree(f, (np.full((2, 2), 0.5), np.eye(2) + 0.1), (0, 1))
+
+
+@pytest.mark.parametrize("f", [tripled, tripled_after])
+def test_an_unread_function_that_may_write_its_argument_is_refused(f):
+    with pytest.raises(adjoint.UnsupportedSyntax, match="triple_in_place.*does not read.*write into its argument a"):
+        adjoint.grad(f, wrt=(0, 1))(np.full((2, 2), 0.5), np.eye(2) + 0.1)
+
+
+@pytest.mark.parametrize("name, written", [("validate", set()), ("triple_in_place", {"a"}),
+                                           ("assigns_shape", {"a"}), ("aliases", {"b"}),
+                                           ("hands_on", {"a", "b"}), ("sorts", {"a"}),
+                                           ("spreads", {"xs", "kw"})])
+def test_which_parameters_an_unread_function_may_write(name, written):
+    from adjoint.reverse.unread import unread_writes
+    assert unread_writes(globals()[name]) == written
+
+
+def assigns_shape(a, b):
+    a.shape = (a.size,)
+    raise ValueError(b.shape)
+
+
+def aliases(a, b):
+    c = b  # (c is b: what c's uses do is not followed)
+    print(a.T.shape, np.sum(a), a[0] > 1, f"{a}")
+    raise ValueError(c)
+
+
+def hands_on(a, b):
+    np.copyto(a, b.T)
+    np.add(b, 1.0, b)  # out by position
+    raise ValueError
+
+
+def sorts(a):
+    a.sort()
+    raise ValueError
+
+
+def spreads(*xs, **kw):
+    xs[0][0] = 1.0
+    kw["k"].fill(0.0)
+    raise ValueError
