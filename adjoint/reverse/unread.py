@@ -19,6 +19,7 @@ A function without source may write into every argument.
 from __future__ import annotations
 
 import builtins
+import inspect
 import threading
 
 import gast
@@ -53,7 +54,8 @@ _LOCK = threading.RLock()
 def unread_writes(func):
     """The names of the parameters of `func`, a user's function adjoint does not read,
     that it may write into (all of them without source); None for any other callable."""
-    if not callable(func) or not hasattr(func, "__code__") or not is_user_code(func):
+    func = getattr(func, "__func__", func)  # a bound method: its function (self is bound)
+    if not inspect.isfunction(func) or not is_user_code(func):
         return None
     key = (func, func.__code__)
     with _LOCK:
