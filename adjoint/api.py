@@ -1,7 +1,7 @@
 """The public entry points: grad, value_and_grad and source.
 
-`grad(f)` returns a `GradientFunction`: call it like `f`. Each call runs one generated
-function (entry.py) that checks the argument types are those its code was compiled for
+`grad(f)` returns a `GradientFunction`, a plain function: call it like `f`. Each call
+runs one generated function (entry.py) that checks the argument types are those its code was compiled for
 (Python/numpy scalars compile to code without broadcasting bookkeeping), else finds or
 compiles the code for them, and recompiles when anything that code was compiled against changed since: a global or
 closure value f reads, a module attribute it calls (np.tanh), the code of f or of a
@@ -17,43 +17,37 @@ stops at the first gradient holding nan or inf.
 from __future__ import annotations
 
 import functools
+import types
 
 from .dispatch import Specializer
-from .display import Source
+from .display import PendingSource, Source
 from .errors import BadArguments
 from .higher import forward_source
 from .lowering.wrappers import as_python_function
+from .rules.registry import RULE_KIND
 
 
-class GradientFunction(functools.partial):
-    """What `grad` and `value_and_grad` return: call it like the original function.
+class _GradientKind(type):
+    # a function's class cannot be ours: isinstance asks for the mark _make leaves on it
+    def __instancecheck__(cls, obj) -> bool:
+        return type(obj) is types.FunctionType and vars(obj).get(RULE_KIND) is cls
+
+
+class GradientFunction(metaclass=_GradientKind):
+    """What `grad` and `value_and_grad` return: a plain function (Python calls those
+    cheapest) with f's signature, and `isinstance(g, adjoint.GradientFunction)` is true.
 
     `.source` is the generated code that ran last (before any call: the code for array
-    arguments); `.sources` maps each argument-type signature seen to its code.
+    arguments, compiled when first read); `.sources` maps each argument-type signature
+    seen to its code; `.wrt` names the parameters differentiated.
     """
 
-    @property
-    def source(self) -> Source:
-        return Source(self._specializer.current_source())
 
-    @property
-    def sources(self) -> dict:
-        spec = self._specializer
-        return {key: spec.compiled[key].source for key in spec.cache}
-
-    @property
-    def wrt(self) -> tuple:
-        return self._specializer.wrt_names
-
-    def _repr_html_(self) -> str:  # in a notebook: the generated code, highlighted
-        return self.source._repr_html_()
-
-    def _repr_markdown_(self) -> str:
-        return self.source._repr_markdown_()
-
-    def __repr__(self) -> str:
-        kind = "value_and_grad" if self._specializer.return_value else "grad"
-        return f"<adjoint {kind} of {self._specializer.func.__qualname__} wrt {self.wrt}>"
+def _show(spec) -> None:
+    """Keep the gradient function's .source and .sources on the code its calls run."""
+    gradient = spec.dispatcher
+    gradient.source = PendingSource(spec.current_source) if spec.last is None else Source(spec.last.source)
+    gradient.sources = {key: spec.compiled[key].source for key in spec.cache}
 
 
 def grad(func=None, wrt=None, *, has_aux: bool = False, optimize: bool = True,
@@ -120,12 +114,17 @@ def source(func, wrt=None, *example_args, optimize: bool = True, value: bool = F
 
 
 def _make(func, wrt, optimize, return_value, has_aux=False, check_finite=None,
-          backend="python") -> GradientFunction:
+          backend="python"):
     func = as_python_function(func)  # grad(np.sqrt): its rule, through a Python function
     spec = Specializer(func, wrt, optimize, return_value, has_aux, check_finite, backend)
-    out = GradientFunction(spec.dispatcher, *spec.bound)
-    out._specializer = spec
-    functools.update_wrapper(out, func, assigned=("__module__", "__name__", "__qualname__", "__doc__"),
+    gradient = spec.dispatcher
+    functools.update_wrapper(gradient, func, assigned=("__module__", "__name__", "__qualname__", "__doc__"),
                              updated=())
-    spec.add_front(out)
-    return out
+    gradient._specializer = spec
+    gradient.wrt = spec.wrt_names
+    setattr(gradient, RULE_KIND, GradientFunction)  # calls of it get higher_calls.py's rule
+    gradient._repr_html_ = lambda: gradient.source._repr_html_()  # in a notebook: the code
+    gradient._repr_markdown_ = lambda: gradient.source._repr_markdown_()
+    spec.on_run = _show
+    _show(spec)
+    return gradient

@@ -4,9 +4,11 @@
 argument types, and for each writes an entry (entry.py): f's own signature, an inline
 check that the argument types are those and that nothing the code was compiled against
 has been rebound (guards.py: free names, f's `__code__`, module attributes, functions
-called through), then the generated statements themselves. The GradientFunction calls
-the current entry directly (`add_front`); `dispatcher` passes calls on to it for other
-callers. A call no entry accepts takes the slow path: holding the compile lock, it looks
+called through), then the generated statements themselves. `dispatcher`, what grad()
+returns (api.py), passes each call on to the current entry: a plain function, because
+Python calls a function from a function without building an argument tuple (a callable
+object, a functools.partial subclass, costs ~10% of a small scalar gradient's call).
+A call no entry accepts takes the slow path: holding the compile lock, it looks
 up or compiles the code and publishes that entry by one assignment, so threads see the
 old entry or the new one (each checks its own guards). Any exception other than an
 AdjointError raised while compiling is a bug in adjoint: it reaches the user as an
@@ -20,7 +22,6 @@ import functools
 import inspect
 import numbers
 import re
-import weakref
 
 import numpy as np
 
@@ -87,7 +88,7 @@ class Specializer:
         self.by_impl: dict = {}  # id(generated function) -> its Compiled
         self.last = None  # the Compiled that ran last
         self.example_statics: dict = {}  # key -> statics, for source() and the CLI
-        self.fronts: list = []  # weak references to the GradientFunctions calling the entry
+        self.on_run = None  # called with self when the code calls run changed (api.py: .source)
         self.ns: dict = {}
         self.prefix = private_prefix(self.params + [parsed.node.name])
         self.writer = EntryWriter(func, parsed.node.name, self.slow_call, self.located)
@@ -104,32 +105,30 @@ class Specializer:
 
     # dispatch ----------------------------------------------------------------------
     def _make_dispatcher(self):
-        """A function with f's own signature passing each call on to the current entry
-        (for callers without a front, see `add_front`)."""
-        P, writer = self.prefix, self.writer
+        """A function with f's own signature (less the object a method is bound to)
+        passing each call on to the current entry."""
+        P, bound = self.prefix, len(self.bound)
         self.ns.update({P + "current": self.unchecked})
-        text = f"def {writer.name}({writer.param_text}):\n" \
-               f"    return {P}current({writer.call_text})\n"
+        self.ns.update({f"{P}bound{k}": obj for k, obj in enumerate(self.bound)})
+        text = self.writer.front_text(P, bound)
         exec(compile(text, f"<adjoint dispatch {self.func.__qualname__}>", "exec"), self.ns)
-        dispatcher = self.ns[writer.name]
-        dispatcher.__defaults__ = getattr(self.func, "__defaults__", None)
+        dispatcher = self.ns[self.writer.name]
+        defaults = getattr(self.func, "__defaults__", None) or ()
+        positional = dispatcher.__code__.co_argcount
+        dispatcher.__defaults__ = defaults[max(0, len(defaults) - positional):] or None
         dispatcher.__kwdefaults__ = getattr(self.func, "__kwdefaults__", None)
         return dispatcher
 
-    def add_front(self, front: functools.partial) -> None:
-        """`front` (a GradientFunction, a partial of the dispatcher) is pointed straight at
-        each entry published from now on: a call then costs no dispatcher frame."""
-        self.fronts.append(weakref.ref(front))
-        self._publish(self.state)
-
     def _publish(self, entry) -> None:
-        """Make `entry` what calls reach, each by one assignment (threads see the old
-        entry or the new one, and each checks its own guards)."""
+        """Make `entry` what calls reach, by one assignment (threads see the old entry or
+        the new one, and each checks its own guards)."""
         self.ns[self.prefix + "current"] = entry
-        for ref in self.fronts:
-            front = ref()
-            if front is not None:
-                front.__setstate__((entry, front.args, front.keywords or None, front.__dict__))
+
+    def _ran(self, compiled) -> None:
+        """`compiled` (None: nothing yet) is the code calls run now."""
+        self.last = compiled
+        if self.on_run is not None:
+            self.on_run(self)
 
     def slow_call(self, *args, **kwargs):
         """A call no entry's checks accepted: find or compile the code and run it."""
@@ -173,7 +172,7 @@ class Specializer:
             # with a callable or object argument no entry's type check can tell the key:
             # each call comes here
             self._publish(self.unchecked if _beyond_lengths(statics) else entry[0])
-            self.last = compiled
+            self._ran(compiled)
         return compiled.function
 
     def _specialize(self, key, statics=None):
@@ -224,7 +223,7 @@ class Specializer:
         self.cache.clear()
         self.compiled.clear()
         self.by_impl.clear()
-        self.last = None
+        self._ran(None)
 
     # grad of grad ------------------------------------------------------------------
     def derivative_function(self):

@@ -8,6 +8,7 @@ DOT text.
 """
 from __future__ import annotations
 
+import collections
 import html
 import shutil
 import subprocess
@@ -22,6 +23,26 @@ class Source(str):
 
     def _repr_markdown_(self) -> str:
         return f"```python\n{self}```\n" if self.endswith("\n") else f"```python\n{self}\n```\n"
+
+
+class PendingSource(collections.UserString):
+    """A gradient's `.source` before its first call: the code for array arguments,
+    compiled when first read (reading it may raise what compiling raises). It behaves
+    as the string for printing, comparing and str methods; str() of it is a str."""
+
+    def __init__(self, text_or_compile):
+        # a function compiling the code; UserString's methods making a new string pass a str
+        self._text = text_or_compile
+
+    @property
+    def data(self) -> str:
+        return self._text() if callable(self._text) else self._text
+
+    def _repr_html_(self) -> str:
+        return Source(self.data)._repr_html_()
+
+    def _repr_markdown_(self) -> str:
+        return Source(self.data)._repr_markdown_()
 
 
 def highlighted(text: str, kind: str) -> str | None:

@@ -50,6 +50,14 @@ class EntryWriter:
                                                 return_annotation=inspect.Signature.empty))[1:-1]
         self.call_text = ", ".join(_passed(p) for p in self.params)
 
+    def front_text(self, prefix: str, bound: int) -> str:
+        """A function with f's signature less its first `bound` parameters (a method's
+        object, passed as {prefix}bound0, ...), passing each call on to {prefix}current."""
+        params = self.params[bound:]
+        text = str(inspect.Signature(params))[1:-1]
+        passed = ", ".join([f"{prefix}bound{k}" for k in range(bound)] + [_passed(p) for p in params])
+        return f"def {self.name}({text}):\n    return {prefix}current({passed})\n"
+
     def write(self, prefix: str, checks: list, impl, body_of=None, scope=None) -> types.FunctionType:
         """An entry that runs `impl` (or, with `body_of` = (source, filename), the
         statements of the function `impl` is, spliced in) when every check holds.

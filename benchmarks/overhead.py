@@ -5,7 +5,7 @@
 Three measurements, all min-of-repeats:
 
 1. the per-call checks of the entry a call runs (adjoint/entry.py: argument types and
-   dtypes, guards, the GradientFunction in front), each part timed around the same
+   dtypes, guards, the gradient function in front), each part timed around the same
    generated statements; then whole-call
    "what-if" variants: the generated code by hand-applied suggested changes, each
    checked against the hand-written gradient and timed interleaved with it;
@@ -84,7 +84,7 @@ def entry_parts(label, f, wrt, args):
             (f"entry with the {len(types_)} type/dtype checks only", written(types_)),
             (f"entry with the {len(fresh)} guards only", written(fresh)),
             ("entry as shipped (types and guards)", entry),
-            ("adjoint value_and_grad object (GradientFunction -> entry)", df)]
+            ("adjoint value_and_grad (the gradient function -> entry)", df)]
     names = [f"a{i}" for i in range(len(args))]
     call = ", ".join(names)
     timings = {}

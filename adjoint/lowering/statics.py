@@ -28,7 +28,7 @@ from gast import walk as ast_walk
 import gast
 import numpy as np
 
-from ..rules.registry import RULE_MAKERS
+from ..rules.registry import rule_maker
 from ..runtime.pytrees import fields_of, has_leaves, is_object
 
 RANDOM_TYPES = (np.random.Generator, np.random.RandomState)
@@ -63,8 +63,8 @@ def kind_of(value) -> str | None:
     (a plain value: an array, a number, a string, a container)."""
     if isinstance(value, Packed):
         return "packed"
-    if isinstance(value, functools.partial) and type(value) not in RULE_MAKERS:
-        return "partial"  # (a grad(f) is a partial with a rule of its own: a function)
+    if isinstance(value, functools.partial) and rule_maker(value) is None:
+        return "partial"
     if isinstance(value, types.MethodType):
         return "method" if is_object(value.__self__) else "function"
     if isinstance(value, RANDOM_TYPES):

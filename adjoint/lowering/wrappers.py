@@ -16,14 +16,14 @@ import inspect
 import numpy as np
 
 from ..loader import load
-from ..rules.registry import RULE_MAKERS, lookup
+from ..rules.registry import lookup, rule_maker
 
 
 def as_python_function(func):
     """func itself, or for a callable with a rule (not written in Python), a Python
     function calling it."""
     if inspect.isfunction(func) or inspect.ismethod(func) or isinstance(func, (type, functools.partial)) \
-            or type(func) in RULE_MAKERS or lookup(func) is None:
+            or rule_maker(func) is not None or lookup(func) is None:
         return func  # (grad(grad(f)), grad(partial(f, a)): the Specializer's own cases)
     params = _parameters(func)
     name = getattr(func, "__name__", "")

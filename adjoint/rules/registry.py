@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import types
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,9 +34,12 @@ from .originals import is_adjoint_rule_module, remember_modules
 
 RULES: dict = {}
 NONDIFF: dict = {}  # callable or ".attr" -> short reason, for calls whose output has no gradient
-# type -> function making the rule of a callable of that type on demand (calls of grad(f):
-# adjoint/higher_calls.py registers one for GradientFunction)
+# kind -> function making the rule of a callable of that kind on demand (calls of grad(f):
+# adjoint/higher_calls.py registers one for GradientFunction). A callable's kind is its
+# type, or for a plain function holding the attribute RULE_KIND (the gradient functions
+# api.py makes), that attribute's value.
 RULE_MAKERS: dict = {}
+RULE_KIND = "_adjoint_rule_kind"
 IMPURE: set = set()  # callables whose every call must run as written (random draws)
 COMPLEX_RULES: dict = {}  # primal -> the Rule used when an operand or result is complex
 # adjoint's own plain-numpy helpers (called by forward rules) that the compiler
@@ -218,8 +222,14 @@ def lookup(primal) -> Rule | None:
             found = RULES.get(_unbound(primal))
     except TypeError:  # unhashable callables have no rule
         return None
-    maker = RULE_MAKERS.get(type(primal)) if found is None else None
+    maker = rule_maker(primal) if found is None else None
     return maker(primal) if maker is not None else found
+
+
+def rule_maker(primal):
+    """RULE_MAKERS' maker for calls of `primal` (by its kind, see RULE_MAKERS), or None."""
+    kind = vars(primal).get(RULE_KIND) if type(primal) is types.FunctionType else None
+    return RULE_MAKERS.get(type(primal) if kind is None else kind)
 
 
 def is_nondiff(primal) -> bool:
