@@ -29,6 +29,7 @@ from ..errors import NoSource, UnsupportedSyntax
 from ..lowering.fence import check_supported
 from ..lowering.frontend import parse_function
 from ..origin import is_user_code
+from ..rules.registry import lookup
 
 NUMBERS = {"shape", "ndim", "size", "dtype", "nbytes", "itemsize"}
 READ_ONLY_METHODS = {"mean", "sum", "prod", "min", "max", "std", "var", "any", "all", "argmin",
@@ -54,8 +55,11 @@ _LOCK = threading.RLock()
 def unread_writes(func):
     """The names of the parameters of `func`, a user's function adjoint does not read,
     that it may write into (all of them without source); None for any other callable."""
+    if not callable(func) or _has_rule(func):  # (a rule is the user's word on what it does)
+        return None
     func = getattr(func, "__func__", func)  # a bound method: its function (self is bound)
-    if not inspect.isfunction(func) or not is_user_code(func):
+    if not inspect.isfunction(func) or not is_user_code(func) \
+            or func.__code__.co_filename.startswith("<adjoint"):  # (code adjoint wrote)
         return None
     key = (func, func.__code__)
     with _LOCK:
@@ -147,4 +151,11 @@ def _among(func, table) -> bool:
     try:
         return func in table
     except TypeError:
+        return False
+
+
+def _has_rule(func) -> bool:
+    try:
+        return lookup(func) is not None
+    except TypeError:  # (unhashable)
         return False
