@@ -136,8 +136,8 @@ def type_checks(prefix: str, params: list, key: tuple, scalar_types: tuple, wrt:
             continue  # always a tuple, a dict: their contents are not in the key
         else:
             checks.append(f"{P}type({param.name}) is {P}t{k}")
-            if k < len(ndims) and ndims[k] is not None:  # the code may rely on it
-                checks.append(f"{param.name}.ndim == {ndims[k]}")
+        if k < len(ndims) and ndims[k] is not None:  # the code may rely on it (an array
+            checks.append(f"{param.name}.ndim == {ndims[k]}")  # spread, f(*x), too)
         if param.name not in wrt or isinstance(kind, type) and issubclass(kind, scalar_types):
             continue
         if kind is np.ndarray:

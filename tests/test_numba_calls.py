@@ -58,6 +58,7 @@ def test_gradient_module_holds_no_helper_code():
     their code is linked (and optimised again) into the gradient's module."""
     import numba
 
+    from adjoint.backends import numba as backend  # noqa: F401 - registers the overloads
     from adjoint.backends import numba_calls
     from adjoint.runtime import core
 
@@ -92,6 +93,42 @@ def test_an_operation_writes_into_a_temporary_only_where_the_result_fits():
     assert result is not small and np.array_equal(result, b + c) and not small.any()
     assert np.array_equal(numba.njit(lambda a: ops.neg(a, None))(b), -b)
     assert numba.njit(lambda x, out: ops.fits(x, out))(2.0, small)
+
+
+@pytest.mark.parametrize("a_shape, b_shape, out_shape", [
+    ((3, 1), (4,), (1, 4)), ((1, 4), (3, 1), (3, 1)), ((), (2, 3), (1, 1)), ((5,), (), (1,)),
+    ((1, 1), (2, 1), (1, 3)),
+])
+def test_an_operation_that_does_not_fit_gets_the_shape_numpy_gives(a_shape, b_shape, out_shape):
+    import numba
+
+    from adjoint.backends import numba_elementwise as ops
+
+    rng = np.random.default_rng(3)
+    a = rng.random(a_shape) + 0.5 if a_shape else 1.5
+    b = rng.random(b_shape) + 0.5 if b_shape else 0.75
+    for name, numpy_op in (("mul", np.multiply), ("truediv", np.true_divide),
+                           ("power", np.power), ("gt", np.greater)):
+        into, plain = getattr(ops, name + "_into"), getattr(ops, name)
+        jitted = numba.njit(lambda a, b, out, into=into: into(a, b, out))
+        expected = numba.njit(lambda a, b, plain=plain: plain(a, b, None))(a, b)
+        out = np.zeros(out_shape, expected.dtype)
+        result = jitted(a, b, out)
+        assert result is not out and not out.any()
+        assert result.shape == expected.shape and np.array_equal(result, expected)
+        np.testing.assert_allclose(result, numpy_op(a, b), rtol=1e-15)
+
+
+def test_operands_that_do_not_broadcast_raise_as_in_numpy():
+    import numba
+
+    from adjoint.backends import numba_elementwise as ops
+
+    add = numba.njit(lambda a, b, out: ops.add_into(a, b, out))
+    with pytest.raises(ValueError, match="broadcast"):
+        add(np.ones((3, 4)), np.ones((2, 4)), np.zeros((2, 4)))
+    with pytest.raises(ValueError, match="broadcast"):
+        add(np.ones((2, 4)), np.ones((3, 1)), np.zeros((1, 1)))
 
 
 LEAK_CHECK = """

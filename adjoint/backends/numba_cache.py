@@ -9,6 +9,10 @@ that call one another live in the same file, so a change to one invalidates its 
 too. The generated gradients themselves are never cached: they call the user's functions
 and read the user's globals, which numba's cache would not see change.
 
+On an empty cache (a new machine, a new numba or adjoint) the first gradient compiles
+every helper it calls: seconds (4-8 s for an MLP or an RNN). `adjoint numba-warm`
+(tools/numba_warm.py) pays that once, ahead of time, for the common argument types.
+
 Where numba has nowhere to write (a read-only install without a user cache directory),
 cache=True would fail at compile time; CACHE is then False and the helpers compile in
 each process.
@@ -33,6 +37,15 @@ def _cache_available() -> bool:
 
 
 CACHE = _cache_available()
+
+
+def cache_path() -> str:
+    """The folder numba writes the helpers' cache to (numba's choice: NUMBA_CACHE_DIR, else
+    beside the source files or in a user cache folder); "unknown" where numba does not say."""
+    try:
+        return str(FunctionCache(_cache_available)._cache_path)
+    except Exception:  # noqa: BLE001 - a private numba attribute: only for the message
+        return "unknown"
 
 OVERLOAD = {"cache": CACHE, "no_cfunc_wrapper": True}  # numba's overloads have no CPython wrapper
 NJIT = {**OVERLOAD, "no_cpython_wrapper": True}

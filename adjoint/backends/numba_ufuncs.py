@@ -7,8 +7,13 @@ numba computes np.tanh(a) with one libm call per element; numpy's own loops are 
 on a 16x64 array, ~25x faster (numba 0.68, numpy 2). So the numba code's `np` is a
 module that is numpy except for the functions below: on numbers they are numba's own
 (math.tanh), on arrays of at least `NUMPY_FROM` entries they call numpy itself (through
-numba's object mode, ~3 us a call), below that numba's loop. The numbers are numpy's
-either way, so gradients equal the default backend's.
+numba's object mode, ~3 us a call, writing into an array numba allocated), below that
+numba's loop. The numbers are numpy's either way, so gradients equal the default backend's.
+
+objmode is given no result type on purpose: a numba array type held in the
+implementation's closure pickles with a number that differs from process to process,
+and numba's disk cache keys a closure by its pickled cells, so a later process never
+found the cached version (it compiled tanh again for every new gradient).
 """
 from __future__ import annotations
 
@@ -40,13 +45,13 @@ def _register(name: str, stub) -> None:
     def fast(x):
         if not isinstance(x, types.Array) or not isinstance(x.dtype, types.Float):
             return lambda x: ufunc(x)
-        out_type = types.Array(x.dtype, x.ndim, "C")
 
         def impl(x):
             if x.size < NUMPY_FROM:
                 return np.ascontiguousarray(ufunc(x))
-            with numba.objmode(out=out_type):
-                out = np.ascontiguousarray(ufunc(x))
+            out = np.empty(x.shape, x.dtype)
+            with numba.objmode():  # numpy writes into numba's array: no type to declare
+                ufunc(x, out=out)
             return out
         return impl
 

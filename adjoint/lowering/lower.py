@@ -24,6 +24,7 @@ from ..runtime.containers import appended, make_dict
 from ..errors import Location, UnsupportedSyntax
 from .frontend import MISSING, Parsed, resolve_free_name, signature_arguments
 from .methods import method_function, registered_method
+from .swaps import read_before_rebinding
 from ..names import Namer
 from ..rules.originals import is_adjoint_rule_module, original_attribute
 from .local import LocalFunctionLowering, lambda_as_def
@@ -187,8 +188,8 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
             self.assign_name(target.id, value, self.at(value_node))
         elif isinstance(value_node, gast.Tuple) and len(value_node.elts) == len(target.elts) \
                 and not any(isinstance(t, gast.Starred) for t in target.elts + value_node.elts):
-            values = [self.operand(v) for v in value_node.elts]  # a, b = b, a swaps
-            for sub_target, value in zip(target.elts, values):
+            values = read_before_rebinding(self, target.elts, [self.operand(v) for v in value_node.elts])
+            for sub_target, value in zip(target.elts, values):  # a, b = b, a swaps
                 self.bind_atom(sub_target, value)
         elif not all(isinstance(t, gast.Name) for t in target.elts):  # a, *rest = xs; (a, b), c = t
             self.unpack_into(target, self.operand(value_node))

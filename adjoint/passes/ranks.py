@@ -9,7 +9,8 @@ first branch), so the call, and the Python time it costs each loop step, can go.
 
 The ranks come from the arguments the code was compiled for (the dispatch key holds each
 array argument's ndim, and the entry checks it on every call) and are carried through
-the statements: elementwise operations give the largest rank of their operands,
+the statements (an array's ndim changes in place only by `a.shape = ...`, `a.resize`:
+code calling anything that could do that, a user's function, setattr, gets no ranks): elementwise operations give the largest rank of their operands,
 a @ b follows matmul's rules, x.T keeps x's, x[t] with t an integer drops one. A
 variable assigned several times (in a loop, in branches) has a rank only when every
 assignment gives the same one, found as a fixed point from "not assigned yet"; anything
@@ -20,11 +21,14 @@ from __future__ import annotations
 import dataclasses
 import numbers
 import operator
+import types
 
 from .. import ir
+from ..origin import is_user_code
 from ..rules.registry import lookup
 from ..runtime.core import matmul_left, matmul_right, unbroadcast, unbroadcast_matmul, zero_grad
 
+SHAPE_SETTERS = (setattr, delattr, exec, eval, vars, globals, locals, __import__)
 UNSET = object()  # a variable no assignment has given a rank yet
 CALLER = object()  # a parameter's first value: the argument, of the rank the key says
 
@@ -32,7 +36,7 @@ CALLER = object()  # a parameter's first value: the argument, of the rank the ke
 def resolve_matmul_helpers(fn: ir.Function, param_ranks: dict) -> ir.Function:
     """fn with matmul_left/right of rank-2 operands written as the products they compute.
     `param_ranks`: parameter name -> ndim, for the array parameters whose ndim is known."""
-    if not param_ranks:
+    if not param_ranks or not _shapes_kept(fn):
         return fn
     ranks = infer_ranks(fn, param_ranks)
     body = _rewrite_block(fn.body, ranks)
@@ -119,9 +123,43 @@ def _call_rank(call: ir.Call, ranks: dict, integers: set):
     if func is unbroadcast_matmul and len(args) == 3 and not call.kwargs:
         return _matmul_rank(args[1], args[2])  # g summed to the shape of a @ b
     r = lookup(func) if callable(func) else None
-    if r is None or r.elementwise is not True or call.kwargs or not args:
+    if r is None or r.elementwise is not True or call.kwargs or not _fits(r, len(args)):
         return None
     return _broadcast_rank(args)
+
+
+def _fits(r, count: int) -> bool:
+    """Is a call with `count` positional arguments the form the rule is for (np.where(c)
+    and max(xs) are other functions than np.where(c, a, b) and max(a, b))?"""
+    required = [p for p in r.params if p not in r.options and p not in r.input_defaults]
+    return 0 < count and len(required) <= count <= len(r.params)
+
+
+def _shapes_kept(fn: ir.Function) -> bool:
+    """Does every call in fn leave the shapes of arrays alone? numpy's, math's and scipy's
+    functions, the builtins (but setattr and the like) and adjoint's runtime do; a user's
+    function, or an unknown callable, might set a.shape."""
+    for stmt in ir.walk(fn.body):
+        for expr in ir.expressions(stmt):
+            if not all(_keeps_shapes(call.func.value) for call in _calls_in(expr)):
+                return False
+    return True
+
+
+def _calls_in(expr) -> list:
+    found = [expr] if isinstance(expr, ir.Call) else []
+    for child in ir.children(expr):
+        found += _calls_in(child)
+    return found
+
+
+def _keeps_shapes(func) -> bool:
+    module = getattr(func, "__module__", None) or ""
+    if module == "builtins":
+        return func not in SHAPE_SETTERS
+    if module.startswith("adjoint.runtime."):  # (its functions; not WritesReturned, which
+        return isinstance(func, types.FunctionType)  # calls a user's function)
+    return module.split(".")[0] in ("numpy", "math", "scipy", "operator") and not is_user_code(func)
 
 
 def _broadcast_rank(ranks: list):

@@ -252,7 +252,11 @@ class _Staleness:
         fix = f"make {name} again after the write (repeat the slice, view or call there) so " \
             "it is made from the written array, or, if it should keep its old values, copy it " \
             "where it is made (np.copy(...))"
-        if write.by_call:
+        if write.kind == "unread":
+            callee = write.what.split("(")[0]
+            fix = f"if {callee} changes no argument, pass it a copy ({callee}(np.copy(x), ...)); " \
+                f"else have it return the array it changes, and assign what it returns"
+        elif write.by_call:
             callee = write.what.split("(")[0]
             fix = f"have {callee} return the array it changes, and assign what it returns " \
                 f"(a = {callee}(a, ...)) instead of relying on the write into its argument"

@@ -31,6 +31,7 @@ from ..runtime.python import with_default
 from ..runtime.tangents import writable_tangent, zero_tangent
 from ..runtime.writes import is_view
 from ..runtime.written_calls import passes_numbers, unwrapped
+from .unread import unread_writes
 
 SHAPE_ATTRIBUTES = {"shape", "ndim", "size", "dtype"}
 SHAPE_FUNCTIONS = {builtins.len, np.shape, np.ndim, np.size}
@@ -229,6 +230,8 @@ class Memory:
                               kind="append" if appends else "op")]
             return []
         effects = self.effects_of(stmt.value.func.value) if isinstance(stmt.value, ir.Call) else None
+        if effects is None and isinstance(stmt.value, ir.Call):
+            return self.unread_writes(stmt)
         if effects is None or not effects.written:
             return []
         out = []
@@ -246,6 +249,27 @@ class Memory:
                                  f"{_callee_name(stmt.value)}(...) writes into its argument {name}{where}",
                                  by_call=True, kind="call", param=name, by_op=by_op))
         return out
+
+
+    def unread_writes(self, stmt) -> list:
+        """The writes a user's function adjoint does not read may make (unread.py)."""
+        params = unread_writes(stmt.value.func.value)
+        if not params:
+            return []
+        name = _callee_name(stmt.value)
+        return [Write(stmt, var, frozenset(), f"{name}(...) (a function adjoint does not read, which may "
+                      f"write into its argument {param})", by_call=True, kind="unread", param=param)
+                for param, given in callee_arguments(stmt.value).items() if param in params
+                for var in _vars(given) if isinstance(var, ir.Var) and self.of(var)]
+
+
+def _vars(given) -> list:
+    """The variables an argument passes (through *args and **kwargs: each entry's)."""
+    if isinstance(given, tuple):
+        return [v for item in given for v in ir.vars_in(item)]
+    if isinstance(given, dict):
+        return [v for item in given.values() for v in ir.vars_in(item)]
+    return ir.vars_in(given)
 
 
 def _roots_read_no_table(stmt) -> bool:

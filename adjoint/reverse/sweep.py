@@ -32,6 +32,7 @@ from .aliases import check_callee_writes, check_in_place, in_place_problems, wri
 from .memory import integer_valued, user_effects
 from .refresh import resolve_in_place
 from .restores import drop_unread_restores
+from .branches import path_locals
 from .calls import backprop_call, differentiable_through, refuse_starred, rewrite_calls
 from .activity import active_vars, differentiable, useful_vars
 from .complex_values import complex_rule_for, complex_vars
@@ -263,10 +264,13 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
             body = self.reverse_block(stmt.body, then_assigned)
             orelse = self.reverse_block(stmt.orelse, else_assigned)
             # a gradient first assigned on one path gets a zero on the other
+            local = path_locals(self, stmt)  # (their gradients are not read after it: branches.py)
             for g in sorted(then_assigned - else_assigned, key=lambda v: v.name):
-                orelse.append(ir.Assign(g, self.zero(self.primal_of(g)), stmt.origin))
+                if self.primal_of(g) not in local:
+                    orelse.append(ir.Assign(g, self.zero(self.primal_of(g)), stmt.origin))
             for g in sorted(else_assigned - then_assigned, key=lambda v: v.name):
-                body.append(ir.Assign(g, self.zero(self.primal_of(g)), stmt.origin))
+                if self.primal_of(g) not in local:
+                    body.append(ir.Assign(g, self.zero(self.primal_of(g)), stmt.origin))
             assigned |= then_assigned | else_assigned
             if not body and not orelse:
                 return []

@@ -122,7 +122,10 @@ class TapeBookkeeping:
             self.dynamic.add(param)
         top_level = set()
         for stmt in forward:
-            if isinstance(stmt, ir.Assign):
+            if isinstance(stmt, ir.Assign):  # (its push, before it, reads the value it replaces)
+                for v in sorted(set(ir.targets(stmt)) & (kept - top_level - set(self.fn.params)),
+                                key=lambda v: v.name):
+                    out.append(ir.Assign(v, ir.Const(None), self.fn.origin))
                 top_level.update(ir.targets(stmt))
             elif ir.blocks(stmt):
                 inside = {t for s in ir.walk([stmt]) for t in ir.targets(s)}

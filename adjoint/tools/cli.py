@@ -1,4 +1,5 @@
-"""Command line: `adjoint show|check|eject|graph FILE.py:FUNC ...` (or python -m adjoint).
+"""Command line: `adjoint show|check|eject|graph FILE.py:FUNC ...`, `adjoint numba-warm`
+(or python -m adjoint).
 
 Exit status: 0 on success, 1 with a short message (no traceback) when adjoint cannot
 differentiate the function, 2 on bad usage. Each command is a pair of functions,
@@ -13,6 +14,7 @@ from ..errors import AdjointError, BadArguments
 from .check import add_check, run_check
 from .eject import add_eject, run_eject
 from .graph import add_graph, run_graph
+from .numba_warm import add_numba_warm, run_numba_warm
 from .show import add_show, run_show
 from .targets import UsageError
 
@@ -23,6 +25,7 @@ COMMANDS = {  # name -> (add its parser, run it)
     "check": (add_check, run_check),
     "eject": (add_eject, run_eject),
     "graph": (add_graph, run_graph),
+    "numba-warm": (add_numba_warm, run_numba_warm),
 }
 
 
