@@ -36,9 +36,9 @@ def check_in_place(fn: ir.Function, classes: dict, effects_of=None, checked=None
 
 
 def in_place_problems(fn: ir.Function, classes: dict, effects_of=None, scalar_params=frozenset(),
-                      numbers=frozenset(), built=None) -> list:
+                      numbers=frozenset()) -> list:
     """Every refused read after a write (`adjoint.check` lists them all)."""
-    return stale_reads(fn, memory_of(fn, classes, effects_of, scalar_params, numbers, built))
+    return stale_reads(fn, Memory(fn, classes, effects_of, scalar_params, numbers))
 
 
 def memory_of(fn: ir.Function, classes: dict, effects_of, scalar_params, numbers,

@@ -79,7 +79,7 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
     def __init__(self, fn, wrt, scalar_params, namer, compile_callee=None):
         classes = shapes.infer(fn, scalar_params)
         given = fn  # reads after in-place writes made right where they can be (refresh.py)
-        fn, self.numbers, memory = resolve_in_place(fn, classes, namer, user_effects, scalar_params)
+        fn, self.numbers, self.refreshed = resolve_in_place(fn, classes, namer, user_effects, scalar_params)
         self.fn = fn
         self.compile_callee = compile_callee
         self.callees: list = []  # VJPs of the user functions called through
@@ -87,7 +87,6 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
         self.wrt = wrt
         self.namer = namer
         self.classes = classes if fn is given else shapes.infer(fn, scalar_params)
-        self.refreshed = memory  # (reused by check while it fits: aliases.memory_of)
         self.scalar_params = frozenset(scalar_params)
         self.number_types: dict = {}  # parameter name -> its number argument's type
         self.integers = integer_valued(fn)
@@ -186,8 +185,7 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
 
     def in_place_problems(self) -> list:
         """Every in-place update of an array another name may share (see aliases.py)."""
-        return in_place_problems(self.fn, self.classes, user_effects, self.scalar_params, self.numbers,
-                                 self.refreshed)
+        return in_place_problems(self.fn, self.classes, user_effects, self.scalar_params, self.numbers)
 
     def check_complex(self, stmt) -> None:
         """Refuse a real-only rule (or a user function) applied to complex values."""
