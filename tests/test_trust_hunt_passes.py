@@ -351,7 +351,12 @@ def tripled_after(a, W):
     return y
 
 
-@pytest.mark.parametrize("f", [validated, tripled_copy])
+def checked_each(a, W):
+    checks_each([a, W], a)  # iterates over the arrays and reads them: runs as written
+    return np.sum((a @ W) * np.arange(1.0, 3.0))
+
+
+@pytest.mark.parametrize("f", [validated, tripled_copy, checked_each])
 def test_an_unread_function_that_only_reads_runs_as_written(f):
     agree(f, (np.full((2, 2), 0.5), np.eye(2) + 0.1), (0, 1))
 
@@ -365,7 +370,10 @@ def test_an_unread_function_that_may_write_its_argument_is_refused(f):
 @pytest.mark.parametrize("name, written", [("validate", set()), ("triple_in_place", {"a"}),
                                            ("assigns_shape", {"a"}), ("aliases", {"b"}),
                                            ("hands_on", {"a", "b"}), ("sorts", {"a"}),
-                                           ("spreads", {"xs", "kw"})])
+                                           ("spreads", {"xs", "kw"}), ("checks_each", set()),
+                                           ("scales_each", {"arrs"}), ("zeroes_each", {"arrs"}),
+                                           ("writes_a_view", {"a"}), ("scales_a_copy", set()),
+                                           ("stores_it", {"a", "box"})])
 def test_which_parameters_an_unread_function_may_write(name, written):
     from adjoint.reverse.unread import unread_writes
     assert unread_writes(globals()[name]) == written
@@ -390,6 +398,44 @@ def hands_on(a, b):
 
 def sorts(a):
     a.sort()
+    raise ValueError
+
+
+def checks_each(arrs, a):
+    for x in arrs:  # x is each array itself: its uses are followed, and only read
+        if x.size == 0 or not np.isfinite(x).all():
+            raise ValueError("empty or not finite")
+    b = a.T
+    if b.shape[0] != len(arrs):
+        raise ValueError(b.shape)
+
+
+def scales_each(arrs):
+    for x in arrs:
+        x *= 2.0
+    raise ValueError
+
+
+def zeroes_each(arrs):
+    for k, x in enumerate(arrs):
+        x.fill(float(k))
+    raise ValueError
+
+
+def writes_a_view(a):
+    b = a.T
+    b[0] = 1.0
+    raise ValueError
+
+
+def scales_a_copy(a):
+    out = a.copy()  # a new array: what is done to it does not reach a
+    out /= out.std()
+    raise ValueError(out)
+
+
+def stores_it(a, box):
+    box.item = a  # (whoever holds box may write a later)
     raise ValueError
 
 

@@ -86,13 +86,61 @@ def _find(func):
         for child in gast.iter_child_nodes(node):
             parents[child] = node
     names = set(params) & {n.id for n in gast.walk(parsed.node) if isinstance(n, gast.Name)}
-    return frozenset(name for name in names if any(
-        not _safe(n, parents, parsed.globals) for n in gast.walk(parsed.node)
-        if isinstance(n, gast.Name) and n.id == name))
+    return frozenset(name for name in names if _may_write(name, parsed, parents))
 
 
-def _safe(node, parents: dict, namespace: dict) -> bool:
-    """Is this use of a parameter (or of what may be it) only a read?"""
+def _may_write(param: str, parsed, parents: dict) -> bool:
+    """Does some use of `param`, or of a name bound to what may be it or part of it
+    (`for x in xs`, `c = a.T`), write? A name so bound is followed everywhere it is
+    used, also where it holds something else: more uses checked, never fewer."""
+    uses: dict = {}
+    for node in gast.walk(parsed.node):
+        if isinstance(node, gast.Name):
+            uses.setdefault(node.id, []).append(node)
+    pending, seen = [param], {param}
+    while pending:
+        follow: set = set()
+        for node in uses.get(pending.pop(), []):
+            if not _safe(node, parents, parsed.globals, follow):
+                return True
+        pending += sorted(follow - seen)
+        seen |= follow
+    return False
+
+
+def _names(target) -> set:
+    """The names a target binds (x; a, b; *rest), not those of x[i] or x.attr (stores)."""
+    if isinstance(target, gast.Name):
+        return {target.id}
+    if isinstance(target, gast.Starred):
+        return _names(target.value)
+    if isinstance(target, (gast.Tuple, gast.List)):
+        return {n for t in target.elts for n in _names(t)}
+    return set()
+
+
+def _binds_names_only(node) -> bool:
+    """Is `node` the value of a binding whose targets are all plain names (then followed
+    by `_may_write`), rather than a store into a container or an object?"""
+    return all(_names(t) and _stores_names_only(t) for t in _targets(node))
+
+
+def _targets(binding) -> list:
+    """What an Assign, a NamedExpr, a For or a comprehension binds."""
+    return binding.targets if isinstance(binding, gast.Assign) else [binding.target]
+
+
+def _stores_names_only(target) -> bool:
+    if isinstance(target, gast.Name):
+        return True
+    if isinstance(target, gast.Starred):
+        return _stores_names_only(target.value)
+    return isinstance(target, (gast.Tuple, gast.List)) and all(_stores_names_only(t) for t in target.elts)
+
+
+def _safe(node, parents: dict, namespace: dict, follow: set) -> bool:
+    """Is this use of a parameter (or of what may be it) only a read? A binding of it
+    to plain names is one, when those names' own uses are: they are added to `follow`."""
     parent = parents.get(node)
     if isinstance(getattr(node, "ctx", None), gast.Param):
         return True  # the parameter itself (def f(a): ...)
@@ -104,16 +152,24 @@ def _safe(node, parents: dict, namespace: dict) -> bool:
         call = parents.get(parent)
         if isinstance(call, gast.Call) and call.func is parent:  # a method: a new value, or a write
             return parent.attr in READ_ONLY_METHODS
-        return parent.attr in NUMBERS or _safe(parent, parents, namespace)  # (a.T: a view)
+        return parent.attr in NUMBERS or _safe(parent, parents, namespace, follow)  # (a.T: a view)
     if isinstance(parent, gast.Subscript) and parent.value is not node:
         return True  # an index
     if isinstance(parent, VIEWS):
-        return _safe(parent, parents, namespace)
+        return _safe(parent, parents, namespace, follow)
+    if isinstance(parent, (gast.For, gast.comprehension)) and parent.iter is node \
+            or isinstance(parent, (gast.Assign, gast.NamedExpr)) and parent.value is node:
+        if not _binds_names_only(parent):
+            return False  # stored into a container or an object
+        follow.update(n for t in _targets(parent) for n in _names(t))
+        return True
     if isinstance(parent, gast.keyword):
         parent = parents.get(parent)
     if isinstance(parent, gast.Call) and parent.func is not node:
         func = _callee(parent, namespace)
-        return _reads_arguments(parent, func) and (_returns_new(func) or _safe(parent, parents, namespace))
+        if _among(func, (zip, enumerate, reversed)):
+            return _safe(parent, parents, namespace, follow)  # (it yields the argument's own items)
+        return _reads_arguments(parent, func) and (_returns_new(func) or _safe(parent, parents, namespace, follow))
     return isinstance(parent, READS)
 
 
