@@ -253,6 +253,8 @@ def _build_pair(parsed, func, name, wrt_names, scalar_params, optimize, check_fi
     if optimize:
         combined = passes.optimize(combined)
     fwd, bwd = split_vjp(combined, seed, f"fwd_{name}", f"bwd_{name}")
+    if optimize and backend == "python":  # (numba's rewrite of separate wants it there)
+        bwd = passes.hand_back_fresh(bwd)
     ir.verify(fwd)
     header = (f"# {fn.name}, differentiated through: forward keeps what the backward needs;\n"
               f"# backward gives the gradients of {', '.join(wrt_names) or 'nothing'}")

@@ -22,6 +22,8 @@
 - `python_floats` (run by the pipeline last, for a top-level gradient with its argument
   types known): the backward's arithmetic on double scalars runs on Python floats
   (python_floats.py; the type facts it rests on: float_kinds.py).
+- `hand_back_fresh` (run by the pipeline on a callee's backward): `return separate(a, b)`
+  -> `return (a, b)` where each gradient is a new array of its own (fresh_returns.py).
 
 One pass per module, each with a before/after example; common.py holds what several
 share. The pipeline is the explicit list `OPTIMIZATIONS`, run until nothing changes, then
@@ -32,6 +34,7 @@ from __future__ import annotations
 from .. import ir
 from .copies import propagate_copies
 from .dead_code import remove_dead_code
+from .fresh_returns import hand_back_fresh
 from .forward_temps import inline_forward_in_loops
 from .inline_loops import inline_in_loops
 from .local_copies import propagate_local_copies
@@ -44,7 +47,7 @@ from .zero_starts import fold_zero_starts
 __all__ = ["OPTIMIZATIONS", "optimize", "fold_zero_starts", "propagate_copies",
            "propagate_local_copies", "remove_dead_code", "inline_in_loops", "tape_shapes_only",
            "inline_forward_in_loops", "iterate_tapes", "FINISHING", "resolve_matmul_helpers",
-           "python_floats"]
+           "python_floats", "hand_back_fresh"]
 
 
 OPTIMIZATIONS = [fold_zero_starts, propagate_copies, propagate_local_copies, remove_dead_code,
