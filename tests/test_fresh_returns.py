@@ -2,6 +2,7 @@
 of its own (adjoint/passes/fresh_returns.py): the code expected, gradients checked against
 finite differences at several ranks, and the backward's outputs checked never to share
 memory with each other, with the cotangent or with anything saved."""
+import inspect
 import operator
 
 import numpy as np
@@ -74,6 +75,10 @@ def test_the_rnn_cells_backward_hands_back_its_products():
     text = bwd_source(rnn, (0, 1, 2), *rnn_args(), name="cell")
     assert "separate(" not in text
     assert "return (grad_h, grad_Wh, grad_Wx)" in text
+    # the pair compiled for matrices (the caller proves h, xs[t], Wh, Wx are): products
+    for product in ("grad_Wx = x.T @ grad_s1", "grad_h = grad_s0 @ Wh.T", "grad_Wh = h.T @ grad_s0"):
+        assert product in text
+    assert "matmul_" not in text
     check_grads(rnn, *rnn_args(), wrt=(0, 1, 2))
 
 
@@ -88,6 +93,74 @@ def test_callee_gradients_at_several_ranks(x_shape, W_shape):
 def test_one_callee_called_with_different_ranks():
     v, M, B = RNG.normal(size=3), RNG.normal(size=(3, 3)), RNG.normal(size=(2, 3, 3))
     check_grads(mixed_ranks, v, M, B, wrt=(0, 1, 2))
+    sources = {key[-1]: vjp.source for key, vjp in cached_callees() if vjp.name == "affine"}
+    for x_rank in (1, 2, 3):  # one pair per ranks; only the matrices' writes the products out
+        text = sources[(("W", 2), ("x", x_rank))].split("def bwd_")[1]
+        assert ("x.T @ grad_s0" in text) is (x_rank == 2)
+        assert ("matmul_right(grad_s0, x, W)" in text) is (x_rank != 2)
+
+
+def reshaped(x, W):
+    y = np.reshape(x, (x.shape[0], -1))  # a rank the ranks pass does not follow
+    return weighted(affine(y, W))
+
+
+def linear(x, W):
+    return x @ W
+
+
+def linear_loss(x, W):
+    return weighted(np.sin(linear(x, W)))
+
+
+def inner(x, W):
+    return np.sin(x @ W)
+
+
+def nested(x, W):
+    return np.tanh(inner(x, W) * 2.0)
+
+
+def nested_loss(x, W):
+    return weighted(nested(x, W) * x[:, :1])
+
+
+def test_arguments_of_unproven_rank_get_none():
+    x, W = RNG.normal(size=(2, 3, 2)), RNG.normal(size=(6, 4))
+    check_grads(reshaped, x, W, wrt=(0, 1))
+    key = next(key for key, vjp in cached_callees() if vjp.name == "affine" and key[-1] == (("W", 2),))
+    assert "matmul_left(grad_s0, x, W)" in dict(cached_callees())[key].source
+
+
+def test_a_seed_of_unproven_rank_keeps_the_helpers():
+    """bwd_linear's seed may be a scalar zero (a value nothing used): its helpers stay."""
+    x, W = RNG.normal(size=(2, 3)), RNG.normal(size=(3, 4))
+    check_grads(linear_loss, x, W, wrt=(0, 1))
+    text = bwd_source(linear_loss, (0, 1), x, W, name="linear")
+    assert "matmul_left(grad_value, x, W)" in text and "matmul_right(grad_value, x, W)" in text
+
+
+def test_a_callee_inside_a_callee_gets_the_ranks():
+    x, W = RNG.normal(size=(2, 3)), RNG.normal(size=(3, 3))
+    check_grads(nested_loss, x, W, wrt=(0, 1))
+    text = adjoint.source(nested_loss, (0, 1), x, W, callees=True)
+    inner_bwd = text.split("def bwd_inner")[1]
+    assert "grad_x = grad_s0 @ W.T" in inner_bwd and "matmul_" not in inner_bwd
+
+
+def test_rank_specialized_backwards_take_a_scalar_zero_seed():
+    """A caller may hand a pair 0.0 for a gradient nothing flowed into: every pair compiled
+    for known ranks must give zeros then."""
+    check_grads(rnn, *rnn_args(), wrt=(0, 1, 2))
+    pairs = [(key, vjp) for key, vjp in cached_callees() if key[-1] and vjp.name in ("cell", "affine", "linear", "inner")]
+    assert pairs
+    for key, vjp in pairs:
+        ranks = dict(key[-1])
+        names = list(inspect.signature(vjp.fwd_ref.value).parameters)
+        args = [RNG.normal(size=(3,) * ranks.get(n, 2)) for n in names]
+        _, saved = vjp.fwd_ref.value(*args)
+        for g in vjp.bwd_ref.value(0.0, saved):
+            assert not np.any(g)
 
 
 @pytest.mark.parametrize("loss, name", [(added_loss, "added"), (scaled_plus_loss, "scaled_plus")])
@@ -108,7 +181,8 @@ def test_backward_outputs_share_no_memory(func, name, shapes):
     args = [RNG.normal(size=s) for s in shapes]
     adjoint.grad(globals()["_loss_of_" + name], wrt=tuple(range(len(args))))(*args)
     wrt = func.__code__.co_varnames[:len(args)]
-    pairs = [vjp for key, vjp in cached_callees() if vjp.name == name and key[1] == wrt]
+    ranks = tuple(sorted((p, np.ndim(a)) for p, a in zip(wrt, args)))  # (the pair for these)
+    pairs = [vjp for key, vjp in cached_callees() if vjp.name == name and key[1] == wrt and key[-1] == ranks]
     assert pairs
     for vjp in pairs:
         value, saved = vjp.fwd_ref.value(*args)
