@@ -1,9 +1,7 @@
 """Code generation: `ir.Function` -> Python source text, plus the names it needs bound.
 
-Statements become the standard library's `ast` nodes (all node construction lives here)
-and are printed by `ast.unparse`, which prints the minimal parentheses and valid slices.
-They are built as `ast` directly, not as gast then converted: the conversion (a deep
-copy of every node) took a third of the time of printing.
+Expressions and simple statements are printed by printer.py, which spells them as
+`ast.unparse` does (minimal parentheses, valid slices) without building `ast` nodes.
 Backward blocks get a comment quoting the user's line they come from:
 
     # L = sigmoid(s3)  [neuron.py:7]
@@ -24,25 +22,13 @@ that now holds another. Output is deterministic.
 """
 from __future__ import annotations
 
-import ast
-import functools
-import inspect
-import math
 import operator
 import os
 from dataclasses import dataclass, field
 
-
 from . import ir
-from .runtime.containers import make_dict
-from .runtime.pytrees import getfield, getsetting
+from .printer import Printer, as_bound
 from .runtime.debug import check_finite as finite_checker
-from .syntax import BINARY, COMPARE, UNARY
-
-# operator -> the standard library's ast node class (gast's share its names)
-_BINARY_NODES = {op: getattr(ast, node.__name__) for node, op in BINARY.items()}
-_UNARY_NODES = {op: getattr(ast, node.__name__) for node, op in UNARY.items()}
-_COMPARE_NODES = {op: getattr(ast, node.__name__) for node, op in COMPARE.items()}
 
 
 @dataclass
@@ -163,7 +149,7 @@ class _Writer:
             names = f"({names},)" if len(stmt.target) == 1 else names
             self.emit(f"{names} = {p.text(stmt.value)}" + self._checked(stmt), depth)
         else:
-            self.emit(ast.unparse(p.statement(stmt)) + self._checked(stmt), depth)
+            self.emit(p.statement(stmt) + self._checked(stmt), depth)
 
     def _checked(self, stmt) -> str:
         """`; check_finite(grad_x)` after a backward assignment, when checks are on."""
@@ -180,7 +166,7 @@ def function_source(fn: ir.Function) -> str:
 
 
 def expression_source(expr, names=None) -> str:
-    return ast.unparse(_Printer(names or {}).expr(expr))
+    return Printer(names or {}).text(expr)
 
 
 def _signature(fn: ir.Function) -> str:
@@ -212,7 +198,7 @@ def _bind_refs(functions: list) -> dict:
     statements = [s for fn in functions for s in ir.walk(fn.body)]
     for stmt in statements:
         for expr in ir.expressions(stmt):
-            for ref in map(_as_bound, ir.refs_in(expr)):
+            for ref in map(as_bound, ir.refs_in(expr)):
                 if id(ref.root) in names:
                     continue
                 if _is_pending(ref.root):  # defined by this very module: its own name
@@ -227,26 +213,8 @@ def _bind_refs(functions: list) -> dict:
     return names
 
 
-def _as_bound(ref: ir.Ref) -> ir.Ref:
-    """ref as the code names it: root.path while that still holds ref's object, else the
-    object itself under its last name."""
-    if not ref.path:
-        return ref
-    try:
-        current = functools.reduce(getattr, ref.path, ref.root)
-    except AttributeError:  # deleted since
-        current = None
-    if current is ref.value or inspect.ismethod(current) and current == ref.value:
-        return ref  # (a bound method is a new object on each read: equal, not identical)
-    return ir.Ref(ref.path[-1], ref.value, (), ref.value)
-
-
-class _Printer:
-    def __init__(self, names: dict):
-        self.names = names
-
-    def text(self, expr) -> str:
-        return ast.unparse(self.expr(expr))
+class _Printer(Printer):
+    """Prints expressions, statements and loop headers."""
 
     def loop_range(self, loop: ir.For) -> str:
         """range(n) rather than range(0, n, 1); reversed(...) in the backward."""
@@ -263,109 +231,6 @@ class _Printer:
             text += f"[:{self.text(loop.trips)}]"
         return f"reversed({text})" if loop.reverse else text
 
-    def statement(self, stmt):
-        if isinstance(stmt, ir.Assign):
-            node = ast.Assign(targets=[self.target(stmt.target)], value=self.expr(stmt.value),
-                               type_comment=None)
-        elif isinstance(stmt, ir.SetItem):
-            target = ast.Subscript(value=self.expr(stmt.target), slice=self.index(stmt.index),
-                                    ctx=ast.Store())
-            node = ast.Assign(targets=[target], value=self.expr(stmt.value), type_comment=None)
-        elif isinstance(stmt, ir.ExprStmt):
-            node = ast.Expr(value=self.expr(stmt.value))
-        else:
-            node = ast.Return(value=self.expr(stmt.value))
-        node.lineno = 1  # unparse looks up type comments by line; nothing else needs one
-        return ast.Module(body=[node], type_ignores=[])
-
-    def target(self, target):
-        if isinstance(target, tuple):
-            return ast.Tuple(elts=[_name(v.name, ast.Store()) for v in target], ctx=ast.Store())
-        return _name(target.name, ast.Store())
-
-    def expr(self, expr):
-        if isinstance(expr, ir.Var):
-            return _name(expr.name)
-        if isinstance(expr, ir.Const):
-            return _constant(expr.value)
-        if isinstance(expr, ir.Ref):
-            expr = _as_bound(expr)
-            name = self.names.get(id(expr.root), (expr.root_name, None))[0]
-            node = _name(name)
-            for attr in expr.path:
-                node = ast.Attribute(value=node, attr=attr, ctx=ast.Load())
-            return node
-        if isinstance(expr, ir.BinOp):
-            return ast.BinOp(left=self.expr(expr.left), op=_BINARY_NODES[expr.op](),
-                              right=self.expr(expr.right))
-        if isinstance(expr, ir.UnaryOp):
-            return ast.UnaryOp(op=_UNARY_NODES[expr.op](), operand=self.expr(expr.operand))
-        if isinstance(expr, ir.Logic):
-            op = ast.And() if expr.op == "and" else ast.Or()
-            return ast.BoolOp(op=op, values=[self.expr(v) for v in expr.values])
-        if isinstance(expr, ir.Compare):
-            return ast.Compare(left=self.expr(expr.left), ops=[_COMPARE_NODES[expr.op]()],
-                                comparators=[self.expr(expr.right)])
-        if isinstance(expr, ir.Call) and _is_dict_display(expr):
-            keys, values = expr.args
-            return ast.Dict(keys=[self.expr(k) for k in keys.elts],
-                             values=[self.expr(v) for v in values.elts])
-        if isinstance(expr, ir.Call) and _is_field_read(expr):  # getfield(self, 'W') -> self.W
-            return ast.Attribute(value=self.expr(expr.args[0]), attr=expr.args[1].value, ctx=ast.Load())
-        if isinstance(expr, ir.Call):
-            return ast.Call(func=self.expr(expr.func), args=[self.expr(a) for a in expr.args],
-                             keywords=[ast.keyword(arg=k, value=self.expr(v)) for k, v in expr.kwargs])
-        if isinstance(expr, ir.Attr):
-            return ast.Attribute(value=self.expr(expr.value), attr=expr.name, ctx=ast.Load())
-        if isinstance(expr, ir.Subscript):
-            return ast.Subscript(value=self.expr(expr.value), slice=self.index(expr.index),
-                                  ctx=ast.Load())
-        if isinstance(expr, ir.Slice):  # a slice used as a value: slice(a, b, c)
-            parts = [expr.lower, expr.upper, expr.step]
-            while parts[-1] is None and len(parts) > 2:  # slice(2) would mean :2, not 2:
-                parts.pop()
-            return ast.Call(func=_name("slice"), keywords=[],
-                             args=[_constant(None) if p is None else self.expr(p) for p in parts])
-        if isinstance(expr, ir.TupleExpr):
-            node = ast.List if expr.is_list else ast.Tuple
-            return node(elts=[self.expr(e) for e in expr.elts], ctx=ast.Load())
-        if isinstance(expr, ir.Starred):
-            return ast.Starred(value=self.expr(expr.value), ctx=ast.Load())
-        raise TypeError(f"cannot print {expr!r}")
-
-    def index(self, index):
-        """An index inside [...]: slices print as a:b."""
-        if isinstance(index, ir.Slice):
-            return ast.Slice(*(None if p is None else self.expr(p)
-                                for p in (index.lower, index.upper, index.step)))
-        if isinstance(index, ir.TupleExpr) and not index.is_list:
-            return ast.Tuple(elts=[self.index(e) for e in index.elts], ctx=ast.Load())
-        return self.expr(index)
-
-
-def _is_field_read(call: ir.Call) -> bool:
-    """pytrees.getfield/getsetting(obj, 'name') print as the obj.name they were written as."""
-    return call.func.value in (getfield, getsetting) and len(call.args) == 2 \
-        and isinstance(call.args[1], ir.Const) and isinstance(call.args[1].value, str) \
-        and call.args[1].value.isidentifier()
-
-
-def _is_dict_display(call: ir.Call) -> bool:
-    """containers.make_dict((k, ...), (v, ...)) prints as the {k: v, ...} it came from."""
-    return call.func.value is make_dict and len(call.args) == 2
-
 
 def _is_const(expr, value) -> bool:
     return isinstance(expr, ir.Const) and type(expr.value) is int and expr.value == value
-
-
-def _name(name: str, ctx=None):
-    return ast.Name(id=name, ctx=ctx or ast.Load())
-
-
-def _constant(value):
-    if isinstance(value, float) and math.isnan(value):
-        return ast.Call(func=_name("float"), args=[ast.Constant(value="nan", kind=None)], keywords=[])
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
-        return ast.UnaryOp(op=ast.USub(), operand=ast.Constant(value=-value, kind=None))
-    return ast.Constant(value=value, kind=None)

@@ -75,7 +75,7 @@ class Specializer:
             self.wrt_names, self.single = normalize_wrt(func, self.params[len(self.bound):], wrt,
                                                         hidden)
         self.wrt_positions = tuple(self.params.index(n) for n in self.wrt_names)
-        self.spread, self.passed = spread_names(parsed.node)
+        self.spread, self.passed = spread_names(parsed.node, parsed.nodes())
         # names the body reads (annotations, defaults and decorators were evaluated once)
         self.free_names = sorted(body_names(parsed.node) - assigned_names(parsed.node))
         self.parsed, self.code = parsed, func.__code__

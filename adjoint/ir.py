@@ -295,6 +295,9 @@ def vars_in(expr) -> list:
         kind = type(node)
         if kind is Var:
             out.append(node)
+        elif kind is BinOp:  # (the commonest, spelled out: compiles ask millions of times)
+            stack.append(node.right)
+            stack.append(node.left)
         elif kind in table:
             stack.extend(reversed(table[kind](node)))
     return out
@@ -311,7 +314,7 @@ def refs_in(expr) -> list:
 
 def targets(stmt) -> tuple:
     """Vars a statement itself defines (not those of nested blocks)."""
-    if isinstance(stmt, Assign):
+    if type(stmt) is Assign:  # (first: most statements are; compiles ask millions of times)
         return stmt.target if isinstance(stmt.target, tuple) else (stmt.target,)
     if isinstance(stmt, Pop):
         return (stmt.target,)
@@ -322,6 +325,8 @@ def targets(stmt) -> tuple:
 
 def reads(stmt) -> list:
     """Vars a statement itself reads (not those of nested blocks)."""
+    if type(stmt) is Assign:  # (first: most statements are; compiles ask millions of times)
+        return vars_in(stmt.value)
     if isinstance(stmt, SetItem):
         return [stmt.target] + vars_in(stmt.index) + vars_in(stmt.value)
     if isinstance(stmt, (If, While)):
@@ -379,17 +384,22 @@ def walk(body):
     """Every statement of a body, nested ones included, in program order."""
     for stmt in body:
         yield stmt
-        for block in blocks(stmt):
-            yield from walk(block)
+        kind = type(stmt)  # (blocks(stmt), spelled out: compiles walk millions of statements)
+        if kind is If:
+            yield from walk(stmt.body)
+            yield from walk(stmt.orelse)
+        elif kind is For or kind is While:
+            yield from walk(stmt.body)
 
 
 def substitute(expr, mapping: dict):
     """Replace Vars (keys of mapping) by expressions, rebuilding only what changes."""
-    if isinstance(expr, Var):
+    kind = type(expr)  # (the commonest kinds first, by type: compiles substitute a lot)
+    if kind is Var:
         return mapping.get(expr, expr)
-    if isinstance(expr, (Const, Ref)) or expr is None:
+    if kind is Const or kind is Ref or expr is None:
         return expr
-    if isinstance(expr, BinOp):
+    if kind is BinOp:
         return BinOp(expr.op, substitute(expr.left, mapping), substitute(expr.right, mapping))
     if isinstance(expr, Compare):
         return Compare(expr.op, substitute(expr.left, mapping), substitute(expr.right, mapping))

@@ -17,7 +17,7 @@ LAYERS = [
     ["ir"],
     ["runtime"],
     ["rules"],
-    ["lowering", "codegen"],
+    ["lowering", "codegen", "printer"],
     ["reverse", "forward"],
     ["passes", "backends"],
     ["guards", "pipeline", "entry"],

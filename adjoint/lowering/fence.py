@@ -42,6 +42,8 @@ for _name, _entry in (("TryStar", ("try/except*", "move error handling outside t
 
 def check_supported(parsed: Parsed) -> None:
     """Raise one UnsupportedSyntax listing every unsupported construct in the function."""
+    if not any(_problem(parsed, node) for node in parsed.nodes()):
+        return  # (the nodes walked once, and more: the def's own; ast's walk orders problems)
     problems = []
     for stmt in parsed.node.body:
         for node in gast.walk(stmt):

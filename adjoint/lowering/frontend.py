@@ -20,6 +20,7 @@ import gast
 from ..errors import Location, NoSource
 from ..collector import fewer_collections
 from ..recursion import call_with_room, make_room
+from ..syntax import walk_nodes
 from .livesource import is_source_of
 
 
@@ -37,6 +38,15 @@ class Parsed:
         col = getattr(node, "col_offset", 0) or 0
         text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
         return Location(self.filename, line, col, text)
+
+    def nodes(self) -> list:
+        """Every node of the function's tree (in walk_nodes' order), walked once for the
+        questions whose answer is a set (the Specializer's and the lowering's): nothing
+        changes a parsed tree (see _PARSED), and a new tree is a new Parsed."""
+        known = getattr(self, "_nodes", None)
+        if known is None or known[0] is not self.node:
+            known = self._nodes = (self.node, list(walk_nodes(self.node)))
+        return known[1]
 
 
 @fewer_collections  # a big function's tree is many small objects: see collector.py
@@ -166,12 +176,15 @@ def _shift_locations(tree, col_offset: int) -> int:
     """Move columns from the dedented snippet back to the real file (lines are right
     already); return how many nodes deep the tree goes (for recursion.make_room)."""
     deepest, stack = 0, [(tree, 1)]
-    children = gast.iter_child_nodes
     while stack:
         sub, depth = stack.pop()
         if depth > deepest:
             deepest = depth
-        stack.extend((child, depth + 1) for child in children(sub))
+        for value in (getattr(sub, name, None) for name in sub._fields):  # (ast's child nodes,
+            if isinstance(value, list):                                    # read directly)
+                stack.extend((child, depth + 1) for child in value if isinstance(child, ast.AST))
+            elif isinstance(value, ast.AST):
+                stack.append((value, depth + 1))
         if col_offset and getattr(sub, "lineno", None) is not None:
             sub.col_offset = (sub.col_offset or 0) + col_offset
     return deepest

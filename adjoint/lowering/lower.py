@@ -37,7 +37,7 @@ from .spread import SpreadLowering
 from .static_names import StaticNames
 from .statics import kind_of
 from .writes import WriteLowering
-from ..syntax import BINARY, COMPARE, UNARY
+from ..syntax import BINARY, COMPARE, UNARY, walk_nodes
 from .identifiers import assigned_names, user_names
 from .flow import ControlFlowLowering, is_atom as _is_atom, is_number as _is_number
 
@@ -452,29 +452,30 @@ class Lowering(ControlFlowLowering, LocalFunctionLowering, ObjectLowering, Pytho
 def _names_assigned_in_blocks(func_node) -> set:
     """Names assigned inside an if, for or while (loop targets included)."""
     names = set()
-    for node in gast.walk(func_node):
+    for node in _statements(func_node.body):
         if isinstance(node, (gast.If, gast.For, gast.While)):
             for inner in node.body + node.orelse + ([node.target] if isinstance(node, gast.For) else []):
-                names.update(n.id for n in gast.walk(inner)
+                names.update(n.id for n in walk_nodes(inner)
                              if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store))
-                names.update(n.func.value.id for n in gast.walk(inner) if _is_append(n))
+                names.update(n.func.value.id for n in walk_nodes(inner) if _is_append(n))
     return names
 
 
-def _walk_own(statements):
-    """The nodes of a function's own code, not those of functions nested in it."""
-    for stmt in statements:
-        stack = [stmt]
-        while stack:
-            node = stack.pop()
-            yield node
-            for child in gast.iter_child_nodes(node):
-                if not isinstance(child, (gast.FunctionDef, gast.Lambda)):
-                    stack.append(child)
+def _statements(statements, nested: bool = True):
+    """Every statement (and except handler) in `statements`, those of nested functions too
+    unless not `nested`; expressions, which hold no statement, are not walked."""
+    skipped = (gast.expr, gast.expr_context) if nested else (gast.expr, gast.expr_context, gast.FunctionDef)
+    stack = list(statements)
+    while stack:
+        node = stack.pop()
+        yield node
+        for value in (getattr(node, name, None) for name in node._fields):
+            if isinstance(value, list):
+                stack.extend(c for c in value if isinstance(c, gast.AST) and not isinstance(c, skipped))
 
 
 def _single_final_return(func_node) -> bool:
-    returns = [n for n in _walk_own(func_node.body) if isinstance(n, gast.Return)]
+    returns = [n for n in _statements(func_node.body, nested=False) if isinstance(n, gast.Return)]
     return len(returns) <= 1 and (not returns or func_node.body[-1] is returns[0])
 
 

@@ -126,10 +126,9 @@ class SpreadLowering:
     def assigned_once(self) -> set:
         """Names assigned (or appended to) once in the function's code."""
         if getattr(self, "_once", None) is None:
-            node = self.parsed.node
-            counts = Counter(n.id for n in gast.walk(node)
-                             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store))
-            counts.update(n.func.value.id for n in gast.walk(node) if isinstance(n, gast.Call)
+            nodes = self.parsed.nodes()
+            counts = Counter(n.id for n in nodes if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store))
+            counts.update(n.func.value.id for n in nodes if isinstance(n, gast.Call)
                           and isinstance(n.func, gast.Attribute) and n.func.attr == "append"
                           and isinstance(n.func.value, gast.Name))
             self._once = {name for name, count in counts.items() if count == 1}
@@ -150,7 +149,7 @@ class SpreadLowering:
 
     def mutated_names(self) -> set:
         if getattr(self, "_mutated", None) is None:
-            self._mutated = _mutated_names(self.parsed.node)
+            self._mutated = _mutated_names(self.parsed.nodes())
         return self._mutated
 
 
@@ -161,10 +160,11 @@ def packed_display(value):
     return MISSING
 
 
-def _mutated_names(func_node) -> set:
-    """Names whose value may change in place: d[k] = v, del d[k], d.update(...), d |= e."""
+def _mutated_names(nodes) -> set:
+    """Names whose value may change in place: d[k] = v, del d[k], d.update(...), d |= e
+    (`nodes`: every node of the function)."""
     names = set()
-    for node in gast.walk(func_node):
+    for node in nodes:
         targets = node.targets if isinstance(node, (gast.Assign, gast.Delete)) else \
             [node.target] if isinstance(node, (gast.AugAssign, gast.AnnAssign)) else []
         for target in targets:

@@ -23,12 +23,12 @@ import functools
 import inspect
 import types
 from dataclasses import dataclass
-from gast import walk as ast_walk
 
 import gast
 import numpy as np
 
 from ..rules.registry import rule_maker
+from ..syntax import walk_nodes
 from ..runtime.pytrees import fields_of, has_leaves, is_object
 
 RANDOM_TYPES = (np.random.Generator, np.random.RandomState)
@@ -141,13 +141,13 @@ def argument_key(value):
     return static_key(value) if kind_of(value) else type(value)
 
 
-def spread_names(func_node) -> tuple:
+def spread_names(func_node, nodes=None) -> tuple:
     """(names the function's code spreads: f(*xs), f(*xs[1:]), f(**d); names it passes
     whole to a call: g(d, x)). A parameter among the first is compiled for how many values
     or which keys it holds; a dict among the second for its keys, so that the function it
-    is passed to may spread it."""
+    is passed to may spread it. `nodes`: every node of func_node, when walked already."""
     spread, passed = set(), set()
-    for node in ast_walk(func_node):
+    for node in walk_nodes(func_node) if nodes is None else nodes:
         if isinstance(node, gast.Call):
             for arg in list(node.args) + [k.value for k in node.keywords]:
                 if isinstance(arg, gast.Name):

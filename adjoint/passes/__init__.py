@@ -64,12 +64,31 @@ FINISHING = [tape_shapes_only, remove_dead_code, inline_forward_in_loops, iterat
 def optimize(fn: ir.Function) -> ir.Function:
     """Run the passes until the code stops changing (dead code can unblock a copy); then
     the finishing ones (shapes-only tapes, forward temporaries, tape walks)."""
+    settled = _Settled()
     for _ in range(4):
         before = fn.body
         for optimization in OPTIMIZATIONS:
-            fn = optimization(fn)
+            fn = settled.run(optimization, fn)
         if fn.body == before:
             break
     for finishing in FINISHING:
-        fn = finishing(fn)
+        fn = settled.run(finishing, fn)
     return fn
+
+
+class _Settled:
+    """remove_dead_code reads nothing but the body, so on a body it left as it was it
+    would again change nothing: the finishing run is skipped when the passes between left
+    the body as the last run found it (a tenth of optimizing long straight-line code)."""
+
+    def __init__(self):
+        self.body = None  # the last body remove_dead_code left as it was
+
+    def run(self, optimization, fn: ir.Function) -> ir.Function:
+        if optimization is not remove_dead_code:
+            return optimization(fn)
+        if self.body is not None and fn.body == self.body:
+            return fn
+        out = remove_dead_code(fn)
+        self.body = fn.body if out.body == fn.body else None
+        return out

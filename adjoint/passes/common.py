@@ -13,6 +13,10 @@ from .. import ir
 
 def touched(stmt) -> set:
     """Every variable a statement reads or writes, nested blocks included."""
+    if type(stmt) is ir.Assign:  # (no nested blocks: the commonest case, straight)
+        out = set(ir.vars_in(stmt.value))
+        out.update(ir.targets(stmt))
+        return out
     out = set()
     for s in ir.walk([stmt]):
         out.update(ir.reads(s))
@@ -33,6 +37,8 @@ def use_counts(fn: ir.Function) -> dict:
 
 
 def assigned_in(stmt) -> set:
+    if type(stmt) is ir.Assign:  # (no nested blocks)
+        return set(ir.targets(stmt))
     return {t for s in ir.walk([stmt]) for t in ir.targets(s)}
 
 

@@ -18,6 +18,8 @@ from .common import substitute_stmt
 def propagate_copies(fn: ir.Function) -> ir.Function:
     returned = set(ir.vars_in(fn.body[-1].value))
     order = list(ir.walk(fn.body))
+    if not any(isinstance(s, ir.Assign) and isinstance(s.value, ir.Var) for s in order):
+        return fn  # no copy to propagate
     position = {id(s): k for k, s in enumerate(order)}
     assignments: dict = {}
     reads_at: dict = {}

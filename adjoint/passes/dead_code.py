@@ -23,8 +23,9 @@ def remove_dead_code(fn: ir.Function) -> ir.Function:
     for _ in range(10):
         dead_sites: set = set()
         new_body = _Liveness.kept(body, dead_sites)
-        if dead_sites:
-            new_body = _drop_pushes(new_body, dead_sites)
+        if not dead_sites:  # what is kept keeps all of itself (see _Liveness): done
+            return dataclasses.replace(fn, body=body if new_body == body else new_body)
+        new_body = _drop_pushes(new_body, dead_sites)
         if new_body == body:
             break
         body = new_body
@@ -39,7 +40,14 @@ class _Liveness:
     passes^depth; instead the heads are kept per loop across passes over the whole
     function and only grow, until a pass changes none (one pass for code without loops,
     about depth + 2 with them). Live sets are updated in place: copying them at every
-    statement made long functions quadratic."""
+    statement made long functions quadratic.
+
+    Whether a statement is kept, and what is live before it, only grow with what is live
+    after it, and the passes start from nothing: every live set stays below the final
+    one, so a statement dropped by the final pass was dropped by every pass. Run again on
+    what it kept, the passes therefore compute the same live sets and keep everything
+    (but a pop whose push went too, which can unblock more): remove_dead_code stops after
+    one run when no push went."""
 
     def __init__(self, heads: dict, reads: dict):
         self.heads = heads  # id(loop) -> live at the loop's head, grown across passes
@@ -71,6 +79,12 @@ class _Liveness:
         return kept
 
     def statement(self, stmt, live: set, exit_live, head_live):
+        if type(stmt) is ir.Assign and type(stmt.target) is ir.Var:  # (the commonest: as below)
+            if stmt.target not in live and _pure(stmt.value):
+                return None
+            live.discard(stmt.target)
+            live.update(self.reads_of(stmt))
+            return stmt
         if isinstance(stmt, (ir.Break, ir.Continue)):
             live.clear()
             live.update((exit_live if isinstance(stmt, ir.Break) else head_live) or ())

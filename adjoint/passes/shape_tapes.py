@@ -30,6 +30,8 @@ UNBROADCAST_TO = ir.Ref("unbroadcast_to", unbroadcast_to, (), unbroadcast_to)
 def tape_shapes_only(fn: ir.Function) -> ir.Function:
     statements = list(ir.walk(fn.body))
     pops = [s for s in statements if isinstance(s, ir.Pop)]
+    if not pops:
+        return fn  # no tape is read back
     pushes = [s for s in statements if isinstance(s, ir.Push)]
     namer = Namer({v.name for s in statements for v in ir.targets(s)} | {p.name for p in fn.params}
                   | {s.tape.name for s in pops + pushes})

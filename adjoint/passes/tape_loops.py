@@ -66,6 +66,7 @@ class _Facts:
         self.counters: dict = {}  # id(backward loop) -> the trip counter of its while loop
         self.leaves_early: dict = {}  # id(forward loop) -> _leaves_early(its body)
         self.first_touch: dict = {}  # id(backward loop) -> {var: index of its first toucher}
+        self.target_free: dict = {}  # (id(backward loop), id(forward loop)) -> _target_free
         self.position: dict = {}  # id(statement) -> its index in its block
         self._index(fn.body, None, ())
         statements = list(ir.walk(fn.body))
@@ -158,7 +159,11 @@ class _Facts:
         """The backward loop's variable is read only inside the forward loop."""
         if back.target is None:
             return True
-        return all(forward in self.inside[id(s)] for s in self.readers.get(back.target, []))
+        key = (id(back), id(forward))  # (asked once per pair of loops, not once per pop)
+        if key not in self.target_free:
+            self.target_free[key] = all(any(loop is forward for loop in self.inside[id(s)])
+                                        for s in self.readers.get(back.target, []))
+        return self.target_free[key]
 
     def _untouched_before(self, pop: ir.Pop, back: ir.For) -> bool:
         """Nothing before the pop in the body reads or writes the popped variable (it is

@@ -24,10 +24,13 @@ def fold_zero_starts(fn: ir.Function) -> ir.Function:
 
 def _fold_block(block: list) -> list:
     block = [ir.map_blocks(s, lambda b, _: _fold_block(b)) for s in block]
+    starts = {s.target for s in block if _is_zero_start(s)}
+    if not starts:
+        return block
     out = list(block)
-    touching: dict = {}  # var -> positions of the statements reading or writing it, in order
+    touching: dict = {}  # zero-started var -> positions of the statements reading or writing it
     for j, stmt in enumerate(block):
-        for var in touched(stmt):
+        for var in touched(stmt) & starts:
             touching.setdefault(var, []).append(j)
     for i, stmt in enumerate(block):
         if not (_is_zero_start(stmt) and out[i] is stmt):

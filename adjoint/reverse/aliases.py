@@ -28,8 +28,8 @@ from .memory import SHAPE_ATTRIBUTES, SHAPE_FUNCTIONS, Memory
 
 
 def check_in_place(fn: ir.Function, classes: dict, effects_of=None, checked=None,
-                   scalar_params=frozenset(), numbers=frozenset()) -> Memory:
-    memory = Memory(fn, classes, effects_of, scalar_params, numbers)
+                   scalar_params=frozenset(), numbers=frozenset(), built=None) -> Memory:
+    memory = memory_of(fn, classes, effects_of, scalar_params, numbers, built)
     for problem in stale_reads(fn, memory, checked):
         raise UnsupportedSyntax(problem.render(), (problem,))  # the first one
     return memory
@@ -39,6 +39,19 @@ def in_place_problems(fn: ir.Function, classes: dict, effects_of=None, scalar_pa
                       numbers=frozenset()) -> list:
     """Every refused read after a write (`adjoint.check` lists them all)."""
     return stale_reads(fn, Memory(fn, classes, effects_of, scalar_params, numbers))
+
+
+def memory_of(fn: ir.Function, classes: dict, effects_of, scalar_params, numbers,
+              built: Memory | None = None) -> Memory:
+    """`built` (refresh.py's, for the same function) where it was made from these very
+    inputs, else a new Memory: nothing changes a Memory once built (refresh.py and rows.py
+    only read it), and the caller has not changed `classes` since (building one took a
+    tenth of compiling long straight-line code)."""
+    if built is not None and built.fn is fn and built.classes is classes \
+            and built.effects_of is effects_of and built.numbers == numbers \
+            and built.scalar_params == frozenset(scalar_params):
+        return built
+    return Memory(fn, classes, effects_of, scalar_params, numbers)
 
 
 def written_params(fn: ir.Function, memory: Memory) -> list:

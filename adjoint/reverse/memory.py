@@ -134,8 +134,9 @@ class Memory:
         self.integers = integer_valued(fn)
         params = {p: frozenset({("param", p.name)}) for p in fn.params}
         self.own, self.reach = dict(params), dict(params)
-        self.arrays = known_arrays(fn)
-        self.entries = entry_reads(fn, self.integers)
+        assignments = Assignments(fn)
+        self.arrays = known_arrays(fn, assignments)
+        self.entries = entry_reads(fn, self.integers, assignments)
         self.entry_ops: set = set()  # entries updated by op=: numbers (rebound), checked at run time
         self.solve()
         self.writes = [w for s in ir.walk(fn.body) for w in self.writes_of(s)]
@@ -154,16 +155,21 @@ class Memory:
         return table.get(var, frozenset())
 
     def solve(self) -> None:
+        """Passes over the statements until no table grows (the least fixed point). A
+        statement whose roots read no table gives the same roots on every pass: it is
+        asked on the first pass only."""
+        statements = list(ir.walk(self.fn.body))
         changed = True
         while changed:
             changed = False
-            for stmt in ir.walk(self.fn.body):
+            for stmt in statements:
                 for var, own, reach in self.defines(stmt):
                     for table, roots in ((self.own, own), (self.reach, reach | own)):
                         old = table.get(var, frozenset())
                         if not roots <= old:
                             table[var] = old | roots
                             changed = True
+            statements = [s for s in statements if not _roots_read_no_table(s)]
 
     def defines(self, stmt):
         """(var, what it may be, what it may hold) for each variable the statement binds
@@ -266,30 +272,68 @@ def _vars(given) -> list:
     return ir.vars_in(given)
 
 
-def known_arrays(fn: ir.Function) -> set:
+def _roots_read_no_table(stmt) -> bool:
+    """Memory.defines(stmt) reads neither own nor reach: it binds nothing, or it binds a
+    new value (arithmetic, a constant, a fresh array, a shape) that holds nothing else."""
+    if isinstance(stmt, ir.SetItem):
+        return False
+    if not isinstance(stmt, ir.Assign):
+        return True
+    value = stmt.value
+    if stmt.may_alias or isinstance(value, (ir.Var, ir.Subscript, ir.TupleExpr)):
+        return False
+    if isinstance(value, ir.Attr):
+        return value.name in SHAPE_ATTRIBUTES
+    if isinstance(value, ir.Call):
+        func = value.func.value
+        return not _is(func, CONTAINER_MAKERS) and (
+            fresh_callable(func) and not value.kwargs or _is(func, SHAPE_FUNCTIONS))
+    return True
+
+
+def known_arrays(fn: ir.Function, assignments=None) -> set:
     """Variables that are numpy arrays on every path (made by numpy, arithmetic on one, a
     view of one): x[i] = v copies v's values into them, so x never holds v itself. The
     largest such set: start from every variable and drop those some assignment disproves."""
-    return largest_set(fn, lambda stmt, arrays: _makes_array(stmt.value, arrays))
+    return largest_set(fn, lambda stmt, arrays: _makes_array(stmt.value, arrays), assignments)
 
 
-def largest_set(fn: ir.Function, holds) -> set:
+class Assignments:
+    """The function's own variables' assignments, and which variables are assigned from
+    statements reading each variable (what largest_set asks, found once per function)."""
+
+    def __init__(self, fn: ir.Function):
+        self.defs: dict = {}  # var -> the statements assigning it
+        self.readers: dict = {}  # var -> the variables assigned from statements reading it
+        for stmt in ir.walk(fn.body):
+            targets = ir.targets(stmt)
+            if not targets:
+                continue
+            for t in targets:
+                self.defs.setdefault(t, []).append(stmt)
+            for v in ir.reads(stmt):
+                self.readers.setdefault(v, set()).update(targets)
+        self.own = set(self.defs) - set(fn.params)
+
+
+def largest_set(fn: ir.Function, holds, assignments: Assignments | None = None) -> set:
     """The largest set of the function's own variables every assignment of which is a plain
     `v = value` with holds(stmt, the set) true: start from all of them and drop those some
-    assignment disproves, until nothing changes (a greatest fixed point)."""
-    defs: dict = {}
-    for stmt in ir.walk(fn.body):
-        for t in ir.targets(stmt):
-            defs.setdefault(t, []).append(stmt)
-    found = set(defs) - set(fn.params)
-    changed = True
-    while changed:
-        changed = False
-        for var in sorted(found, key=lambda v: v.name):
-            if not all(isinstance(s, ir.Assign) and isinstance(s.target, ir.Var) and holds(s, found)
-                       for s in defs[var]):
-                found.discard(var)
-                changed = True
+    assignment disproves, until nothing changes (a greatest fixed point). `holds` may ask
+    only whether variables its statement reads are in the set, and yes for a larger set
+    whenever for a smaller one: so the set is the same in whatever order variables are
+    dropped, and a variable is looked at again only when one its assignments read is
+    dropped (looking at every variable again after each drop was quadratic)."""
+    assignments = assignments or Assignments(fn)
+    defs, readers = assignments.defs, assignments.readers
+    found = set(assignments.own)
+    todo = list(found)  # (in any order: the set found is the same)
+    while todo:
+        var = todo.pop()
+        if var in found and not all(isinstance(s, ir.Assign) and isinstance(s.target, ir.Var)
+                                    and holds(s, found) for s in defs[var]):
+            found.discard(var)
+            todo.extend(readers.get(var, set()) & found)
     return found
 
 
@@ -397,7 +441,7 @@ def lower_user_function(func):
 user_effects = effects_reader(lower_user_function)
 
 
-def entry_reads(fn: ir.Function, integers: set) -> set:
+def entry_reads(fn: ir.Function, integers: set, assignments=None) -> set:
     """Variables every assignment of which is x[i] or x[i, j] with integer indices (or a
     copy of such a variable): an entry (a copy) when the indices reach every axis, a view
     of x otherwise, which only the run can tell (see runtime.writes.entry_copy)."""
@@ -405,7 +449,7 @@ def entry_reads(fn: ir.Function, integers: set) -> set:
         return isinstance(s.value, ir.Subscript) and _all_integers(s.value.index, integers) \
             or isinstance(s.value, ir.Var) and s.value in entries \
             or s.may_alias and updated_operand(s.value) in entries
-    return largest_set(fn, holds)
+    return largest_set(fn, holds, assignments)
 
 
 def _all_integers(index, integers: set) -> bool:

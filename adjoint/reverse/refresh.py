@@ -52,24 +52,28 @@ EVERYTHING = ir.Const(Ellipsis)
 
 def resolve_in_place(fn: ir.Function, classes: dict, namer, effects_of=None,
                      scalar_params=frozenset()):
-    """-> (fn rewritten, the (id(call), parameter) pairs checked to be numbers).
+    """-> (fn rewritten, the (id(call), parameter) pairs checked to be numbers, the Memory
+    of the fn returned under `classes` with those numbers, or None where none was built).
 
     Rows updated by op= are compiled both ways (rows.py) only where that leaves nothing
     refused: else they stay a number's update, which the run checks."""
     given = fn
     for rows in (True, False):
-        fn, numbers, used_rows = _rounds(given, classes, namer, effects_of, scalar_params, rows)
+        fn, numbers, used_rows, memory = _rounds(given, classes, namer, effects_of, scalar_params, rows)
         if not used_rows:
             break
         memory = Memory(fn, classes, effects_of, scalar_params, numbers)
         if not staleness(fn, memory).problems:
             break
-    return fn, numbers
+    return fn, numbers, memory
 
 
 def _rounds(fn, classes, namer, effects_of, scalar_params, rows: bool):
+    """-> (fn, numbers, used_rows, the Memory of that fn with those numbers or None).
+    (Nothing here changes a Memory once built: plans and rows.py only read it.)"""
     numbers: set = set()
     used_rows = False
+    memory = None
     for _ in range(ROUNDS):
         memory = Memory(fn, classes, effects_of, scalar_params, frozenset(numbers))
         plan = _Plan(fn, memory, namer)
@@ -79,7 +83,9 @@ def _rounds(fn, classes, namer, effects_of, scalar_params, rows: bool):
         used_rows |= planned_rows
         fn = plan.apply(fn)
         numbers |= plan.numbers
-    return fn, frozenset(numbers), used_rows
+    numbers = frozenset(numbers)
+    described = memory is not None and memory.fn is fn and memory.numbers == numbers
+    return fn, numbers, used_rows, memory if described else None
 
 
 def _text(stmt) -> str:

@@ -54,9 +54,8 @@ def simplify(expr, classes: dict):
 def _without_default_tail(func, args: tuple) -> tuple:
     if not (getattr(func, "__module__", "") or "").startswith("adjoint."):
         return args
-    try:
-        params = list(inspect.signature(func).parameters.values())
-    except (TypeError, ValueError):
+    params = _parameters(func)
+    if params is None:
         return args
     while args and len(args) <= len(params):
         default = params[len(args) - 1].default
@@ -66,6 +65,25 @@ def _without_default_tail(func, args: tuple) -> tuple:
             break
         args = args[:-1]
     return args
+
+
+_PARAMETERS: dict = {}  # adjoint's own module-level function -> its parameters or None
+
+
+def _parameters(func):
+    """The helper's parameters (None: no signature). For adjoint's own module-level
+    functions, which nothing redefines, read once: inspect.signature, asked for every
+    pasted call, was a twentieth of compiling long code."""
+    kept = inspect.isfunction(func) and "<locals>" not in func.__qualname__
+    if kept and func in _PARAMETERS:
+        return _PARAMETERS[func]
+    try:
+        params = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):
+        params = None
+    if kept:
+        _PARAMETERS[func] = params
+    return params
 
 
 def _plain_exponent(c) -> bool:

@@ -79,7 +79,7 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
     def __init__(self, fn, wrt, scalar_params, namer, compile_callee=None):
         classes = shapes.infer(fn, scalar_params)
         given = fn  # reads after in-place writes made right where they can be (refresh.py)
-        fn, self.numbers = resolve_in_place(fn, classes, namer, user_effects, scalar_params)
+        fn, self.numbers, self.refreshed = resolve_in_place(fn, classes, namer, user_effects, scalar_params)
         self.fn = fn
         self.compile_callee = compile_callee
         self.callees: list = []  # VJPs of the user functions called through
@@ -198,7 +198,7 @@ class ReverseSweep(TapeBookkeeping, WriteReversal):
     def check(self, forward) -> None:
         """Every useful statement has a rule; no in-place update of a shared array."""
         self.memory = check_in_place(self.fn, self.classes, user_effects, self.entry_checks,
-                                     self.scalar_params, self.numbers)
+                                     self.scalar_params, self.numbers, self.refreshed)
         self.copied = written_params(self.fn, self.memory)
         self.entry_checks |= self.memory.entry_ops
         check_callee_writes(self.memory, self.useful)
