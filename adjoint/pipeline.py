@@ -98,7 +98,7 @@ def compile_gradient(func, wrt_names: tuple, scalar_params: frozenset, *,
         fn = lowered.fn
         stages = {"lower": fn}
         wrt = [next(p for p in fn.params if p.name == name) for name in wrt_names]
-        callee = callee_compiler(optimize, check_finite, backend)
+        callee = callee_compiler(optimize, check_finite, backend, ranks)
         grad_fn, callees = differentiate(fn, wrt, scalar_params, lowered.namer(), return_value, single,
                                          has_aux=has_aux, compile_callee=callee,
                                          number_types=number_types)
@@ -183,20 +183,37 @@ def cached_callees() -> list:
         return list(_CALLEES.items())
 
 
-def callee_compiler(optimize: bool, check_finite: bool = False, backend: str = "python"):
-    """What the reverse sweep calls for each user function it differentiates through."""
+def callee_compiler(optimize: bool, check_finite: bool = False, backend: str = "python",
+                    ranks: dict | None = None):
+    """What the reverse sweep calls for each user function it differentiates through.
+    `ranks`: the caller's parameter name -> ndim, where known (see passes/callee_ranks.py)."""
+    facts: dict = {}  # id of the caller's IR -> (it, what its expressions' ranks are)
+
     def compile_callee(func, wrt_names: tuple, scalar_params: frozenset, call_site: Location | None,
-                       statics: dict | None = None):
+                       statics: dict | None = None, caller: ir.Function | None = None,
+                       arguments: dict | None = None):
+        known = {}
+        if ranks and optimize and backend == "python" and caller is not None and arguments:
+            if id(caller) not in facts:
+                facts[id(caller)] = caller, passes.argument_ranks(caller, ranks, callee_ranks())
+            rank_of = facts[id(caller)][1]
+            known = {p: rank_of(a) for p, a in arguments.items() if isinstance(a, (ir.Var, ir.Subscript))}
         return compile_callee_pair(func, wrt_names, scalar_params, optimize, call_site, check_finite,
-                                   backend, statics)
+                                   backend, statics, {p: r for p, r in known.items() if r is not None})
     return compile_callee
+
+
+def callee_ranks() -> passes.CalleeRanks:
+    return passes.CalleeRanks(lambda func: one_result(lower_function(func).fn))
 
 
 @fewer_collections  # see collector.py
 @with_room  # a chain of callees compiles each inside its caller: see recursion.py
 def compile_callee_pair(func, wrt_names: tuple, scalar_params: frozenset, optimize: bool,
                         call_site: Location | None = None, check_finite: bool = False,
-                        backend: str = "python", statics: dict | None = None) -> VJP:
+                        backend: str = "python", statics: dict | None = None,
+                        ranks: dict | None = None) -> VJP:
+    """`ranks`: parameter name -> ndim, which the caller proved its arguments have."""
     with COMPILE_LOCK:
         called, written = unwrapped(func)  # h, or h also returning what it writes into
         try:
@@ -222,7 +239,10 @@ def compile_callee_pair(func, wrt_names: tuple, scalar_params: frozenset, optimi
         if calls_itself(called):  # one pair for every level: all arguments, generic shapes
             wrt_names = parameter_names(parsed)
             scalar_params = frozenset()
-        key = (func, wrt_names, scalar_params, optimize, check_finite, backend, statics_key(statics))
+            ranks = {}
+        ranks = ranks or {}
+        key = (func, wrt_names, scalar_params, optimize, check_finite, backend, statics_key(statics),
+               tuple(sorted(ranks.items())))
         if key in _CALLEES and not pair_is_stale(_CALLEES[key]):
             return _CALLEES[key]
         name = pair_name(parsed, wrt_names, scalar_params, statics, written)
@@ -232,7 +252,7 @@ def compile_callee_pair(func, wrt_names: tuple, scalar_params: frozenset, optimi
                                  statics=statics_key(statics))
         try:
             vjp = _build_pair(parsed, called, name, wrt_names, scalar_params, optimize, check_finite,
-                              backend, statics)
+                              backend, statics, ranks)
         finally:
             del _IN_PROGRESS[func]
         _CALLEES[key] = vjp
@@ -240,7 +260,7 @@ def compile_callee_pair(func, wrt_names: tuple, scalar_params: frozenset, optimi
 
 
 def _build_pair(parsed, func, name, wrt_names, scalar_params, optimize, check_finite,
-                backend="python", statics=None) -> VJP:
+                backend="python", statics=None, ranks=None) -> VJP:
     lowered = lower_function(parsed=parsed, statics=statics)
     fn = one_result(lowered.fn)
     ir.verify(fn)
@@ -249,10 +269,15 @@ def _build_pair(parsed, func, name, wrt_names, scalar_params, optimize, check_fi
     namer = namer_for(parsed, fn, {"saved", f"fwd_{name}", f"bwd_{name}"})
     seed = ir.Var(namer.fresh("grad_value"), ir.Kind.PARAM)
     combined, callees = differentiate(fn, wrt, scalar_params, namer, True, False, seed=seed,
-                                      compile_callee=callee_compiler(optimize, check_finite, backend))
+                                      compile_callee=callee_compiler(optimize, check_finite, backend, ranks))
     if optimize:
         combined = passes.optimize(combined)
+        if ranks and backend == "python":
+            out_rank = passes.return_rank(fn, ranks, callee_ranks())
+            combined = passes.resolve_in_callee(combined, ranks, seed, out_rank, callee_ranks())
     fwd, bwd = split_vjp(combined, seed, f"fwd_{name}", f"bwd_{name}")
+    if optimize and backend == "python":  # (numba's rewrite of separate wants it there)
+        bwd = passes.hand_back_fresh(bwd)
     ir.verify(fwd)
     header = (f"# {fn.name}, differentiated through: forward keeps what the backward needs;\n"
               f"# backward gives the gradients of {', '.join(wrt_names) or 'nothing'}")

@@ -18,10 +18,14 @@
 - `iterate_tapes` (last): a backward loop popping a tape once per iteration walks it
   instead:  for i in reversed(range(n)): x = x_tape.pop()  ->  for x in reversed(x_tape):
 - `resolve_matmul_helpers` (run by the pipeline when array ranks are known):
-  matmul_left(g, a, b) -> g @ b.T and matmul_right(g, a, b) -> a.T @ g for matrices.
+  matmul_left(g, a, b) -> g @ b.T and matmul_right(g, a, b) -> a.T @ g for matrices;
+  `resolve_in_callee` does it in a callee pair compiled for its arguments' ranks, which
+  the caller proves (callee_ranks.py).
 - `python_floats` (run by the pipeline last, for a top-level gradient with its argument
   types known): the backward's arithmetic on double scalars runs on Python floats
   (python_floats.py; the type facts it rests on: float_kinds.py).
+- `hand_back_fresh` (run by the pipeline on a callee's backward): `return separate(a, b)`
+  -> `return (a, b)` where each gradient is a new array of its own (fresh_returns.py).
 
 One pass per module, each with a before/after example; common.py holds what several
 share. The pipeline is the explicit list `OPTIMIZATIONS`, run until nothing changes, then
@@ -32,11 +36,13 @@ from __future__ import annotations
 from .. import ir
 from .copies import propagate_copies
 from .dead_code import remove_dead_code
+from .fresh_returns import hand_back_fresh
 from .forward_temps import inline_forward_in_loops
 from .inline_loops import inline_in_loops
 from .local_copies import propagate_local_copies
 from .python_floats import python_floats
-from .ranks import resolve_matmul_helpers
+from .callee_ranks import CalleeRanks
+from .ranks import argument_ranks, resolve_in_callee, resolve_matmul_helpers, return_rank
 from .shape_tapes import tape_shapes_only
 from .tape_loops import iterate_tapes
 from .zero_starts import fold_zero_starts
@@ -44,7 +50,8 @@ from .zero_starts import fold_zero_starts
 __all__ = ["OPTIMIZATIONS", "optimize", "fold_zero_starts", "propagate_copies",
            "propagate_local_copies", "remove_dead_code", "inline_in_loops", "tape_shapes_only",
            "inline_forward_in_loops", "iterate_tapes", "FINISHING", "resolve_matmul_helpers",
-           "python_floats"]
+           "python_floats", "hand_back_fresh", "CalleeRanks", "argument_ranks",
+           "resolve_in_callee", "return_rank"]
 
 
 OPTIMIZATIONS = [fold_zero_starts, propagate_copies, propagate_local_copies, remove_dead_code,

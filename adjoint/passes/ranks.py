@@ -33,19 +33,55 @@ UNSET = object()  # a variable no assignment has given a rank yet
 CALLER = object()  # a parameter's first value: the argument, of the rank the key says
 
 
-def resolve_matmul_helpers(fn: ir.Function, param_ranks: dict) -> ir.Function:
+@dataclasses.dataclass
+class Facts:
+    """What _rank reads besides the variables' ranks."""
+    integers: set = dataclasses.field(default_factory=set)  # range loops' counters
+    callees: object = None  # callee_ranks.CalleeRanks: the user's functions called, or None
+    strict: bool = False  # unbroadcast(g, x) has x's rank only where g is not a scalar zero
+
+
+def resolve_matmul_helpers(fn: ir.Function, param_ranks: dict, callees=None) -> ir.Function:
     """fn with matmul_left/right of rank-2 operands written as the products they compute.
     `param_ranks`: parameter name -> ndim, for the array parameters whose ndim is known."""
-    if not param_ranks or not _shapes_kept(fn):
+    if not param_ranks or not shapes_kept(fn, callees):
         return fn
-    ranks = infer_ranks(fn, param_ranks)
+    return _rewritten(fn, infer_ranks(fn, param_ranks, callees))
+
+
+def _rewritten(fn: ir.Function, ranks: dict) -> ir.Function:
     body = _rewrite_block(fn.body, ranks)
     return fn if body == fn.body else dataclasses.replace(fn, body=body)
 
 
-def infer_ranks(fn: ir.Function, param_ranks: dict) -> dict:
-    """Var -> its ndim, for the variables every assignment of which gives the same one."""
-    values: dict = {p: [CALLER] for p in fn.params}  # var -> the expressions assigned to it
+def resolve_in_callee(fn: ir.Function, param_ranks: dict, seed: ir.Var, out_rank, callees=None):
+    """resolve_matmul_helpers for a callee's value-and-gradient code, whose gradient `seed`
+    comes from its caller: an array of the output's rank `out_rank`, or a scalar zero (the
+    gradient of a value nothing used). A rank holds where it is the same in both cases."""
+    if not param_ranks or not isinstance(out_rank, int) or not shapes_kept(fn, callees):
+        return fn
+    array, zero = (infer_ranks(fn, param_ranks, callees, {seed: r}, strict=True) for r in (out_rank, 0))
+    return _rewritten(fn, {v: r for v, r in array.items() if zero.get(v) == r})
+
+
+def argument_ranks(fn: ir.Function, param_ranks: dict, callees=None):
+    """expr -> its ndim (or None), read in fn, where fn's array parameters have these ranks."""
+    facts = Facts(_counters(fn), callees)
+    ranks = infer_ranks(fn, param_ranks, callees) if param_ranks and shapes_kept(fn, callees) else {}
+    return lambda expr: (lambda r: r if isinstance(r, int) else None)(_rank(expr, ranks, facts))
+
+
+def return_rank(fn: ir.Function, param_ranks: dict, callees=None):
+    """The ndim of what fn (one return, at the end) returns, or None."""
+    ret = fn.body[-1] if fn.body else None
+    return argument_ranks(fn, param_ranks, callees)(ret.value) if isinstance(ret, ir.Return) else None
+
+
+def infer_ranks(fn: ir.Function, param_ranks: dict, callees=None, given: dict | None = None,
+                strict: bool = False) -> dict:
+    """Var -> its ndim, for the variables every assignment of which gives the same one.
+    `given`: Var -> ndim, for variables set from outside (a callee's seed)."""
+    values: dict = {p: [CALLER] for p in list(fn.params) + list(given or {})}  # var -> the expressions assigned to it
     pushed: dict = {}  # tape -> the expressions pushed on it (a pop assigns one of them)
     counters = set()  # targets of range loops
     for stmt in ir.walk(fn.body):
@@ -63,18 +99,34 @@ def infer_ranks(fn: ir.Function, param_ranks: dict) -> dict:
             values.setdefault(stmt.target, []).extend(pushed.get(stmt.tape, [None]))
         elif isinstance(stmt, ir.For) and stmt.over is not None:  # a tape walked: pops, in effect
             values.setdefault(stmt.target, []).extend(pushed.get(stmt.over, [None]))
-    # an integer index: a range loop's counter that nothing else assigns
-    integers = {v for v in counters if all(isinstance(e, ir.Const) for e in values[v])}
+    facts = Facts(_integers(values, counters), callees, strict)
     ranks: dict = {var: UNSET for var in values}
-    callers = {p: param_ranks.get(p.name) for p in fn.params}
+    callers = {p: param_ranks.get(p.name) for p in fn.params} | (given or {})
     changed = True
     while changed:  # ranks only go from UNSET to a number to None: this ends
         changed = False
         for var, assigned in values.items():
-            found = _agree([callers[var] if e is CALLER else _rank(e, ranks, integers) for e in assigned])
+            found = _agree([callers[var] if e is CALLER else _rank(e, ranks, facts) for e in assigned])
             if found != ranks[var]:
                 ranks[var], changed = found, True
     return {v: r for v, r in ranks.items() if isinstance(r, int)}
+
+
+def _integers(values: dict, counters: set) -> set:
+    """An integer index: a range loop's counter that nothing else assigns."""
+    return {v for v in counters if all(isinstance(e, ir.Const) for e in values[v])}
+
+
+def _counters(fn: ir.Function) -> set:
+    values: dict = {}
+    counters = set()
+    for stmt in ir.walk(fn.body):
+        if isinstance(stmt, ir.For) and stmt.target is not None and stmt.over is None:
+            counters.add(stmt.target)
+        for target in ir.targets(stmt):
+            values.setdefault(target, []).append(ir.Const(0) if isinstance(stmt, ir.For)
+                                                 and stmt.over is None else None)
+    return _integers(values, counters)
 
 
 def _agree(found: list):
@@ -84,7 +136,7 @@ def _agree(found: list):
     return known[0] if all(r == known[0] for r in known) and known[0] is not None else None
 
 
-def _rank(expr, ranks: dict, integers: set):
+def _rank(expr, ranks: dict, facts: Facts):
     """expr's ndim (UNSET while an operand has none yet; None when it cannot be told)."""
     if expr is None:
         return None
@@ -93,27 +145,32 @@ def _rank(expr, ranks: dict, integers: set):
     if isinstance(expr, ir.Const):
         return 0 if isinstance(expr.value, numbers.Number) and not isinstance(expr.value, bool) else None
     if isinstance(expr, ir.UnaryOp) and expr.op is operator.neg:
-        return _rank(expr.operand, ranks, integers)
+        return _rank(expr.operand, ranks, facts)
     if isinstance(expr, ir.Attr) and expr.name == "T":
-        return _rank(expr.value, ranks, integers)
-    if isinstance(expr, ir.Subscript) and (expr.index in integers or isinstance(expr.index, ir.Const)
+        return _rank(expr.value, ranks, facts)
+    if isinstance(expr, ir.Subscript) and (expr.index in facts.integers or isinstance(expr.index, ir.Const)
                                            and type(expr.index.value) is int):
-        base = _rank(expr.value, ranks, integers)
+        base = _rank(expr.value, ranks, facts)
         return base - 1 if isinstance(base, int) and base >= 1 else base if base is UNSET else None
     if isinstance(expr, ir.BinOp):
-        left, right = _rank(expr.left, ranks, integers), _rank(expr.right, ranks, integers)
+        left, right = _rank(expr.left, ranks, facts), _rank(expr.right, ranks, facts)
         if expr.op is operator.matmul:
             return _matmul_rank(left, right)
         r = lookup(expr.op)
         return _broadcast_rank([left, right]) if r is not None and r.elementwise else None
     if isinstance(expr, ir.Call):
-        return _call_rank(expr, ranks, integers)
+        return _call_rank(expr, ranks, facts)
     return None
 
 
-def _call_rank(call: ir.Call, ranks: dict, integers: set):
+def _call_rank(call: ir.Call, ranks: dict, facts: Facts):
     func = call.func.value
-    args = [_rank(a, ranks, integers) for a in call.args]
+    args = [_rank(a, ranks, facts) for a in call.args]
+    if facts.callees is not None and facts.callees.through(func):
+        return UNSET if UNSET in args else facts.callees.result_rank(call, args)
+    helpers = (unbroadcast, matmul_left, matmul_right, unbroadcast_matmul)
+    if facts.strict and func in helpers and not (args and isinstance(args[0], int) and args[0] >= 1):
+        return UNSET if UNSET in args else None  # g may be a scalar zero, which they hand back
     if func is unbroadcast and len(args) == 2 and not call.kwargs:
         return args[1]  # g summed to x's shape
     if func is zero_grad and len(args) == 1 and not call.kwargs:
@@ -135,13 +192,14 @@ def _fits(r, count: int) -> bool:
     return 0 < count and len(required) <= count <= len(r.params)
 
 
-def _shapes_kept(fn: ir.Function) -> bool:
+def shapes_kept(fn: ir.Function, callees=None) -> bool:
     """Does every call in fn leave the shapes of arrays alone? numpy's, math's and scipy's
     functions, the builtins (but setattr and the like) and adjoint's runtime do; a user's
     function, or an unknown callable, might set a.shape."""
     for stmt in ir.walk(fn.body):
         for expr in ir.expressions(stmt):
-            if not all(_keeps_shapes(call.func.value) for call in _calls_in(expr)):
+            if not all(_keeps_shapes(call.func.value) or callees is not None and callees.keeps_shapes(call.func.value)
+                       for call in _calls_in(expr)):
                 return False
     return True
 
@@ -214,4 +272,4 @@ def _rewrite(expr, ranks: dict):
 
 def _is_matrix(expr, ranks: dict) -> bool:
     """Is expr (an operand of a helper call) proved to have two dimensions?"""
-    return _rank(expr, ranks, set()) == 2
+    return _rank(expr, ranks, Facts()) == 2

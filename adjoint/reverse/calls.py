@@ -120,7 +120,7 @@ def _rewrite(rev, stmt: ir.Assign, in_loop: bool) -> list:
             if isinstance(value, tuple) and any(isinstance(a, ir.Starred) for a in value):
                 value = _joined(rev, value, stmt.origin, in_loop, packs)  # f(h, *rest) into *args
             arguments[p] = _pack(rev, p, _packed(value), stmt.origin, in_loop, packs)
-    vjp = rev.compile_callee(func, bound.wrt, bound.scalars, stmt.origin, statics)
+    vjp = rev.compile_callee(func, bound.wrt, bound.scalars, stmt.origin, statics, rev.fn, arguments)
     rev.callees.append(vjp)
     saved = ir.Var(rev.namer.fresh(f"{vjp.name}_saved"), ir.Kind.TEMP)
     unpack = []
