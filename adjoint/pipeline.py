@@ -98,7 +98,8 @@ def compile_gradient(func, wrt_names: tuple, scalar_params: frozenset, *,
         fn = lowered.fn
         stages = {"lower": fn}
         wrt = [next(p for p in fn.params if p.name == name) for name in wrt_names]
-        callee = callee_compiler(optimize, check_finite, backend, ranks)
+        read = []  # user functions whose code the callees' rank facts read
+        callee = callee_compiler(optimize, check_finite, backend, ranks, read)
         grad_fn, callees = differentiate(fn, wrt, scalar_params, lowered.namer(), return_value, single,
                                          has_aux=has_aux, compile_callee=callee,
                                          number_types=number_types)
@@ -125,14 +126,14 @@ def compile_gradient(func, wrt_names: tuple, scalar_params: frozenset, *,
                                                            func, entry=True)
             function = backends.entry_point(backend, functions[grad_fn.name], fn.name)
         return Compiled(source, function, fn.body[-1].origin, StageTexts(stages),
-                        callees, guards_of(lowered.parsed, fn) + read_code_guards(relied),
+                        callees, guards_of(lowered.parsed, fn) + read_code_guards(relied + read),
                         check_finite, backend)
 
 
 def read_code_guards(relied: list) -> tuple:
     """Guards for user functions whose code a compile read but does not call through (the
-    Python-float facts, passes/float_kinds.py): their code, free names and module
-    attributes."""
+    Python-float facts, passes/float_kinds.py; the ranks of callees' arguments and
+    results, passes/callee_ranks.py): their code, free names and module attributes."""
     return tuple(g for known in relied
                  for g in guards_of(known.parsed, known.fn) + (code_guard(known.parsed.func),))
 
@@ -184,9 +185,10 @@ def cached_callees() -> list:
 
 
 def callee_compiler(optimize: bool, check_finite: bool = False, backend: str = "python",
-                    ranks: dict | None = None):
+                    ranks: dict | None = None, read: list | None = None):
     """What the reverse sweep calls for each user function it differentiates through.
-    `ranks`: the caller's parameter name -> ndim, where known (see passes/callee_ranks.py)."""
+    `ranks`: the caller's parameter name -> ndim, where known (see passes/callee_ranks.py);
+    the functions whose code those rank facts read are added to `read` (to be guarded)."""
     facts: dict = {}  # id of the caller's IR -> (it, what its expressions' ranks are)
 
     def compile_callee(func, wrt_names: tuple, scalar_params: frozenset, call_site: Location | None,
@@ -195,7 +197,7 @@ def callee_compiler(optimize: bool, check_finite: bool = False, backend: str = "
         known = {}
         if ranks and optimize and backend == "python" and caller is not None and arguments:
             if id(caller) not in facts:
-                facts[id(caller)] = caller, passes.argument_ranks(caller, ranks, callee_ranks())
+                facts[id(caller)] = caller, passes.argument_ranks(caller, ranks, callee_ranks(read))
             rank_of = facts[id(caller)][1]
             known = {p: rank_of(a) for p, a in arguments.items() if isinstance(a, (ir.Var, ir.Subscript))}
         return compile_callee_pair(func, wrt_names, scalar_params, optimize, call_site, check_finite,
@@ -203,8 +205,15 @@ def callee_compiler(optimize: bool, check_finite: bool = False, backend: str = "
     return compile_callee
 
 
-def callee_ranks() -> passes.CalleeRanks:
-    return passes.CalleeRanks(lambda func: one_result(lower_function(func).fn))
+def callee_ranks(read: list | None) -> passes.CalleeRanks:
+    """What the ranks pass knows of the user's functions; each one whose code it reads is
+    added to `read`: the facts hold while that code does (read_code_guards)."""
+    def lower(func):
+        lowered = lower_function(func)
+        if read is not None:
+            read.append(lowered)
+        return one_result(lowered.fn)
+    return passes.CalleeRanks(lower)
 
 
 @fewer_collections  # see collector.py
@@ -268,13 +277,15 @@ def _build_pair(parsed, func, name, wrt_names, scalar_params, optimize, check_fi
     wrt = [next(p for p in fn.params if p.name == n) for n in wrt_names]
     namer = namer_for(parsed, fn, {"saved", f"fwd_{name}", f"bwd_{name}"})
     seed = ir.Var(namer.fresh("grad_value"), ir.Kind.PARAM)
+    read = []  # user functions whose code the rank facts read (guarded with the pair)
     combined, callees = differentiate(fn, wrt, scalar_params, namer, True, False, seed=seed,
-                                      compile_callee=callee_compiler(optimize, check_finite, backend, ranks))
+                                      compile_callee=callee_compiler(optimize, check_finite, backend, ranks,
+                                                                     read))
     if optimize:
         combined = passes.optimize(combined)
         if ranks and backend == "python":
-            out_rank = passes.return_rank(fn, ranks, callee_ranks())
-            combined = passes.resolve_in_callee(combined, ranks, seed, out_rank, callee_ranks())
+            out_rank = passes.return_rank(fn, ranks, callee_ranks(read))
+            combined = passes.resolve_in_callee(combined, ranks, seed, out_rank, callee_ranks(read))
     fwd, bwd = split_vjp(combined, seed, f"fwd_{name}", f"bwd_{name}")
     if optimize and backend == "python":  # (numba's rewrite of separate wants it there)
         bwd = passes.hand_back_fresh(bwd)
@@ -291,7 +302,7 @@ def _build_pair(parsed, func, name, wrt_names, scalar_params, optimize, check_fi
         source, functions = backends.compile_functions(backend, generated, [fwd, bwd], label, func)
     make = lambda name: ir.Ref(name, functions[name], (), functions[name])  # noqa: E731
     return VJP(fn.name, make(fwd.name), make(bwd.name), wrt_names,
-               source, guards_of(parsed, fn) + (code_guard(func),), callees)
+               source, guards_of(parsed, fn) + (code_guard(func),) + read_code_guards(read), callees)
 
 
 def pair_is_stale(vjp: VJP) -> bool:

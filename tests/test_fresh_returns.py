@@ -252,3 +252,31 @@ def test_one_array_handed_back_twice_keeps_separate():
     assert hand_back_fresh(fn) is fn
     fn = _function(body + [ir.Return(ir.Call(SEPARATE, (_var("p"), _var("a"))))])
     assert hand_back_fresh(fn) is fn
+
+
+def scaled_copy(v):
+    return v * 1.0
+
+
+def cell_reading_a_helper(h, W, x):
+    return np.tanh(h @ W) * np.sum(scaled_copy(x))  # x is not differentiated: no pair
+
+
+def loop_reading_a_helper(h, W, xs):
+    for t in range(xs.shape[0]):
+        h = cell_reading_a_helper(h, W, xs[t])
+    return np.sum(h ** 2)
+
+
+def test_functions_the_rank_facts_read_are_guarded():
+    """The ranks of cell's pair rest on what scaled_copy returns: its code (replaced in
+    place, as IPython's autoreload does) is checked on every call, with the pair's."""
+    from adjoint.pipeline import pair_guards
+    rng = np.random.default_rng(3)
+    args = rng.standard_normal((3, 4)), rng.standard_normal((4, 4)) / 2, rng.standard_normal((2, 3, 4))
+    dg = adjoint.grad(loop_reading_a_helper, wrt=(0, 1))
+    dg(*args)
+    compiled, = dg._specializer.compiled.values()
+    guarded = [obj for _, key, obj in pair_guards(compiled.callees) if key == "__code__"]
+    assert any(obj is scaled_copy.__code__ for obj in guarded)
+    check_grads(loop_reading_a_helper, *args, wrt=(0, 1))
