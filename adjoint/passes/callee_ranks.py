@@ -14,12 +14,17 @@ code cannot be read, or that calls itself, gets no ranks.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Hashable
 
 from .. import ir
 from ..errors import AdjointError
 from ..origin import is_user_code
 from ..rules.registry import is_nondiff, lookup
 from .ranks import return_rank, shapes_kept
+
+# how many calls deep the facts follow the user's functions (each level nests ~10 Python
+# frames: a chain of 300 functions would exhaust the stack); deeper: no rank known
+MAX_DEPTH = 12
 
 
 class CalleeRanks:
@@ -30,6 +35,11 @@ class CalleeRanks:
         self.lower = lower
         self.lowered: dict = {}  # function -> its IR, or None where it cannot be lowered
         self.open: set = set()  # functions being looked into (a cycle: nothing known)
+        # answers found, each once: asked again at every step of the callers' fixed points,
+        # a chain of calls would be walked again per level (exponential in its depth). An
+        # answer cut short by a cycle is "not known", which stays true, only weaker.
+        self.kept: dict = {}  # function -> keeps_shapes
+        self.results: dict = {}  # (function, argument ranks) -> result_rank
 
     def through(self, func) -> bool:
         """Is func one the gradient differentiates through (the user's, without a rule)?"""
@@ -37,6 +47,15 @@ class CalleeRanks:
             and not is_nondiff(func)
 
     def keeps_shapes(self, func) -> bool:
+        if not isinstance(func, Hashable):
+            return False
+        if func not in self.kept:
+            self.kept[func] = self._keeps_shapes(func)
+        return self.kept[func]
+
+    def _keeps_shapes(self, func) -> bool:
+        if len(self.open) >= MAX_DEPTH:
+            return False
         fn = self._lowered(func) if self.through(func) and func not in self.open else None
         if fn is None:
             return False
@@ -48,6 +67,17 @@ class CalleeRanks:
 
     def result_rank(self, call: ir.Call, arg_ranks: list):
         """The rank of what call returns, its positional arguments having these ranks."""
+        if call.kwargs or any(isinstance(a, ir.Starred) for a in call.args):
+            return None
+        func = call.func.value
+        if not isinstance(func, Hashable) or len(self.open) >= MAX_DEPTH:
+            return None  # (not the user's function; or calls nested too deep to follow)
+        key = (func, len(call.args), tuple(arg_ranks))
+        if key not in self.results:
+            self.results[key] = self._result_rank(call, arg_ranks)
+        return self.results[key]
+
+    def _result_rank(self, call: ir.Call, arg_ranks: list):
         func = call.func.value
         fn = self._lowered(func) if func not in self.open else None
         if fn is None or call.kwargs or fn.vararg or fn.kwarg or len(arg_ranks) > len(fn.params) - fn.kwonly \
