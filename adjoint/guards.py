@@ -86,9 +86,11 @@ def is_stale(guards) -> bool:
 
 
 def merged(*groups) -> tuple:
-    """The guards of several groups, each (table, key) once."""
+    """The guards of several groups, each once: the same (table, key, expected object);
+    two code guards of one function are one (each makes its own AttributeTable)."""
     out = {}
     for group in groups:
         for table, key, obj in group:
-            out.setdefault((id(table), key), (table, key, obj))
+            where = table.owner if isinstance(table, AttributeTable) else table
+            out.setdefault((id(where), key, id(obj)), (table, key, obj))
     return tuple(out.values())
